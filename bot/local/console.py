@@ -1,0 +1,311 @@
+"""The offline console: chat with the bot in a terminal, on the embedded database.
+
+It reads standard input line by line, so ``mentorbot run < session.txt`` replays a session.
+Lines starting with ``/`` steer the console (``/as``, ``/people``, ``/clock``, ``/quit``,
+``/help``); a bare number presses that numbered button; everything else is a direct message to
+the bot, exactly as typed in a Slack DM. Forms are asked field by field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from bot.app import Services
+from bot.local.render import render
+from conversations.events import Actor, ButtonPressed, Event, FormSubmitted, TextReceived
+from conversations.i18n import Texts
+from conversations.memory import ManualClock
+from conversations.messages import Button, Form, FormField, Message, Reply
+from conversations.parsing import ParseError, parse_date, parse_duration
+from conversations.records import OutboxItem, Pair, Person
+from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from scheduler.runner import Scheduler
+
+log = logging.getLogger("mentorbot.console")
+
+PLATFORM = "local"
+TICK = timedelta(hours=6)  # /clock moves in steps like this, running the scheduler each step
+CONSOLE_HELP = """Console commands:
+  /as <name>     become another person (created if new)
+  /people        list the people in the database
+  /clock +3d     move the clock forward (+2w, +6h, or a date 2027-01-15) and deliver what falls due
+  /quit          leave
+Anything else is a message to the bot (try: help). A number presses that button."""
+
+
+async def _no_wait(seconds: float) -> None:
+    """The console has no rate limits to honour: nothing really leaves the machine."""
+
+
+@dataclass
+class ConsoleState:
+    me: str
+    # Button numbers are unique across the session; each person may press the ones they got.
+    buttons: dict[str, dict[int, Button]] = field(default_factory=dict)
+    next_number: int = 1
+
+
+class ConsoleDelivery:
+    """The ``Delivery`` port for people on the console: print, headed by the recipient."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    async def send(self, item: OutboxItem, message: Message) -> str | None:
+        self._console.show_delivered(item, message)
+        return f"local-{item.id}"
+
+
+class Console:
+    def __init__(self, services: Services, clock: ManualClock, out: TextIO, *, interactive: bool) -> None:
+        self.services = services
+        self.clock = clock
+        self.out = out
+        self.interactive = interactive
+        self.state = ConsoleState(me=services.settings.local.start_as)
+        self.dispatcher = Dispatcher(
+            services.store,
+            ConsoleDelivery(self),
+            clock,
+            DeliveryLimits(global_per_second=1_000_000.0, global_burst=1_000_000.0, per_conversation_seconds=0.0),
+            store=services.store,
+            sleep=_no_wait,
+        )
+        self.scheduler = Scheduler(
+            services.store, self.dispatcher, clock, services.rules, services.settings.core, plan_in_thread=False
+        )
+        self._lines: Iterator[str] = iter(())
+        self._loop = asyncio.new_event_loop()
+
+    # I/O ---------------------------------------------------------------------------------
+    def write(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _read(self, prompt: str) -> str | None:
+        if self.interactive:
+            self.out.write(prompt)
+            self.out.flush()
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            return None
+        line = line.rstrip("\r\n")
+        if line.startswith("#"):
+            self.write(f"\n{line.lstrip('# ')}\n{'=' * len(line.lstrip('# '))}")
+        elif not self.interactive:
+            self.write(f"{prompt}{line}")
+        return line
+
+    def actor(self, name: str | None = None) -> Actor:
+        who = name or self.state.me
+        return Actor(platform=PLATFORM, platform_user_id=who, display_name=who)
+
+    def person(self, name: str) -> Person | None:
+        with self.services.store.transaction() as repo:
+            return repo.first(Person, platform=PLATFORM, workspace="", platform_user_id=name)
+
+    def _texts(self) -> Texts:
+        found = self.person(self.state.me)
+        if found:
+            return Texts(found.locale, found.timezone)
+        return Texts(self.services.settings.core.default_locale, self.services.settings.core.default_timezone)
+
+    # Main loop ---------------------------------------------------------------------------
+    def run(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.services.engine.handle(self.actor(), TextReceived(text="home"))  # make sure "me" exists
+        self.deliver()
+        self.write(self.banner())
+        try:
+            while True:
+                line = self._read(f"{self.state.me}> ")
+                if line is None or not self.handle_line(line):
+                    break
+        finally:
+            self._loop.close()
+
+    def banner(self) -> str:
+        t = self._texts()
+        return f"mentorbot console — {t.when(self.clock.now())} — /help for console commands"
+
+    def handle_line(self, line: str) -> bool:
+        text = line.strip()
+        if not text:
+            return True
+        if text.startswith("#"):  # a comment in a session file: shown, not sent
+            return True
+        if text.startswith("/"):
+            return self._console_command(text)
+        if text.isdigit():
+            pressed = self.state.buttons.get(self.state.me, {}).get(int(text))
+            if pressed is None:
+                self.write("(no button with that number; messages show them as [1], [2] …)")
+                return True
+            self.send_event(ButtonPressed(action=pressed.action, value=pressed.value))
+            return True
+        self.send_event(TextReceived(text=text))
+        return True
+
+    def _console_command(self, text: str) -> bool:
+        word, _, rest = text.partition(" ")
+        rest = rest.strip()
+        if word in ("/quit", "/exit", "/q"):
+            return False
+        if word == "/as" and rest:
+            self.state.me = rest.lstrip("@")
+            self.services.engine.handle(self.actor(), TextReceived(text="home"))
+            self.deliver()
+            self.write(f"(you are now {self.state.me})")
+        elif word == "/people":
+            self._people()
+        elif word == "/clock":
+            self._clock(rest)
+        else:
+            self.write(CONSOLE_HELP)
+        return True
+
+    def _people(self) -> None:
+        with self.services.store.transaction() as repo:
+            people = sorted(repo.find(Person, platform=PLATFORM), key=lambda p: p.platform_user_id)
+            pairs = repo.find(Pair)
+        for person in people:
+            roles = ["coordinator"] if person.is_coordinator else []
+            roles += [f"mentor in pair {p.id}" for p in pairs if p.mentor_id == person.id and p.phase.is_open]
+            roles += [f"adept in pair {p.id}" for p in pairs if p.adept_id == person.id and p.phase.is_open]
+            self.write(f"  {person.platform_user_id:<16} {person.locale} {person.timezone:<20} {', '.join(roles)}")
+
+    def _clock(self, rest: str) -> None:
+        now = self.clock.now()
+        delta = parse_duration(rest) if rest.startswith("+") else None
+        if delta is None and rest.endswith("h") and rest[1:-1].isdigit():
+            delta = timedelta(hours=int(rest[1:-1]))
+        target: datetime | None = now + delta if delta else None
+        if target is None:
+            try:
+                day = parse_date(rest, now.date())
+            except ParseError:
+                self.write("(usage: /clock +3d, /clock +2w, /clock +6h or /clock 2027-01-15)")
+                return
+            target = datetime.combine(day, now.timetz()).astimezone(UTC)
+        if target <= now:
+            self.write("(the clock only moves forward)")
+            return
+        self.advance_to(target)
+        self.write(f"(clock: {self._texts().when(self.clock.now())})")
+
+    def advance_to(self, target: datetime) -> None:
+        """Move the clock in steps, running the scheduler and delivering at each step."""
+        while self.clock.now() < target:
+            self.clock.set(min(self.clock.now() + TICK, target))
+            self.tick()
+
+    def tick(self) -> None:
+        """One scheduler tick at the console's clock: queue what is due, deliver it."""
+        self._loop.run_until_complete(self.scheduler.tick())
+
+    def deliver(self) -> None:
+        self._loop.run_until_complete(self.dispatcher.deliver_due())
+
+    # Events ------------------------------------------------------------------------------
+    def send_event(self, event: Event) -> Reply:
+        reply = self.services.engine.handle(self.actor(), event)
+        self.show_reply(reply)
+        self.deliver()
+        if reply.form is not None:
+            return self.fill(reply.form)
+        return reply
+
+    def fill(self, form: Form, errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Reply:
+        """Ask a form's fields one by one (only the ones with errors on a second round)."""
+        values = dict(values or {})
+        t = self._texts()
+        self.write(f"## {form.title}")
+        if form.intro and not errors:
+            self.write(form.intro)
+        for spec in form.fields:
+            if errors is not None and spec.name not in errors:
+                continue
+            if errors and spec.name in errors:
+                self.write(f"  ! {errors[spec.name]}")
+            answer = self._ask(spec, t)
+            if answer is None:
+                self.write("(form abandoned; nothing was saved)")
+                return Reply()
+            values[spec.name] = answer
+        reply = self.services.engine.handle(self.actor(), FormSubmitted(form_id=form.form_id, values=values, context=form.context))
+        if reply.errors:
+            return self.fill(reply.form or form, reply.errors, values)
+        self.show_reply(reply)
+        self.deliver()
+        if reply.form is not None:
+            return self.fill(reply.form)
+        return reply
+
+    def _ask(self, spec: FormField, t: Texts) -> str | None:
+        label = spec.label + ("" if spec.required else " (optional)" if t.lang == "en" else " (frivilligt)")
+        if spec.choices:
+            self.write(f"  {label}: " + "  ".join(f"[{i}] {c.label}" for i, c in enumerate(spec.choices, 1)))
+        hint = f" ({spec.hint})" if spec.hint and not spec.initial else ""
+        shown = spec.initial
+        if spec.choices:
+            numbers = [str(i) for i, c in enumerate(spec.choices, 1) if c.value == spec.initial]
+            shown = numbers[0] if numbers else ""
+        default = f" [{shown}]" if shown else ""
+        prompt = f"  {'>' if spec.choices else label}{hint}{default}: "
+        answer = self._read(prompt)
+        if answer is None:
+            return None
+        answer = answer.strip()
+        if answer in ("-", "—"):
+            return ""
+        if not answer:
+            return spec.initial
+        if spec.choices and answer.isdigit() and 1 <= int(answer) <= len(spec.choices):
+            return spec.choices[int(answer) - 1].value
+        return answer.replace("\\n", "\n")
+
+    def button_number(self, person: str, action: str) -> int | None:
+        """The newest button with this action that ``person`` has been shown (for scripts)."""
+        found = [n for n, b in self.state.buttons.get(person, {}).items() if b.action == action]
+        return max(found) if found else None
+
+    # Output ------------------------------------------------------------------------------
+    def show_reply(self, reply: Reply) -> None:
+        if reply.duplicate:
+            self.write("(already handled)")
+        for message in reply.messages:
+            self._show(self.state.me, message, header=None)
+
+    def show_delivered(self, item: OutboxItem, message: Message) -> None:
+        with self.services.store.transaction() as repo:
+            if item.person_id is not None:
+                person = repo.get(Person, item.person_id)
+                names = [person.platform_user_id] if person else ["?"]
+            else:
+                pair = repo.get(Pair, item.pair_id or 0)
+                members = [repo.get(Person, pid) for pid in (pair.member_ids() if pair else ())]
+                names = [p.platform_user_id for p in members if p]
+        t = self._texts()
+        header: str | None = f"── to {' & '.join(names)} · {t.when(item.due_at)} ──"
+        first = self.state.next_number
+        for name in names:  # a group message is printed once; its buttons work for each member
+            self._show(name, message, header=header, first=first)
+            header = None
+
+    def _show(self, recipient: str, message: Message, header: str | None, first: int | None = None) -> None:
+        first = first if first is not None else self.state.next_number
+        text, new = render(message, first)
+        buttons = self.state.buttons.setdefault(recipient, {})
+        for i, button in enumerate(new):
+            buttons[first + i] = button
+        self.state.next_number = max(self.state.next_number, first + len(new))
+        if header is not None or recipient == self.state.me:
+            self.write(header if header is not None else "── bot ──")
+            self.write(text)
+            self.write()

@@ -1,0 +1,88 @@
+"""The Slack adapter, wired: a slack-bolt ``AsyncApp`` whose listeners feed the core, the Web
+API client they and the outbox delivery share, and the delivery itself.
+
+``build_slack`` is called by the composition root (``bot/app.py``) with the engine and store it
+built; nothing here reads the environment (``Settings`` already holds the secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+from bot.slack.activity import Activity
+from bot.slack.delivery import SlackDelivery
+from bot.slack.listeners import Core, SlackListeners
+from bot.slack.workspaces import Workspaces
+from conversations.ports import Store
+
+log = logging.getLogger("mentorbot.slack")
+
+ANY = re.compile(".*")
+
+
+@dataclass(frozen=True)
+class SlackAdapter:
+    app: AsyncApp
+    client: AsyncWebClient
+    delivery: SlackDelivery
+    workspaces: Workspaces
+    activity: Activity
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """slack-sdk's Web API client with the bot token; ``SLACK_API_URL`` (if set) as its
+    ``base_url``, so the real client can talk to a stand-in server."""
+    base_url = settings.secrets.slack_api_url or AsyncWebClient.BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(token=settings.secrets.slack_bot_token or None, base_url=base_url)
+
+
+def build_slack(
+    engine: Core,
+    store: Store,
+    settings: Settings,
+    *,
+    client: AsyncWebClient | None = None,
+    activity: Activity | None = None,
+) -> SlackAdapter:
+    """Everything Slack needs, sharing one Web API client."""
+    client = client or slack_client(settings)
+    activity = activity or Activity()
+    workspaces = Workspaces(store, engine.clock)
+    delivery = SlackDelivery(client, store, workspaces)
+    listeners = SlackListeners(engine, store, client, delivery, workspaces, activity)
+    app = AsyncApp(
+        name="mentorbot",
+        client=client,
+        signing_secret=settings.secrets.slack_signing_secret,
+        logger=logging.getLogger("mentorbot.slack.bolt"),
+    )
+    app.command(settings.slack.command)(listeners.slash_command)
+    app.event("message")(listeners.direct_message)
+    app.event("app_home_opened")(listeners.home_opened)
+    app.event("app_uninstalled")(listeners.app_uninstalled)
+    app.event("tokens_revoked")(listeners.tokens_revoked)
+    app.action(ANY)(listeners.button)
+    app.view_submission(ANY)(listeners.view_submission)
+    return SlackAdapter(
+        app=app, client=client, delivery=delivery, workspaces=workspaces, activity=activity
+    )
+
+
+def build_slack_app(
+    engine: Core,
+    store: Store,
+    settings: Settings,
+    *,
+    client: AsyncWebClient | None = None,
+    activity: Activity | None = None,
+) -> AsyncApp:
+    """The bolt app alone (``build_slack`` when the delivery is needed too)."""
+    return build_slack(engine, store, settings, client=client, activity=activity).app

@@ -1,0 +1,78 @@
+"""``SlackDelivery``: the core's ``Delivery`` port for Slack.
+
+An outbox row addressed to a person goes to their direct message with the bot; one addressed
+to a pair goes to a group DM with both members. Slack's failures come back as the core's
+``TransientError`` (retry later, honouring ``Retry-After``) or ``PermanentError`` (give up and
+tell the coordinator, which the dispatcher does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.api_errors import classify
+from bot.slack.render import message_payload
+from bot.slack.workspaces import Workspaces
+from conversations.messages import Message
+from conversations.ports import PermanentError, Store
+from conversations.records import OutboxItem, Pair, Person
+
+log = logging.getLogger("mentorbot.slack.delivery")
+
+SLACK = "slack"
+
+
+class SlackDelivery:
+    def __init__(self, client: AsyncWebClient, store: Store, workspaces: Workspaces) -> None:
+        self._client = client
+        self._store = store
+        self._workspaces = workspaces
+        self._channels: dict[tuple[str, ...], str] = {}  # user ids -> DM or group DM id
+
+    async def send(self, item: OutboxItem, message: Message) -> str | None:
+        recipients, lang = await asyncio.to_thread(self._recipients, item)
+        team = recipients[0].workspace
+        if await asyncio.to_thread(self._workspaces.is_revoked, team):
+            raise PermanentError(f"workspace_revoked: {team}")
+        try:
+            channel = await self.conversation([p.platform_user_id for p in recipients])
+            response = await self._client.chat_postMessage(
+                channel=channel, **message_payload(message, lang=lang)
+            )
+        except Exception as error:
+            failure = classify(error)
+            log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
+            raise failure from error
+        ts = response.get("ts")
+        return str(ts) if ts else None
+
+    async def conversation(self, user_ids: list[str]) -> str:
+        """The DM (one user) or group DM (several) with the bot, opened once per process."""
+        key = tuple(user_ids)
+        if key not in self._channels:
+            response = await self._client.conversations_open(users=",".join(user_ids))
+            self._channels[key] = str(response["channel"]["id"])
+        return self._channels[key]
+
+    def _recipients(self, item: OutboxItem) -> tuple[list[Person], str]:
+        with self._store.transaction() as repo:
+            if item.person_id is not None:
+                person = repo.get(Person, item.person_id)
+                people = [person] if person is not None else []
+            elif item.pair_id is not None:
+                pair = repo.get(Pair, item.pair_id)
+                if pair is None:
+                    raise PermanentError(f"pair {item.pair_id} is gone")
+                found = [repo.get(Person, pid) for pid in pair.member_ids()]
+                people = [p for p in found if p is not None]
+            else:
+                raise PermanentError("outbox item has no recipient")
+        people = [p for p in people if p.erased_at is None]
+        if not people:
+            raise PermanentError("recipient is gone or erased")
+        if any(p.platform != SLACK for p in people):
+            raise PermanentError("recipient is not on Slack")
+        return people, people[0].locale

@@ -1,0 +1,88 @@
+"""Slack's Block Kit limits, and a check of a finished payload against them.
+
+The renderer keeps inside these numbers; ``problems`` re-checks a payload as Slack would
+receive it (slack-sdk's model validation plus the counts slack-sdk does not check), for tests
+and for a log line before Slack would refuse a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100  # a modal or the Home tab
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTION_ID = 255
+BLOCK_ID = 255
+
+
+def width(text: str) -> int:
+    """Characters as Slack may count them: UTF-16 code units (an emoji can be two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def problems(blocks: Sequence[Mapping[str, Any]], *, max_blocks: int = MESSAGE_BLOCKS) -> list[str]:
+    """Why Slack would refuse these blocks ([] when it would not)."""
+    found: list[str] = []
+    if not 0 < len(blocks) <= max_blocks:
+        found.append(f"{len(blocks)} blocks (1..{max_blocks} allowed)")
+    for index, raw in enumerate(blocks):
+        try:
+            block = Block.parse(dict(raw))
+            if block is None:
+                found.append(f"block {index}: unknown type {raw.get('type')!r}")
+                continue
+            block.to_dict()  # slack-sdk validates the block and everything in it
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError) as error:
+            found.append(f"block {index}: {error}")
+        found.extend(f"block {index}: {p}" for p in _lengths(raw))
+    return found
+
+
+def view_problems(view: Mapping[str, Any]) -> list[str]:
+    """Why Slack would refuse this modal or Home tab."""
+    found: list[str] = []
+    try:
+        View(**dict(view)).to_dict()
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
+        found.append(f"view: {error}")
+    found.extend(problems(view.get("blocks") or [], max_blocks=VIEW_BLOCKS))
+    return found
+
+
+def _lengths(block: Mapping[str, Any]) -> Iterator[str]:
+    """The per-text limits, counted in UTF-16 units (slack-sdk counts code points)."""
+    kind = block.get("type")
+    text = (block.get("text") or {}).get("text")
+    if kind == "section" and text is not None and width(text) > SECTION_TEXT:
+        yield f"section text {width(text)} > {SECTION_TEXT}"
+    if kind == "header" and text is not None and width(text) > HEADER_TEXT:
+        yield f"header text {width(text)} > {HEADER_TEXT}"
+    for field in block.get("fields") or []:
+        if width(field.get("text", "")) > FIELD_TEXT:
+            yield f"field text {width(field['text'])} > {FIELD_TEXT}"
+    elements = list(block.get("elements") or [])
+    if block.get("element"):
+        elements.append(block["element"])
+    for element in elements:
+        if element.get("type") == "button":
+            label = element.get("text", {}).get("text", "")
+            if width(label) > BUTTON_TEXT:
+                yield f"button text {width(label)} > {BUTTON_TEXT}"
+            if width(element.get("value") or "") > BUTTON_VALUE:
+                yield f"button value > {BUTTON_VALUE}"
+        if len(element.get("action_id") or "") > ACTION_ID:
+            yield f"action_id > {ACTION_ID}"
+        if element.get("type") == "mrkdwn" and width(element.get("text", "")) > SECTION_TEXT:
+            yield f"context text > {SECTION_TEXT}"
+    if len(block.get("block_id") or "") > BLOCK_ID:
+        yield f"block_id > {BLOCK_ID}"

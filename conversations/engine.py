@@ -1,0 +1,279 @@
+"""The engine: one neutral event in, one reply out, everything else through the outbox.
+
+``Engine.handle`` finds (or creates) the person, runs the flow step inside one transaction,
+and commits. Messages to anyone else are outbox rows written in that same transaction, so they
+exist only if everything else was saved (save, then send). A lost optimistic-lock race is
+retried; a crash in a step rolls back that step only and tells the person nothing was saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from conversations.config import CoreConfig
+from conversations.events import (
+    Actor,
+    ButtonPressed,
+    Command,
+    Event,
+    FormSubmitted,
+    HomeOpened,
+    TextReceived,
+)
+from conversations.flows import (
+    agreement,
+    basics,
+    checkin,
+    coordinator,
+    goals,
+    meetings,
+    reflection,
+    review,
+)
+from conversations.i18n import Texts, normalise_locale
+from conversations.messages import Reply
+from conversations.parsing import CommandLine, parse_command
+from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
+from conversations.records import ConversationState, Person, Receipt
+from conversations.turn import Turn
+
+log = logging.getLogger("mentorbot.engine")
+
+CommandHandler = Callable[[Turn, CommandLine, dict[str, str]], Reply]
+ButtonHandler = Callable[[Turn, str], Reply]
+FormHandler = Callable[[Turn, dict[str, str], str], Reply]
+AnswerHandler = Callable[[Turn, str, dict[str, object]], Reply]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    audience: str  # "everyone", "pair" or "coordinator"
+    handler: CommandHandler
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", ("hjälp", "hjalp", "?"), "everyone", basics.help_command),
+    CommandSpec("home", ("hem", "start"), "everyone", basics.home_command),
+    CommandSpec("settings", ("inställningar", "installningar"), "everyone", basics.settings_command),
+    CommandSpec("pause", ("paus", "pausa"), "everyone", basics.pause_command),
+    CommandSpec("resume", ("återuppta", "fortsätt"), "everyone", basics.resume_command),
+    CommandSpec("my-data", ("mina-data",), "everyone", basics.my_data_command),
+    CommandSpec("forget-me", ("glöm-mig", "glom-mig"), "everyone", basics.forget_me_command),
+    CommandSpec("goals", ("mål", "mal"), "pair", goals.goals_command),
+    CommandSpec("agreement", ("avtal",), "pair", agreement.agreement_command),
+    CommandSpec("meeting", ("möte", "mote", "boka"), "pair", meetings.meeting_command),
+    CommandSpec("checkin", ("incheckning", "check-in"), "pair", checkin.checkin_command),
+    CommandSpec("reflect", ("reflektion", "reflektera"), "everyone", reflection.reflect_command),
+    CommandSpec("journal", ("dagbok",), "everyone", reflection.journal_command),
+    CommandSpec("review", ("utvärdering", "utvardering"), "pair", review.review_command),
+    CommandSpec("program", ("programme",), "coordinator", coordinator.program_command),
+    CommandSpec("enroll", ("enrol", "registrera"), "coordinator", coordinator.enroll_command),
+    CommandSpec("pair", ("para", "matcha-par"), "coordinator", coordinator.pair_command),
+    CommandSpec("end", ("avsluta",), "coordinator", coordinator.end_command),
+    CommandSpec("status", ("läge",), "coordinator", coordinator.status_command),
+    CommandSpec("coordinators", ("koordinatorer",), "coordinator", coordinator.coordinators_command),
+)
+
+BUTTONS: dict[str, ButtonHandler] = {
+    "home": basics.home_button,
+    "help": basics.help_button,
+    "settings.open": basics.settings_button,
+    "pause.open": basics.pause_button,
+    "resume": basics.resume_button,
+    "forget.confirm": basics.forget_confirm_button,
+    "meeting.book": meetings.book_button,
+    "goals.draft": goals.draft_button,
+    "goals.confirm": goals.confirm_button,
+    "goals.comment": goals.comment_button,
+    "goals.view": goals.view_button,
+    "agreement.propose": agreement.propose_button,
+    "agreement.accept": agreement.accept_button,
+    "agreement.view": agreement.view_button,
+    "prep.answer": checkin.prep_button,
+    "checkin.open": checkin.checkin_button,
+    "reflect.open": reflection.reflect_button,
+    "journal.view": reflection.journal_button,
+    "review.midpoint": review.midpoint_button,
+    "review.closing": review.closing_button,
+}
+
+FORMS: dict[str, FormHandler] = {
+    "settings": basics.settings_submitted,
+    "pause": basics.pause_submitted,
+    "meeting": meetings.meeting_submitted,
+    "goals": goals.goals_submitted,
+    "goals.comment": goals.comment_submitted,
+    "agreement": agreement.agreement_submitted,
+    "prep": checkin.prep_submitted,
+    "checkin": checkin.checkin_submitted,
+    "reflection": reflection.reflection_submitted,
+    "review.midpoint": review.midpoint_submitted,
+    "review.closing": review.closing_submitted,
+}
+
+ANSWERS: dict[str, AnswerHandler] = {
+    "reflection": reflection.reflection_answered,
+    "prep": checkin.prep_answered,
+}
+
+
+def find_command(word: str) -> CommandSpec | None:
+    lowered = word.lower()
+    for spec in COMMANDS:
+        if lowered == spec.name or lowered in spec.aliases:
+            return spec
+    return None
+
+
+def may_use(repo: Repo, person: Person, audience: str) -> bool:
+    if audience == "everyone":
+        return True
+    if audience == "coordinator":
+        return person.is_coordinator
+    return basics.has_pair(repo, person) or person.is_coordinator
+
+
+class Engine:
+    def __init__(self, store: Store, clock: Clock, config: CoreConfig) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+
+    def knows(self, actor: Actor) -> bool:
+        with self.store.transaction() as repo:
+            return self._find(repo, actor) is not None
+
+    def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
+        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless."""
+        key = event_key or uuid.uuid4().hex
+        for attempt in range(5):
+            try:
+                return self._handle_once(actor, event, key, event_key is not None)
+            except _Refused as refused:
+                return refused.reply
+            except Conflict:
+                log.info("event=conflict_retry attempt=%d", attempt + 1)
+                continue
+            except Exception:
+                log.exception("event=handler_crash kind=%s", type(event).__name__)
+                return self._crash_reply(actor)
+        return self._crash_reply(actor)
+
+    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool) -> Reply:
+        now = self.clock.now()
+        with self.store.transaction() as repo:
+            if keyed:
+                try:
+                    repo.add(Receipt(key=key, created_at=now))
+                except DuplicateKey:
+                    log.info("event=duplicate_event key=%s", key)
+                    return Reply(duplicate=True)
+            person = self.ensure_person(repo, actor)
+            turn = Turn(repo=repo, now=now, person=person, config=self.config, key=key)
+            reply = self._route(turn, event)
+            log.info(
+                "event=handled kind=%s person=%s queued=%d errors=%d",
+                type(event).__name__,
+                person.id,
+                turn.sent,
+                len(reply.errors),
+            )
+            if reply.errors:
+                # A refused form saves nothing: roll the whole step back.
+                raise _Refused(reply)
+            return reply
+
+    def _route(self, turn: Turn, event: Event) -> Reply:
+        if isinstance(event, Command | TextReceived):
+            return self._route_text(turn, event.text, event.mentions, typed=isinstance(event, TextReceived))
+        if isinstance(event, ButtonPressed):
+            handler = BUTTONS.get(event.action)
+            if handler is None:
+                return turn.say("error.stale_button")
+            return handler(turn, event.value)
+        if isinstance(event, FormSubmitted):
+            form_handler = FORMS.get(event.form_id)
+            if form_handler is None:
+                return turn.say("error.stale_button")
+            return form_handler(turn, event.values, event.context)
+        if isinstance(event, HomeOpened):
+            return basics.home_command(turn, CommandLine(word="home"), {})
+        raise TypeError(f"unknown event {event!r}")
+
+    def _route_text(self, turn: Turn, text: str, mentions: dict[str, str], *, typed: bool) -> Reply:
+        line = parse_command(text)
+        spec = find_command(line.word) if line else None
+        if spec is not None and line is not None:
+            if not may_use(turn.repo, turn.person, spec.audience):
+                return turn.say(f"error.only_{spec.audience}", command=spec.name)
+            return spec.handler(turn, line, mentions)
+        if typed:
+            state = turn.repo.first(ConversationState, person_id=turn.person.id)
+            if state is not None and state.awaiting in ANSWERS:
+                return ANSWERS[state.awaiting](turn, text, dict(state.data))
+        return basics.unknown_command(turn, line.word if line else "")
+
+    # People -------------------------------------------------------------------
+    def _find(self, repo: Repo, actor: Actor) -> Person | None:
+        return repo.first(
+            Person,
+            platform=actor.platform,
+            workspace=actor.workspace,
+            platform_user_id=actor.platform_user_id,
+        )
+
+    def ensure_person(self, repo: Repo, actor: Actor) -> Person:
+        """Find the actor's person, creating them on first contact (profile hints used once)."""
+        person = self._find(repo, actor)
+        if person is None:
+            return repo.add(new_person(self.config, actor, self.clock.now()))
+        if person.display_name == person.platform_user_id and actor.display_name:
+            # Created from a mention before we saw their profile: fill it in now.
+            person = repo.update(
+                person.model_copy(
+                    update={
+                        "display_name": actor.display_name,
+                        "locale": normalise_locale(actor.locale, person.locale),
+                        "timezone": actor.timezone or person.timezone,
+                    }
+                )
+            )
+        return person
+
+    def _crash_reply(self, actor: Actor) -> Reply:
+        lang = normalise_locale(actor.locale, self.config.default_locale)
+        try:
+            with self.store.transaction() as repo:
+                found = self._find(repo, actor)
+                if found is not None:
+                    lang = found.locale
+        except Exception:
+            log.exception("event=crash_reply_lookup_failed")
+        return Reply(messages=[basics.plain(Texts(lang)("error.crash"))])
+
+
+class _Refused(Exception):
+    def __init__(self, reply: Reply) -> None:
+        super().__init__("form refused")
+        self.reply = reply
+
+
+def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
+    identity = {f"{actor.platform}:{actor.platform_user_id}", f"{actor.platform}:{actor.workspace}:{actor.platform_user_id}"}
+    return Person(
+        platform=actor.platform,
+        workspace=actor.workspace,
+        platform_user_id=actor.platform_user_id,
+        display_name=actor.display_name or actor.platform_user_id,
+        locale=normalise_locale(actor.locale, config.default_locale),
+        timezone=actor.timezone or config.default_timezone,
+        country=config.default_country,
+        is_coordinator=bool(identity & set(config.coordinators)),
+        created_at=now,
+    )

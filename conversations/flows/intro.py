@@ -1,0 +1,59 @@
+"""Welcome on enrolment; introduction of a new pair with the first-meeting guide (METHOD.md,
+article 4 §4: place, at least one hour, introductions, strengths and weaknesses)."""
+
+from __future__ import annotations
+
+from conversations.i18n import Texts
+from conversations.messages import Message, Section
+from conversations.records import Pair, Person, Programme, Purpose, Role
+from conversations.turn import Turn, button
+
+
+def welcome_message(t: Texts, programme: Programme, role: Role, purposes: list[Purpose]) -> Message:
+    return Message(
+        title=t("welcome.title", programme=programme.name),
+        sections=(
+            Section(text=t("welcome.body", programme=programme.name, purposes=", ".join(t("purpose." + p) for p in purposes),
+                           start=t.date(programme.starts_on), end=t.date(programme.ends_on))),
+            Section(text=t("welcome.role." + role)),
+            Section(text=t("welcome.why")),
+        ),
+        buttons=(button(t, "button.settings", "settings.open"), button(t, "button.help", "help")),
+        note=t("welcome.privacy"),
+    )
+
+
+def first_meeting_guide(t: Texts, programme: Programme) -> Section:
+    minutes = max(60, programme.meeting_minutes)
+    return Section(text=t("intro.guide", minutes=minutes))
+
+
+def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adept: Person) -> None:
+    """A group message to both, then a role-specific next step to each."""
+    pid = str(pair.id)
+
+    def group(t: Texts) -> Message:
+        return Message(
+            title=t("intro.title"),
+            sections=(
+                Section(text=t("intro.body", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name,
+                               end=t.date(pair.ends_on))),
+                first_meeting_guide(t, programme),
+            ),
+            buttons=(button(t, "button.book_first_meeting", "meeting.book", pid, "primary"),),
+            note=t("intro.note"),
+        )
+
+    turn.send_group(pair.id or 0, adept, group, kind="intro", programme_id=programme.id)
+    for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
+        partner = adept if role == Role.MENTOR else mentor
+        def dm(t: Texts, role: Role = role, partner: Person = partner) -> Message:
+            sections = [Section(text=t("intro.dm." + role, partner=partner.display_name))]
+            if programme.template == "new-managers" and role == Role.ADEPT:
+                sections.append(Section(text=t("intro.new_managers_topics")))
+            return Message(
+                sections=tuple(sections),
+                buttons=(button(t, "button.book_first_meeting", "meeting.book", pid, "primary"), button(t, "button.home", "home")),
+            )
+
+        turn.send(person.id or 0, dm, kind="intro", programme_id=programme.id)

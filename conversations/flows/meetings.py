@@ -1,0 +1,123 @@
+"""Booking meetings. Booking the first one moves a new pair on to goal setting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
+from conversations.i18n import Texts
+from conversations.messages import Form, FormField, Message, Reply, Section
+from conversations.parsing import CommandLine, ParseError, parse_local_datetime
+from conversations.records import Meeting, Pair, Phase, Programme, Role
+from conversations.turn import Turn, button, validate
+
+
+def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
+    t = turn.t
+    programme = turn.repo.get(Programme, pair.programme_id)
+    minutes = max(60, programme.meeting_minutes if programme else 60)
+    return Form(
+        form_id="meeting",
+        title=t("meeting.title_first" if first else "meeting.title"),
+        submit_label=t("button.book"),
+        context=str(pair.id),
+        intro=t("meeting.intro_first" if first else "meeting.intro"),
+        fields=(
+            FormField(name="when", label=t("meeting.when"), kind="datetime", max_length=40, hint=t("meeting.when_hint")),
+            FormField(name="minutes", label=t("meeting.minutes"), kind="number", initial=str(minutes), max_length=3),
+            FormField(name="place", label=t("meeting.place"), required=False, max_length=200, hint=t("meeting.place_hint")),
+        ),
+    )
+
+
+def has_first_meeting(turn: Turn, pair: Pair) -> bool:
+    return any(m.status != "cancelled" for m in turn.repo.find(Meeting, pair_id=pair.id))
+
+
+def book_button(turn: Turn, value: str) -> Reply:
+    pair = current_pair(turn, value)
+    if pair is None:
+        return no_pair_reply(turn)
+    if not pair.phase.is_open:
+        return pair_closed_reply(turn, pair)
+    return Reply(form=meeting_form(turn, pair, first=not has_first_meeting(turn, pair)))
+
+
+def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    pair = current_pair(turn)
+    if pair is None:
+        return no_pair_reply(turn)
+    if len(line.args) < 2:
+        return Reply(form=meeting_form(turn, pair, first=not has_first_meeting(turn, pair)))
+    try:
+        starts_at = parse_local_datetime(" ".join(line.args[:2]), turn.t.tz, turn.now)
+    except ParseError as exc:
+        return turn.say(exc.key, **exc.values)
+    programme = turn.repo.get(Programme, pair.programme_id)
+    minutes = max(60, programme.meeting_minutes if programme else 60)
+    place = " ".join(line.args[2:])[:200]
+    error = _check(turn, pair, starts_at, minutes)
+    if error:
+        return turn.say(error)
+    return book(turn, pair, starts_at, minutes, place)
+
+
+def _check(turn: Turn, pair: Pair, starts_at: datetime, minutes: int) -> str | None:
+    if starts_at <= turn.now:
+        return "meeting.in_past"
+    if starts_at > turn.now + timedelta(days=366):
+        return "meeting.too_far"
+    first = not has_first_meeting(turn, pair)
+    if first and minutes < 60:
+        return "meeting.first_too_short"
+    if not 15 <= minutes <= 480:
+        return "meeting.bad_length"
+    return None
+
+
+def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
+    pair = current_pair(turn, context)
+    if pair is None:
+        return no_pair_reply(turn)
+    if not pair.phase.is_open:
+        return pair_closed_reply(turn, pair)
+    form = meeting_form(turn, pair, first=not has_first_meeting(turn, pair))
+    clean, errors = validate(form, values, turn.t, turn.now)
+    if not errors:
+        error = _check(turn, pair, clean["when"], clean["minutes"])
+        if error:
+            errors["minutes" if "short" in error or "length" in error else "when"] = turn.t(error)
+    if errors:
+        return Reply(form=form, errors=errors)
+    return book(turn, pair, clean["when"], clean["minutes"], clean["place"] or "")
+
+
+def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
+    first = not has_first_meeting(turn, pair)
+    meeting = turn.repo.add(
+        Meeting(pair_id=pair.id or 0, starts_at=starts_at, minutes=minutes, place=place, booked_by=turn.person.id or 0,
+                created_at=turn.now, is_first=first)
+    )
+    turn.audit("meeting.booked", f"pair:{pair.id}", meeting=meeting.id)
+    partner_id = pair.partner_of(turn.person.id or 0)
+    name = turn.person.display_name
+    turn.send(partner_id, lambda t: _booked_notice(t, name, meeting), programme_id=pair.programme_id)
+    if first and pair.phase == Phase.INTRO:
+        pair = turn.repo.update(pair.model_copy(update={"phase": Phase.GOALS, "phase_since": turn.now}))
+        for member in pair.member_ids():
+            role = pair.role_of(member)
+            turn.send(member, lambda t, r=role: _goals_invitation(t, pair, r), kind="goals-invitation", programme_id=pair.programme_id)
+    t = turn.t
+    return Reply(messages=[plain(t("meeting.booked", when=t.when(meeting.starts_at), minutes=minutes, place=place or "—"))])
+
+
+def _booked_notice(t: Texts, name: str, meeting: Meeting) -> Message:
+    return Message(sections=(Section(text=t("meeting.partner_booked", name=name, when=t.when(meeting.starts_at),
+                                              minutes=meeting.minutes, place=meeting.place or "—")),))
+
+
+def _goals_invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
+    if role == Role.ADEPT:
+        return Message(sections=(Section(text=t("goals.invite.adept")),),
+                       buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),))
+    return Message(sections=(Section(text=t("goals.invite.mentor")),))

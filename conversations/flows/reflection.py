@@ -1,0 +1,113 @@
+"""Weekly reflection (METHOD.md, article 3): a private journal. Prompts rotate through the
+effective-mentor advice for mentors and through the adept's role for adepts. Entries are
+readable by their author only — never by the partner, never by a coordinator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.flows.basics import open_pairs_of
+from conversations.i18n import Texts
+from conversations.messages import Form, FormField, Message, Reply, Section
+from conversations.parsing import CommandLine
+from conversations.ports import Repo
+from conversations.records import Person, Reflection, Role
+from conversations.turn import Turn, button, validate
+
+PROMPTS = {
+    Role.MENTOR: ("time", "decline", "small_tasks", "two_hours", "priorities", "buffer", "learned"),
+    Role.ADEPT: ("challenge", "tried", "feedback", "prepare", "strength", "steer", "next_step"),
+}
+
+
+def role_for_prompts(repo: Repo, person: Person) -> Role:
+    pairs = open_pairs_of(repo, person.id)
+    return pairs[-1].role_of(person.id or 0) or Role.ADEPT if pairs else Role.ADEPT
+
+
+def prompt_key(role: Role, index: int) -> str:
+    keys = PROMPTS[role]
+    return f"{role.value}.{keys[index % len(keys)]}"
+
+
+def next_prompt_key(repo: Repo, person: Person) -> str:
+    role = role_for_prompts(repo, person)
+    written = len(repo.find(Reflection, person_id=person.id))
+    return prompt_key(role, written)
+
+
+def prompt_message(t: Texts, key: str) -> Message:
+    return Message(
+        title=t("reflect.title"),
+        sections=(Section(text=t("reflect.prompt." + key)), Section(text=t("reflect.how_to_answer"))),
+        buttons=(button(t, "button.write_reflection", "reflect.open", key, "primary"),),
+        note=t("reflect.private"),
+    )
+
+
+def reflection_form(turn: Turn, key: str) -> Form:
+    t = turn.t
+    return Form(form_id="reflection", title=t("reflect.title"), submit_label=t("button.save"), context=key,
+                intro=t("reflect.prompt." + key),
+                fields=(FormField(name="text", label=t("reflect.label"), kind="multiline", max_length=turn.config.max_journal_length),))
+
+
+def _valid_key(turn: Turn, key: str) -> str:
+    return key if turn.t.has("reflect.prompt." + key) else next_prompt_key(turn.repo, turn.person)
+
+
+def reflect_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    key = next_prompt_key(turn.repo, turn.person)
+    turn.await_answer("reflection", prompt_key=key)
+    return turn.show(prompt_message(turn.t, key))
+
+
+def reflect_button(turn: Turn, value: str) -> Reply:
+    return Reply(form=reflection_form(turn, _valid_key(turn, value)))
+
+
+def reflection_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
+    key = _valid_key(turn, context)
+    form = reflection_form(turn, key)
+    clean, errors = validate(form, values, turn.t, turn.now)
+    if errors:
+        return Reply(form=form, errors=errors)
+    return _save(turn, key, clean["text"])
+
+
+def reflection_answered(turn: Turn, text: str, data: dict[str, Any]) -> Reply:
+    limit = turn.config.max_journal_length
+    if len(text) > limit:
+        return turn.say("error.too_long_message", n=len(text), limit=limit)
+    if not text.strip():
+        return turn.say("error.required")
+    return _save(turn, _valid_key(turn, str(data.get("prompt_key", ""))), text.strip())
+
+
+def _save(turn: Turn, key: str, text: str) -> Reply:
+    iso = turn.now.astimezone(turn.t.tz).isocalendar()
+    turn.repo.add(Reflection(person_id=turn.person.id or 0, prompt_key=key, text=text, week=f"{iso.year}-W{iso.week:02d}", created_at=turn.now))
+    turn.await_answer(None)
+    turn.audit("reflection.saved", f"person:{turn.person.id}")  # never the text
+    count = len(turn.repo.find(Reflection, person_id=turn.person.id))
+    return turn.say("reflect.saved", n=count)
+
+
+def journal_message(turn: Turn) -> Message:
+    t = turn.t
+    entries = sorted(turn.repo.find(Reflection, person_id=turn.person.id), key=lambda r: r.created_at, reverse=True)
+    sections = [Section(text=f"*{t.when(e.created_at)}* — _{t('reflect.prompt.' + e.prompt_key)}_\n{e.text}") for e in entries[:10]]
+    if not sections:
+        sections = [Section(text=t("journal.empty"))]
+    note = t("journal.more", n=len(entries) - 10) if len(entries) > 10 else t("reflect.private")
+    return Message(title=t("journal.title", n=len(entries)), sections=tuple(sections), note=note)
+
+
+def journal_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    return turn.show(journal_message(turn))
+
+
+def journal_button(turn: Turn, value: str) -> Reply:
+    return turn.show(journal_message(turn))
+
+

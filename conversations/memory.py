@@ -1,0 +1,161 @@
+"""In-memory implementations of the core's ports: real implementations, used by unit tests
+and benchmarks. They follow the same contract as ``storage.SqlStore`` (tests/storage run one
+contract suite against both)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from conversations.ports import Conflict, DuplicateKey, R
+from conversations.records import OutboxItem, Person, Receipt, Record
+
+# Fields that must be unique per record type (the SQL schema has the same constraints).
+UNIQUE: dict[type[Record], tuple[tuple[str, ...], ...]] = {
+    OutboxItem: (("key",),),
+    Receipt: (("key",),),
+    Person: (("platform", "workspace", "platform_user_id"),),
+}
+
+
+def matches(record: Record, where: dict[str, Any]) -> bool:
+    for name, wanted in where.items():
+        value = getattr(record, name)
+        if isinstance(wanted, list | tuple | set | frozenset):
+            if value not in wanted:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+class ManualClock:
+    """A clock that moves only when told: tests, the console and the demo."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the clock needs a timezone-aware start")
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when
+
+
+class _MemoryRepo:
+    def __init__(self, tables: dict[type[Record], dict[int, Record]], ids: dict[type[Record], int]):
+        self._tables = tables
+        self._ids = ids
+
+    def _table(self, cls: type[Record]) -> dict[int, Record]:
+        return self._tables.setdefault(cls, {})
+
+    def get(self, cls: type[R], id: int) -> R | None:
+        found = self._table(cls).get(id)
+        return found.model_copy(deep=True) if found is not None else None  # type: ignore[return-value]
+
+    def find(self, cls: type[R], **where: Any) -> list[R]:
+        rows = [r for r in self._table(cls).values() if matches(r, where)]
+        return [r.model_copy(deep=True) for r in rows]  # type: ignore[misc]
+
+    def first(self, cls: type[R], **where: Any) -> R | None:
+        for r in self._table(cls).values():
+            if matches(r, where):
+                return r.model_copy(deep=True)  # type: ignore[return-value]
+        return None
+
+    def _check_unique(self, record: Record) -> None:
+        for fields in UNIQUE.get(type(record), ()):
+            for other in self._table(type(record)).values():
+                if other.id != record.id and all(
+                    getattr(other, f) == getattr(record, f) for f in fields
+                ):
+                    raise DuplicateKey(f"{type(record).__name__}{fields}")
+
+    def add(self, record: R) -> R:
+        self._check_unique(record)
+        cls = type(record)
+        self._ids[cls] = self._ids.get(cls, 0) + 1
+        stored = record.model_copy(update={"id": self._ids[cls], "version": 1}, deep=True)
+        self._table(cls)[self._ids[cls]] = stored
+        return stored.model_copy(deep=True)
+
+    def update(self, record: R) -> R:
+        table = self._table(type(record))
+        if record.id is None or record.id not in table:
+            raise Conflict(f"{type(record).__name__} {record.id} is gone")
+        if table[record.id].version != record.version:
+            raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile")
+        self._check_unique(record)
+        stored = record.model_copy(update={"version": record.version + 1}, deep=True)
+        table[record.id] = stored
+        return stored.model_copy(deep=True)
+
+    def delete(self, cls: type[R], id: int) -> None:
+        self._table(cls).pop(id, None)
+
+    def enqueue(self, item: OutboxItem) -> bool:
+        if any(o.key == item.key for o in self._table(OutboxItem).values()):  # type: ignore[attr-defined]
+            return False
+        self.add(item)
+        return True
+
+
+class InMemoryStore:
+    """Store + Outbox in process memory. Transactions are all-or-nothing (copy on begin)."""
+
+    def __init__(self) -> None:
+        self._tables: dict[type[Record], dict[int, Record]] = {}
+        self._ids: dict[type[Record], int] = {}
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[_MemoryRepo]:
+        with self._lock:
+            tables = copy.deepcopy(self._tables)
+            ids = dict(self._ids)
+            repo = _MemoryRepo(tables, ids)
+            yield repo
+            self._tables, self._ids = tables, ids
+
+    # Outbox port
+    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        with self.transaction() as repo:
+            due = [
+                o
+                for o in repo.find(OutboxItem, status="pending")
+                if o.due_at <= now and (o.next_attempt_at is None or o.next_attempt_at <= now)
+            ]
+            due.sort(key=lambda o: (o.due_at, o.id or 0))
+            claimed = []
+            for item in due[:limit]:
+                claimed.append(
+                    repo.update(item.model_copy(update={"status": "sending", "attempts": item.attempts + 1}))
+                )
+            return claimed
+
+    def _set(self, item_id: int, **changes: Any) -> None:
+        with self.transaction() as repo:
+            item = repo.get(OutboxItem, item_id)
+            if item is not None:
+                repo.update(item.model_copy(update=changes))
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
+        self._set(item_id, status="sent", sent_at=now, platform_message_id=platform_message_id, error=None)
+
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
+        self._set(item_id, status="pending", next_attempt_at=next_attempt_at, error=error)
+
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
+        self._set(item_id, status="failed", error=error)
+

@@ -1,0 +1,104 @@
+"""What the bot can say, with no platform JSON in it.
+
+A ``Message`` is a title, sections of text, optional facts, buttons and a form. Renderers turn
+it into Block Kit, an Adaptive Card or plain console text; richer parts degrade gracefully
+(buttons become numbered choices). All text here is plain text with ``*bold*`` and ``_italic_``
+markers; renderers escape everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldKind = Literal["text", "multiline", "number", "rating", "date", "datetime", "choice", "bool"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Choice(_Frozen):
+    value: str
+    label: str
+
+
+class FormField(_Frozen):
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = True
+    max_length: int = 2000
+    hint: str = ""
+    initial: str = ""
+    choices: tuple[Choice, ...] = ()
+
+
+class Form(_Frozen):
+    """A form the person fills in: a Slack modal, an Adaptive Card with inputs, or questions
+    asked one at a time in the console. ``context`` comes back with the submission."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str
+    context: str = ""
+    intro: str = ""
+
+
+class Button(_Frozen):
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+
+
+class Fact(_Frozen):
+    label: str
+    value: str
+
+
+class Section(_Frozen):
+    text: str
+    facts: tuple[Fact, ...] = ()
+
+
+class Message(_Frozen):
+    title: str = ""
+    sections: tuple[Section, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    note: str = ""  # small print (context line)
+
+    def plain_text(self) -> str:
+        """Everything the message says, as one string (for fallbacks, notifications and tests)."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        for section in self.sections:
+            parts.append(section.text)
+            parts.extend(f"{f.label}: {f.value}" for f in section.facts)
+        parts.extend(b.label for b in self.buttons)
+        if self.note:
+            parts.append(self.note)
+        return "\n".join(p for p in parts if p)
+
+
+def text(body: str, *, title: str = "", note: str = "") -> Message:
+    return Message(title=title, sections=(Section(text=body),) if body else (), note=note)
+
+
+class Reply(BaseModel):
+    """What the engine answers to the person who caused an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(default_factory=list)
+    # Form validation errors, by field name: shown next to the fields (Slack: response_action).
+    errors: dict[str, str] = Field(default_factory=dict)
+    # A form to open now (a Slack modal opened with the interaction's trigger_id, an inline
+    # card in Teams, questions one by one in the console). With ``errors``: the same form,
+    # still open, nothing saved.
+    form: Form | None = None
+    # True when the event was a retry of one already handled (nothing was done again).
+    duplicate: bool = False

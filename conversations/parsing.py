@@ -1,0 +1,143 @@
+"""Reading what people type: command lines, dates, times and durations."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ParseError(ValueError):
+    """Text that could not be read; ``key`` names the text catalog entry explaining why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    word: str
+    args: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "’": "'", "‘": "'"})
+
+
+def tokenize(text: str) -> list[str]:
+    cleaned = text.translate(_QUOTES).strip()
+    try:
+        return shlex.split(cleaned)
+    except ValueError:  # an unbalanced quote: fall back to whitespace
+        return cleaned.replace('"', "").split()
+
+
+def parse_command(text: str) -> CommandLine | None:
+    """'program new "Vår 2027" --purpose onboarding' -> word, args, options."""
+    tokens = tokenize(text)
+    if not tokens:
+        return None
+    word = tokens[0].lower().lstrip("/")
+    args: list[str] = []
+    options: dict[str, str] = {}
+    rest = tokens[1:]
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token.startswith("--") and len(token) > 2:
+            name, _, inline = token[2:].partition("=")
+            if inline:
+                options[name.lower()] = inline
+            elif i + 1 < len(rest) and not rest[i + 1].startswith("--"):
+                options[name.lower()] = rest[i + 1]
+                i += 1
+            else:
+                options[name.lower()] = ""
+        else:
+            args.append(token)
+        i += 1
+    return CommandLine(word=word, args=args, options=options)
+
+
+_DURATION = re.compile(r"^\+?(\d{1,3})\s*([dwvm])$", re.IGNORECASE)
+_UNIT_DAYS = {"d": 1, "w": 7, "v": 7, "m": 30}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'3d', '2w' (or Swedish '2v' for veckor), '+1m' -> a timedelta; else None."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        return None
+    return timedelta(days=int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()])
+
+
+_RELATIVE_DAYS = {"today": 0, "idag": 0, "tomorrow": 1, "imorgon": 1, "imorn": 1}
+
+
+def parse_date(text: str, today: date) -> date:
+    """ISO date ('2026-12-01'), 'today'/'idag', 'tomorrow'/'imorgon', or a duration from today."""
+    value = text.strip().lower()
+    if not value:
+        raise ParseError("error.date_missing")
+    if value in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[value])
+    delta = parse_duration(value)
+    if delta is not None:
+        return today + delta
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ParseError("error.date_format", value=text) from None
+
+
+def parse_time(text: str) -> time:
+    value = text.strip().replace(".", ":")
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", value)
+    if not match:
+        raise ParseError("error.time_format", value=text)
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ParseError("error.time_format", value=text)
+    return time(hour, minute)
+
+
+def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """'2026-12-01 14:00', '2026-12-01T14:00', 'tomorrow 9:30' in the person's zone -> UTC-aware."""
+    value = text.strip().replace("T", " ", 1) if "T" in text[:11] else text.strip()
+    parts = value.split()
+    if len(parts) != 2:
+        raise ParseError("error.datetime_format", value=text)
+    local_today = now.astimezone(tz).date()
+    day = parse_date(parts[0], local_today)
+    moment = parse_time(parts[1])
+    return datetime.combine(day, moment, tzinfo=tz)
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParseError("error.timezone", value=text) from None
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """'1-5' (Monday to Friday) or '1,2,3' -> [0, 1, 2] (0 = Monday)."""
+    value = text.replace(" ", "")
+    days: set[int] = set()
+    for part in value.split(","):
+        if not part:
+            continue
+        start, _, end = part.partition("-")
+        if not start.isdigit() or (end and not end.isdigit()):
+            raise ParseError("error.weekdays", value=text)
+        first, last = int(start), int(end or start)
+        if not (1 <= first <= 7 and 1 <= last <= 7 and first <= last):
+            raise ParseError("error.weekdays", value=text)
+        days.update(range(first - 1, last))
+    if not days:
+        raise ParseError("error.weekdays", value=text)
+    return sorted(days)

@@ -1,0 +1,95 @@
+"""The ports the core needs, as Protocols. Implementations live outside the core:
+``storage.SqlStore`` (SQLModel), ``conversations.memory.InMemoryStore`` (tests, benchmarks),
+``bot.runtime.SystemClock`` and the platform senders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from conversations.messages import Message
+from conversations.records import OutboxItem, Record
+
+R = TypeVar("R", bound=Record)
+
+
+class Conflict(Exception):
+    """An update lost a race: the record's version changed since it was read."""
+
+
+class DuplicateKey(Exception):
+    """An insert collided with a unique key (outbox key, receipt key, person identity)."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class Repo(Protocol):
+    """Reads and writes inside one transaction. Filters are equality, or membership when the
+    value is a list/tuple/set. Returned records are copies: change them with ``model_copy`` and
+    ``update``."""
+
+    def get(self, cls: type[R], id: int) -> R | None: ...
+
+    def find(self, cls: type[R], **where: Any) -> list[R]: ...
+
+    def first(self, cls: type[R], **where: Any) -> R | None: ...
+
+    def add(self, record: R) -> R:
+        """Insert; returns the record with its id. Raises DuplicateKey on a unique clash."""
+        ...
+
+    def update(self, record: R) -> R:
+        """Save a changed record; returns it with version + 1. Raises Conflict if stale."""
+        ...
+
+    def delete(self, cls: type[R], id: int) -> None: ...
+
+    def enqueue(self, item: OutboxItem) -> bool:
+        """Queue an outgoing message unless its key is already queued; True if queued."""
+        ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Repo]:
+        """A unit of work: committed when the block ends, rolled back if it raises."""
+        ...
+
+
+class Outbox(Protocol):
+    """The delivery side of the outbox, for the dispatcher."""
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Mark up to ``limit`` pending rows due at ``now`` as 'sending' and return them.
+        Rows another dispatcher holds are skipped."""
+        ...
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None: ...
+
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
+
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> None: ...
+
+
+class Delivery(Protocol):
+    """Where a message ends up. Raises ``TransientError`` / ``PermanentError``."""
+
+    async def send(self, item: OutboxItem, message: Message) -> str | None:
+        """Send; return the platform's message id if it has one."""
+        ...
+
+
+class TransientError(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    pass
+

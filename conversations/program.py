@@ -1,0 +1,942 @@
+"""What is due, and when: the pure nudge planner.
+
+The scheduler wakes every minute and asks ``queue_due`` what to write to the outbox. The rules
+(see docs/SCHEDULER.md for the operator's view):
+
+* **Reflection prompt** — weekly, at each person's chosen local weekday and time, to every
+  member of an open pair (from the pair's introduction on).
+* **Meeting reminder** — 24 h before a booked meeting, to both members. A blocked time moves
+  forward; if that would reach the meeting, it moves back to the last allowed time before.
+* **Preparation prompt** — 48 h before a booked meeting (or at booking, when booked later
+  than that), to the adept only: "which challenge will you bring?".
+* **Check-in prompt** — at a booked/held meeting's end (start + length), to each member who
+  has not checked in for it.
+* **Meeting overdue** — an active pair whose last held/booked meeting (or, without one, the
+  start of the active phase) is older than the agreed cadence (the in-force agreement's
+  ``cadence_days``, else the programme's) plus ``CoreConfig.overdue_grace_days``. Once per gap.
+* **Phase deadlines** — intro: no first meeting ``first_meeting_deadline_days`` after the
+  introduction; goals: ``goals_deadline_days`` in the goals phase; agreement:
+  ``agreement_deadline_days`` in the agreement phase; stuck: ``stuck_phase_days`` in any phase
+  before active (or in closing). First the pair; ``PlanRules.coordinator_delay_days`` later,
+  if the pair is still in that phase, a note to the programme's creator.
+* **Mid-point and closing reviews** — on ``Pair.midpoint_on`` / ``Pair.ends_on`` (each
+  member's local date), at the first allowed time that day or after.
+* **Coordinator digest** — weekly, Monday at the start of working hours (moved like any other
+  nudge), to the creator of each open programme (``Programme.created_by``).
+
+Quiet hours: a nudge is due only inside the recipient's working hours on one of their working
+days that is not a public holiday of their country. A blocked time moves to the next allowed
+time; nothing is dropped for being blocked. Pair prompts (overdue, phase deadlines) go out at a
+time that is allowed for both members; when the two never overlap within
+``PlanRules.pair_slot_search_days`` (e.g. Tokyo and New York), each gets it at their own time.
+
+Pauses: a person's or pair's ``paused_until`` (inclusive, local date) skips the occurrence-bound
+prompts (reflection, reminder, preparation, check-in) that fall into it, and defers the
+condition/date-bound ones (overdue, phase, reviews) to the first allowed time after it.
+
+The weekly cap (``PlanRules.max_nudges_per_week``, per person and local ISO week) counts pair
+member nudges only (not coordinator notes or replies); over the cap, lower-priority nudges are
+skipped. A nudge whose due time is older than ``PlanRules.catch_up_hours`` (after downtime) is
+skipped, logged and counted. Skipped nudges are written to the outbox as ``skipped`` rows, so
+each is counted once and coordinators can see them.
+
+Keys are deterministic (``reflection:<person>:<iso-week>``, ``meeting-reminder:<meeting>:<person>``,
+``preparation:<meeting>:<person>``, ``checkin:<meeting>:<person>``, ``overdue:<pair>:<n>:<person>``,
+``phase:<pair>:<deadline>:<person>``, ``phase-coordinator:<pair>:<deadline>:<coordinator>``,
+``midpoint:<pair>:<person>``, ``closing:<pair>:<person>``,
+``digest:<programme>:<coordinator>:<iso-week>``), so a retried tick, a restart or a second
+scheduler can never queue one twice (the outbox key is unique).
+
+``plan`` is pure: no clock, no I/O. ``load_view`` and ``queue_due`` read and write through the
+``Repo`` port only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from conversations import nudges
+from conversations.config import CoreConfig
+from conversations.nudges import Nudge
+from conversations.ports import Repo
+from conversations.records import (
+    Agreement,
+    CheckIn,
+    Goal,
+    Meeting,
+    OutboxItem,
+    Pair,
+    Person,
+    Phase,
+    Programme,
+)
+
+log = logging.getLogger("mentorbot.program")
+
+# Kinds that count towards a person's weekly cap (coordinator notes do not).
+CAPPED_KINDS = frozenset(
+    {
+        "reflection-prompt",
+        "meeting-reminder",
+        "preparation-prompt",
+        "checkin-prompt",
+        "meeting-overdue",
+        "phase-deadline",
+        "midpoint-review",
+        "closing-review",
+    }
+)
+# When the cap forces a choice, lower numbers win.
+PRIORITY = {
+    "meeting-reminder": 0,
+    "preparation-prompt": 1,
+    "checkin-prompt": 2,
+    "closing-review": 3,
+    "midpoint-review": 4,
+    "phase-deadline": 5,
+    "meeting-overdue": 6,
+    "reflection-prompt": 7,
+}
+PLANNED_KINDS = tuple(k for k in nudges.KINDS if k != "delivery-failed-coordinator")
+OPEN_PHASES = tuple(p for p in Phase if p.is_open)
+LIVE_MEETING = ("booked", "held")
+COUNTED_STATUSES = frozenset({"pending", "sending", "sent", "failed"})
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """The scheduler's knobs (``bot/settings.py`` fills them from app.yaml ``scheduler:``)."""
+
+    catch_up_hours: float = 12.0  # nudges later than this after downtime are skipped
+    max_nudges_per_week: int = 6  # per person per local ISO week; 0 = no cap
+    reminder_hours: float = 24.0  # meeting reminder, before the meeting
+    preparation_hours: float = 48.0  # adept's preparation prompt, before the meeting
+    coordinator_delay_days: int = 3  # phase deadline: coordinator note after the pair nudge
+    pair_slot_search_days: int = 14  # look this far for a time both members are at work
+    digest_weekday: int = 0  # Monday
+    reflection_weeks_back: int = 2  # earlier weeks than this are not looked at any more
+    meeting_lookback_days: int = 14  # meetings that ended earlier are not looked at
+
+    @property
+    def catch_up(self) -> timedelta:
+        return timedelta(hours=self.catch_up_hours)
+
+
+# The view: light, slotted snapshots --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: int
+    tz: ZoneInfo
+    country: str
+    reflection_weekday: int
+    reflection_time: time
+    work_start: time
+    work_end: time
+    work_days: frozenset[int]
+    paused_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PairView:
+    id: int
+    programme_id: int
+    mentor_id: int
+    adept_id: int
+    phase: Phase
+    phase_since: datetime
+    introduced_at: datetime
+    midpoint_on: date
+    ends_on: date
+    paused_until: date | None = None
+    cadence_days: int | None = None  # from the in-force agreement, if any
+    goals_confirmed: bool = False
+    agreement_accepted: bool = False
+    last_meeting_at: datetime | None = None  # latest held/booked meeting start
+    meeting_count: int = 0  # held/booked meetings
+
+    @property
+    def members(self) -> tuple[int, int]:
+        return (self.mentor_id, self.adept_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeView:
+    id: int
+    created_by: int
+    cadence_days: int
+    status: str = "open"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    id: int
+    pair_id: int
+    starts_at: datetime
+    minutes: int
+    status: str
+    created_at: datetime
+
+
+@dataclass
+class PlanView:
+    """A snapshot of what the planner needs. ``queued`` maps outbox keys already written to
+    (recipient, due_at, counted): ``counted`` is True for rows that count towards the cap."""
+
+    people: dict[int, PersonView] = field(default_factory=dict)
+    pairs: list[PairView] = field(default_factory=list)
+    programmes: dict[int, ProgrammeView] = field(default_factory=dict)
+    meetings: list[MeetingView] = field(default_factory=list)  # recent and upcoming only
+    checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting_id, author_id)
+    queued: dict[str, tuple[int | None, datetime, bool]] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    due: list[Nudge] = field(default_factory=list)
+    stale: list[Nudge] = field(default_factory=list)  # later than the catch-up window
+    capped: list[Nudge] = field(default_factory=list)  # over the weekly cap
+    already_queued: int = 0
+
+
+@dataclass
+class QueueResult:
+    queued: int = 0
+    skipped_stale: int = 0
+    skipped_irrelevant: int = 0
+    skipped_cap: int = 0
+    already_queued: int = 0
+    keys: list[str] = field(default_factory=list)  # the keys queued by this call
+
+
+# Calendar helpers (cached) ------------------------------------------------------------
+
+_HOLIDAYS: dict[tuple[str, int], frozenset[date]] = {}
+
+
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of ``country`` in ``year`` (cached; unknown country: none)."""
+    cache_key = (country, year)
+    found = _HOLIDAYS.get(cache_key)
+    if found is None:
+        try:
+            found = frozenset(holidays_lib.country_holidays(country, years=year).keys())
+        except NotImplementedError:
+            log.warning("event=unknown_holiday_country country=%s", country)
+            found = frozenset()
+        _HOLIDAYS[cache_key] = found
+    return found
+
+
+_TZ: dict[str, ZoneInfo] = {}
+
+
+def zone(name: str) -> ZoneInfo:
+    found = _TZ.get(name)
+    if found is None:
+        try:
+            found = ZoneInfo(name)
+        except (KeyError, ValueError):
+            log.warning("event=unknown_timezone tz=%s", name)
+            found = ZoneInfo("UTC")
+        _TZ[name] = found
+    return found
+
+
+_LOCAL: dict[tuple[date, time, ZoneInfo], datetime] = {}
+
+
+def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
+    """``day`` at ``moment`` in ``tz``, as UTC (cached: many people share zones and times).
+    A wall time skipped by a daylight-saving change maps to the instant after the gap."""
+    cache_key = (day, moment, tz)
+    found = _LOCAL.get(cache_key)
+    if found is None:
+        found = datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+        if len(_LOCAL) > 200_000:
+            _LOCAL.clear()
+        _LOCAL[cache_key] = found
+    return found
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _paused(day: date, *pauses: date | None) -> bool:
+    return any(p is not None and day <= p for p in pauses)
+
+
+def allowed_day(person: PersonView, day: date, pair_pause: date | None = None) -> bool:
+    return (
+        day.weekday() in person.work_days
+        and not _paused(day, person.paused_until, pair_pause)
+        and day not in public_holidays(person.country, day.year)
+    )
+
+
+def is_allowed(person: PersonView, moment: datetime, pair_pause: date | None = None) -> bool:
+    local = moment.astimezone(person.tz)
+    return (
+        allowed_day(person, local.date(), pair_pause)
+        and person.work_start <= local.time() < person.work_end
+    )
+
+
+def next_allowed(
+    person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
+) -> datetime | None:
+    """The first instant at or after ``moment`` inside the person's working hours on an
+    allowed day (working day, no public holiday, not paused). None if none within max_days."""
+    if person.work_end <= person.work_start or not person.work_days:
+        return None
+    local = moment.astimezone(person.tz)
+    day = local.date()
+    for offset in range(max_days):
+        current = day + timedelta(days=offset)
+        if not allowed_day(person, current, pair_pause):
+            continue
+        start = at_local(current, person.work_start, person.tz)
+        if offset == 0:
+            end = at_local(current, person.work_end, person.tz)
+            if moment < start:
+                return start
+            if moment < end:
+                return moment.astimezone(UTC)
+            continue
+        return start
+    return None
+
+
+def last_allowed_before(
+    person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 7
+) -> datetime | None:
+    """The latest allowed instant at or before ``moment`` (an hour before the end of the
+    working day when ``moment`` is after it)."""
+    local = moment.astimezone(person.tz)
+    day = local.date()
+    for offset in range(max_days):
+        current = day - timedelta(days=offset)
+        if not allowed_day(person, current, pair_pause):
+            continue
+        start = at_local(current, person.work_start, person.tz)
+        end = at_local(current, person.work_end, person.tz)
+        late = max(start, end - timedelta(hours=1))
+        if offset == 0:
+            if moment < start:
+                continue
+            if moment < end:
+                return moment.astimezone(UTC)
+        return late
+    return None
+
+
+def common_slot(
+    a: PersonView, b: PersonView, moment: datetime, pair_pause: date | None, search_days: int
+) -> datetime | None:
+    """The first instant at or after ``moment`` allowed for both ``a`` and ``b``."""
+    limit = moment + timedelta(days=search_days)
+    current: datetime | None = moment
+    while current is not None and current <= limit:
+        first = next_allowed(a, current, pair_pause)
+        if first is None:
+            return None
+        second = next_allowed(b, first, pair_pause)
+        if second is None:
+            return None
+        if second == first:
+            return first
+        current = second
+    return None
+
+
+# The planner ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    view: PlanView
+    now: datetime
+    rules: PlanRules
+    config: CoreConfig
+    person_filter: int | None = None
+    pair_filter: int | None = None
+    horizon: timedelta = timedelta(0)  # how far ahead of ``now`` to look (next_due)
+
+    def wants(self, person_id: int) -> bool:
+        return self.person_filter is None or self.person_filter == person_id
+
+
+def _candidates(ctx: _Ctx) -> Iterator[Nudge]:
+    """Every nudge occurrence in the look-at window, due or not, already queued or not."""
+    yield from _reflections(ctx)
+    yield from _meeting_nudges(ctx)
+    for pair in ctx.view.pairs:
+        if ctx.pair_filter is not None and pair.id != ctx.pair_filter:
+            continue
+        if ctx.person_filter is not None and ctx.person_filter not in pair.members:
+            programme = ctx.view.programmes.get(pair.programme_id)
+            if programme is None or programme.created_by != ctx.person_filter:
+                continue
+        yield from _overdue(ctx, pair)
+        yield from _phase_deadlines(ctx, pair)
+        yield from _reviews(ctx, pair)
+    if ctx.pair_filter is None:
+        yield from _digests(ctx)
+
+
+def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
+    view, now = ctx.view, ctx.now
+    # Earliest introduction and a programme per person with an open pair.
+    since: dict[int, tuple[datetime, int]] = {}
+    for pair in view.pairs:
+        if ctx.pair_filter is not None and pair.id != ctx.pair_filter:
+            continue
+        for member in pair.members:
+            found = since.get(member)
+            if found is None or pair.introduced_at < found[0]:
+                since[member] = (pair.introduced_at, pair.programme_id)
+    week_starts: dict[ZoneInfo, date] = {}
+    for person_id, (start, programme_id) in since.items():
+        if not ctx.wants(person_id):
+            continue
+        person = view.people.get(person_id)
+        if person is None:
+            continue
+        monday = week_starts.get(person.tz)
+        if monday is None:
+            today = now.astimezone(person.tz).date()
+            monday = today - timedelta(days=today.weekday())
+            week_starts[person.tz] = monday
+        for back in range(-ctx.rules.reflection_weeks_back, 2 if ctx.horizon else 1):
+            day = monday + timedelta(days=7 * back + person.reflection_weekday)
+            key = f"reflection:{person_id}:{iso_week(day)}"
+            nominal = at_local(day, person.reflection_time, person.tz)
+            if nominal < start:
+                continue
+            if key in view.queued:
+                yield Nudge(key, "reflection-prompt", person_id, nominal, programme_id=programme_id)
+                continue
+            if _paused(day, person.paused_until):
+                continue
+            due = next_allowed(person, nominal)
+            if due is not None:
+                yield Nudge(key, "reflection-prompt", person_id, due, programme_id=programme_id)
+
+
+def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
+    view, rules = ctx.view, ctx.rules
+    pairs = {p.id: p for p in view.pairs}
+    # A prompt before a meeting is due at most 8 days before its nominal time (moved back).
+    latest = ctx.now + ctx.horizon + timedelta(hours=rules.preparation_hours, days=8)
+    for meeting in view.meetings:
+        if meeting.starts_at > latest:
+            continue
+        pair = pairs.get(meeting.pair_id)
+        if pair is None or (ctx.pair_filter is not None and pair.id != ctx.pair_filter):
+            continue
+        starts = meeting.starts_at
+        for member in pair.members:
+            if not ctx.wants(member):
+                continue
+            person = view.people.get(member)
+            if person is None:
+                continue
+            if meeting.status == "booked":
+                reminder = starts - timedelta(hours=rules.reminder_hours)
+                if reminder >= meeting.created_at:
+                    due = _before_meeting(person, pair, reminder, meeting)
+                    if due is not None:
+                        yield Nudge(
+                            f"meeting-reminder:{meeting.id}:{member}",
+                            "meeting-reminder",
+                            member,
+                            due,
+                            pair_id=pair.id,
+                            meeting_id=meeting.id,
+                            programme_id=pair.programme_id,
+                        )
+                if member == pair.adept_id:
+                    prep = max(starts - timedelta(hours=rules.preparation_hours), meeting.created_at)
+                    due = _before_meeting(person, pair, prep, meeting)
+                    if due is not None:
+                        yield Nudge(
+                            f"preparation:{meeting.id}:{member}",
+                            "preparation-prompt",
+                            member,
+                            due,
+                            pair_id=pair.id,
+                            meeting_id=meeting.id,
+                            programme_id=pair.programme_id,
+                        )
+            if (meeting.id, member) in view.checked_in:
+                continue
+            ended = starts + timedelta(minutes=meeting.minutes)
+            local_day = ended.astimezone(person.tz).date()
+            if _paused(local_day, person.paused_until, pair.paused_until):
+                continue
+            due = next_allowed(person, ended)
+            if due is not None:
+                yield Nudge(
+                    f"checkin:{meeting.id}:{member}",
+                    "checkin-prompt",
+                    member,
+                    due,
+                    pair_id=pair.id,
+                    meeting_id=meeting.id,
+                    programme_id=pair.programme_id,
+                )
+
+
+def _before_meeting(
+    person: PersonView, pair: PairView, nominal: datetime, meeting: MeetingView
+) -> datetime | None:
+    """A prompt meant for ``nominal`` before the meeting: moved forward into allowed hours,
+    or back to the last allowed time before ``nominal`` if forward reaches the meeting."""
+    local_day = nominal.astimezone(person.tz).date()
+    if _paused(local_day, person.paused_until, pair.paused_until):
+        return None
+    due = next_allowed(person, nominal, pair.paused_until, max_days=8)
+    if due is not None and due < meeting.starts_at:
+        return due
+    due = last_allowed_before(person, nominal, pair.paused_until)
+    if due is not None and due >= meeting.created_at:
+        return due
+    return None
+
+
+def _pair_times(ctx: _Ctx, pair: PairView, nominal: datetime) -> dict[int, datetime]:
+    """When each member gets a pair prompt meant for ``nominal``: a common allowed time, or
+    each their own when they never overlap."""
+    mentor = ctx.view.people.get(pair.mentor_id)
+    adept = ctx.view.people.get(pair.adept_id)
+    if mentor is None or adept is None:
+        return {}
+    slot = common_slot(mentor, adept, nominal, pair.paused_until, ctx.rules.pair_slot_search_days)
+    if slot is not None:
+        return {pair.mentor_id: slot, pair.adept_id: slot}
+    times: dict[int, datetime] = {}
+    for person in (mentor, adept):
+        own = next_allowed(person, nominal, pair.paused_until)
+        if own is not None:
+            times[person.id] = own
+    return times
+
+
+def _cadence(ctx: _Ctx, pair: PairView) -> int:
+    if pair.cadence_days:
+        return pair.cadence_days
+    programme = ctx.view.programmes.get(pair.programme_id)
+    return programme.cadence_days if programme is not None else ctx.config.cadence_days
+
+
+def _overdue(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
+    if pair.phase != Phase.ACTIVE:
+        return
+    base = pair.last_meeting_at or pair.phase_since
+    nominal = base + timedelta(days=_cadence(ctx, pair) + ctx.config.overdue_grace_days)
+    if nominal > ctx.now + ctx.horizon:  # moved only forward: not due yet
+        return
+    keys = {m: f"overdue:{pair.id}:{pair.meeting_count}:{m}" for m in pair.members}
+    times = _pair_times(ctx, pair, nominal) if not all(k in ctx.view.queued for k in keys.values()) else {}
+    for member in pair.members:
+        if not ctx.wants(member):
+            continue
+        when = times.get(member, nominal)
+        if keys[member] in ctx.view.queued or member in times:
+            yield Nudge(
+                keys[member],
+                "meeting-overdue",
+                member,
+                when,
+                pair_id=pair.id,
+                programme_id=pair.programme_id,
+                detail=str(pair.meeting_count),
+            )
+
+
+def _deadlines(ctx: _Ctx, pair: PairView) -> list[tuple[str, datetime]]:
+    config = ctx.config
+    found: list[tuple[str, datetime]] = []
+    if pair.phase == Phase.INTRO and pair.meeting_count == 0:
+        found.append(("intro", pair.introduced_at + timedelta(days=config.first_meeting_deadline_days)))
+    elif pair.phase == Phase.GOALS and not pair.goals_confirmed:
+        found.append(("goals", pair.phase_since + timedelta(days=config.goals_deadline_days)))
+    elif pair.phase == Phase.AGREEMENT and not pair.agreement_accepted:
+        found.append(("agreement", pair.phase_since + timedelta(days=config.agreement_deadline_days)))
+    if pair.phase in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.CLOSING):
+        found.append((f"{pair.phase.value}-stuck", pair.phase_since + timedelta(days=config.stuck_phase_days)))
+    return found
+
+
+def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
+    horizon = ctx.now + ctx.horizon
+    programme = ctx.view.programmes.get(pair.programme_id)
+    for deadline, nominal in _deadlines(ctx, pair):
+        if nominal > horizon:
+            continue
+        keys = {m: f"phase:{pair.id}:{deadline}:{m}" for m in pair.members}
+        if all(k in ctx.view.queued for k in keys.values()):
+            times: dict[int, datetime] = {}
+        else:
+            times = _pair_times(ctx, pair, nominal)
+        for member in pair.members:
+            if ctx.wants(member) and (keys[member] in ctx.view.queued or member in times):
+                yield Nudge(
+                    keys[member],
+                    "phase-deadline",
+                    member,
+                    times.get(member, nominal),
+                    pair_id=pair.id,
+                    programme_id=pair.programme_id,
+                    detail=pair.phase.value,
+                )
+        if programme is None or not ctx.wants(programme.created_by):
+            continue
+        coordinator = ctx.view.people.get(programme.created_by)
+        if coordinator is None:
+            continue
+        later = nominal + timedelta(days=ctx.rules.coordinator_delay_days)
+        key = f"phase-coordinator:{pair.id}:{deadline}:{coordinator.id}"
+        due = later if key in ctx.view.queued else next_allowed(coordinator, later)
+        if due is not None:
+            yield Nudge(
+                key,
+                "phase-deadline-coordinator",
+                coordinator.id,
+                due,
+                pair_id=pair.id,
+                programme_id=pair.programme_id,
+                detail=pair.phase.value,
+            )
+
+
+def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
+    reviews = []
+    if pair.phase != Phase.CLOSING:
+        reviews.append(("midpoint", "midpoint-review", pair.midpoint_on))
+    reviews.append(("closing", "closing-review", pair.ends_on))
+    for name, kind, day in reviews:
+        for member in pair.members:
+            person = ctx.view.people.get(member)
+            if person is None or not ctx.wants(member):
+                continue
+            key = f"{name}:{pair.id}:{member}"
+            nominal = at_local(day, time(0, 0), person.tz)
+            if nominal > ctx.now + ctx.horizon:
+                continue
+            due = nominal if key in ctx.view.queued else next_allowed(person, nominal, pair.paused_until)
+            if due is not None:
+                yield Nudge(key, kind, member, due, pair_id=pair.id, programme_id=pair.programme_id)
+
+
+def _digests(ctx: _Ctx) -> Iterator[Nudge]:
+    for programme in ctx.view.programmes.values():
+        if programme.status != "open" or not ctx.wants(programme.created_by):
+            continue
+        coordinator = ctx.view.people.get(programme.created_by)
+        if coordinator is None:
+            continue
+        today = ctx.now.astimezone(coordinator.tz).date()
+        monday = today - timedelta(days=today.weekday())
+        for back in (-1, 0, 1) if ctx.horizon else (-1, 0):
+            day = monday + timedelta(days=7 * back + ctx.rules.digest_weekday)
+            key = f"digest:{programme.id}:{coordinator.id}:{iso_week(day)}"
+            nominal = at_local(day, coordinator.work_start, coordinator.tz)
+            if programme.created_at is not None and nominal < programme.created_at:
+                continue
+            due = nominal if key in ctx.view.queued else next_allowed(coordinator, nominal)
+            if due is not None:
+                yield Nudge(key, "coordinator-digest", coordinator.id, due, programme_id=programme.id)
+
+
+def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig) -> Plan:
+    """Everything due at ``now``, split into due (to queue), stale (later than the catch-up
+    window) and capped (over the weekly cap). Already queued keys are left out."""
+    ctx = _Ctx(view, now, rules, config)
+    result = Plan()
+    oldest = now - rules.catch_up
+    fresh: list[Nudge] = []
+    for nudge in _candidates(ctx):
+        if nudge.key in view.queued:
+            if nudge.due_at <= now:
+                result.already_queued += 1
+            continue
+        if nudge.due_at > now:
+            continue
+        if nudge.due_at < oldest:
+            result.stale.append(nudge)
+        else:
+            fresh.append(nudge)
+    if rules.max_nudges_per_week <= 0:
+        result.due = sorted(fresh, key=lambda n: (n.due_at, n.key))
+        return result
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    capped_people = {n.person_id for n in fresh if n.kind in CAPPED_KINDS}
+    if capped_people:
+        for person_id, due_at, counted in view.queued.values():
+            if counted and person_id in capped_people:
+                counts[(person_id, _week_of(view, person_id, due_at))] += 1
+    fresh.sort(key=lambda n: (n.due_at, PRIORITY.get(n.kind, 9), n.key))
+    for nudge in fresh:
+        if nudge.kind not in CAPPED_KINDS:
+            result.due.append(nudge)
+            continue
+        week = (nudge.person_id, _week_of(view, nudge.person_id, nudge.due_at))
+        if counts[week] >= rules.max_nudges_per_week:
+            result.capped.append(nudge)
+        else:
+            counts[week] += 1
+            result.due.append(nudge)
+    return result
+
+
+def _week_of(view: PlanView, person_id: int, moment: datetime) -> str:
+    person = view.people.get(person_id)
+    tz = person.tz if person is not None else UTC
+    return iso_week(moment.astimezone(tz).date())
+
+
+def plan(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig) -> list[Nudge]:
+    """The nudges to queue at ``now``: due, not yet queued, within the catch-up window and
+    the weekly cap. Pure: same view and time, same answer."""
+    return plan_all(view, now, rules, config).due
+
+
+def next_due(
+    view: PlanView,
+    now: datetime,
+    rules: PlanRules,
+    config: CoreConfig,
+    *,
+    person_id: int | None = None,
+    pair_id: int | None = None,
+    limit: int = 5,
+) -> list[Nudge]:
+    """What is due next for a person (or a pair) at ``now``: the nudges not yet queued whose
+    time is at or after ``now`` (soonest first). For the home dashboard and the console."""
+    ctx = _Ctx(
+        view, now, rules, config, person_filter=person_id, pair_filter=pair_id, horizon=timedelta(days=14)
+    )
+    upcoming = [
+        n
+        for n in _candidates(ctx)
+        if n.key not in view.queued and n.due_at >= now and (person_id is None or n.person_id == person_id)
+    ]
+    upcoming.sort(key=lambda n: (n.due_at, PRIORITY.get(n.kind, 9), n.key))
+    return upcoming[:limit]
+
+
+def candidate_keys(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig) -> set[str]:
+    """The keys of every occurrence the planner looks at (to load their outbox rows)."""
+    return {n.key for n in _candidates(_Ctx(view, now, rules, config))}
+
+
+# Loading and queueing -----------------------------------------------------------------------
+
+
+def _chunks(values: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def person_view(person: Person) -> PersonView:
+    return PersonView(
+        id=person.id or 0,
+        tz=zone(person.timezone),
+        country=person.country,
+        reflection_weekday=person.reflection_weekday,
+        reflection_time=person.reflection_time,
+        work_start=person.work_start,
+        work_end=person.work_end,
+        work_days=frozenset(person.work_days),
+        paused_until=person.paused_until,
+    )
+
+
+def load_view(repo: Repo, now: datetime, rules: PlanRules | None = None, config: CoreConfig | None = None) -> PlanView:
+    """Read what ``plan`` needs: open programmes and pairs, their members and coordinators,
+    recent and upcoming meetings, check-ins for those, and the outbox rows of the keys the
+    planner will look at (by key, so the read does not grow with the outbox's history)."""
+    rules = rules or PlanRules()
+    config = config or CoreConfig()
+    view = PlanView()
+    programmes = repo.find(Programme, status="open")
+    for programme in programmes:
+        view.programmes[programme.id or 0] = ProgrammeView(
+            programme.id or 0,
+            programme.created_by,
+            programme.cadence_days,
+            programme.status,
+            programme.created_at,
+        )
+    if not programmes:
+        return view
+    pairs = [
+        p
+        for p in repo.find(Pair, programme_id=set(view.programmes), phase=set(OPEN_PHASES))
+        if p.ended_at is None
+    ]
+    pair_ids = [p.id or 0 for p in pairs]
+    meetings_by_pair: dict[int, list[Meeting]] = defaultdict(list)
+    agreements: dict[int, Agreement] = {}
+    goals_done: set[int] = set()
+    for chunk in _chunks(pair_ids):
+        for meeting in repo.find(Meeting, pair_id=set(chunk), status=set(LIVE_MEETING)):
+            meetings_by_pair[meeting.pair_id].append(meeting)
+        for agreement in repo.find(Agreement, pair_id=set(chunk), superseded_at=None):
+            if agreement.accepted:
+                current = agreements.get(agreement.pair_id)
+                if current is None or agreement.number > current.number:
+                    agreements[agreement.pair_id] = agreement
+    goal_pairs = [p.id or 0 for p in pairs if p.phase == Phase.GOALS]
+    for chunk in _chunks(goal_pairs):
+        for goal in repo.find(Goal, pair_id=set(chunk)):
+            if goal.status != "draft":
+                goals_done.add(goal.pair_id)
+    oldest_meeting = now - timedelta(days=rules.meeting_lookback_days)
+    recent_ids: list[int] = []
+    for pair in pairs:
+        pid = pair.id or 0
+        held = meetings_by_pair.get(pid, [])
+        in_force = agreements.get(pid)
+        view.pairs.append(
+            PairView(
+                id=pid,
+                programme_id=pair.programme_id,
+                mentor_id=pair.mentor_id,
+                adept_id=pair.adept_id,
+                phase=pair.phase,
+                phase_since=pair.phase_since,
+                introduced_at=pair.introduced_at,
+                midpoint_on=pair.midpoint_on,
+                ends_on=pair.ends_on,
+                paused_until=pair.paused_until,
+                cadence_days=in_force.cadence_days if in_force else None,
+                goals_confirmed=pid in goals_done,
+                agreement_accepted=in_force is not None,
+                last_meeting_at=max((m.starts_at for m in held), default=None),
+                meeting_count=len(held),
+            )
+        )
+        for meeting in held:
+            if meeting.starts_at + timedelta(minutes=meeting.minutes) >= oldest_meeting:
+                view.meetings.append(
+                    MeetingView(
+                        meeting.id or 0,
+                        pid,
+                        meeting.starts_at,
+                        meeting.minutes,
+                        meeting.status,
+                        meeting.created_at,
+                    )
+                )
+                recent_ids.append(meeting.id or 0)
+    for chunk in _chunks(recent_ids):
+        for checkin in repo.find(CheckIn, meeting_id=set(chunk)):
+            view.checked_in.add((checkin.meeting_id or 0, checkin.author_id))
+    wanted = {m for p in view.pairs for m in p.members} | {p.created_by for p in view.programmes.values()}
+    for chunk in _chunks(sorted(wanted)):
+        for person in repo.find(Person, id=set(chunk)):
+            if person.erased_at is None:
+                view.people[person.id or 0] = person_view(person)
+    keys = candidate_keys(view, now, rules, config)
+    for chunk in _chunks(sorted(keys)):
+        for item in repo.find(OutboxItem, key=set(chunk)):
+            view.queued[item.key] = (
+                item.person_id,
+                item.due_at,
+                item.kind in CAPPED_KINDS and item.status in COUNTED_STATUSES,
+            )
+    return view
+
+
+def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
+    return OutboxItem(
+        key=nudge.key,
+        person_id=nudge.person_id,
+        pair_id=None,
+        programme_id=nudge.programme_id,
+        kind=nudge.kind,
+        payload={},
+        due_at=nudge.due_at,
+        status="skipped",
+        error=reason,
+        created_at=now,
+    )
+
+
+def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> QueueResult:
+    """Plan and write the due nudges to the outbox (one transaction: the caller's ``repo``).
+    Stale, capped and no-longer-relevant nudges become ``skipped`` rows (counted once)."""
+    view = load_view(repo, now, rules, config)
+    outcome = plan_all(view, now, rules, config)
+    result = QueueResult(already_queued=outcome.already_queued)
+    for nudge in outcome.stale:
+        late = now - nudge.due_at
+        log.info(
+            "event=nudge_skipped_stale key=%s kind=%s late_hours=%.1f",
+            nudge.key,
+            nudge.kind,
+            late.total_seconds() / 3600,
+        )
+        if repo.enqueue(_skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")):
+            result.skipped_stale += 1
+    for nudge in outcome.capped:
+        log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
+        if repo.enqueue(_skipped_row(nudge, now, "weekly cap")):
+            result.skipped_cap += 1
+    for nudge in outcome.due:
+        if repo.first(OutboxItem, key=nudge.key) is not None:
+            result.already_queued += 1  # another scheduler was faster
+            continue
+        message = nudges.compose(repo, nudge, now)
+        if message is None:
+            log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
+            if repo.enqueue(_skipped_row(nudge, now, "not relevant")):
+                result.skipped_irrelevant += 1
+            continue
+        queued = repo.enqueue(
+            OutboxItem(
+                key=nudge.key,
+                person_id=nudge.person_id,
+                programme_id=nudge.programme_id,
+                kind=nudge.kind,
+                payload=message.model_dump(mode="json"),
+                due_at=nudge.due_at,
+                created_at=now,
+            )
+        )
+        if queued:
+            result.queued += 1
+            result.keys.append(nudge.key)
+        else:
+            result.already_queued += 1
+    if result.queued or result.skipped_stale or result.skipped_irrelevant or result.skipped_cap:
+        log.info(
+            "event=nudges_queued queued=%d stale=%d irrelevant=%d capped=%d already=%d",
+            result.queued,
+            result.skipped_stale,
+            result.skipped_irrelevant,
+            result.skipped_cap,
+            result.already_queued,
+        )
+    return result

@@ -1,0 +1,194 @@
+"""One turn of the conversation: the context every flow step receives.
+
+A flow step reads and writes through ``turn.repo`` (one transaction), answers the actor through
+its return value (a ``Reply``) and addresses everybody else through ``turn.send`` (outbox rows in
+the same transaction: nothing is sent unless everything was saved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from conversations.config import CoreConfig
+from conversations.i18n import Texts
+from conversations.messages import Button, Form, FormField, Message, Reply, Section
+from conversations.parsing import ParseError, parse_date, parse_local_datetime
+from conversations.ports import Repo
+from conversations.records import AuditEntry, ConversationState, OutboxItem, Person
+
+
+def texts_for(person: Person) -> Texts:
+    return Texts(person.locale, person.timezone)
+
+
+@dataclass
+class Turn:
+    repo: Repo
+    now: datetime
+    person: Person
+    config: CoreConfig
+    key: str  # unique per handled event; outbox keys derive from it
+    sent: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def t(self) -> Texts:
+        return texts_for(self.person)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.t.tz).date()
+
+    def person_by_id(self, person_id: int) -> Person:
+        found = self.repo.get(Person, person_id)
+        if found is None:
+            raise LookupError(f"person {person_id}")
+        return found
+
+    def send(
+        self,
+        person_id: int,
+        build: Callable[[Texts], Message],
+        *,
+        kind: str = "notice",
+        programme_id: int | None = None,
+    ) -> None:
+        """Queue a message to one person, worded in their own language."""
+        recipient = self.person_by_id(person_id)
+        if recipient.erased_at is not None:
+            return
+        self.sent += 1
+        self.repo.enqueue(
+            OutboxItem(
+                key=f"{self.key}:{self.sent}",
+                person_id=person_id,
+                programme_id=programme_id,
+                kind=kind,
+                payload=build(texts_for(recipient)).model_dump(mode="json"),
+                due_at=self.now,
+                created_at=self.now,
+            )
+        )
+
+    def send_group(
+        self,
+        pair_id: int,
+        lang_of: Person,
+        build: Callable[[Texts], Message],
+        *,
+        kind: str = "notice",
+        programme_id: int | None = None,
+    ) -> None:
+        """Queue one message to a pair's shared conversation (a group DM)."""
+        self.sent += 1
+        self.repo.enqueue(
+            OutboxItem(
+                key=f"{self.key}:{self.sent}",
+                pair_id=pair_id,
+                programme_id=programme_id,
+                kind=kind,
+                payload=build(texts_for(lang_of)).model_dump(mode="json"),
+                due_at=self.now,
+                created_at=self.now,
+            )
+        )
+
+    def audit(self, action: str, subject: str = "", **detail: Any) -> None:
+        self.repo.add(
+            AuditEntry(
+                at=self.now, actor_id=self.person.id, action=action, subject=subject, detail=detail
+            )
+        )
+
+    def await_answer(self, awaiting: str | None, **data: Any) -> None:
+        set_awaiting(self.repo, self.person.id or 0, awaiting, self.now, **data)
+
+    def awaiting(self) -> ConversationState | None:
+        return self.repo.first(ConversationState, person_id=self.person.id)
+
+    # Replies -----------------------------------------------------------------
+    def say(self, key: str, **values: Any) -> Reply:
+        return Reply(messages=[Message(sections=(Section(text=self.t(key, **values)),))])
+
+    def show(self, *messages: Message) -> Reply:
+        return Reply(messages=list(messages))
+
+
+def set_awaiting(repo: Repo, person_id: int, awaiting: str | None, now: datetime, **data: Any) -> None:
+    """Remember what the person's next typed message answers (or forget it with None)."""
+    state = repo.first(ConversationState, person_id=person_id)
+    if state is None:
+        repo.add(ConversationState(person_id=person_id, awaiting=awaiting, data=data, updated_at=now))
+    else:
+        repo.update(state.model_copy(update={"awaiting": awaiting, "data": data, "updated_at": now}))
+
+
+# Forms ------------------------------------------------------------------------
+
+RATING_CHOICES = ("1", "2", "3", "4", "5")
+
+
+def validate(form: Form, values: dict[str, str], t: Texts, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check every field of a submitted form. Returns (clean values, errors by field name).
+    Unknown fields are ignored; text is stripped; nothing is saved by this function."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in form.fields:
+        raw = (values.get(spec.name) or "").strip()
+        if not raw:
+            if spec.required:
+                errors[spec.name] = t("error.required")
+            clean[spec.name] = None
+            continue
+        if len(raw) > spec.max_length:
+            errors[spec.name] = t("error.too_long", n=len(raw), limit=spec.max_length)
+            continue
+        try:
+            clean[spec.name] = _convert(spec, raw, t, now)
+        except ParseError as exc:
+            errors[spec.name] = t(exc.key, **exc.values)
+    return clean, errors
+
+
+def _convert(spec: FormField, raw: str, t: Texts, now: datetime) -> Any:
+    if spec.kind in ("number", "rating"):
+        if not raw.lstrip("-").isdigit():
+            raise ParseError("error.number", value=raw)
+        number = int(raw)
+        if spec.kind == "rating" and not 1 <= number <= 5:
+            raise ParseError("error.rating")
+        if spec.kind == "number" and not 0 < number < 10_000:
+            raise ParseError("error.number", value=raw)
+        return number
+    if spec.kind == "date":
+        return parse_date(raw, now.astimezone(t.tz).date())
+    if spec.kind == "datetime":
+        return parse_local_datetime(raw, t.tz, now)
+    if spec.kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("yes", "ja", "y", "j", "true", "1"):
+            return True
+        if lowered in ("no", "nej", "n", "false", "0"):
+            return False
+        raise ParseError("error.yes_no")
+    if spec.kind == "choice":
+        allowed = {c.value for c in spec.choices}
+        if raw not in allowed:
+            # Accept the label too (the console shows labels).
+            by_label = {c.label.lower(): c.value for c in spec.choices}
+            if raw.lower() in by_label:
+                return by_label[raw.lower()]
+            raise ParseError("error.choice", options=", ".join(c.label for c in spec.choices))
+        return raw
+    return raw
+
+
+def rating_field(name: str, label: str, *, required: bool = True, initial: str = "") -> FormField:
+    return FormField(name=name, label=label, kind="rating", required=required, initial=initial, max_length=1)
+
+
+def button(t: Texts, key: str, action: str, value: str = "", style: str | None = None) -> Button:
+    return Button(label=t(key), action=action, value=value, style=style)  # type: ignore[arg-type]

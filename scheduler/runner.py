@@ -1,0 +1,111 @@
+"""APScheduler wiring: one periodic tick, nothing per person.
+
+``Scheduler.tick`` plans and queues due nudges in one store transaction
+(``conversations.program.queue_due``), then lets the dispatcher deliver what is due. The
+database is the truth: APScheduler only wakes us, so a missed, doubled or retried tick is
+harmless (outbox keys are unique; a tick after downtime catches up within the grace window).
+
+* Inside ``mentorbot run`` / ``serve``: ``start_in_loop(scheduler)`` from a running event loop;
+  keep the returned ``AsyncIOScheduler`` and call ``.shutdown()`` on exit.
+* As its own process (``mentorbot scheduler``): ``await run_forever(scheduler, stop)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from conversations.config import CoreConfig
+from conversations.ports import Clock, Store
+from conversations.program import PlanRules, QueueResult, queue_due
+from scheduler.dispatcher import DeliveryReport, Dispatcher
+
+log = logging.getLogger("mentorbot.scheduler")
+
+JOB_ID = "mentorbot-tick"
+
+
+@dataclass
+class TickReport:
+    queued: QueueResult = field(default_factory=QueueResult)
+    delivered: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+class Scheduler:
+    """What one tick does. ``plan_in_thread`` keeps a large plan off the event loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        rules: PlanRules,
+        config: CoreConfig,
+        *,
+        tick_seconds: float = 60.0,
+        plan_in_thread: bool = True,
+    ) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.rules = rules
+        self.config = config
+        self.tick_seconds = tick_seconds
+        self.plan_in_thread = plan_in_thread
+        self._lock = asyncio.Lock()
+
+    def queue(self) -> QueueResult:
+        now = self.clock.now()
+        with self.store.transaction() as repo:
+            return queue_due(repo, now, self.rules, self.config)
+
+    async def tick(self) -> TickReport:
+        """Queue what is due, then deliver it. Never raises (a failed tick is logged and the
+        next one tries again)."""
+        report = TickReport()
+        async with self._lock:
+            try:
+                if self.plan_in_thread:
+                    report.queued = await asyncio.to_thread(self.queue)
+                else:
+                    report.queued = self.queue()
+            except Exception:
+                log.exception("event=tick_plan_failed")
+            try:
+                report.delivered = await self.dispatcher.deliver_due()
+            except Exception:
+                log.exception("event=tick_delivery_failed")
+        return report
+
+
+def start_in_loop(scheduler: Scheduler, *, run_now: bool = True) -> AsyncIOScheduler:
+    """Start APScheduler on the running event loop with the one periodic tick job."""
+    aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+    aps.add_job(
+        scheduler.tick,
+        "interval",
+        seconds=scheduler.tick_seconds,
+        id=JOB_ID,
+        coalesce=True,  # after a stall, run once, not once per missed interval
+        max_instances=1,  # never two ticks at once in one process
+        misfire_grace_time=max(1, int(scheduler.tick_seconds * 5)),
+        next_run_time=scheduler.clock.now() + timedelta(seconds=0 if run_now else scheduler.tick_seconds),
+        replace_existing=True,
+    )
+    aps.start()
+    log.info("event=scheduler_started tick_seconds=%s", scheduler.tick_seconds)
+    return aps
+
+
+async def run_forever(scheduler: Scheduler, stop: asyncio.Event | None = None) -> None:
+    """``mentorbot scheduler``: tick until ``stop`` is set (or the task is cancelled)."""
+    aps = start_in_loop(scheduler)
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        aps.shutdown(wait=False)
+        log.info("event=scheduler_stopped")

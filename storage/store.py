@@ -1,0 +1,231 @@
+"""``SqlStore``: the core's ``Store`` and ``Outbox`` ports on SQLite or PostgreSQL.
+
+Works with SQLAlchemy Core on the tables in ``storage.tables``; records go in and come out as
+the pydantic classes of ``conversations.records`` (fresh objects, never bound to a session).
+The store does not create or migrate the schema: call ``storage.migrate.upgrade(url)`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from conversations.ports import Conflict, DuplicateKey, R
+from conversations.records import OutboxItem, Record
+from storage.engine import make_engine
+from storage.tables import table_of
+
+T = TypeVar("T")
+
+
+@cache
+def _json_fields(cls: type[Record]) -> frozenset[str]:
+    """The fields of ``cls`` kept in JSON columns."""
+    return frozenset(c.name for c in table_of(cls).columns if isinstance(c.type, sa.JSON))
+
+
+def _to_row(record: Record) -> dict[str, Any]:
+    """Column values for ``record`` (without ``id``): JSON columns get JSON-ready values."""
+    json_fields = _json_fields(type(record))
+    values = record.model_dump(exclude={"id", *json_fields})
+    values.update(record.model_dump(mode="json", include=set(json_fields)))
+    return values
+
+
+def _to_record(cls: type[R], row: sa.Row[Any]) -> R:
+    """A record built (and validated) from a whole table row."""
+    return cls.model_validate(dict(row._mapping))
+
+
+def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """Equality per field, or membership when the value is a list/tuple/set."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    for name, wanted in where.items():
+        if name not in table.columns:
+            raise AttributeError(f"{table.name} has no field {name!r}")
+        column = table.columns[name]
+        if isinstance(wanted, list | tuple | set | frozenset):
+            values = [v for v in wanted if v is not None]
+            clause = column.in_(values)
+            clauses.append(sa.or_(clause, column.is_(None)) if None in wanted else clause)
+        else:
+            clauses.append(column == wanted)
+    return clauses
+
+
+def _has_unique(table: sa.Table) -> bool:
+    return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints)
+
+
+class SqlRepo:
+    """The ``Repo`` port inside one database transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def get(self, cls: type[R], id: int) -> R | None:
+        table = table_of(cls)
+        row = self._conn.execute(sa.select(table).where(table.c.id == id)).first()
+        return _to_record(cls, row) if row is not None else None
+
+    def find(self, cls: type[R], **where: Any) -> list[R]:
+        table = table_of(cls)
+        query = sa.select(table).where(*_where(table, where)).order_by(table.c.id)
+        return [_to_record(cls, row) for row in self._conn.execute(query)]
+
+    def first(self, cls: type[R], **where: Any) -> R | None:
+        table = table_of(cls)
+        query = sa.select(table).where(*_where(table, where)).order_by(table.c.id).limit(1)
+        row = self._conn.execute(query).first()
+        return _to_record(cls, row) if row is not None else None
+
+    def add(self, record: R) -> R:
+        """Insert with version 1; a unique clash raises ``DuplicateKey`` and is rolled back to a
+        savepoint, so the surrounding transaction can go on."""
+        table = table_of(type(record))
+        values = _to_row(record) | {"version": 1}
+        statement = sa.insert(table).values(values).returning(table.c.id)
+        new_id = self._guarded(table, lambda: self._conn.execute(statement).scalar_one())
+        return record.model_copy(update={"id": new_id, "version": 1}, deep=True)
+
+    def update(self, record: R) -> R:
+        """Write ``record`` if its version is still current; the stored version goes up by one."""
+        table = table_of(type(record))
+        if record.id is None:
+            raise Conflict(f"{type(record).__name__} has no id: add it first")
+        values = _to_row(record) | {"version": record.version + 1}
+        statement = (
+            sa.update(table)
+            .where(table.c.id == record.id, table.c.version == record.version)
+            .values(values)
+        )
+        count = self._guarded(table, lambda: self._conn.execute(statement).rowcount)
+        if count != 1:
+            raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile or is gone")
+        return record.model_copy(update={"version": record.version + 1}, deep=True)
+
+    def delete(self, cls: type[R], id: int) -> None:
+        table = table_of(cls)
+        self._conn.execute(sa.delete(table).where(table.c.id == id))
+
+    def enqueue(self, item: OutboxItem) -> bool:
+        """Insert unless an item with the same key exists (``ON CONFLICT DO NOTHING``)."""
+        table = table_of(OutboxItem)
+        values = _to_row(item) | {"version": 1}
+        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.id)
+        )
+        return self._conn.execute(statement).first() is not None
+
+    def _guarded(self, table: sa.Table, write: Callable[[], T]) -> T:
+        """Run ``write``; on a table with unique constraints, inside a savepoint that turns a
+        unique clash into ``DuplicateKey`` without aborting the transaction."""
+        if not _has_unique(table):
+            return write()
+        try:
+            with self._conn.begin_nested():
+                return write()
+        except IntegrityError as error:
+            raise DuplicateKey(f"{table.name}: {error.orig}") from error
+
+
+class SqlStore:
+    """``Store`` + ``Outbox`` on the database at ``url`` (SQLite or PostgreSQL).
+
+    Each instance owns its engine (and connection pool); ``close()`` releases it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine, for collaborators that share the database."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close all pooled connections."""
+        self._engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlRepo]:
+        """A unit of work: committed when the block ends, rolled back if it raises."""
+        with self._engine.begin() as connection:
+            yield SqlRepo(connection)
+
+    # Outbox port
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Mark up to ``limit`` due pending items 'sending' (attempts + 1) and return them,
+        oldest first. PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP
+        LOCKED``); SQLite serialises claimers with ``BEGIN IMMEDIATE``."""
+        table = table_of(OutboxItem)
+        c = table.c
+        query = (
+            sa.select(table)
+            .where(
+                c.status == "pending",
+                c.due_at <= now,
+                sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+            )
+            .order_by(c.due_at, c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self._engine.begin() as connection:
+            due = [_to_record(OutboxItem, row) for row in connection.execute(query)]
+            if not due:
+                return []
+            connection.execute(
+                sa.update(table)
+                .where(c.id.in_([item.id for item in due]))
+                .values(status="sending", attempts=c.attempts + 1, version=c.version + 1)
+            )
+        return [
+            item.model_copy(
+                update={
+                    "status": "sending",
+                    "attempts": item.attempts + 1,
+                    "version": item.version + 1,
+                }
+            )
+            for item in due
+        ]
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
+        self._set(
+            item_id,
+            status="sent",
+            sent_at=now,
+            platform_message_id=platform_message_id,
+            error=None,
+        )
+
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
+        """Back to 'pending', claimable again from ``next_attempt_at``."""
+        self._set(item_id, status="pending", next_attempt_at=next_attempt_at, error=error)
+
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
+        """Given up for good. (``now`` is part of the port; the row keeps no failure time.)"""
+        self._set(item_id, status="failed", error=error)
+
+    def _set(self, item_id: int, **changes: Any) -> None:
+        table = table_of(OutboxItem)
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == item_id)
+                .values(changes | {"version": table.c.version + 1})
+            )

@@ -1,0 +1,647 @@
+"""End-to-end Slack fixtures: the real app on a loopback port, a fake Slack Web API beside it.
+
+``FakeSlack`` is an aiohttp server on 127.0.0.1 (port 0) that slack-sdk's real client reaches
+through ``SLACK_API_URL``. It records every call, checks each against the published Web API
+method schemas (../shared/schemas/slack-web-api) and every Block Kit payload against
+slack-sdk's models and Slack's limits, and answers like Slack. ``SlackWorld`` sends correctly
+signed requests (slash commands, events, block_actions, view_submission) to the bot and waits
+on the adapter's ``Activity`` counter, never on a clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from jsonschema import Draft7Validator
+from slack_sdk.signature import SignatureVerifier
+
+from bot.server import RunningServer, build_web_app, start
+from bot.settings import Secrets, Settings, SlackSettings
+from bot.slack.app import SlackAdapter, build_slack
+from bot.slack.limits import problems, view_problems
+from conversations.config import CoreConfig
+from conversations.engine import Engine
+from conversations.memory import InMemoryStore, ManualClock
+from conversations.ports import Store
+from scheduler.dispatcher import DeliveryLimits, Dispatcher
+
+SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
+METHODS = SCHEMAS / "slack-web-api" / "methods"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-token"
+TEAM = "T0001"
+BOT_USER = "UBOT"
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday morning
+
+
+# The fake Slack Web API ----------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    problems: list[str]
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    error: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+def _accepted_types(schema: Any) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    kinds: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        kinds.add(declared)
+    elif isinstance(declared, list):
+        kinds.update(declared)
+    for key in ("anyOf", "allOf", "oneOf"):
+        for member in schema.get(key) or []:
+            kinds |= _accepted_types(member)
+    return kinds
+
+
+def _coerce(value: Any, schema: Any) -> Any:
+    """A form value (always a string) or a JSON value as the schema's type, the way Slack
+    reads them: "true" for booleans, JSON text for objects, objects JSON-encoded for strings."""
+    kinds = _accepted_types(schema)
+    if isinstance(value, str) and "string" not in kinds:
+        if "boolean" in kinds and value.lower() in ("true", "false", "1", "0"):
+            return value.lower() in ("true", "1")
+        if kinds & {"integer", "number"}:
+            try:
+                return int(value)
+            except ValueError:
+                return value
+        if kinds & {"object", "array"}:
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                return value
+    if isinstance(value, list | dict) and "string" in kinds and not kinds & {"object", "array"}:
+        return json.dumps(value)
+    return value
+
+
+class FakeSlack:
+    """Slack's Web API (and response_url endpoint) on loopback, recording every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.url = ""
+        self._ts = count(1)
+        self._views = count(1)
+        self._changed = asyncio.Condition()
+        self._server: RunningServer | None = None
+        self._validators: dict[str, Draft7Validator | None] = {}
+        self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # to send
+        self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # received
+
+    # Setup
+    def add_user(
+        self, user_id: str, name: str, *, locale: str = "sv-SE", tz: str = "Europe/Stockholm"
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name.lower(),
+            "real_name": name,
+            "tz": tz,
+            "locale": locale,
+            "profile": {"real_name": name, "display_name": name},
+        }
+
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        self.failures.setdefault(method, []).append(Failure(error, status, headers or {}, times))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._server = await start(app, "127.0.0.1", 0)
+        self.url = self._server.url
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+
+    # Reading what the bot did
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def all_problems(self) -> list[str]:
+        return [f"{c.method}: {p}" for c in self.calls for p in c.problems]
+
+    async def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.calls)), timeout)
+
+    # Serving
+    def _validator(self, method: str) -> Draft7Validator | None:
+        if method not in self._validators:
+            path = METHODS / f"{method}.json"
+            if not path.exists():
+                self._validators[method] = None
+            else:
+                spec = json.loads(path.read_text(encoding="utf-8"))
+                args = dict(spec["args"])
+                args["required"] = [r for r in args.get("required", []) if r != "token"]
+                args["additionalProperties"] = False
+                self._validators[method] = Draft7Validator(args)
+        return self._validators[method]
+
+    async def _record(
+        self,
+        method: str,
+        args: dict[str, Any],
+        found: list[str],
+        answer: dict[str, Any] | None = None,
+    ) -> None:
+        self.calls.append(Call(method, args, found, answer or {}))
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(parse_qsl(await request.text(), keep_blank_values=True)))
+        found: list[str] = []
+        if (
+            request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}"
+            and method != "apps.connections.open"
+        ):
+            found.append("no bot token in the Authorization header")
+        validator = self._validator(method)
+        if validator is None:
+            found.append(f"unknown Web API method {method}")
+        else:
+            properties = validator.schema.get("properties", {})
+            checked = {k: _coerce(v, properties.get(k)) for k, v in args.items()}
+            if "team_id" not in properties:
+                # bolt's per-request client adds the request's team_id to every call it makes
+                # (auth.test here); Slack accepts it everywhere, the method docs omit it.
+                checked.pop("team_id", None)
+            found += [
+                f"{'/'.join(map(str, e.path)) or 'args'}: {e.message}"
+                for e in validator.iter_errors(checked)
+            ]
+            args = checked
+        found += self._block_kit(method, args)
+        failures = self.failures.get(method) or []
+        if failures:
+            failure = failures[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.pop(0)
+            await self._record(method, args, found, {"ok": False, "error": failure.error})
+            return web.json_response(
+                {"ok": False, "error": failure.error},
+                status=failure.status,
+                headers=failure.headers,
+            )
+        answer = self._answer(method, args)
+        await self._record(method, args, found, answer)
+        return web.json_response(answer)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_user"] = request.match_info["token"].split(".")[0]  # whose interaction it answers
+        await self._record("response_url", body, problems(body.get("blocks") or []))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, send queued envelopes, collect the bot's acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"approximate_connection_time": 3600},
+            }
+        )
+
+        async def send() -> None:
+            while True:
+                await ws.send_json(await self.socket_envelopes.get())
+
+        sender = asyncio.ensure_future(send())
+        try:
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    await self.socket_acks.put(json.loads(message.data))
+        finally:
+            sender.cancel()
+        return ws
+
+    def _block_kit(self, method: str, args: dict[str, Any]) -> list[str]:
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            blocks = args.get("blocks")
+            if isinstance(blocks, str):
+                blocks = json.loads(blocks)
+            return problems(blocks or [])
+        if method.startswith("views."):
+            view = args.get("view")
+            return view_problems(json.loads(view) if isinstance(view, str) else view or {})
+        return []
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER,
+                "bot_id": "BBOT",
+                "team_id": TEAM,
+                "user": "mentorbot",
+                "team": "Test",
+            }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.open":
+            users = str(args.get("users", "")).split(",")
+            channel = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
+            return {"ok": True, "channel": {"id": channel}}
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": f"1790000000.{next(self._ts):06d}",
+            }
+        if method.startswith("views."):
+            view = dict(args.get("view") or {})
+            view.update({"id": f"V{next(self._views):04d}", "hash": f"h{next(self._views)}"})
+            return {"ok": True, "view": view}
+        return {"ok": True}
+
+
+# Signed requests ---------------------------------------------------------------------
+
+
+def signed_headers(
+    body: str, content_type: str, *, secret: str = SECRET, age: float = 0.0
+) -> dict[str, str]:
+    timestamp = str(int(time.time() - age))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+@dataclass
+class Sent:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackWorld:
+    """The bot as Slack sees it: send Slack's payloads, read the Web API calls it made."""
+
+    def __init__(
+        self,
+        fake: FakeSlack,
+        adapter: SlackAdapter,
+        engine: Engine,
+        store: Store,
+        clock: ManualClock,
+        url: str,
+    ) -> None:
+        self.fake = fake
+        self.adapter = adapter
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+        self.url = url + "/slack/events"
+        self.handled = 0  # requests that reach a listener
+        self.team = TEAM
+        self._events = count(1)
+        self._triggers = count(1)
+        self._responses = count(1)
+        self.dispatcher = Dispatcher(
+            store,  # type: ignore[arg-type]
+            adapter.delivery,
+            clock,
+            DeliveryLimits(global_per_second=1000, per_conversation_seconds=0, max_attempts=3),
+            store=store,
+            sleep=self._fast_forward,
+        )
+
+    async def _fast_forward(self, seconds: float) -> None:
+        self.clock.advance(timedelta(seconds=seconds))
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        secret: str = SECRET,
+        age: float = 0.0,
+        expect_handled: bool = True,
+    ) -> Sent:
+        """POST one signed request (``secret`` / ``age`` to sign it wrongly or late)."""
+        sent_headers = signed_headers(body, content_type, secret=secret, age=age)
+        sent_headers.update(headers or {})
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, data=body.encode(), headers=sent_headers) as response,
+        ):
+            result = Sent(response.status, await response.text())
+        if expect_handled and result.status == 200:
+            self.handled += 1
+            await self.adapter.activity.wait_finished(self.handled)
+        return result
+
+    # Payloads
+    async def command(self, user: str, text: str) -> Sent:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "team_domain": "test",
+                "channel_id": "C0GENERAL",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/mentor",
+                "text": text,
+                "api_app_id": "A0001",
+                "response_url": f"{self.fake.url}/respond/{user}.{next(self._responses)}",
+                "trigger_id": f"trigger.{next(self._triggers)}",
+            }
+        )
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    def event_body(self, event: dict[str, Any], event_id: str | None = None) -> tuple[str, str]:
+        event_id = event_id or f"Ev{next(self._events):06d}"
+        body = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A0001",
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        }
+        return json.dumps(body), event_id
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> Sent:
+        body, _ = self.event_body(event, event_id)
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
+        return await self.post(body, "application/json", headers=headers)
+
+    async def dm(self, user: str, text: str, *, event_id: str | None = None) -> Sent:
+        return await self.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{user}",
+                "user": user,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+            },
+            event_id=event_id,
+        )
+
+    async def open_home(self, user: str) -> Sent:
+        return await self.event(
+            {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"}
+        )
+
+    async def click(self, user: str, button: dict[str, Any], *, where: dict[str, Any]) -> Sent:
+        """Press a Block Kit button the bot showed (``where``: the message's channel or view)."""
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0001",
+            "trigger_id": f"trigger.{next(self._triggers)}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": button["action_id"],
+                    "block_id": "b",
+                    "value": button.get("value", ""),
+                    "action_ts": f"{time.time():.6f}.{next(self._triggers)}",
+                }
+            ],
+            **where,
+        }
+        if "channel" in where:
+            payload["response_url"] = f"{self.fake.url}/respond/{user}.{next(self._responses)}"
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    async def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Sent:
+        """Submit a modal the bot opened, typing ``values`` (field name -> text) and keeping
+        each other field's initial value."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0001",
+            "trigger_id": f"trigger.{next(self._triggers)}",
+            "view": {**view, "state": {"values": filled_state(view, values)}},
+        }
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    # What a person can see and press
+    def shown_to(self, user: str) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
+        """Every message and view the bot showed ``user``, newest first: (blocks, where)."""
+        shown: list[tuple[list[dict[str, Any]], dict[str, Any]]] = []
+        for call in reversed(self.fake.calls):
+            if call.method == "chat.postMessage" and call.answer.get("ok"):
+                channel = str(call.args["channel"])
+                if channel == f"D{user}" or (channel.startswith("G") and user in channel):
+                    where = {
+                        "channel": {"id": channel},
+                        "container": {"type": "message", "channel_id": channel},
+                    }
+                    shown.append((_blocks_of(call.args), where))
+            elif call.method == "response_url" and call.args.get("_user") == user:
+                shown.append(
+                    (
+                        _blocks_of(call.args),
+                        {"channel": {"id": "C0GENERAL"}, "container": {"type": "message"}},
+                    )
+                )
+            elif call.method == "views.publish" and call.args.get("user_id") == user:
+                view = call.args["view"]
+                shown.append(
+                    (
+                        view["blocks"],
+                        {
+                            "view": {"id": f"VHOME{user}", "type": "home"},
+                            "container": {"type": "view"},
+                        },
+                    )
+                )
+        return shown
+
+    def texts_shown_to(self, user: str) -> str:
+        return "\n".join(
+            json.dumps(blocks, ensure_ascii=False) for blocks, _ in self.shown_to(user)
+        )
+
+    def find_button(self, user: str, action: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The newest button for the core's ``action`` that ``user`` has been shown."""
+        for blocks, where in self.shown_to(user):
+            for block in blocks:
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    if element["action_id"].rsplit("~", 1)[0] == action:
+                        return element, where
+        raise AssertionError(f"{user} was never shown a {action!r} button")
+
+    async def press(self, user: str, action: str, fill: dict[str, Any] | None = None) -> Sent:
+        """Press the button; with ``fill``, also fill in and submit the modal it opened."""
+        button, where = self.find_button(user, action)
+        opened = len(self.fake.of("views.open")) + len(self.fake.of("views.push"))
+        sent = await self.click(user, button, where=where)
+        if fill is None:
+            return sent
+        views = [c for c in self.fake.calls if c.method in ("views.open", "views.push")]
+        assert len(views) > opened, f"{action} opened no modal for {user}"
+        return await self.submit(user, views[-1].answer["view"], fill)
+
+    async def deliver(self) -> None:
+        """Send everything due in the outbox through the real dispatcher and SlackDelivery."""
+        await self.dispatcher.deliver_due()
+
+
+def _blocks_of(args: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def filled_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        name = block["block_id"]
+        kind = element["type"]
+        typed = values.get(name)
+        if kind == "datepicker":
+            entry = {
+                "type": kind,
+                "selected_date": typed if typed is not None else element.get("initial_date"),
+            }
+        elif kind in ("static_select", "radio_buttons"):
+            chosen = element.get("initial_option")
+            if typed is not None:
+                chosen = next(o for o in element["options"] if o["value"] == typed)
+            entry = {"type": kind, "selected_option": chosen}
+        else:
+            entry = {
+                "type": kind,
+                "value": typed if typed is not None else element.get("initial_value"),
+            }
+        state[name] = {element["action_id"]: entry}
+    return state
+
+
+def make_store(tmp_path: Path) -> Store:
+    """The real SQL store on a fresh SQLite file (the in-memory store if storage is absent)."""
+    try:
+        from storage import migrate
+        from storage.store import SqlStore
+    except ImportError:  # pragma: no cover - storage being built elsewhere
+        return InMemoryStore()
+    url = f"sqlite:///{tmp_path / 'slack-e2e.db'}"
+    migrate.upgrade(url)
+    return SqlStore(url)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    if not METHODS.is_dir():
+        pytest.skip(f"Slack Web API schemas not found at {METHODS}")
+    fake = FakeSlack()
+    await fake.start()
+    fake.add_user("UCOORD", "Kim Koordinator", locale="en-US", tz="Europe/London")
+    fake.add_user("UMENTOR", "Maja Mentor")
+    fake.add_user("UADEPT", "Åsa Adept")
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    clock = ManualClock(START)
+    store = make_store(tmp_path)
+    config = CoreConfig(
+        coordinators=[f"slack:{TEAM}:UCOORD"], default_locale="sv", command_prefix="/mentor "
+    )
+    engine = Engine(store, clock, config)
+    settings = Settings(
+        slack=SlackSettings(command="/mentor"),
+        secrets=Secrets(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake_slack.url + "/api/",
+        ),
+    )
+    adapter = build_slack(engine, store, settings)
+    server = await start(build_web_app(adapter.app), "127.0.0.1", 0)
+    try:
+        yield SlackWorld(fake_slack, adapter, engine, store, clock, server.url)
+    finally:
+        await adapter.activity.idle()
+        await server.stop()
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,211 @@
+"""The dispatcher: pacing, Retry-After, backoff, permanent errors, and the crash window."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from conversations.delivery_status import delivery_summary
+from conversations.memory import InMemoryStore, ManualClock
+from conversations.messages import text
+from conversations.ports import TransientError
+from conversations.records import OutboxItem
+from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.scheduler.world import (
+    ClockSleeper,
+    FakePlatform,
+    add_pair,
+    add_person,
+    add_programme,
+    gone,
+    rate_limited,
+    snapshot,
+    utc,
+)
+
+T0 = utc(2026, 5, 4, 8)
+
+
+class Killed(BaseException):
+    """The process dies (not an error the dispatcher may handle)."""
+
+
+class KilledAfterSend:
+    """The outbox, except that the first ``mark_sent`` kills the process: the platform has
+    the message, the row is still 'sending'."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.killed = False
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        return self.store.claim_due(now, limit)
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
+        if not self.killed:
+            self.killed = True
+            raise Killed
+        self.store.mark_sent(item_id, now, platform_message_id)
+
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
+        self.store.mark_retry(item_id, next_attempt_at, error)
+
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
+        self.store.mark_failed(item_id, now, error)
+
+
+def programme_world() -> tuple[InMemoryStore, dict[str, int]]:
+    store = InMemoryStore()
+    with store.transaction() as repo:
+        kim = add_person(repo, "kim", is_coordinator=True)
+        people = [add_person(repo, f"p{i}") for i in range(6)]
+        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
+        add_pair(repo, programme, people[0], people[1], T0)
+    return store, {"kim": kim.id or 0, "programme": programme.id or 0, **{f"p{i}": p.id or 0 for i, p in enumerate(people)}}
+
+
+def queue(store: InMemoryStore, key: str, person_id: int, programme_id: int | None = None, due: datetime = T0) -> None:
+    with store.transaction() as repo:
+        repo.enqueue(
+            OutboxItem(
+                key=key,
+                person_id=person_id,
+                programme_id=programme_id,
+                kind="reflection-prompt",
+                payload=text(f"hello {key}").model_dump(mode="json"),
+                due_at=due,
+                created_at=due,
+            )
+        )
+
+
+def dispatcher(store: InMemoryStore, platform: FakePlatform, clock: ManualClock, outbox: object = None, **limits: float) -> Dispatcher:
+    return Dispatcher(
+        outbox or store,  # type: ignore[arg-type]
+        platform,
+        clock,
+        DeliveryLimits(**limits),  # type: ignore[arg-type]
+        store=store,
+        sleep=ClockSleeper(clock),
+        rng=random.Random(7),
+    )
+
+
+async def test_global_rate_and_per_conversation_pacing() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    for i in range(6):
+        queue(store, f"a{i}", ids[f"p{i}"])
+    for n in range(3):
+        queue(store, f"same{n}", ids["p0"])
+    report = await dispatcher(store, platform, clock, global_per_second=2.0, per_conversation_seconds=1.5).deliver_due()
+    assert report.sent == 9
+    times = [s.at for s in platform.sent]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.5 - 1e-9  # two per second at most
+    same = [s.at for s in platform.sent if s.key.startswith("same") or s.key == "a0"]
+    assert all((b - a).total_seconds() >= 1.5 for a, b in zip(same, same[1:], strict=False))
+    assert all(o.status == "sent" and o.platform_message_id for o in snapshot(store).values())
+
+
+async def test_retry_after_is_honoured_and_retried_once() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock, errors={"x": [rate_limited(3.0), None]})
+    queue(store, "x", ids["p0"])
+    queue(store, "y", ids["p1"])
+    report = await dispatcher(store, platform, clock, global_per_second=100.0).deliver_due()
+    assert report.rate_limited == 1 and report.sent == 2
+    first, second = [t for k, t in platform.attempts if k == "x"]
+    assert (second - first).total_seconds() >= 3.0
+    assert Counter(platform.keys()) == {"x": 1, "y": 1}
+
+
+async def test_transient_errors_back_off_exponentially_then_fail_and_tell_coordinator() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock, errors={"x": [TransientError("503")] * 10})
+    queue(store, "x", ids["p0"], ids["programme"])
+    d = dispatcher(store, platform, clock, max_attempts=3, backoff_base_seconds=10.0)
+    delays = []
+    for _ in range(3):
+        report = await d.deliver_due()
+        row = snapshot(store)["x"]
+        if row.status == "pending":
+            assert row.next_attempt_at is not None
+            delays.append((row.next_attempt_at - clock.now()).total_seconds())
+            clock.set(row.next_attempt_at)
+    assert 5.0 <= delays[0] < 10.0 and 10.0 <= delays[1] < 20.0  # base * 2**(n-1) * [0.5, 1)
+    assert snapshot(store)["x"].status == "failed"
+    assert report.failed == 1
+    notes = [o for o in snapshot(store).values() if o.kind == "delivery-failed-coordinator"]
+    assert len(notes) == 1 and notes[0].person_id == ids["kim"]
+
+
+async def test_permanent_error_marks_failed_and_tells_coordinator_once() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock, errors={"x": [gone()]})
+    queue(store, "x", ids["p0"], ids["programme"])
+    d = dispatcher(store, platform, clock)
+    report = await d.deliver_due()
+    assert report.failed == 1
+    rows = snapshot(store)
+    assert rows["x"].status == "failed" and rows["x"].error == "user_not_found"
+    await d.deliver_due()  # the coordinator's note goes out; nothing about it again
+    assert [s.kind for s in platform.sent] == ["delivery-failed-coordinator"]
+    assert platform.sent[0].person_id == ids["kim"]
+    with store.transaction() as repo:
+        summary = delivery_summary(repo, ids["programme"])
+    assert (summary.failed, summary.sent) == (1, 1)
+
+
+async def test_killed_between_send_and_mark_then_restarted_sends_no_duplicate() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    for i in range(6):
+        queue(store, f"k{i}", ids[f"p{i}"], ids["programme"], due=T0 + timedelta(seconds=i))
+    clock.set(T0 + timedelta(seconds=10))
+    first = dispatcher(store, platform, clock, outbox=KilledAfterSend(store), batch_size=2, global_per_second=1.0)
+    with pytest.raises(Killed):
+        await first.deliver_due()
+    assert platform.keys() == ["k0"]  # the platform has it; the row is not marked
+    assert snapshot(store)["k0"].status == "sending"
+
+    restarted = dispatcher(store, platform, clock, batch_size=2, global_per_second=1.0, stuck_after_seconds=600)
+    for _ in range(3):
+        await restarted.deliver_due()
+        clock.advance(timedelta(minutes=1))
+    sent = Counter(platform.keys())
+    assert max(sent.values()) == 1, "a message was sent twice"
+    # k1 was claimed with k0 (same batch) and never attempted: at-most-once loses it.
+    assert set(sent) == {"k0", "k2", "k3", "k4", "k5"}
+    rows = snapshot(store)
+    assert rows["k0"].status == rows["k1"].status == "sending"
+    # After the stuck time they are reported, not re-sent.
+    clock.advance(timedelta(minutes=11))
+    report = await restarted.deliver_due()
+    assert report.unconfirmed == 2
+    rows = snapshot(store)
+    assert rows["k0"].status == "failed" and (rows["k0"].error or "").startswith("unconfirmed")
+    assert Counter(platform.keys()) == sent
+    with store.transaction() as repo:
+        summary = delivery_summary(repo, ids["programme"])
+    assert (summary.sent, summary.unconfirmed, summary.failed) == (4, 2, 2)
+
+
+async def test_rows_marked_sent_are_never_sent_again() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    queue(store, "once", ids["p0"])
+    for _ in range(3):
+        await dispatcher(store, platform, clock).deliver_due()  # a fresh process each time
+        clock.advance(timedelta(hours=1))
+    assert platform.keys() == ["once"]

@@ -1,0 +1,164 @@
+"""The tick: catch-up after downtime, two schedulers on one database, APScheduler wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conversations.config import CoreConfig
+from conversations.memory import InMemoryStore, ManualClock
+from conversations.ports import Store
+from conversations.program import PlanRules
+from conversations.records import OutboxItem
+from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from scheduler.runner import JOB_ID, Scheduler, run_forever, start_in_loop
+from tests.scheduler.world import (
+    ClockSleeper,
+    FakePlatform,
+    add_pair,
+    add_person,
+    add_programme,
+    utc,
+)
+
+CONFIG = CoreConfig()
+T0 = utc(2026, 5, 4, 6)  # Monday 08:00 in Stockholm
+
+
+def populate(store: Store, pairs: int = 5) -> None:
+    """Pairs whose members reflect at 09:00, 09:30 or 10:00 on Mondays (Stockholm)."""
+    with store.transaction() as repo:
+        kim = add_person(repo, "kim", is_coordinator=True)
+        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
+        for n in range(pairs):
+            times = [time(9), time(9, 30), time(10)]
+            a = add_person(repo, f"m{n}", reflection_weekday=0, reflection_time=times[n % 3])
+            b = add_person(repo, f"a{n}", reflection_weekday=0, reflection_time=times[(n + 1) % 3])
+            add_pair(repo, programme, a, b, T0 - timedelta(days=1))
+
+
+def make_scheduler(store: Any, clock: ManualClock, platform: FakePlatform, rules: PlanRules) -> Scheduler:
+    dispatcher = Dispatcher(
+        store, platform, clock, DeliveryLimits(global_per_second=50), store=store, sleep=ClockSleeper(clock)
+    )
+    return Scheduler(store, dispatcher, clock, rules, CONFIG, plan_in_thread=False)
+
+
+def reflections(store: Any) -> dict[str, OutboxItem]:
+    with store.transaction() as repo:
+        return {o.key: o for o in repo.find(OutboxItem) if o.kind == "reflection-prompt"}
+
+
+@pytest.mark.parametrize(("catch_up_hours", "sent_late", "skipped"), [(12, 10, 0), (0.75, 3, 7)])
+async def test_two_hour_downtime_catches_up_within_the_grace_window(
+    catch_up_hours: float, sent_late: int, skipped: int
+) -> None:
+    store = InMemoryStore()
+    populate(store)
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    scheduler = make_scheduler(store, clock, platform, PlanRules(catch_up_hours=catch_up_hours))
+    await scheduler.tick()  # 08:00 local: nothing due yet
+    assert platform.sent == []
+    clock.advance(timedelta(hours=2, minutes=15))  # down from 08:00 to 10:15 local
+    report = await scheduler.tick()
+    assert report.queued.queued == sent_late
+    assert report.queued.skipped_stale == skipped
+    rows = reflections(store)
+    assert len(rows) == 10
+    assert Counter(o.status for o in rows.values()) == Counter({"sent": sent_late, "skipped": skipped} - Counter())
+    late = [o for o in rows.values() if o.status == "sent"]
+    assert all(o.sent_at is not None and o.sent_at - o.due_at <= timedelta(hours=1, minutes=16) for o in late)
+    # Later ticks neither re-send nor re-count.
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        again = await scheduler.tick()
+        assert (again.queued.queued, again.queued.skipped_stale) == (0, 0)
+    assert len(platform.sent) == sent_late == len(set(platform.keys()))
+
+
+def run_two_schedulers(stores: tuple[Any, Any], clock: ManualClock, platform: FakePlatform) -> None:
+    """Two schedulers (each its own dispatcher and event loop, in its own thread) tick at the
+    same moments, every 5 minutes through one Monday morning."""
+    rules = PlanRules()
+    schedulers = [make_scheduler(s, clock, platform, rules) for s in stores]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker(scheduler: Scheduler) -> None:
+        async def loop() -> None:
+            for _ in range(36):
+                barrier.wait()
+                await scheduler.tick()
+                if barrier.wait() == 0:
+                    clock.advance(timedelta(minutes=5))
+                barrier.wait()
+
+        try:
+            asyncio.run(loop())
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in schedulers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+def test_two_schedulers_on_one_in_memory_store_send_each_nudge_once() -> None:
+    store = InMemoryStore()
+    populate(store)
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    run_two_schedulers((store, store), clock, platform)
+    sent = Counter(platform.keys())
+    assert len(sent) == 10 + 1  # ten reflections and the coordinator's digest
+    assert max(sent.values()) == 1
+
+
+def test_two_schedulers_on_one_sqlite_database_send_each_nudge_once(tmp_path: Path) -> None:
+    storage = pytest.importorskip("storage.store")
+    migrate = pytest.importorskip("storage.migrate")
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    migrate.upgrade(url)
+    first, second = storage.SqlStore(url), storage.SqlStore(url)  # two engines, two pools
+    try:
+        populate(first)
+        clock = ManualClock(T0)
+        platform = FakePlatform(clock)
+        run_two_schedulers((first, second), clock, platform)
+        sent = Counter(platform.keys())
+        assert len(sent) == 11
+        assert max(sent.values()) == 1
+        assert all(o.status == "sent" for o in reflections(second).values())
+    finally:
+        first.close()
+        second.close()
+
+
+async def test_apscheduler_job_is_one_coalescing_tick() -> None:
+    store = InMemoryStore()
+    clock = ManualClock(datetime.now().astimezone())
+    platform = FakePlatform(clock)
+    scheduler = make_scheduler(store, clock, platform, PlanRules())
+    scheduler.tick_seconds = 60
+    aps = start_in_loop(scheduler, run_now=False)
+    try:
+        jobs = aps.get_jobs()
+        assert [j.id for j in jobs] == [JOB_ID]
+        job = jobs[0]
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
+    finally:
+        aps.shutdown(wait=False)
+    stop = asyncio.Event()
+    stop.set()
+    await run_forever(scheduler, stop)  # returns at once when asked to stop

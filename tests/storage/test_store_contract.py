@@ -1,0 +1,387 @@
+"""The Store/Outbox contract, run against every store (see ``store`` in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import pytest
+
+from conversations import records as rec
+from conversations.ports import Conflict, DuplicateKey
+from tests.storage.conftest import StoreAndOutbox
+from tests.storage.samples import T0, one_of_each, outbox_item, person
+
+
+class Boom(Exception):
+    pass
+
+
+def test_add_assigns_ids_and_first_version(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        a = repo.add(person(1))
+        b = repo.add(person(2))
+    assert a.id is not None
+    assert b.id is not None
+    assert a.id != b.id
+    assert (a.version, b.version) == (1, 1)
+
+
+def test_add_leaves_the_given_record_untouched(store: StoreAndOutbox) -> None:
+    draft = person(1)
+    with store.transaction() as repo:
+        repo.add(draft)
+    assert (draft.id, draft.version) == (None, 0)
+
+
+def test_every_record_type_round_trips(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = [repo.add(record) for record in one_of_each()]
+    assert {type(r) for r in added} == set(rec.ALL_RECORDS)
+    with store.transaction() as repo:
+        for record in added:
+            assert record.id is not None
+            assert repo.get(type(record), record.id) == record
+
+
+def test_get_of_unknown_id_is_none(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        assert repo.get(rec.Person, 999) is None
+
+
+def test_find_filters_by_equality(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.add(person(1, locale="en"))
+        repo.add(person(2, locale="sv"))
+        repo.add(person(3, locale="en", is_coordinator=True))
+    with store.transaction() as repo:
+        english = repo.find(rec.Person, locale="en")
+        coordinators = repo.find(rec.Person, locale="en", is_coordinator=True)
+        everyone = repo.find(rec.Person)
+    assert [p.platform_user_id for p in english] == ["U1", "U3"]
+    assert [p.platform_user_id for p in coordinators] == ["U3"]
+    assert [p.platform_user_id for p in everyone] == ["U1", "U2", "U3"]
+
+
+def test_find_filters_by_membership(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        ids = [repo.add(person(n)).id for n in range(1, 5)]
+    with store.transaction() as repo:
+        as_list = repo.find(rec.Person, id=[ids[0], ids[2]])
+        as_set = repo.find(rec.Person, platform_user_id={"U2", "U4", "nobody"})
+        as_tuple = repo.find(rec.Person, id=())
+    assert [p.id for p in as_list] == [ids[0], ids[2]]
+    assert [p.platform_user_id for p in as_set] == ["U2", "U4"]
+    assert as_tuple == []
+
+
+def test_find_matches_missing_values_with_none(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.add(person(1))
+        repo.add(person(2, paused_until=date(2026, 5, 1)))
+    with store.transaction() as repo:
+        unpaused = repo.find(rec.Person, paused_until=None)
+        either = repo.find(rec.Person, paused_until=[None, date(2026, 5, 1)])
+    assert [p.platform_user_id for p in unpaused] == ["U1"]
+    assert [p.platform_user_id for p in either] == ["U1", "U2"]
+
+
+def test_find_filters_on_enums_dates_and_datetimes(store: StoreAndOutbox) -> None:
+    pair = next(r for r in one_of_each() if isinstance(r, rec.Pair))
+    with store.transaction() as repo:
+        repo.add(pair)
+        repo.add(
+            pair.model_copy(
+                update={"phase": rec.Phase.ACTIVE, "phase_since": T0 + timedelta(hours=1)}
+            )
+        )
+    with store.transaction() as repo:
+        assert len(repo.find(rec.Pair, phase=rec.Phase.ACTIVE)) == 1
+        assert len(repo.find(rec.Pair, phase="active")) == 1
+        assert len(repo.find(rec.Pair, phase=[rec.Phase.ACTIVE, rec.Phase.ENDED_EARLY])) == 2
+        assert len(repo.find(rec.Pair, phase_since=T0)) == 1
+        assert len(repo.find(rec.Pair, midpoint_on=pair.midpoint_on)) == 2
+
+
+def test_first_returns_the_earliest_match_or_none(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.add(person(1, locale="en"))
+        second = repo.add(person(2, locale="sv"))
+        repo.add(person(3, locale="sv"))
+    with store.transaction() as repo:
+        assert repo.first(rec.Person, locale="sv") == second
+        assert repo.first(rec.Person, locale="fi") is None
+
+
+def test_update_bumps_version(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1))
+    with store.transaction() as repo:
+        saved = repo.update(added.model_copy(update={"display_name": "Renamed"}))
+    assert saved.version == 2
+    with store.transaction() as repo:
+        assert repo.get(rec.Person, saved.id or 0) == saved
+
+
+def test_stale_update_is_refused(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1))
+    with store.transaction() as repo:
+        repo.update(added.model_copy(update={"display_name": "First"}))
+    with pytest.raises(Conflict), store.transaction() as repo:
+        repo.update(added.model_copy(update={"display_name": "Second"}))
+    with store.transaction() as repo:
+        current = repo.get(rec.Person, added.id or 0)
+    assert current is not None
+    assert (current.display_name, current.version) == ("First", 2)
+
+
+def test_update_of_a_deleted_record_is_refused(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1))
+        repo.delete(rec.Person, added.id or 0)
+        with pytest.raises(Conflict):
+            repo.update(added)
+
+
+def test_delete_removes_the_record(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1))
+    with store.transaction() as repo:
+        repo.delete(rec.Person, added.id or 0)
+        repo.delete(rec.Person, 12345)  # unknown ids are ignored
+    with store.transaction() as repo:
+        assert repo.get(rec.Person, added.id or 0) is None
+
+
+def test_failed_transaction_leaves_nothing_behind(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        kept = repo.add(person(1))
+
+    def change_then_fail() -> None:
+        with store.transaction() as repo:
+            repo.add(person(2))
+            repo.update(kept.model_copy(update={"display_name": "Changed"}))
+            repo.enqueue(outbox_item("k1"))
+            raise Boom
+
+    with pytest.raises(Boom):
+        change_then_fail()
+    with store.transaction() as repo:
+        assert repo.find(rec.Person) == [kept]
+        assert repo.find(rec.OutboxItem) == []
+
+
+def test_duplicate_person_identity_is_refused_without_poisoning_the_transaction(
+    store: StoreAndOutbox,
+) -> None:
+    with store.transaction() as repo:
+        repo.add(person(1))
+        with pytest.raises(DuplicateKey):
+            repo.add(person(1, display_name="Twin"))
+        other_workspace = repo.add(person(1, workspace="T2"))
+        repo.add(person(2))
+    with store.transaction() as repo:
+        people = repo.find(rec.Person)
+    assert [(p.workspace, p.platform_user_id) for p in people] == [
+        ("T1", "U1"),
+        ("T2", "U1"),
+        ("T1", "U2"),
+    ]
+    assert other_workspace in people
+
+
+def test_duplicate_receipt_key_is_refused_without_poisoning_the_transaction(
+    store: StoreAndOutbox,
+) -> None:
+    with store.transaction() as repo:
+        repo.add(rec.Receipt(key="slack:Ev1", created_at=T0))
+    with store.transaction() as repo:
+        with pytest.raises(DuplicateKey):
+            repo.add(rec.Receipt(key="slack:Ev1", created_at=T0))
+        repo.add(rec.Receipt(key="slack:Ev2", created_at=T0))
+    with store.transaction() as repo:
+        assert [r.key for r in repo.find(rec.Receipt)] == ["slack:Ev1", "slack:Ev2"]
+
+
+def test_update_into_an_existing_identity_is_refused(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.add(person(1))
+        second = repo.add(person(2))
+        with pytest.raises(DuplicateKey):
+            repo.update(second.model_copy(update={"platform_user_id": "U1"}))
+        renamed = repo.update(second.model_copy(update={"display_name": "Still here"}))
+    assert renamed.version == 2
+
+
+def test_enqueue_queues_each_key_once(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        assert repo.enqueue(outbox_item("reflection:1:2026-W10")) is True
+        assert repo.enqueue(outbox_item("reflection:1:2026-W10", kind="other")) is False
+    with store.transaction() as repo:
+        assert repo.enqueue(outbox_item("reflection:1:2026-W10")) is False
+        assert repo.enqueue(outbox_item("reflection:1:2026-W11")) is True
+    with store.transaction() as repo:
+        items = repo.find(rec.OutboxItem)
+    assert [(i.key, i.kind, i.version) for i in items] == [
+        ("reflection:1:2026-W10", "reflection-prompt", 1),
+        ("reflection:1:2026-W11", "reflection-prompt", 1),
+    ]
+
+
+def test_datetimes_come_back_aware_and_equal(store: StoreAndOutbox) -> None:
+    stockholm_summer = timezone(timedelta(hours=2))
+    local = datetime(2026, 7, 1, 14, 0, 0, 123456, tzinfo=stockholm_summer)
+    with store.transaction() as repo:
+        added = repo.add(person(1, created_at=local, erased_at=None))
+    with store.transaction() as repo:
+        loaded = repo.get(rec.Person, added.id or 0)
+    assert loaded is not None
+    assert loaded.created_at == local
+    assert loaded.created_at.utcoffset() is not None
+    assert loaded.erased_at is None
+
+
+def test_dates_and_times_round_trip(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1, reflection_time=time(16, 45), paused_until=date(2026, 12, 24)))
+    with store.transaction() as repo:
+        loaded = repo.get(rec.Person, added.id or 0)
+    assert loaded is not None
+    assert (loaded.reflection_time, loaded.paused_until) == (time(16, 45), date(2026, 12, 24))
+
+
+def test_json_lists_and_dicts_round_trip(store: StoreAndOutbox) -> None:
+    answers = {"rating": 4, "texts": ["ja", "nej"], "nested": {"ok": True, "none": None}}
+    with store.transaction() as repo:
+        review = repo.add(
+            rec.Review(pair_id=1, person_id=2, kind="midpoint", answers=answers, created_at=T0)
+        )
+        someone = repo.add(person(1, work_days=[0, 2, 4]))
+    with store.transaction() as repo:
+        loaded_review = repo.get(rec.Review, review.id or 0)
+        loaded_person = repo.get(rec.Person, someone.id or 0)
+    assert loaded_review is not None
+    assert loaded_person is not None
+    assert loaded_review.answers == answers
+    assert loaded_person.work_days == [0, 2, 4]
+
+
+def test_enums_round_trip(store: StoreAndOutbox) -> None:
+    programme = next(r for r in one_of_each() if isinstance(r, rec.Programme))
+    enrolment = next(r for r in one_of_each() if isinstance(r, rec.Enrolment))
+    with store.transaction() as repo:
+        p = repo.add(programme)
+        e = repo.add(enrolment)
+    with store.transaction() as repo:
+        loaded_programme = repo.get(rec.Programme, p.id or 0)
+        loaded_enrolment = repo.get(rec.Enrolment, e.id or 0)
+    assert loaded_programme is not None
+    assert loaded_enrolment is not None
+    assert loaded_programme.purposes == [rec.Purpose.CAREER, rec.Purpose.LEADERSHIP]
+    assert all(type(p) is rec.Purpose for p in loaded_programme.purposes)
+    assert type(loaded_enrolment.role) is rec.Role
+    assert loaded_enrolment.role is rec.Role.ADEPT
+
+
+def test_returned_records_are_copies(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1, work_days=[0]))
+    added.work_days.append(6)
+    with store.transaction() as repo:
+        loaded = repo.get(rec.Person, added.id or 0)
+        assert loaded is not None
+        loaded.work_days.append(5)
+        assert repo.get(rec.Person, added.id or 0) == loaded.model_copy(update={"work_days": [0]})
+
+
+# --- Outbox ---------------------------------------------------------------------------------
+
+
+def _enqueue(store: StoreAndOutbox, *items: rec.OutboxItem) -> None:
+    with store.transaction() as repo:
+        for item in items:
+            assert repo.enqueue(item)
+
+
+def test_claim_due_returns_only_due_rows_oldest_first(store: StoreAndOutbox) -> None:
+    _enqueue(
+        store,
+        outbox_item("later", T0 + timedelta(minutes=5)),
+        outbox_item("second", T0 - timedelta(minutes=1)),
+        outbox_item("first", T0 - timedelta(hours=1)),
+        outbox_item("now", T0),
+        outbox_item("done", T0 - timedelta(days=1), status="sent"),
+    )
+    claimed = store.claim_due(T0, limit=10)
+    assert [i.key for i in claimed] == ["first", "second", "now"]
+    assert all(i.status == "sending" and i.attempts == 1 for i in claimed)
+    with store.transaction() as repo:
+        stored = {i.key: i for i in repo.find(rec.OutboxItem)}
+    assert [stored[i.key] for i in claimed] == list(claimed)
+    assert stored["later"].status == "pending"
+
+
+def test_claim_due_respects_the_limit(store: StoreAndOutbox) -> None:
+    _enqueue(store, *(outbox_item(f"k{n}", T0 - timedelta(minutes=10 - n)) for n in range(5)))
+    assert [i.key for i in store.claim_due(T0, limit=2)] == ["k0", "k1"]
+    assert [i.key for i in store.claim_due(T0, limit=2)] == ["k2", "k3"]
+
+
+def test_claim_due_never_returns_a_row_twice(store: StoreAndOutbox) -> None:
+    _enqueue(store, outbox_item("a"), outbox_item("b"))
+    first = store.claim_due(T0, limit=10)
+    assert [i.key for i in first] == ["a", "b"]
+    assert store.claim_due(T0 + timedelta(days=1), limit=10) == []
+
+
+def test_claim_due_respects_next_attempt_at(store: StoreAndOutbox) -> None:
+    _enqueue(
+        store,
+        outbox_item("retry", T0 - timedelta(hours=1), next_attempt_at=T0 + timedelta(minutes=3)),
+    )
+    assert store.claim_due(T0, limit=10) == []
+    assert [i.key for i in store.claim_due(T0 + timedelta(minutes=3), limit=10)] == ["retry"]
+
+
+def test_mark_sent_records_delivery(store: StoreAndOutbox) -> None:
+    _enqueue(store, outbox_item("a", error=None))
+    (item,) = store.claim_due(T0, limit=1)
+    store.mark_sent(item.id or 0, T0 + timedelta(seconds=2), "ts-1")
+    with store.transaction() as repo:
+        sent = repo.get(rec.OutboxItem, item.id or 0)
+    assert sent is not None
+    assert (sent.status, sent.sent_at, sent.platform_message_id, sent.error) == (
+        "sent",
+        T0 + timedelta(seconds=2),
+        "ts-1",
+        None,
+    )
+    assert sent.version == item.version + 1
+    assert store.claim_due(T0 + timedelta(days=1), limit=10) == []
+
+
+def test_mark_retry_makes_the_row_due_again_later(store: StoreAndOutbox) -> None:
+    _enqueue(store, outbox_item("a"))
+    (item,) = store.claim_due(T0, limit=1)
+    store.mark_retry(item.id or 0, T0 + timedelta(seconds=30), "429 rate limited")
+    assert store.claim_due(T0 + timedelta(seconds=29), limit=10) == []
+    (again,) = store.claim_due(T0 + timedelta(seconds=30), limit=10)
+    assert (again.id, again.attempts, again.error) == (item.id, 2, "429 rate limited")
+
+
+def test_mark_failed_takes_the_row_out_of_delivery(store: StoreAndOutbox) -> None:
+    _enqueue(store, outbox_item("a"))
+    (item,) = store.claim_due(T0, limit=1)
+    store.mark_failed(item.id or 0, T0, "user deactivated")
+    with store.transaction() as repo:
+        failed = repo.get(rec.OutboxItem, item.id or 0)
+    assert failed is not None
+    assert (failed.status, failed.error, failed.attempts) == ("failed", "user deactivated", 1)
+    assert store.claim_due(T0 + timedelta(days=1), limit=10) == []
+
+
+def test_outbox_times_are_compared_as_instants(store: StoreAndOutbox) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    _enqueue(store, outbox_item("a", due_at=datetime(2026, 3, 2, 11, 0, tzinfo=plus_two)))  # 09:00Z
+    assert store.claim_due(datetime(2026, 3, 2, 8, 59, tzinfo=UTC), limit=1) == []
+    assert len(store.claim_due(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), limit=1)) == 1

@@ -1,0 +1,34 @@
+"""Each record class has a table with the same fields."""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import datetime
+
+import pytest
+from sqlalchemy import JSON
+
+from conversations.records import ALL_RECORDS, Record
+from storage.tables import TABLE_FOR, UTCDateTime, table_of
+
+
+def test_every_record_class_has_a_table() -> None:
+    assert set(TABLE_FOR) == set(ALL_RECORDS)
+    assert len({table_of(cls).name for cls in ALL_RECORDS}) == len(ALL_RECORDS)
+
+
+@pytest.mark.parametrize("cls", ALL_RECORDS, ids=lambda cls: cls.__name__)
+def test_table_columns_mirror_the_record_fields(cls: type[Record]) -> None:
+    table = table_of(cls)
+    assert [c.name for c in table.columns] == list(cls.model_fields)
+    for name, field in cls.model_fields.items():
+        column = table.columns[name]
+        optional = types.NoneType in typing.get_args(field.annotation)
+        assert column.nullable == (optional and name != "id"), name
+        origin = typing.get_origin(field.annotation) or field.annotation
+        assert isinstance(column.type, JSON) == (origin in (list, dict)), name
+        members = (field.annotation, *typing.get_args(field.annotation))
+        unwrapped = {typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members}
+        is_datetime = datetime in unwrapped
+        assert isinstance(column.type, UTCDateTime) == is_datetime, name
