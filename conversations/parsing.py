@@ -112,8 +112,11 @@ def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     if len(parts) != 2:
         raise ParseError("error.datetime_format", value=text)
     local_today = now.astimezone(tz).date()
-    day = parse_date(parts[0], local_today)
-    moment = parse_time(parts[1])
+    try:
+        day = parse_date(parts[0], local_today)
+        moment = parse_time(parts[1])
+    except ParseError:
+        raise ParseError("error.datetime_format", value=text) from None
     return datetime.combine(day, moment, tzinfo=tz)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.i18n import Texts
-from conversations.messages import Choice, Form, FormField, Message, Reply, Section
+from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.records import CheckIn, Meeting, Pair, Preparation, Role
 from conversations.turn import Turn, button, rating_field, validate
@@ -92,7 +92,14 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         turn.repo.update(meeting.model_copy(update={"status": "held" if met else "missed"}))
     turn.audit("checkin.saved", f"pair:{pair.id}", met=met)
     name = turn.person.display_name
-    turn.send(pair.partner_of(turn.person.id or 0), lambda t: plain(t("checkin.partner_notice", name=name)), programme_id=pair.programme_id)
+    raised, will_try = clean.get("raised") or "", clean.get("will_try") or ""
+
+    def to_partner(t: Texts) -> Message:
+        facts = tuple(Fact(label=t(label), value=value) for label, value in (("checkin.raised", raised), ("checkin.will_try", will_try)) if value)
+        return Message(sections=(Section(text=t("checkin.partner_notice" if met else "checkin.partner_notice_missed", name=name), facts=facts),),
+                       note=t("checkin.pair_only"))
+
+    turn.send(pair.partner_of(turn.person.id or 0), to_partner, programme_id=pair.programme_id)
     if not met:
         t = turn.t
         return Reply(messages=[Message(sections=(Section(text=t("checkin.rebook")),),

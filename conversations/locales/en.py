@@ -318,6 +318,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "checkin.saved": "Saved. Only you and your partner can see check-in notes.",
     "checkin.already": "You already checked in for this meeting ({when}).",
     "checkin.partner_notice": "{name} checked in after your meeting.",
+    "checkin.partner_notice_missed": "{name} noted that your meeting did not take place.",
+    "checkin.pair_only": "Check-in notes are shared within your pair only.",
     "checkin.rebook": "Noted that you did not meet. Book a new time?",
     # reflection
     "reflect.title": "Weekly reflection",

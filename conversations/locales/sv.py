@@ -318,6 +318,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "checkin.saved": "Sparat. Bara du och din partner kan se incheckningar.",
     "checkin.already": "Du har redan checkat in för det här mötet ({when}).",
     "checkin.partner_notice": "{name} har checkat in efter ert möte.",
+    "checkin.partner_notice_missed": "{name} noterade att ert möte inte blev av.",
+    "checkin.pair_only": "Incheckningar delas bara inom ert par.",
     "checkin.rebook": "Noterat att ni inte träffades. Vill du boka en ny tid?",
     # reflektion
     "reflect.title": "Veckoreflektion",

@@ -1,0 +1,34 @@
+"""Fixtures for the core's tests: the same Bot on the in-memory store and on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conversations.memory import InMemoryStore
+from tests.conversations.harness import Bot, make_bot
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def bot(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bot]:
+    """The same core on the in-memory store and on SQLite (the default database)."""
+    if request.param == "memory":
+        yield make_bot(InMemoryStore())
+        return
+    from storage import migrate
+    from storage.store import SqlStore
+
+    url = f"sqlite:///{tmp_path}/bot.db"
+    migrate.upgrade(url)
+    store = SqlStore(url)
+    try:
+        yield make_bot(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def memory_bot() -> Bot:
+    return make_bot(InMemoryStore())
