@@ -27,7 +27,6 @@ from conversations.program import (
     PlanRules,
     PlanView,
     ProgrammeView,
-    iso_week,
     plan_all,
     zone,
 )
@@ -80,9 +79,11 @@ def build(people: int) -> PlanView:
             view.meetings.append(MeetingView(meeting_id, n, starts, 60, "booked", starts - timedelta(days=7)))
             if starts < NOW and n % 2:
                 view.checked_in.add((meeting_id, mentor))
-    week = iso_week(NOW.date())
-    for i in range(1, people + 1, 2):  # half the people already had this week's prompt
-        view.queued[f"reflection:{i}:{week}"] = (i, NOW - timedelta(days=1), True)
+    # Steady state: everything that fell due before the previous tick is in the outbox.
+    previous = NOW - timedelta(minutes=1)
+    before = plan_all(view, previous, PlanRules(catch_up_hours=24 * 60), CoreConfig())
+    for nudge in before.due + before.stale + before.capped:
+        view.queued[nudge.key] = (nudge.person_id, nudge.due_at, True)
     return view
 
 
@@ -112,7 +113,8 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"people: {args.people}, pairs: {len(view.pairs)}, meetings: {len(view.meetings)}")
-    print(f"due: {len(outcome.due)}, stale: {len(outcome.stale)}, capped: {len(outcome.capped)}, already queued: {outcome.already_queued}")
+    print(f"outbox keys in view: {len(view.queued)}")
+    print(f"due: {len(outcome.due)}, stale: {len(outcome.stale)}, capped: {len(outcome.capped)}")
     print(f"- view build time: {built:.2f} s")
     print(f"- planner tick time (best of 3): {min(times):.2f} s")
     print(f"- planner tick time (worst of 3): {max(times):.2f} s")

@@ -54,7 +54,9 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     migrate.upgrade(url)
     store = SqlStore(url)
     engine = Engine(store, clock, settings.core)
-    log.info("event=services_ready database=%s", store.engine.url.render_as_string(hide_password=True))
+    log.info(
+        "event=services_ready database=%s", store.engine.url.render_as_string(hide_password=True)
+    )
     return Services(
         settings=settings,
         store=store,

@@ -8,21 +8,36 @@ import signal
 import sys
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.app import Services, build_services
+from bot.delivery import PlatformDelivery
 from bot.runtime import SystemClock
 from bot.settings import Settings, load_settings
+from conversations.ports import Delivery
 
-app = typer.Typer(help="A mentoring-programme bot for Slack and Microsoft Teams.", no_args_is_help=True, add_completion=False)
-manifest_app = typer.Typer(help="Print platform app manifests built from app.yaml.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from bot.slack.app import SlackAdapter
+    from scheduler.runner import Scheduler
+
+app = typer.Typer(
+    help="A mentoring-programme bot for Slack and Microsoft Teams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+manifest_app = typer.Typer(
+    help="Print platform app manifests built from app.yaml.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(db_app, name="db")
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="Another app.yaml (default: MENTORBOT_CONFIG or ./app.yaml).")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Another app.yaml (default: MENTORBOT_CONFIG or ./app.yaml)."),
+]
 
 
 def _logging(level: int = logging.INFO) -> None:
@@ -45,10 +60,14 @@ def run(config: ConfigOption = None) -> None:
     settings = _settings(config)
     if settings.secrets.slack_app_token:
         _logging()
-        typer.echo("mentorbot: connecting to Slack over Socket Mode (SLACK_APP_TOKEN is set)", err=True)
+        typer.echo(
+            "mentorbot: connecting to Slack over Socket Mode (SLACK_APP_TOKEN is set)", err=True
+        )
         asyncio.run(_socket_mode(settings))
     elif settings.slack_http_enabled or settings.teams_enabled:
-        typer.echo("mentorbot: platform credentials found: serving HTTP (as `mentorbot serve`)", err=True)
+        typer.echo(
+            "mentorbot: platform credentials found: serving HTTP (as `mentorbot serve`)", err=True
+        )
         serve(config=config)
     else:
         _logging(logging.WARNING)
@@ -76,14 +95,20 @@ def _console(settings: Settings) -> None:
 @app.command()
 def serve(
     config: ConfigOption = None,
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default from app.yaml).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default from app.yaml).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT, then app.yaml).")] = None,
-    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Do not run the scheduler in this process.")] = False,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Do not run the scheduler in this process.")
+    ] = False,
 ) -> None:
     """Serve HTTP: POST /slack/events (with Slack credentials), GET /healthz."""
     _logging()
     settings = _settings(config)
-    asyncio.run(_serve(settings, host or settings.server.host, port or settings.port, not no_scheduler))
+    asyncio.run(
+        _serve(settings, host or settings.server.host, port or settings.port, not no_scheduler)
+    )
 
 
 @app.command("scheduler")
@@ -98,7 +123,9 @@ def scheduler_command(config: ConfigOption = None) -> None:
 def demo(
     lang: Annotated[str, typer.Option(help="Language of the cohort: sv or en.")] = "sv",
     pairs: Annotated[int, typer.Option(min=1, max=20, help="How many mentor–adept pairs.")] = 3,
-    database: Annotated[Path | None, typer.Option(help="SQLite file to keep (default: a temporary one).")] = None,
+    database: Annotated[
+        Path | None, typer.Option(help="SQLite file to keep (default: a temporary one).")
+    ] = None,
 ) -> None:
     """Play a whole programme for a generated cohort on a fast-forward clock."""
     from bot.local.demo import play
@@ -146,28 +173,31 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-def _platforms(services: Services):  # type: ignore[no-untyped-def]
+def _platforms(services: Services) -> tuple[SlackAdapter | None, PlatformDelivery]:
     """The Slack adapter (if configured) and the delivery routing every platform."""
-    from bot.delivery import PlatformDelivery
     from bot.slack.app import build_slack
-    from conversations.ports import Delivery
 
     adapters: dict[str, Delivery] = {}
     slack = None
-    settings = services.settings
-    if settings.secrets.slack_bot_token:
-        slack = build_slack(services.engine, services.store, settings)
+    if services.settings.secrets.slack_bot_token:
+        slack = build_slack(services.engine, services.store, services.settings)
         adapters["slack"] = slack.delivery
     return slack, PlatformDelivery(services.store, adapters)
 
 
-def _scheduler(services: Services, delivery: object):  # type: ignore[no-untyped-def]
+def _scheduler(services: Services, delivery: Delivery) -> Scheduler:
     from scheduler.dispatcher import Dispatcher
     from scheduler.runner import Scheduler
 
-    dispatcher = Dispatcher(services.store, delivery, services.clock, services.limits, store=services.store)  # type: ignore[arg-type]
+    dispatcher = Dispatcher(
+        services.store, delivery, services.clock, services.limits, store=services.store
+    )
     return Scheduler(
-        services.store, dispatcher, services.clock, services.rules, services.settings.core,
+        services.store,
+        dispatcher,
+        services.clock,
+        services.rules,
+        services.settings.core,
         tick_seconds=services.settings.scheduler.tick_seconds,
     )
 
@@ -180,8 +210,12 @@ async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool)
     services = build_services(settings, SystemClock())
     slack, delivery = _platforms(services)
     if slack is not None and not settings.slack_http_enabled:
-        logging.getLogger("mentorbot.cli").warning("event=slack_http_disabled reason=SLACK_SIGNING_SECRET_missing")
-    web_app = build_web_app(slack=slack.app if slack is not None and settings.slack_http_enabled else None)
+        logging.getLogger("mentorbot.cli").warning(
+            "event=slack_http_disabled reason=SLACK_SIGNING_SECRET_missing"
+        )
+    web_app = build_web_app(
+        slack=slack.app if slack is not None and settings.slack_http_enabled else None
+    )
     aps = start_in_loop(_scheduler(services, delivery)) if with_scheduler else None
     try:
         await serve_http(web_app, host, port, _stop_event())
@@ -199,6 +233,8 @@ async def _socket_mode(settings: Settings) -> None:
     slack, delivery = _platforms(services)
     aps = start_in_loop(_scheduler(services, delivery))
     try:
+        if slack is None:
+            raise typer.BadParameter("Socket Mode needs SLACK_BOT_TOKEN as well as SLACK_APP_TOKEN")
         await run_socket_mode(slack.app, settings.secrets.slack_app_token, _stop_event())
     finally:
         aps.shutdown(wait=False)

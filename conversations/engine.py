@@ -60,7 +60,9 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", ("hjälp", "hjalp", "?"), "everyone", basics.help_command),
     CommandSpec("home", ("hem", "start"), "everyone", basics.home_command),
-    CommandSpec("settings", ("inställningar", "installningar"), "everyone", basics.settings_command),
+    CommandSpec(
+        "settings", ("inställningar", "installningar"), "everyone", basics.settings_command
+    ),
     CommandSpec("pause", ("paus", "pausa"), "everyone", basics.pause_command),
     CommandSpec("resume", ("återuppta", "fortsätt"), "everyone", basics.resume_command),
     CommandSpec("my-data", ("mina-data",), "everyone", basics.my_data_command),
@@ -77,7 +79,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("pair", ("para", "matcha-par"), "coordinator", coordinator.pair_command),
     CommandSpec("end", ("avsluta",), "coordinator", coordinator.end_command),
     CommandSpec("status", ("läge",), "coordinator", coordinator.status_command),
-    CommandSpec("coordinators", ("koordinatorer",), "coordinator", coordinator.coordinators_command),
+    CommandSpec(
+        "coordinators", ("koordinatorer",), "coordinator", coordinator.coordinators_command
+    ),
 )
 
 BUTTONS: dict[str, ButtonHandler] = {
@@ -136,7 +140,7 @@ def may_use(repo: Repo, person: Person, audience: str) -> bool:
         return True
     if audience == "coordinator":
         return person.is_coordinator
-    return basics.has_pair(repo, person) or person.is_coordinator
+    return basics.has_pair(repo, person)
 
 
 class Engine:
@@ -191,7 +195,9 @@ class Engine:
 
     def _route(self, turn: Turn, event: Event) -> Reply:
         if isinstance(event, Command | TextReceived):
-            return self._route_text(turn, event.text, event.mentions, typed=isinstance(event, TextReceived))
+            return self._route_text(
+                turn, event.text, event.mentions, typed=isinstance(event, TextReceived)
+            )
         if isinstance(event, ButtonPressed):
             handler = BUTTONS.get(event.action)
             if handler is None:
@@ -265,7 +271,10 @@ class _Refused(Exception):
 
 
 def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
-    identity = {f"{actor.platform}:{actor.platform_user_id}", f"{actor.platform}:{actor.workspace}:{actor.platform_user_id}"}
+    identity = {
+        f"{actor.platform}:{actor.platform_user_id}",
+        f"{actor.platform}:{actor.workspace}:{actor.platform_user_id}",
+    }
     return Person(
         platform=actor.platform,
         workspace=actor.workspace,

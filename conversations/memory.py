@@ -140,7 +140,9 @@ class InMemoryStore:
             claimed = []
             for item in due[:limit]:
                 claimed.append(
-                    repo.update(item.model_copy(update={"status": "sending", "attempts": item.attempts + 1}))
+                    repo.update(
+                        item.model_copy(update={"status": "sending", "attempts": item.attempts + 1})
+                    )
                 )
             return claimed
 
@@ -151,11 +153,12 @@ class InMemoryStore:
                 repo.update(item.model_copy(update=changes))
 
     def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
-        self._set(item_id, status="sent", sent_at=now, platform_message_id=platform_message_id, error=None)
+        self._set(
+            item_id, status="sent", sent_at=now, platform_message_id=platform_message_id, error=None
+        )
 
     def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
         self._set(item_id, status="pending", next_attempt_at=next_attempt_at, error=error)
 
     def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
         self._set(item_id, status="failed", error=error)
-

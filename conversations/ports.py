@@ -92,4 +92,3 @@ class TransientError(Exception):
 
 class PermanentError(Exception):
     pass
-

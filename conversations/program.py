@@ -207,7 +207,6 @@ class Plan:
     due: list[Nudge] = field(default_factory=list)
     stale: list[Nudge] = field(default_factory=list)  # later than the catch-up window
     capped: list[Nudge] = field(default_factory=list)  # over the weekly cap
-    already_queued: int = 0
 
 
 @dataclass
@@ -398,7 +397,7 @@ def _candidates(ctx: _Ctx) -> Iterator[Nudge]:
 
 
 def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
-    view, now = ctx.view, ctx.now
+    view, now, queued = ctx.view, ctx.now, ctx.view.queued
     # Earliest introduction and a programme per person with an open pair.
     since: dict[int, tuple[datetime, int]] = {}
     for pair in view.pairs:
@@ -423,11 +422,10 @@ def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
         for back in range(-ctx.rules.reflection_weeks_back, 2 if ctx.horizon else 1):
             day = monday + timedelta(days=7 * back + person.reflection_weekday)
             key = f"reflection:{person_id}:{iso_week(day)}"
-            nominal = at_local(day, person.reflection_time, person.tz)
-            if nominal < start:
+            if key in queued:
                 continue
-            if key in view.queued:
-                yield Nudge(key, "reflection-prompt", person_id, nominal, programme_id=programme_id)
+            nominal = at_local(day, person.reflection_time, person.tz)
+            if nominal < start or (not ctx.horizon and nominal > now):
                 continue
             if _paused(day, person.paused_until):
                 continue
@@ -437,7 +435,7 @@ def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
 
 
 def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
-    view, rules = ctx.view, ctx.rules
+    view, rules, queued = ctx.view, ctx.rules, ctx.view.queued
     pairs = {p.id: p for p in view.pairs}
     # A prompt before a meeting is due at most 8 days before its nominal time (moved back).
     latest = ctx.now + ctx.horizon + timedelta(hours=rules.preparation_hours, days=8)
@@ -456,7 +454,7 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                 continue
             if meeting.status == "booked":
                 reminder = starts - timedelta(hours=rules.reminder_hours)
-                if reminder >= meeting.created_at:
+                if reminder >= meeting.created_at and f"meeting-reminder:{meeting.id}:{member}" not in queued:
                     due = _before_meeting(person, pair, reminder, meeting)
                     if due is not None:
                         yield Nudge(
@@ -468,7 +466,7 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                             meeting_id=meeting.id,
                             programme_id=pair.programme_id,
                         )
-                if member == pair.adept_id:
+                if member == pair.adept_id and f"preparation:{meeting.id}:{member}" not in queued:
                     prep = max(starts - timedelta(hours=rules.preparation_hours), meeting.created_at)
                     due = _before_meeting(person, pair, prep, meeting)
                     if due is not None:
@@ -481,9 +479,11 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                             meeting_id=meeting.id,
                             programme_id=pair.programme_id,
                         )
-            if (meeting.id, member) in view.checked_in:
+            if (meeting.id, member) in view.checked_in or f"checkin:{meeting.id}:{member}" in queued:
                 continue
             ended = starts + timedelta(minutes=meeting.minutes)
+            if not ctx.horizon and ended > ctx.now:
+                continue
             local_day = ended.astimezone(person.tz).date()
             if _paused(local_day, person.paused_until, pair.paused_until):
                 continue
@@ -550,17 +550,16 @@ def _overdue(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     if nominal > ctx.now + ctx.horizon:  # moved only forward: not due yet
         return
     keys = {m: f"overdue:{pair.id}:{pair.meeting_count}:{m}" for m in pair.members}
-    times = _pair_times(ctx, pair, nominal) if not all(k in ctx.view.queued for k in keys.values()) else {}
+    if all(k in ctx.view.queued for k in keys.values()):
+        return
+    times = _pair_times(ctx, pair, nominal)
     for member in pair.members:
-        if not ctx.wants(member):
-            continue
-        when = times.get(member, nominal)
-        if keys[member] in ctx.view.queued or member in times:
+        if ctx.wants(member) and keys[member] not in ctx.view.queued and member in times:
             yield Nudge(
                 keys[member],
                 "meeting-overdue",
                 member,
-                when,
+                times[member],
                 pair_id=pair.id,
                 programme_id=pair.programme_id,
                 detail=str(pair.meeting_count),
@@ -593,12 +592,12 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
         else:
             times = _pair_times(ctx, pair, nominal)
         for member in pair.members:
-            if ctx.wants(member) and (keys[member] in ctx.view.queued or member in times):
+            if ctx.wants(member) and keys[member] not in ctx.view.queued and member in times:
                 yield Nudge(
                     keys[member],
                     "phase-deadline",
                     member,
-                    times.get(member, nominal),
+                    times[member],
                     pair_id=pair.id,
                     programme_id=pair.programme_id,
                     detail=pair.phase.value,
@@ -610,7 +609,9 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
             continue
         later = nominal + timedelta(days=ctx.rules.coordinator_delay_days)
         key = f"phase-coordinator:{pair.id}:{deadline}:{coordinator.id}"
-        due = later if key in ctx.view.queued else next_allowed(coordinator, later)
+        if key in ctx.view.queued or later > ctx.now + ctx.horizon:
+            continue
+        due = next_allowed(coordinator, later)
         if due is not None:
             yield Nudge(
                 key,
@@ -634,10 +635,12 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
             if person is None or not ctx.wants(member):
                 continue
             key = f"{name}:{pair.id}:{member}"
+            if key in ctx.view.queued:
+                continue
             nominal = at_local(day, time(0, 0), person.tz)
             if nominal > ctx.now + ctx.horizon:
                 continue
-            due = nominal if key in ctx.view.queued else next_allowed(person, nominal, pair.paused_until)
+            due = next_allowed(person, nominal, pair.paused_until)
             if due is not None:
                 yield Nudge(key, kind, member, due, pair_id=pair.id, programme_id=pair.programme_id)
 
@@ -657,7 +660,9 @@ def _digests(ctx: _Ctx) -> Iterator[Nudge]:
             nominal = at_local(day, coordinator.work_start, coordinator.tz)
             if programme.created_at is not None and nominal < programme.created_at:
                 continue
-            due = nominal if key in ctx.view.queued else next_allowed(coordinator, nominal)
+            if key in ctx.view.queued:
+                continue
+            due = next_allowed(coordinator, nominal)
             if due is not None:
                 yield Nudge(key, "coordinator-digest", coordinator.id, due, programme_id=programme.id)
 
@@ -669,11 +674,7 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
     result = Plan()
     oldest = now - rules.catch_up
     fresh: list[Nudge] = []
-    for nudge in _candidates(ctx):
-        if nudge.key in view.queued:
-            if nudge.due_at <= now:
-                result.already_queued += 1
-            continue
+    for nudge in _candidates(ctx):  # never yields a queued key
         if nudge.due_at > now:
             continue
         if nudge.due_at < oldest:
@@ -889,7 +890,7 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     Stale, capped and no-longer-relevant nudges become ``skipped`` rows (counted once)."""
     view = load_view(repo, now, rules, config)
     outcome = plan_all(view, now, rules, config)
-    result = QueueResult(already_queued=outcome.already_queued)
+    result = QueueResult()
     for nudge in outcome.stale:
         late = now - nudge.due_at
         log.info(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from conversations.config import CoreConfig
 from conversations.i18n import Texts
@@ -117,13 +117,19 @@ class Turn:
         return Reply(messages=list(messages))
 
 
-def set_awaiting(repo: Repo, person_id: int, awaiting: str | None, now: datetime, **data: Any) -> None:
+def set_awaiting(
+    repo: Repo, person_id: int, awaiting: str | None, now: datetime, **data: Any
+) -> None:
     """Remember what the person's next typed message answers (or forget it with None)."""
     state = repo.first(ConversationState, person_id=person_id)
     if state is None:
-        repo.add(ConversationState(person_id=person_id, awaiting=awaiting, data=data, updated_at=now))
+        repo.add(
+            ConversationState(person_id=person_id, awaiting=awaiting, data=data, updated_at=now)
+        )
     else:
-        repo.update(state.model_copy(update={"awaiting": awaiting, "data": data, "updated_at": now}))
+        repo.update(
+            state.model_copy(update={"awaiting": awaiting, "data": data, "updated_at": now})
+        )
 
 
 # Forms ------------------------------------------------------------------------
@@ -131,7 +137,9 @@ def set_awaiting(repo: Repo, person_id: int, awaiting: str | None, now: datetime
 RATING_CHOICES = ("1", "2", "3", "4", "5")
 
 
-def validate(form: Form, values: dict[str, str], t: Texts, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
+def validate(
+    form: Form, values: dict[str, str], t: Texts, now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Check every field of a submitted form. Returns (clean values, errors by field name).
     Unknown fields are ignored; text is stripped; nothing is saved by this function."""
     clean: dict[str, Any] = {}
@@ -187,8 +195,16 @@ def _convert(spec: FormField, raw: str, t: Texts, now: datetime) -> Any:
 
 
 def rating_field(name: str, label: str, *, required: bool = True, initial: str = "") -> FormField:
-    return FormField(name=name, label=label, kind="rating", required=required, initial=initial, max_length=1)
+    return FormField(
+        name=name, label=label, kind="rating", required=required, initial=initial, max_length=1
+    )
 
 
-def button(t: Texts, key: str, action: str, value: str = "", style: str | None = None) -> Button:
-    return Button(label=t(key), action=action, value=value, style=style)  # type: ignore[arg-type]
+def button(
+    t: Texts,
+    key: str,
+    action: str,
+    value: str = "",
+    style: Literal["primary", "danger"] | None = None,
+) -> Button:
+    return Button(label=t(key), action=action, value=value, style=style)

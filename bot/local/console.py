@@ -62,7 +62,9 @@ class ConsoleDelivery:
 
 
 class Console:
-    def __init__(self, services: Services, clock: ManualClock, out: TextIO, *, interactive: bool) -> None:
+    def __init__(
+        self, services: Services, clock: ManualClock, out: TextIO, *, interactive: bool
+    ) -> None:
         self.services = services
         self.clock = clock
         self.out = out
@@ -72,12 +74,21 @@ class Console:
             services.store,
             ConsoleDelivery(self),
             clock,
-            DeliveryLimits(global_per_second=1_000_000.0, global_burst=1_000_000.0, per_conversation_seconds=0.0),
+            DeliveryLimits(
+                global_per_second=1_000_000.0,
+                global_burst=1_000_000.0,
+                per_conversation_seconds=0.0,
+            ),
             store=services.store,
             sleep=_no_wait,
         )
         self.scheduler = Scheduler(
-            services.store, self.dispatcher, clock, services.rules, services.settings.core, plan_in_thread=False
+            services.store,
+            self.dispatcher,
+            clock,
+            services.rules,
+            services.settings.core,
+            plan_in_thread=False,
         )
         self._lines: Iterator[str] = iter(())
         self._loop = asyncio.new_event_loop()
@@ -114,12 +125,16 @@ class Console:
         found = self.person(self.state.me)
         if found:
             return Texts(found.locale, found.timezone)
-        return Texts(self.services.settings.core.default_locale, self.services.settings.core.default_timezone)
+        return Texts(
+            self.services.settings.core.default_locale, self.services.settings.core.default_timezone
+        )
 
     # Main loop ---------------------------------------------------------------------------
     def run(self, lines: Iterator[str]) -> None:
         self._lines = lines
-        self.services.engine.handle(self.actor(), TextReceived(text="home"))  # make sure "me" exists
+        self.services.engine.handle(
+            self.actor(), TextReceived(text="home")
+        )  # make sure "me" exists
         self.deliver()
         self.write(self.banner())
         try:
@@ -176,9 +191,19 @@ class Console:
             pairs = repo.find(Pair)
         for person in people:
             roles = ["coordinator"] if person.is_coordinator else []
-            roles += [f"mentor in pair {p.id}" for p in pairs if p.mentor_id == person.id and p.phase.is_open]
-            roles += [f"adept in pair {p.id}" for p in pairs if p.adept_id == person.id and p.phase.is_open]
-            self.write(f"  {person.platform_user_id:<16} {person.locale} {person.timezone:<20} {', '.join(roles)}")
+            roles += [
+                f"mentor in pair {p.id}"
+                for p in pairs
+                if p.mentor_id == person.id and p.phase.is_open
+            ]
+            roles += [
+                f"adept in pair {p.id}"
+                for p in pairs
+                if p.adept_id == person.id and p.phase.is_open
+            ]
+            self.write(
+                f"  {person.platform_user_id:<16} {person.locale} {person.timezone:<20} {', '.join(roles)}"
+            )
 
     def _clock(self, rest: str) -> None:
         now = self.clock.now()
@@ -221,7 +246,9 @@ class Console:
             return self.fill(reply.form)
         return reply
 
-    def fill(self, form: Form, errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Reply:
+    def fill(
+        self, form: Form, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+    ) -> Reply:
         """Ask a form's fields one by one (only the ones with errors on a second round)."""
         values = dict(values or {})
         t = self._texts()
@@ -238,7 +265,9 @@ class Console:
                 self.write("(form abandoned; nothing was saved)")
                 return Reply()
             values[spec.name] = answer
-        reply = self.services.engine.handle(self.actor(), FormSubmitted(form_id=form.form_id, values=values, context=form.context))
+        reply = self.services.engine.handle(
+            self.actor(), FormSubmitted(form_id=form.form_id, values=values, context=form.context)
+        )
         if reply.errors:
             return self.fill(reply.form or form, reply.errors, values)
         self.show_reply(reply)
@@ -248,9 +277,14 @@ class Console:
         return reply
 
     def _ask(self, spec: FormField, t: Texts) -> str | None:
-        label = spec.label + ("" if spec.required else " (optional)" if t.lang == "en" else " (frivilligt)")
+        label = spec.label + (
+            "" if spec.required else " (optional)" if t.lang == "en" else " (frivilligt)"
+        )
         if spec.choices:
-            self.write(f"  {label}: " + "  ".join(f"[{i}] {c.label}" for i, c in enumerate(spec.choices, 1)))
+            self.write(
+                f"  {label}: "
+                + "  ".join(f"[{i}] {c.label}" for i, c in enumerate(spec.choices, 1))
+            )
         hint = f" ({spec.hint})" if spec.hint and not spec.initial else ""
         shown = spec.initial
         if spec.choices:
@@ -298,7 +332,9 @@ class Console:
             self._show(name, message, header=header, first=first)
             header = None
 
-    def _show(self, recipient: str, message: Message, header: str | None, first: int | None = None) -> None:
+    def _show(
+        self, recipient: str, message: Message, header: str | None, first: int | None = None
+    ) -> None:
         first = first if first is not None else self.state.next_number
         text, new = render(message, first)
         buttons = self.state.buttons.setdefault(recipient, {})

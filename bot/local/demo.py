@@ -34,21 +34,51 @@ class Person:
 MENTORS = tuple(Person(handle, "", "") for handle in ("anna", "karin", "erik", "lena", "jonas"))
 ADEPTS = {
     "sv": (
-        Person("bo", "Hålla mina första medarbetarsamtal med trygghet", "Alla samtal hållna före april, med anteckningar"),
+        Person(
+            "bo",
+            "Hålla mina första medarbetarsamtal med trygghet",
+            "Alla samtal hållna före april, med anteckningar",
+        ),
         Person("sara", "Hantera konflikter i mitt team", "Jag tar upp konflikter inom en vecka"),
-        Person("omar", "Skriva en verksamhetsplan för min enhet", "Planen godkänd av ledningsgruppen"),
+        Person(
+            "omar", "Skriva en verksamhetsplan för min enhet", "Planen godkänd av ledningsgruppen"
+        ),
         Person("maja", "Bygga ett nätverk i organisationen", "Fem nya kontakter jag kan ringa"),
         Person("ali", "Delegera mer", "Två uppgifter lämnade vidare varje månad"),
     ),
     "en": (
-        Person("bo", "Hold my first performance reviews with confidence", "All reviews held before April, with notes"),
+        Person(
+            "bo",
+            "Hold my first performance reviews with confidence",
+            "All reviews held before April, with notes",
+        ),
         Person("sara", "Handle conflicts in my team", "I raise conflicts within a week"),
         Person("omar", "Write an operational plan for my unit", "The plan approved by management"),
         Person("maja", "Build a network in the organisation", "Five new contacts I can call"),
         Person("ali", "Delegate more", "Two tasks handed over every month"),
     ),
 }
-WORDS = {
+HEADINGS = {
+    "sv": (
+        "Programmet skapas, deltagare registreras och paras ihop",
+        "Första mötet: bokning, påminnelse, förberedelse och incheckning",
+        "Mål och avtal",
+        "Veckorna går: möten, incheckningar och reflektioner",
+        "Halvtidsutvärdering och ett ändrat avtal",
+        "Avslutande utvärdering",
+        "Koordinatorns läge",
+    ),
+    "en": (
+        "The programme is created, people enrolled and paired",
+        "The first meeting: booking, reminder, preparation and check-in",
+        "Goals and agreement",
+        "Weeks go by: meetings, check-ins and reflections",
+        "Mid-point review and an amended agreement",
+        "Closing review",
+        "The coordinator's view",
+    ),
+}
+WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "coordinator": "koordinator",
         "programme": "Nya chefer våren 2027",
@@ -60,10 +90,6 @@ WORDS = {
         "working": "Vi träffas regelbundet och samtalen är konkreta.",
         "learned": "Att ställa öppna frågor och att förbereda mig ordentligt.",
         "feedback": "Bra struktur; påminnelserna hjälpte.",
-        "phase": "## {}",
-        "phases": ("Programmet skapas, deltagare registreras och paras ihop", "Första mötet: bokning, påminnelse, förberedelse och incheckning",
-                   "Mål och avtal", "Veckorna går: möten, incheckningar och reflektioner", "Halvtidsutvärdering och ett ändrat avtal",
-                   "Avslutande utvärdering", "Koordinatorns läge"),
     },
     "en": {
         "coordinator": "coordinator",
@@ -76,10 +102,6 @@ WORDS = {
         "working": "We meet regularly and the conversations are concrete.",
         "learned": "To ask open questions and to prepare properly.",
         "feedback": "Good structure; the reminders helped.",
-        "phase": "## {}",
-        "phases": ("The programme is created, people enrolled and paired", "The first meeting: booking, reminder, preparation and check-in",
-                   "Goals and agreement", "Weeks go by: meetings, check-ins and reflections", "Mid-point review and an amended agreement",
-                   "Closing review", "The coordinator's view"),
     },
 }
 
@@ -117,7 +139,7 @@ class Script:
         return button is not None and ":" in button.value
 
     def heading(self, index: int) -> str:
-        return "# " + self.words["phase"].format(self.words["phases"][index])
+        return "# " + HEADINGS[self.lang][index]
 
     def lines(self) -> Iterator[str]:
         w = self.words
@@ -153,7 +175,9 @@ class Script:
             yield from self.press(adept.handle, "agreement.accept")
         yield f"/as {pairs[0][0].handle}"
         yield "home"
-        self.used.update((pairs[0][0].handle, n) for n in self.c.state.buttons.get(pairs[0][0].handle, {}))
+        self.used.update(
+            (pairs[0][0].handle, n) for n in self.c.state.buttons.get(pairs[0][0].handle, {})
+        )
 
         yield self.heading(3)
         # One adept is away for two weeks: no prompts reach them meanwhile.
@@ -205,7 +229,9 @@ class Script:
         for mentor, adept in pairs:
             yield from self.typed_answer(adept.handle, "prep.answer", self.words["prep"])
             for person in (mentor, adept):
-                yield from self.typed_answer(person.handle, "reflect.open", self.words["reflection"])
+                yield from self.typed_answer(
+                    person.handle, "reflect.open", self.words["reflection"]
+                )
                 if self.fresh(person.handle, "checkin.open") and self.after_meeting(person.handle):
                     yield from self.checkin(person.handle)
 
@@ -213,7 +239,11 @@ class Script:
         w = self.words
         for i, (mentor, adept) in enumerate(pairs):
             yield from self.press(adept.handle, "review.midpoint")
-            yield from ("3", w["working"], "3" if i == 0 else "1")  # the first pair changes its agreement
+            yield from (
+                "3",
+                w["working"],
+                "3" if i == 0 else "1",
+            )  # the first pair changes its agreement
             yield from self.press(mentor.handle, "review.midpoint")
             yield from (w["working"], "1")
         # The first pair amends the agreement: every three weeks instead of two. Both accept again.

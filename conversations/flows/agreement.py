@@ -17,12 +17,18 @@ CADENCES = ("7", "14", "21", "30")
 
 
 def in_force(repo: Repo, pair_id: int) -> Agreement | None:
-    accepted = [a for a in repo.find(Agreement, pair_id=pair_id) if a.accepted and a.superseded_at is None]
+    accepted = [
+        a for a in repo.find(Agreement, pair_id=pair_id) if a.accepted and a.superseded_at is None
+    ]
     return max(accepted, key=lambda a: a.number) if accepted else None
 
 
 def pending(repo: Repo, pair_id: int) -> Agreement | None:
-    waiting = [a for a in repo.find(Agreement, pair_id=pair_id) if not a.accepted and a.superseded_at is None]
+    waiting = [
+        a
+        for a in repo.find(Agreement, pair_id=pair_id)
+        if not a.accepted and a.superseded_at is None
+    ]
     return max(waiting, key=lambda a: a.number) if waiting else None
 
 
@@ -37,8 +43,12 @@ def status_line(t: Texts, repo: Repo, pair: Pair) -> str:
 
 
 def invitation(t: Texts, pair: Pair) -> Message:
-    return Message(sections=(Section(text=t("agreement.invite")),),
-                   buttons=(button(t, "button.propose_agreement", "agreement.propose", str(pair.id), "primary"),))
+    return Message(
+        sections=(Section(text=t("agreement.invite")),),
+        buttons=(
+            button(t, "button.propose_agreement", "agreement.propose", str(pair.id), "primary"),
+        ),
+    )
 
 
 def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Person) -> Message:
@@ -48,10 +58,18 @@ def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Per
         return t.when(at) if isinstance(at, datetime) else t("agreement.not_yet")
 
     facts = (
-        Fact(label=t("agreement.cadence"), value=t("agreement.every_n_days", n=agreement.cadence_days)),
-        Fact(label=t("agreement.length"), value=t("agreement.minutes", n=agreement.meeting_minutes)),
+        Fact(
+            label=t("agreement.cadence"),
+            value=t("agreement.every_n_days", n=agreement.cadence_days),
+        ),
+        Fact(
+            label=t("agreement.length"), value=t("agreement.minutes", n=agreement.meeting_minutes)
+        ),
         Fact(label=t("agreement.ends_on"), value=t.date(agreement.ends_on)),
-        Fact(label=t("agreement.exit"), value=t("agreement.exit_yes" if agreement.no_fault_exit else "agreement.exit_no")),
+        Fact(
+            label=t("agreement.exit"),
+            value=t("agreement.exit_yes" if agreement.no_fault_exit else "agreement.exit_no"),
+        ),
     )
     state = "agreement.in_force" if agreement.accepted else "agreement.proposed"
     return Message(
@@ -60,12 +78,19 @@ def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Per
             Section(text=t(state), facts=facts),
             Section(text=f"*{t('agreement.confidentiality')}*\n{agreement.confidentiality}"),
             Section(text=f"*{t('agreement.ethics')}*\n{agreement.ethics}"),
-            Section(text=f"*{t('agreement.mentor_resp', name=mentor.display_name)}*\n{agreement.mentor_responsibilities}"),
-            Section(text=f"*{t('agreement.adept_resp', name=adept.display_name)}*\n{agreement.adept_responsibilities}"),
-            Section(text=t("agreement.acceptances"), facts=(
-                Fact(label=mentor.display_name, value=accepted(agreement.mentor_accepted_at)),
-                Fact(label=adept.display_name, value=accepted(agreement.adept_accepted_at)),
-            )),
+            Section(
+                text=f"*{t('agreement.mentor_resp', name=mentor.display_name)}*\n{agreement.mentor_responsibilities}"
+            ),
+            Section(
+                text=f"*{t('agreement.adept_resp', name=adept.display_name)}*\n{agreement.adept_responsibilities}"
+            ),
+            Section(
+                text=t("agreement.acceptances"),
+                facts=(
+                    Fact(label=mentor.display_name, value=accepted(agreement.mentor_accepted_at)),
+                    Fact(label=adept.display_name, value=accepted(agreement.adept_accepted_at)),
+                ),
+            ),
         ),
     )
 
@@ -75,10 +100,20 @@ def _members(turn: Turn, pair: Pair) -> tuple[Person, Person]:
 
 
 def _buttons_for(t: Texts, person_id: int, pair: Pair, agreement: Agreement) -> tuple[Button, ...]:
-    mine = agreement.mentor_accepted_at if person_id == pair.mentor_id else agreement.adept_accepted_at
+    mine = (
+        agreement.mentor_accepted_at if person_id == pair.mentor_id else agreement.adept_accepted_at
+    )
     buttons = []
     if not agreement.accepted and mine is None:
-        buttons.append(button(t, "button.accept_agreement", "agreement.accept", f"{agreement.id}:{agreement.number}", "primary"))
+        buttons.append(
+            button(
+                t,
+                "button.accept_agreement",
+                "agreement.accept",
+                f"{agreement.id}:{agreement.number}",
+                "primary",
+            )
+        )
     buttons.append(button(t, "button.amend_agreement", "agreement.propose", str(pair.id)))
     return tuple(buttons)
 
@@ -87,9 +122,15 @@ def _view(turn: Turn, pair: Pair) -> Reply:
     t = turn.t
     mentor, adept = _members(turn, pair)
     messages = []
-    for agreement in filter(None, (in_force(turn.repo, pair.id or 0), pending(turn.repo, pair.id or 0))):
+    for agreement in filter(
+        None, (in_force(turn.repo, pair.id or 0), pending(turn.repo, pair.id or 0))
+    ):
         message = agreement_message(t, agreement, mentor, adept)
-        messages.append(message.model_copy(update={"buttons": _buttons_for(t, turn.person.id or 0, pair, agreement)}))
+        messages.append(
+            message.model_copy(
+                update={"buttons": _buttons_for(t, turn.person.id or 0, pair, agreement)}
+            )
+        )
     if not messages:
         return turn.show(invitation(t, pair))
     return Reply(messages=messages)
@@ -123,22 +164,71 @@ def agreement_form(turn: Turn, pair: Pair) -> Form:
         context=str(pair.id),
         intro=t("agreement.form_intro"),
         fields=(
-            FormField(name="cadence", label=t("agreement.cadence"), kind="choice", initial=cadence,
-                      choices=tuple(Choice(value=c, label=t("agreement.every_n_days", n=int(c))) for c in CADENCES)),
-            FormField(name="minutes", label=t("agreement.length_minutes"), kind="number", max_length=3,
-                      initial=str(base.meeting_minutes if base else (programme.meeting_minutes if programme else 60))),
-            FormField(name="confidentiality", label=t("agreement.confidentiality"), kind="multiline", max_length=1500,
-                      initial=base.confidentiality if base else t("agreement.default.confidentiality")),
-            FormField(name="ethics", label=t("agreement.ethics"), kind="multiline", max_length=1500,
-                      initial=base.ethics if base else t("agreement.default.ethics")),
-            FormField(name="mentor_resp", label=t("agreement.mentor_resp_label"), kind="multiline", max_length=1500,
-                      initial=base.mentor_responsibilities if base else t("agreement.default.mentor")),
-            FormField(name="adept_resp", label=t("agreement.adept_resp_label"), kind="multiline", max_length=1500,
-                      initial=base.adept_responsibilities if base else t("agreement.default.adept")),
-            FormField(name="exit", label=t("agreement.exit"), kind="choice", initial="yes" if (base is None or base.no_fault_exit) else "no",
-                      choices=(Choice(value="yes", label=t("agreement.exit_yes")), Choice(value="no", label=t("agreement.exit_no")))),
-            FormField(name="ends_on", label=t("agreement.ends_on"), kind="date", max_length=20,
-                      initial=(base.ends_on if base else pair.ends_on).isoformat()),
+            FormField(
+                name="cadence",
+                label=t("agreement.cadence"),
+                kind="choice",
+                initial=cadence,
+                choices=tuple(
+                    Choice(value=c, label=t("agreement.every_n_days", n=int(c))) for c in CADENCES
+                ),
+            ),
+            FormField(
+                name="minutes",
+                label=t("agreement.length_minutes"),
+                kind="number",
+                max_length=3,
+                initial=str(
+                    base.meeting_minutes
+                    if base
+                    else (programme.meeting_minutes if programme else 60)
+                ),
+            ),
+            FormField(
+                name="confidentiality",
+                label=t("agreement.confidentiality"),
+                kind="multiline",
+                max_length=1500,
+                initial=base.confidentiality if base else t("agreement.default.confidentiality"),
+            ),
+            FormField(
+                name="ethics",
+                label=t("agreement.ethics"),
+                kind="multiline",
+                max_length=1500,
+                initial=base.ethics if base else t("agreement.default.ethics"),
+            ),
+            FormField(
+                name="mentor_resp",
+                label=t("agreement.mentor_resp_label"),
+                kind="multiline",
+                max_length=1500,
+                initial=base.mentor_responsibilities if base else t("agreement.default.mentor"),
+            ),
+            FormField(
+                name="adept_resp",
+                label=t("agreement.adept_resp_label"),
+                kind="multiline",
+                max_length=1500,
+                initial=base.adept_responsibilities if base else t("agreement.default.adept"),
+            ),
+            FormField(
+                name="exit",
+                label=t("agreement.exit"),
+                kind="choice",
+                initial="yes" if (base is None or base.no_fault_exit) else "no",
+                choices=(
+                    Choice(value="yes", label=t("agreement.exit_yes")),
+                    Choice(value="no", label=t("agreement.exit_no")),
+                ),
+            ),
+            FormField(
+                name="ends_on",
+                label=t("agreement.ends_on"),
+                kind="date",
+                max_length=20,
+                initial=(base.ends_on if base else pair.ends_on).isoformat(),
+            ),
         ),
     )
 
@@ -168,24 +258,41 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
         return Reply(form=form, errors=errors)
     everything = turn.repo.find(Agreement, pair_id=pair.id)
     for old in everything:
-        if not old.accepted and old.superseded_at is None:  # a newer proposal withdraws the older one
+        if (
+            not old.accepted and old.superseded_at is None
+        ):  # a newer proposal withdraws the older one
             turn.repo.update(old.model_copy(update={"superseded_at": turn.now}))
     number = max((a.number for a in everything), default=0) + 1
-    agreement = turn.repo.add(Agreement(
-        pair_id=pair.id or 0, number=number, cadence_days=int(clean["cadence"]), meeting_minutes=clean["minutes"],
-        confidentiality=clean["confidentiality"], ethics=clean["ethics"], mentor_responsibilities=clean["mentor_resp"],
-        adept_responsibilities=clean["adept_resp"], no_fault_exit=clean["exit"] == "yes", ends_on=clean["ends_on"],
-        proposed_by=turn.person.id or 0, created_at=turn.now,
-    ))
+    agreement = turn.repo.add(
+        Agreement(
+            pair_id=pair.id or 0,
+            number=number,
+            cadence_days=int(clean["cadence"]),
+            meeting_minutes=clean["minutes"],
+            confidentiality=clean["confidentiality"],
+            ethics=clean["ethics"],
+            mentor_responsibilities=clean["mentor_resp"],
+            adept_responsibilities=clean["adept_resp"],
+            no_fault_exit=clean["exit"] == "yes",
+            ends_on=clean["ends_on"],
+            proposed_by=turn.person.id or 0,
+            created_at=turn.now,
+        )
+    )
     turn.audit("agreement.proposed", f"pair:{pair.id}", number=number)
     mentor, adept = _members(turn, pair)
     proposer = turn.person.display_name
     for member in pair.member_ids():
+
         def build(t: Texts, member: int = member) -> Message:
             message = agreement_message(t, agreement, mentor, adept)
-            return message.model_copy(update={
-                "title": t("agreement.proposed_title", number=number, name=proposer),
-                "buttons": _buttons_for(t, member, pair, agreement)})
+            return message.model_copy(
+                update={
+                    "title": t("agreement.proposed_title", number=number, name=proposer),
+                    "buttons": _buttons_for(t, member, pair, agreement),
+                }
+            )
+
         turn.send(member, build, kind="agreement-proposal", programme_id=pair.programme_id)
     return turn.say("agreement.proposal_sent", number=number)
 
@@ -204,7 +311,18 @@ def accept_button(turn: Turn, value: str) -> Reply:
     t = turn.t
     if agreement.superseded_at is not None:
         current = pending(turn.repo, pair.id or 0) or in_force(turn.repo, pair.id or 0)
-        return Reply(messages=[plain(t("agreement.superseded", number=agreement.number, current=current.number if current else "—")), *_view(turn, pair).messages])
+        return Reply(
+            messages=[
+                plain(
+                    t(
+                        "agreement.superseded",
+                        number=agreement.number,
+                        current=current.number if current else "—",
+                    )
+                ),
+                *_view(turn, pair).messages,
+            ]
+        )
     field = "mentor_accepted_at" if me == pair.mentor_id else "adept_accepted_at"
     mine = getattr(agreement, field)
     if mine is not None:
@@ -217,8 +335,18 @@ def accept_button(turn: Turn, value: str) -> Reply:
         for old in turn.repo.find(Agreement, pair_id=pair.id):
             if old.id != agreement.id and old.accepted and old.superseded_at is None:
                 turn.repo.update(old.model_copy(update={"superseded_at": turn.now}))
-        turn.send(partner, lambda t: plain(t("agreement.both_accepted_notice", number=agreement.number, name=name)), programme_id=pair.programme_id)
+        turn.send(
+            partner,
+            lambda t: plain(
+                t("agreement.both_accepted_notice", number=agreement.number, name=name)
+            ),
+            programme_id=pair.programme_id,
+        )
         advance(turn, pair)
         return turn.say("agreement.both_accepted", number=agreement.number)
-    turn.send(partner, lambda t: plain(t("agreement.partner_accepted", number=agreement.number, name=name)), programme_id=pair.programme_id)
+    turn.send(
+        partner,
+        lambda t: plain(t("agreement.partner_accepted", number=agreement.number, name=name)),
+        programme_id=pair.programme_id,
+    )
     return turn.say("agreement.accepted_waiting", number=agreement.number)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from conversations.i18n import SUPPORTED, Texts
 from conversations.messages import Button, Choice, Fact, Form, FormField, Message, Reply, Section
-from conversations.parsing import CommandLine, ParseError, parse_date, parse_time, parse_weekdays, parse_zone
+from conversations.parsing import (
+    CommandLine,
+    ParseError,
+    parse_date,
+    parse_time,
+    parse_weekdays,
+    parse_zone,
+)
 from conversations.ports import Repo
 from conversations.records import (
     Agreement,
@@ -61,13 +68,25 @@ def no_pair_reply(turn: Turn) -> Reply:
 
 
 def pair_closed_reply(turn: Turn, pair: Pair) -> Reply:
-    return turn.say("error.pair_ended", date=turn.t.date(pair.ended_at.date()) if pair.ended_at else "")
+    return turn.say(
+        "error.pair_ended", date=turn.t.date(pair.ended_at.date()) if pair.ended_at else ""
+    )
 
 
 # help ---------------------------------------------------------------------------------------
 
 HELP_ORDER = {
-    "everyone": ["home", "settings", "pause", "resume", "reflect", "journal", "my-data", "forget-me", "help"],
+    "everyone": [
+        "home",
+        "settings",
+        "pause",
+        "resume",
+        "reflect",
+        "journal",
+        "my-data",
+        "forget-me",
+        "help",
+    ],
     "pair": ["meeting", "goals", "agreement", "checkin", "review"],
     "coordinator": ["program", "enroll", "pair", "end", "status", "coordinators"],
 }
@@ -80,12 +99,15 @@ def help_message(turn: Turn, unknown: str = "") -> Message:
     if unknown:
         sections.append(Section(text=t("help.unknown", word=unknown[:40])))
     groups = ["everyone"]
-    if has_pair(turn.repo, turn.person) or turn.person.is_coordinator:
+    if has_pair(turn.repo, turn.person):
         groups.insert(0, "pair")
     if turn.person.is_coordinator:
         groups.append("coordinator")
     for group in groups:
-        lines = [f"`{(prefix + ' ') if prefix else ''}{t('usage.' + name)}` — {t('help.' + name)}" for name in HELP_ORDER[group]]
+        lines = [
+            f"`{(prefix + ' ') if prefix else ''}{t('usage.' + name)}` — {t('help.' + name)}"
+            for name in HELP_ORDER[group]
+        ]
         sections.append(Section(text=f"*{t('help.group.' + group)}*\n" + "\n".join(lines)))
     return Message(title=t("help.title"), sections=tuple(sections), note=t("help.note"))
 
@@ -122,19 +144,35 @@ def home_message(turn: Turn) -> Message:
         partner = turn.person_by_id(pair.partner_of(me.id or 0))
         programme = repo.get(Programme, pair.programme_id)
         facts = [
-            Fact(label=t("home.partner"), value=f"{partner.display_name} ({t('role.' + (Role.ADEPT if role == Role.MENTOR else Role.MENTOR))})"),
+            Fact(
+                label=t("home.partner"),
+                value=f"{partner.display_name} ({t('role.' + (Role.ADEPT if role == Role.MENTOR else Role.MENTOR))})",
+            ),
             Fact(label=t("home.programme"), value=programme.name if programme else "—"),
             Fact(label=t("home.phase"), value=t("phase." + pair.phase)),
         ]
-        upcoming = [m for m in repo.find(Meeting, pair_id=pair.id, status="booked") if m.starts_at >= turn.now]
+        upcoming = [
+            m
+            for m in repo.find(Meeting, pair_id=pair.id, status="booked")
+            if m.starts_at >= turn.now
+        ]
         upcoming.sort(key=lambda m: m.starts_at)
-        facts.append(Fact(label=t("home.next_meeting"), value=t.when(upcoming[0].starts_at) if upcoming else t("home.none_booked")))
+        facts.append(
+            Fact(
+                label=t("home.next_meeting"),
+                value=t.when(upcoming[0].starts_at) if upcoming else t("home.none_booked"),
+            )
+        )
         goals = goals_flow.current_goals(repo, pair.id or 0)
         facts.append(Fact(label=t("home.goals"), value=goals_flow.goals_summary(t, goals)))
-        facts.append(Fact(label=t("home.agreement"), value=agreement_flow.status_line(t, repo, pair)))
+        facts.append(
+            Fact(label=t("home.agreement"), value=agreement_flow.status_line(t, repo, pair))
+        )
         facts.append(Fact(label=t("home.ends"), value=t.date(pair.ends_on)))
         sections.append(Section(text=f"*{t('home.your_pair')}*", facts=tuple(facts)))
-        sections.append(Section(text=t("home.next_step." + pair.phase + "." + (role or Role.ADEPT))))
+        sections.append(
+            Section(text=t("home.next_step." + pair.phase + "." + (role or Role.ADEPT)))
+        )
         pid = str(pair.id)
         if pair.phase in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.ACTIVE):
             buttons.append(button(t, "button.book_meeting", "meeting.book", pid))
@@ -178,14 +216,57 @@ def settings_form(turn: Turn) -> Form:
         submit_label=t("button.save"),
         intro=t("settings.intro"),
         fields=(
-            FormField(name="language", label=t("settings.language"), kind="choice", initial=p.locale,
-                      choices=tuple(Choice(value=code, label=t("language." + code)) for code in SUPPORTED)),
-            FormField(name="timezone", label=t("settings.timezone"), initial=p.timezone, max_length=64, hint=t("settings.timezone_hint")),
-            FormField(name="reflection_day", label=t("settings.reflection_day"), kind="choice", initial=str(p.reflection_weekday), choices=weekdays),
-            FormField(name="reflection_time", label=t("settings.reflection_time"), initial=p.reflection_time.strftime("%H:%M"), max_length=5, hint="14:00"),
-            FormField(name="work_start", label=t("settings.work_start"), initial=p.work_start.strftime("%H:%M"), max_length=5, hint="08:00"),
-            FormField(name="work_end", label=t("settings.work_end"), initial=p.work_end.strftime("%H:%M"), max_length=5, hint="17:00"),
-            FormField(name="work_days", label=t("settings.work_days"), initial=_days_text(p.work_days), max_length=20, hint=t("settings.work_days_hint")),
+            FormField(
+                name="language",
+                label=t("settings.language"),
+                kind="choice",
+                initial=p.locale,
+                choices=tuple(
+                    Choice(value=code, label=t("language." + code)) for code in SUPPORTED
+                ),
+            ),
+            FormField(
+                name="timezone",
+                label=t("settings.timezone"),
+                initial=p.timezone,
+                max_length=64,
+                hint=t("settings.timezone_hint"),
+            ),
+            FormField(
+                name="reflection_day",
+                label=t("settings.reflection_day"),
+                kind="choice",
+                initial=str(p.reflection_weekday),
+                choices=weekdays,
+            ),
+            FormField(
+                name="reflection_time",
+                label=t("settings.reflection_time"),
+                initial=p.reflection_time.strftime("%H:%M"),
+                max_length=5,
+                hint="14:00",
+            ),
+            FormField(
+                name="work_start",
+                label=t("settings.work_start"),
+                initial=p.work_start.strftime("%H:%M"),
+                max_length=5,
+                hint="08:00",
+            ),
+            FormField(
+                name="work_end",
+                label=t("settings.work_end"),
+                initial=p.work_end.strftime("%H:%M"),
+                max_length=5,
+                hint="17:00",
+            ),
+            FormField(
+                name="work_days",
+                label=t("settings.work_days"),
+                initial=_days_text(p.work_days),
+                max_length=20,
+                hint=t("settings.work_days_hint"),
+            ),
         ),
     )
 
@@ -260,7 +341,15 @@ def pause_form(turn: Turn) -> Form:
         title=t("pause.title"),
         submit_label=t("button.pause"),
         intro=t("pause.intro"),
-        fields=(FormField(name="until", label=t("pause.until"), kind="date", max_length=20, hint=t("pause.until_hint")),),
+        fields=(
+            FormField(
+                name="until",
+                label=t("pause.until"),
+                kind="date",
+                max_length=20,
+                hint=t("pause.until_hint"),
+            ),
+        ),
     )
 
 
@@ -272,20 +361,20 @@ def _pause_until(turn: Turn, until_text: str) -> Reply:
     return _apply_pause(turn, until)
 
 
-def _apply_pause(turn: Turn, until: object) -> Reply:
-    from datetime import date
-
-    assert isinstance(until, date)
+def _apply_pause(turn: Turn, until: date) -> Reply:
     if until < turn.today:
         return turn.say("pause.in_past")
     if until > turn.today + timedelta(days=366):
         return turn.say("pause.too_long")
     turn.person = turn.repo.update(turn.person.model_copy(update={"paused_until": until}))
     turn.audit("person.paused", f"person:{turn.person.id}", until=until.isoformat())
+    name = turn.person.display_name
+
+    def notice(t: Texts) -> Message:
+        return plain(t("pause.partner_notice", name=name, date=t.date(until)))
+
     for pair in open_pairs_of(turn.repo, turn.person.id):
-        partner = pair.partner_of(turn.person.id or 0)
-        name = turn.person.display_name
-        turn.send(partner, lambda t, n=name: plain(t("pause.partner_notice", name=n, date=t.date(until))), programme_id=pair.programme_id)
+        turn.send(pair.partner_of(turn.person.id or 0), notice, programme_id=pair.programme_id)
     return Reply(
         messages=[
             Message(
@@ -344,13 +433,22 @@ def my_data_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
         "agreements": [a.model_dump(mode="json") for a in repo.find(Agreement, pair_id=pair_ids)],
         "meetings": [m.model_dump(mode="json") for m in repo.find(Meeting, pair_id=pair_ids)],
         "checkins": [c.model_dump(mode="json") for c in repo.find(CheckIn, author_id=me.id)],
-        "preparations": [p.model_dump(mode="json") for p in repo.find(Preparation, author_id=me.id)],
+        "preparations": [
+            p.model_dump(mode="json") for p in repo.find(Preparation, author_id=me.id)
+        ],
         "reviews": [r.model_dump(mode="json") for r in repo.find(Review, person_id=me.id)],
         "journal": [r.model_dump(mode="json") for r in repo.find(Reflection, person_id=me.id)],
     }
     body = json.dumps(export, ensure_ascii=False, indent=1)
     turn.audit("person.exported", f"person:{me.id}")
-    return Reply(messages=[Message(title=turn.t("mydata.title"), sections=(Section(text=turn.t("mydata.intro")), Section(text=body)))])
+    return Reply(
+        messages=[
+            Message(
+                title=turn.t("mydata.title"),
+                sections=(Section(text=turn.t("mydata.intro")), Section(text=body)),
+            )
+        ]
+    )
 
 
 def forget_me_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
@@ -360,7 +458,15 @@ def forget_me_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -
             Message(
                 title=t("forget.title"),
                 sections=(Section(text=t("forget.confirm_text")),),
-                buttons=(button(t, "button.forget_confirm", "forget.confirm", str(turn.person.id), style="danger"),),
+                buttons=(
+                    button(
+                        t,
+                        "button.forget_confirm",
+                        "forget.confirm",
+                        str(turn.person.id),
+                        style="danger",
+                    ),
+                ),
             )
         ]
     )
@@ -371,17 +477,46 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
     if value != str(me.id):
         return turn.say("error.stale_button")
     repo = turn.repo
-    for cls, field in ((Reflection, "person_id"), (CheckIn, "author_id"), (Preparation, "author_id"), (Review, "person_id"), (ConversationState, "person_id")):
+    for cls, field in (
+        (Reflection, "person_id"),
+        (CheckIn, "author_id"),
+        (Preparation, "author_id"),
+        (Review, "person_id"),
+        (ConversationState, "person_id"),
+    ):
         for record in repo.find(cls, **{field: me.id}):
             repo.delete(cls, record.id or 0)
     for pair in open_pairs_of(repo, me.id):
-        repo.update(pair.model_copy(update={"phase": Phase.ENDED_EARLY, "ended_at": turn.now, "end_reason": "ended-early", "end_note": "erased"}))
+        repo.update(
+            pair.model_copy(
+                update={
+                    "phase": Phase.ENDED_EARLY,
+                    "ended_at": turn.now,
+                    "end_reason": "ended-early",
+                    "end_note": "erased",
+                }
+            )
+        )
         partner = pair.partner_of(me.id or 0)
-        turn.send(partner, lambda t: plain(t("forget.partner_notice")), programme_id=pair.programme_id)
+        turn.send(
+            partner, lambda t: plain(t("forget.partner_notice")), programme_id=pair.programme_id
+        )
     for enrolment in repo.find(Enrolment, person_id=me.id):
-        repo.update(enrolment.model_copy(update={"status": "left", "wants_to_learn": "", "can_offer": "", "department": "", "manager": ""}))
+        repo.update(
+            enrolment.model_copy(
+                update={
+                    "status": "left",
+                    "wants_to_learn": "",
+                    "can_offer": "",
+                    "department": "",
+                    "manager": "",
+                }
+            )
+        )
     reply_text = turn.t("forget.done")
-    turn.person = repo.update(me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None}))
+    turn.person = repo.update(
+        me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None})
+    )
     turn.audit("person.erased", f"person:{me.id}")
     return Reply(messages=[plain(reply_text)])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
+from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply
 from conversations.i18n import Texts
 from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section
 from conversations.parsing import CommandLine
@@ -15,14 +15,24 @@ from conversations.turn import Turn, button, rating_field, validate
 
 def meeting_to_check_in(turn: Turn, pair: Pair) -> Meeting | None:
     """The latest meeting that has started and that this person has not checked in for."""
-    done = {c.meeting_id for c in turn.repo.find(CheckIn, pair_id=pair.id, author_id=turn.person.id)}
-    started = [m for m in turn.repo.find(Meeting, pair_id=pair.id) if m.starts_at <= turn.now and m.id not in done and m.status != "cancelled"]
+    done = {
+        c.meeting_id for c in turn.repo.find(CheckIn, pair_id=pair.id, author_id=turn.person.id)
+    }
+    started = [
+        m
+        for m in turn.repo.find(Meeting, pair_id=pair.id)
+        if m.starts_at <= turn.now and m.id not in done and m.status != "cancelled"
+    ]
     return max(started, key=lambda m: m.starts_at) if started else None
 
 
 def checkin_form(turn: Turn, pair: Pair, meeting: Meeting | None) -> Form:
     t = turn.t
-    intro = t("checkin.intro", when=t.when(meeting.starts_at)) if meeting else t("checkin.intro_unbooked")
+    intro = (
+        t("checkin.intro", when=t.when(meeting.starts_at))
+        if meeting
+        else t("checkin.intro_unbooked")
+    )
     return Form(
         form_id="checkin",
         title=t("checkin.title"),
@@ -30,10 +40,30 @@ def checkin_form(turn: Turn, pair: Pair, meeting: Meeting | None) -> Form:
         context=f"{pair.id}:{meeting.id if meeting else ''}",
         intro=intro,
         fields=(
-            FormField(name="met", label=t("checkin.met"), kind="choice", initial="yes",
-                      choices=(Choice(value="yes", label=t("checkin.met_yes")), Choice(value="no", label=t("checkin.met_no")))),
-            FormField(name="raised", label=t("checkin.raised"), kind="multiline", required=False, max_length=turn.config.max_text_length),
-            FormField(name="will_try", label=t("checkin.will_try"), kind="multiline", required=False, max_length=turn.config.max_text_length),
+            FormField(
+                name="met",
+                label=t("checkin.met"),
+                kind="choice",
+                initial="yes",
+                choices=(
+                    Choice(value="yes", label=t("checkin.met_yes")),
+                    Choice(value="no", label=t("checkin.met_no")),
+                ),
+            ),
+            FormField(
+                name="raised",
+                label=t("checkin.raised"),
+                kind="multiline",
+                required=False,
+                max_length=turn.config.max_text_length,
+            ),
+            FormField(
+                name="will_try",
+                label=t("checkin.will_try"),
+                kind="multiline",
+                required=False,
+                max_length=turn.config.max_text_length,
+            ),
             rating_field("usefulness", t("checkin.usefulness"), required=False),
         ),
     )
@@ -73,10 +103,14 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     if not pair.phase.is_open:
         return pair_closed_reply(turn, pair)
     parts = context.split(":")
-    meeting = turn.repo.get(Meeting, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    meeting = (
+        turn.repo.get(Meeting, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    )
     if meeting is not None and meeting.pair_id != pair.id:
         return turn.say("error.stale_button")
-    if meeting is not None and turn.repo.first(CheckIn, meeting_id=meeting.id, author_id=turn.person.id):
+    if meeting is not None and turn.repo.first(
+        CheckIn, meeting_id=meeting.id, author_id=turn.person.id
+    ):
         return turn.say("checkin.already", when=turn.t.when(meeting.starts_at))
     form = checkin_form(turn, pair, meeting)
     clean, errors = validate(form, values, turn.t, turn.now)
@@ -85,9 +119,18 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         errors["raised"] = turn.t("checkin.raised_required")
     if errors:
         return Reply(form=form, errors=errors)
-    turn.repo.add(CheckIn(pair_id=pair.id or 0, meeting_id=meeting.id if meeting else None, author_id=turn.person.id or 0, met=met,
-                          raised=clean.get("raised") or "", will_try=clean.get("will_try") or "", usefulness=clean.get("usefulness"),
-                          created_at=turn.now))
+    turn.repo.add(
+        CheckIn(
+            pair_id=pair.id or 0,
+            meeting_id=meeting.id if meeting else None,
+            author_id=turn.person.id or 0,
+            met=met,
+            raised=clean.get("raised") or "",
+            will_try=clean.get("will_try") or "",
+            usefulness=clean.get("usefulness"),
+            created_at=turn.now,
+        )
+    )
     if meeting is not None and meeting.status == "booked":
         turn.repo.update(meeting.model_copy(update={"status": "held" if met else "missed"}))
     turn.audit("checkin.saved", f"pair:{pair.id}", met=met)
@@ -95,15 +138,37 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     raised, will_try = clean.get("raised") or "", clean.get("will_try") or ""
 
     def to_partner(t: Texts) -> Message:
-        facts = tuple(Fact(label=t(label), value=value) for label, value in (("checkin.raised", raised), ("checkin.will_try", will_try)) if value)
-        return Message(sections=(Section(text=t("checkin.partner_notice" if met else "checkin.partner_notice_missed", name=name), facts=facts),),
-                       note=t("checkin.pair_only"))
+        facts = tuple(
+            Fact(label=t(label), value=value)
+            for label, value in (("checkin.raised", raised), ("checkin.will_try", will_try))
+            if value
+        )
+        return Message(
+            sections=(
+                Section(
+                    text=t(
+                        "checkin.partner_notice" if met else "checkin.partner_notice_missed",
+                        name=name,
+                    ),
+                    facts=facts,
+                ),
+            ),
+            note=t("checkin.pair_only"),
+        )
 
     turn.send(pair.partner_of(turn.person.id or 0), to_partner, programme_id=pair.programme_id)
     if not met:
         t = turn.t
-        return Reply(messages=[Message(sections=(Section(text=t("checkin.rebook")),),
-                                       buttons=(button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),))])
+        return Reply(
+            messages=[
+                Message(
+                    sections=(Section(text=t("checkin.rebook")),),
+                    buttons=(
+                        button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),
+                    ),
+                )
+            ]
+        )
     return turn.say("checkin.saved")
 
 
@@ -112,9 +177,21 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
 
 def prep_form(turn: Turn, meeting: Meeting) -> Form:
     t = turn.t
-    return Form(form_id="prep", title=t("prep.title"), submit_label=t("button.save"), context=str(meeting.id),
-                intro=t("prep.intro", when=t.when(meeting.starts_at)),
-                fields=(FormField(name="challenge", label=t("prep.challenge"), kind="multiline", max_length=turn.config.max_text_length),))
+    return Form(
+        form_id="prep",
+        title=t("prep.title"),
+        submit_label=t("button.save"),
+        context=str(meeting.id),
+        intro=t("prep.intro", when=t.when(meeting.starts_at)),
+        fields=(
+            FormField(
+                name="challenge",
+                label=t("prep.challenge"),
+                kind="multiline",
+                max_length=turn.config.max_text_length,
+            ),
+        ),
+    )
 
 
 def _prep_meeting(turn: Turn, value: str) -> tuple[Meeting | None, Pair | None]:
@@ -159,15 +236,30 @@ def prep_answered(turn: Turn, text: str, data: dict[str, Any]) -> Reply:
 def _save_prep(turn: Turn, meeting: Meeting, pair: Pair, challenge: str) -> Reply:
     existing = turn.repo.first(Preparation, meeting_id=meeting.id, author_id=turn.person.id)
     if existing:
-        turn.repo.update(existing.model_copy(update={"challenge": challenge, "created_at": turn.now}))
+        turn.repo.update(
+            existing.model_copy(update={"challenge": challenge, "created_at": turn.now})
+        )
     else:
-        turn.repo.add(Preparation(pair_id=pair.id or 0, meeting_id=meeting.id or 0, author_id=turn.person.id or 0, challenge=challenge, created_at=turn.now))
+        turn.repo.add(
+            Preparation(
+                pair_id=pair.id or 0,
+                meeting_id=meeting.id or 0,
+                author_id=turn.person.id or 0,
+                challenge=challenge,
+                created_at=turn.now,
+            )
+        )
     turn.await_answer(None)
     turn.audit("preparation.saved", f"pair:{pair.id}", meeting=meeting.id)
     name = turn.person.display_name
 
     def to_mentor(t: Texts) -> Message:
-        return Message(sections=(Section(text=t("prep.mentor_notice", name=name, when=t.when(meeting.starts_at))), Section(text=challenge)))
+        return Message(
+            sections=(
+                Section(text=t("prep.mentor_notice", name=name, when=t.when(meeting.starts_at))),
+                Section(text=challenge),
+            )
+        )
 
     turn.send(pair.mentor_id, to_mentor, programme_id=pair.programme_id)
     return turn.say("prep.saved")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 from conversations.flows import intro
 from conversations.flows.basics import OPEN_PHASES, plain
@@ -27,15 +28,33 @@ from conversations.turn import Turn
 
 MAX_NAME = 80
 PURPOSE_ALIASES = {
-    "retention": Purpose.RETENTION, "personalomsättning": Purpose.RETENTION, "behålla": Purpose.RETENTION,
-    "career": Purpose.CAREER, "karriär": Purpose.CAREER, "karriarutveckling": Purpose.CAREER, "karriärutveckling": Purpose.CAREER,
-    "onboarding": Purpose.ONBOARDING, "introduktion": Purpose.ONBOARDING,
-    "competence": Purpose.COMPETENCE, "kompetens": Purpose.COMPETENCE, "kompetensutveckling": Purpose.COMPETENCE,
-    "culture": Purpose.CULTURE, "kultur": Purpose.CULTURE, "förändring": Purpose.CULTURE,
-    "recruitment": Purpose.RECRUITMENT, "rekrytering": Purpose.RECRUITMENT,
-    "leadership": Purpose.LEADERSHIP, "ledarskap": Purpose.LEADERSHIP, "ledarutveckling": Purpose.LEADERSHIP,
+    "retention": Purpose.RETENTION,
+    "personalomsättning": Purpose.RETENTION,
+    "behålla": Purpose.RETENTION,
+    "career": Purpose.CAREER,
+    "karriär": Purpose.CAREER,
+    "karriarutveckling": Purpose.CAREER,
+    "karriärutveckling": Purpose.CAREER,
+    "onboarding": Purpose.ONBOARDING,
+    "introduktion": Purpose.ONBOARDING,
+    "competence": Purpose.COMPETENCE,
+    "kompetens": Purpose.COMPETENCE,
+    "kompetensutveckling": Purpose.COMPETENCE,
+    "culture": Purpose.CULTURE,
+    "kultur": Purpose.CULTURE,
+    "förändring": Purpose.CULTURE,
+    "recruitment": Purpose.RECRUITMENT,
+    "rekrytering": Purpose.RECRUITMENT,
+    "leadership": Purpose.LEADERSHIP,
+    "ledarskap": Purpose.LEADERSHIP,
+    "ledarutveckling": Purpose.LEADERSHIP,
 }
-ROLE_WORDS = {"mentor": Role.MENTOR, "adept": Role.ADEPT, "mentee": Role.ADEPT, "adepter": Role.ADEPT}
+ROLE_WORDS = {
+    "mentor": Role.MENTOR,
+    "adept": Role.ADEPT,
+    "mentee": Role.ADEPT,
+    "adepter": Role.ADEPT,
+}
 
 
 def resolve_person(turn: Turn, token: str, mentions: dict[str, str]) -> Person | None:
@@ -44,13 +63,21 @@ def resolve_person(turn: Turn, token: str, mentions: dict[str, str]) -> Person |
         return None
     user_id = mentions.get(token, token[1:])
     me = turn.person
-    found = turn.repo.first(Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
+    found = turn.repo.first(
+        Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id
+    )
     if found is not None:
         return found
     from conversations.engine import new_person
     from conversations.events import Actor
 
-    return turn.repo.add(new_person(turn.config, Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id), turn.now))
+    return turn.repo.add(
+        new_person(
+            turn.config,
+            Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id),
+            turn.now,
+        )
+    )
 
 
 def my_programmes(turn: Turn, status: str | None = "open") -> list[Programme]:
@@ -62,7 +89,11 @@ def my_programmes(turn: Turn, status: str | None = "open") -> list[Programme]:
 
 def chosen_programme(turn: Turn, line: CommandLine) -> Programme | None:
     """--program <id or name>, else the coordinator's newest open programme."""
-    wanted = line.options.get("program") or line.options.get("programme") or line.options.get("program-id")
+    wanted = (
+        line.options.get("program")
+        or line.options.get("programme")
+        or line.options.get("program-id")
+    )
     programmes = my_programmes(turn)
     if wanted:
         for programme in programmes:
@@ -92,20 +123,37 @@ def _program_new(turn: Turn, line: CommandLine) -> Reply:
         return turn.say("program.need_name")
     name = line.args[1].strip()
     if len(name) > MAX_NAME:
-        return turn.say("error.too_long_named", field=t("program.name"), n=len(name), limit=MAX_NAME)
+        return turn.say(
+            "error.too_long_named", field=t("program.name"), n=len(name), limit=MAX_NAME
+        )
     purposes: list[Purpose] = []
-    for word in (line.options.get("purpose") or line.options.get("syfte") or "").replace(";", ",").split(","):
+    for word in (
+        (line.options.get("purpose") or line.options.get("syfte") or "")
+        .replace(";", ",")
+        .split(",")
+    ):
         if not word.strip():
             continue
         purpose = PURPOSE_ALIASES.get(word.strip().lower())
         if purpose is None:
-            return turn.say("program.bad_purpose", value=word.strip(), options=", ".join(t("purpose." + p) + f" ({p})" for p in Purpose))
+            return turn.say(
+                "program.bad_purpose",
+                value=word.strip(),
+                options=", ".join(t("purpose." + p) + f" ({p})" for p in Purpose),
+            )
         purposes.append(purpose)
     if not purposes:
-        return turn.say("program.need_purpose", options=", ".join(f"{p.value} ({t('purpose.' + p)})" for p in Purpose))
+        return turn.say(
+            "program.need_purpose",
+            options=", ".join(f"{p.value} ({t('purpose.' + p)})" for p in Purpose),
+        )
     try:
         start = parse_date(line.options.get("start") or "today", turn.today)
-        end = parse_date(line.options.get("end") or "", turn.today) if line.options.get("end") else start + timedelta(days=182)
+        end = (
+            parse_date(line.options.get("end") or "", turn.today)
+            if line.options.get("end")
+            else start + timedelta(days=182)
+        )
     except ParseError as exc:
         return turn.say(exc.key, **exc.values)
     if end <= start + timedelta(days=27):
@@ -121,13 +169,24 @@ def _program_new(turn: Turn, line: CommandLine) -> Reply:
         return turn.say("program.exists", name=name)
     programme = turn.repo.add(
         Programme(
-            name=name, purposes=purposes, starts_on=start, ends_on=end, cadence_days=cadence,
-            meeting_minutes=length, template=template, created_by=turn.person.id or 0, created_at=turn.now,
+            name=name,
+            purposes=purposes,
+            starts_on=start,
+            ends_on=end,
+            cadence_days=cadence,
+            meeting_minutes=length,
+            template=template,
+            created_by=turn.person.id or 0,
+            created_at=turn.now,
         )
     )
     turn.audit("programme.created", f"programme:{programme.id}")
     return turn.say(
-        "program.created", name=name, id=programme.id, start=t.date(start), end=t.date(end),
+        "program.created",
+        name=name,
+        id=programme.id,
+        start=t.date(start),
+        end=t.date(end),
         purposes=", ".join(t("purpose." + p) for p in purposes),
     )
 
@@ -145,16 +204,27 @@ def _program_list(turn: Turn) -> Reply:
     if not programmes:
         return turn.say("program.none")
     lines = [
-        t("program.line", id=p.id, name=p.name, start=t.date(p.starts_on, "short"), end=t.date(p.ends_on, "short"),
-          status=t("program.status." + p.status), purposes=", ".join(t("purpose." + x) for x in p.purposes))
+        t(
+            "program.line",
+            id=p.id,
+            name=p.name,
+            start=t.date(p.starts_on, "short"),
+            end=t.date(p.ends_on, "short"),
+            status=t("program.status." + p.status),
+            purposes=", ".join(t("purpose." + x) for x in p.purposes),
+        )
         for p in programmes
     ]
-    return turn.show(Message(title=t("program.list_title"), sections=(Section(text="\n".join(lines)),)))
+    return turn.show(
+        Message(title=t("program.list_title"), sections=(Section(text="\n".join(lines)),))
+    )
 
 
 def _program_close(turn: Turn, line: CommandLine) -> Reply:
     wanted = line.args[1] if len(line.args) > 1 else ""
-    programme = chosen_programme(turn, CommandLine(word="program", options={"program": wanted} if wanted else {}))
+    programme = chosen_programme(
+        turn, CommandLine(word="program", options={"program": wanted} if wanted else {})
+    )
     if programme is None:
         return turn.say("program.not_found")
     open_pairs = turn.repo.find(Pair, programme_id=programme.id, phase=OPEN_PHASES)
@@ -185,21 +255,42 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         if person is None or person.erased_at is not None:
             lines.append(turn.t("enroll.unknown", who=token))
             continue
-        existing = turn.repo.first(Enrolment, programme_id=programme.id, person_id=person.id, status="active")
+        existing = turn.repo.first(
+            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
+        )
         if existing is not None:
-            lines.append(turn.t("enroll.already", name=person.display_name, role=turn.t("role." + existing.role)))
+            lines.append(
+                turn.t(
+                    "enroll.already", name=person.display_name, role=turn.t("role." + existing.role)
+                )
+            )
             continue
         turn.repo.add(
             Enrolment(
-                programme_id=programme.id or 0, person_id=person.id or 0, role=role,
-                wants_to_learn=line.options.get("wants", "")[:500], can_offer=line.options.get("offers", "")[:500],
-                department=line.options.get("department", "")[:100], created_at=turn.now,
+                programme_id=programme.id or 0,
+                person_id=person.id or 0,
+                role=role,
+                wants_to_learn=line.options.get("wants", "")[:500],
+                can_offer=line.options.get("offers", "")[:500],
+                department=line.options.get("department", "")[:100],
+                created_at=turn.now,
             )
         )
-        turn.audit("person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value)
-        purposes = programme.purposes
-        turn.send(person.id or 0, lambda t, r=role: intro.welcome_message(t, programme, r, purposes), programme_id=programme.id)
-        lines.append(turn.t("enroll.done", name=person.display_name, role=turn.t("role." + role), programme=programme.name))
+        turn.audit(
+            "person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value
+        )
+        welcome = partial(
+            intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
+        )
+        turn.send(person.id or 0, welcome, programme_id=programme.id)
+        lines.append(
+            turn.t(
+                "enroll.done",
+                name=person.display_name,
+                role=turn.t("role." + role),
+                programme=programme.name,
+            )
+        )
     return turn.show(plain("\n".join(lines)))
 
 
@@ -218,14 +309,22 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     if mentor is None or adept is None or mentor.id == adept.id:
         return turn.say("usage.pair.full")
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
-        enrolment = turn.repo.first(Enrolment, programme_id=programme.id, person_id=person.id, status="active")
+        enrolment = turn.repo.first(
+            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
+        )
         if enrolment is None or enrolment.role != role:
-            return turn.say("pair.not_enrolled", name=person.display_name, role=turn.t("role." + role))
-    for pair in turn.repo.find(Pair, programme_id=programme.id, adept_id=adept.id, phase=OPEN_PHASES):
+            return turn.say(
+                "pair.not_enrolled", name=person.display_name, role=turn.t("role." + role)
+            )
+    if turn.repo.first(Pair, programme_id=programme.id, adept_id=adept.id, phase=OPEN_PHASES):
         return turn.say("pair.adept_taken", name=adept.display_name)
-    enrolment = turn.repo.first(Enrolment, programme_id=programme.id, person_id=mentor.id, status="active")
+    enrolment = turn.repo.first(
+        Enrolment, programme_id=programme.id, person_id=mentor.id, status="active"
+    )
     capacity = enrolment.capacity if enrolment else 1
-    current = turn.repo.find(Pair, programme_id=programme.id, mentor_id=mentor.id, phase=OPEN_PHASES)
+    current = turn.repo.find(
+        Pair, programme_id=programme.id, mentor_id=mentor.id, phase=OPEN_PHASES
+    )
     if len(current) >= capacity and "force" not in line.options:
         return turn.say("pair.mentor_full", name=mentor.display_name, n=capacity)
     start = max(turn.today, programme.starts_on)
@@ -233,13 +332,21 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     midpoint = start + (ends_on - start) / 2
     pair = turn.repo.add(
         Pair(
-            programme_id=programme.id or 0, mentor_id=mentor.id or 0, adept_id=adept.id or 0,
-            phase=Phase.INTRO, phase_since=turn.now, introduced_at=turn.now, midpoint_on=midpoint, ends_on=ends_on,
+            programme_id=programme.id or 0,
+            mentor_id=mentor.id or 0,
+            adept_id=adept.id or 0,
+            phase=Phase.INTRO,
+            phase_since=turn.now,
+            introduced_at=turn.now,
+            midpoint_on=midpoint,
+            ends_on=ends_on,
         )
     )
     turn.audit("pair.created", f"pair:{pair.id}", programme=programme.id)
     intro.introduce(turn, pair, programme, mentor, adept)
-    return turn.say("pair.done", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name)
+    return turn.say(
+        "pair.done", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name
+    )
 
 
 # end ----------------------------------------------------------------------------------------
@@ -248,7 +355,11 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
 def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     # end @a completed|ended-early [reason...]
     people = [a for a in line.args if a.startswith("@")]
-    reasons = [a.lower() for a in line.args if a.lower() in ("completed", "klar", "slutförd", "ended-early", "avbruten")]
+    reasons = [
+        a.lower()
+        for a in line.args
+        if a.lower() in ("completed", "klar", "slutförd", "ended-early", "avbruten")
+    ]
     if len(people) != 1 or len(reasons) != 1:
         return turn.say("usage.end.full")
     reason = "completed" if reasons[0] in ("completed", "klar", "slutförd") else "ended-early"
@@ -257,7 +368,8 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     person = resolve_person(turn, people[0], mentions)
     mine = {p.id for p in my_programmes(turn)}
     pairs = [
-        p for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=list(mine))
+        p
+        for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=list(mine))
         if person is not None and person.id in p.member_ids()
     ]
     if not pairs:
@@ -267,14 +379,28 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     return turn.say("end.done", n=len(pairs), reason=turn.t("end.reason." + reason))
 
 
-def end_pair(turn: Turn, pair: Pair, reason: str, note: str = "", *, by_coordinator: bool = True) -> Pair:
+def end_pair(
+    turn: Turn, pair: Pair, reason: str, note: str = "", *, by_coordinator: bool = True
+) -> Pair:
     phase = Phase.COMPLETED if reason == "completed" else Phase.ENDED_EARLY
-    ended = turn.repo.update(pair.model_copy(update={"phase": phase, "phase_since": turn.now, "ended_at": turn.now, "end_reason": reason, "end_note": note}))
+    ended = turn.repo.update(
+        pair.model_copy(
+            update={
+                "phase": phase,
+                "phase_since": turn.now,
+                "ended_at": turn.now,
+                "end_reason": reason,
+                "end_note": note,
+            }
+        )
+    )
     turn.audit("pair.ended", f"pair:{pair.id}", reason=reason)
     if not by_coordinator:
         return ended
     for member in pair.member_ids():
-        turn.send(member, lambda t: plain(t("end.notice." + reason)), programme_id=pair.programme_id)
+        turn.send(
+            member, lambda t: plain(t("end.notice." + reason)), programme_id=pair.programme_id
+        )
     return ended
 
 
@@ -300,19 +426,40 @@ def health_sections(turn: Turn) -> list[Section]:
         outbox = repo.find(OutboxItem, programme_id=programme.id)
         delivery = Counter(o.status for o in outbox)
         lines = [
-            t("status.enrolled", mentors=roles.get(Role.MENTOR, 0), adepts=roles.get(Role.ADEPT, 0)),
-            t("status.pairs", n=len(pairs)) + ": " + (", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"),
+            t(
+                "status.enrolled",
+                mentors=roles.get(Role.MENTOR, 0),
+                adepts=roles.get(Role.ADEPT, 0),
+            ),
+            t("status.pairs", n=len(pairs))
+            + ": "
+            + (", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"),
             t("status.meetings", n=len(held)),
             t("status.checkins", n=len(checkins)),
             t("status.reflections", n=len(reflections)),
             t("status.last_checkin", date=t.date(last.astimezone(t.tz).date()) if last else "—"),
-            t("status.delivery", sent=delivery.get("sent", 0), pending=delivery.get("pending", 0) + delivery.get("sending", 0), failed=delivery.get("failed", 0)),
+            t(
+                "status.delivery",
+                sent=delivery.get("sent", 0),
+                pending=delivery.get("pending", 0) + delivery.get("sending", 0),
+                failed=delivery.get("failed", 0),
+            ),
         ]
-        stuck = [p for p in pairs if p.phase.is_open and turn.now - p.phase_since > timedelta(days=turn.config.stuck_phase_days)]
+        stuck = [
+            p
+            for p in pairs
+            if p.phase.is_open
+            and turn.now - p.phase_since > timedelta(days=turn.config.stuck_phase_days)
+        ]
         if stuck:
             lines.append(t("status.stuck", n=len(stuck)))
-        header = t("status.programme", name=programme.name, purposes=", ".join(t("purpose." + x) for x in programme.purposes),
-                   start=t.date(programme.starts_on, "short"), end=t.date(programme.ends_on, "short"))
+        header = t(
+            "status.programme",
+            name=programme.name,
+            purposes=", ".join(t("purpose." + x) for x in programme.purposes),
+            start=t.date(programme.starts_on, "short"),
+            end=t.date(programme.ends_on, "short"),
+        )
         sections.append(Section(text=f"*{header}*\n" + "\n".join(lines)))
     if not sections:
         sections.append(Section(text=t("program.none")))
@@ -320,7 +467,13 @@ def health_sections(turn: Turn) -> list[Section]:
 
 
 def status_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
-    return turn.show(Message(title=turn.t("status.title"), sections=tuple(health_sections(turn)), note=turn.t("status.privacy")))
+    return turn.show(
+        Message(
+            title=turn.t("status.title"),
+            sections=tuple(health_sections(turn)),
+            note=turn.t("status.privacy"),
+        )
+    )
 
 
 def coordinators_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
@@ -338,4 +491,3 @@ def coordinators_command(turn: Turn, line: CommandLine, mentions: dict[str, str]
             turn.send(person.id or 0, lambda t: plain(t("coordinators.welcome")))
         names.append(person.display_name)
     return turn.say("coordinators.added", names=", ".join(names))
-

@@ -67,17 +67,46 @@ def goals_form(turn: Turn, pair: Pair) -> Form:
         required = n == 1
         rating = latest_rating(turn.repo, goal) if goal else None
         fields += [
-            FormField(name=f"goal{n}_text", label=t("goals.field.text", n=n), kind="multiline", required=required,
-                      max_length=500, initial=goal.text if goal else "", hint=t("goals.hint.text") if n == 1 else ""),
-            FormField(name=f"goal{n}_signal", label=t("goals.field.signal", n=n), required=required, max_length=300,
-                      initial=goal.progress_signal if goal else "", hint=t("goals.hint.signal") if n == 1 else ""),
-            FormField(name=f"goal{n}_date", label=t("goals.field.date", n=n), kind="date", required=required, max_length=20,
-                      initial=goal.target_date.isoformat() if goal else pair.ends_on.isoformat()),
-            rating_field(f"goal{n}_rating", t("goals.field.rating", n=n), required=required,
-                         initial=str(rating.rating) if rating else ""),
+            FormField(
+                name=f"goal{n}_text",
+                label=t("goals.field.text", n=n),
+                kind="multiline",
+                required=required,
+                max_length=500,
+                initial=goal.text if goal else "",
+                hint=t("goals.hint.text") if n == 1 else "",
+            ),
+            FormField(
+                name=f"goal{n}_signal",
+                label=t("goals.field.signal", n=n),
+                required=required,
+                max_length=300,
+                initial=goal.progress_signal if goal else "",
+                hint=t("goals.hint.signal") if n == 1 else "",
+            ),
+            FormField(
+                name=f"goal{n}_date",
+                label=t("goals.field.date", n=n),
+                kind="date",
+                required=required,
+                max_length=20,
+                initial=goal.target_date.isoformat() if goal else pair.ends_on.isoformat(),
+            ),
+            rating_field(
+                f"goal{n}_rating",
+                t("goals.field.rating", n=n),
+                required=required,
+                initial=str(rating.rating) if rating else "",
+            ),
         ]
-    return Form(form_id="goals", title=t("goals.form_title"), submit_label=t("button.save_goals"), context=str(pair.id),
-                intro=t("goals.form_intro"), fields=tuple(fields))
+    return Form(
+        form_id="goals",
+        title=t("goals.form_title"),
+        submit_label=t("button.save_goals"),
+        context=str(pair.id),
+        intro=t("goals.form_intro"),
+        fields=tuple(fields),
+    )
 
 
 def _view(turn: Turn, pair: Pair) -> Reply:
@@ -87,9 +116,25 @@ def _view(turn: Turn, pair: Pair) -> Reply:
     role = pair.role_of(turn.person.id or 0)
     buttons = []
     if role == Role.ADEPT and pair.phase.is_open:
-        buttons.append(button(t, "button.draft_goals" if not goals else "button.edit_goals", "goals.draft", str(pair.id), "primary"))
+        buttons.append(
+            button(
+                t,
+                "button.draft_goals" if not goals else "button.edit_goals",
+                "goals.draft",
+                str(pair.id),
+                "primary",
+            )
+        )
     if role == Role.MENTOR and goals and any(g.status == "draft" for g in goals):
-        buttons.append(button(t, "button.confirm_goals", "goals.confirm", f"{pair.id}:{goals_token(goals)}", "primary"))
+        buttons.append(
+            button(
+                t,
+                "button.confirm_goals",
+                "goals.confirm",
+                f"{pair.id}:{goals_token(goals)}",
+                "primary",
+            )
+        )
         buttons.append(button(t, "button.comment_goals", "goals.comment", str(pair.id)))
     return turn.show(message.model_copy(update={"buttons": tuple(buttons)}))
 
@@ -132,7 +177,12 @@ def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     # Goal 2 and 3 are optional, but a goal that is started must be complete.
     for n in range(2, MAX_GOALS + 1):
         names = [f"goal{n}_{part}" for part in PARTS]
-        given = [name for name in names if (values.get(name) or "").strip() and not (name.endswith("_date") and values.get(f"goal{n}_text", "").strip() == "")]
+        given = [
+            name
+            for name in names
+            if (values.get(name) or "").strip()
+            and not (name.endswith("_date") and values.get(f"goal{n}_text", "").strip() == "")
+        ]
         if given:
             for name in names:
                 if clean.get(name) is None and name not in errors:
@@ -152,13 +202,30 @@ def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
             if old is not None:
                 turn.repo.delete(Goal, old.id or 0)
             continue
-        fields = {"text": text, "progress_signal": clean[f"goal{n}_signal"], "target_date": clean[f"goal{n}_date"],
-                  "status": "draft", "confirmed_at": None}
-        goal = turn.repo.update(old.model_copy(update=fields)) if old else turn.repo.add(
-            Goal(pair_id=pair.id or 0, position=n, created_at=turn.now, **fields))
+        fields = {
+            "text": text,
+            "progress_signal": clean[f"goal{n}_signal"],
+            "target_date": clean[f"goal{n}_date"],
+            "status": "draft",
+            "confirmed_at": None,
+        }
+        goal = (
+            turn.repo.update(old.model_copy(update=fields))
+            if old
+            else turn.repo.add(
+                Goal(pair_id=pair.id or 0, position=n, created_at=turn.now, **fields)
+            )
+        )
         rating = latest_rating(turn.repo, goal)
         if rating is None or rating.rating != clean[f"goal{n}_rating"]:
-            turn.repo.add(GoalRating(goal_id=goal.id or 0, rating=clean[f"goal{n}_rating"], context="start" if old is None else "update", rated_at=turn.now))
+            turn.repo.add(
+                GoalRating(
+                    goal_id=goal.id or 0,
+                    rating=clean[f"goal{n}_rating"],
+                    context="start" if old is None else "update",
+                    rated_at=turn.now,
+                )
+            )
         saved.append(goal)
     turn.audit("goals.drafted", f"pair:{pair.id}", count=len(saved))
     token = goals_token(current_goals(turn.repo, pair.id or 0))
@@ -166,11 +233,17 @@ def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
 
     def to_mentor(t: Texts) -> Message:
         message = goals_message(turn, t, pair, current_goals(turn.repo, pair.id or 0))
-        return message.model_copy(update={
-            "title": t("goals.mentor_review_title", name=adept_name),
-            "buttons": (button(t, "button.confirm_goals", "goals.confirm", f"{pair.id}:{token}", "primary"),
-                        button(t, "button.comment_goals", "goals.comment", str(pair.id))),
-        })
+        return message.model_copy(
+            update={
+                "title": t("goals.mentor_review_title", name=adept_name),
+                "buttons": (
+                    button(
+                        t, "button.confirm_goals", "goals.confirm", f"{pair.id}:{token}", "primary"
+                    ),
+                    button(t, "button.comment_goals", "goals.comment", str(pair.id)),
+                ),
+            }
+        )
 
     turn.send(pair.mentor_id, to_mentor, kind="goals-review", programme_id=pair.programme_id)
     return turn.say("goals.saved", n=len(saved))
@@ -189,7 +262,9 @@ def confirm_button(turn: Turn, value: str) -> Reply:
         return turn.say("goals.none")
     if all(g.status != "draft" for g in goals):
         confirmed = max((g.confirmed_at for g in goals if g.confirmed_at), default=turn.now)
-        return turn.say("goals.already_confirmed", date=turn.t.date(confirmed.astimezone(turn.t.tz).date()))
+        return turn.say(
+            "goals.already_confirmed", date=turn.t.date(confirmed.astimezone(turn.t.tz).date())
+        )
     token = value.split(":", 1)[1] if ":" in value else ""
     if token != goals_token(goals):
         reply = _view(turn, pair)
@@ -198,15 +273,28 @@ def confirm_button(turn: Turn, value: str) -> Reply:
         turn.repo.update(goal.model_copy(update={"status": "confirmed", "confirmed_at": turn.now}))
     turn.audit("goals.confirmed", f"pair:{pair.id}")
     mentor_name = turn.person.display_name
-    turn.send(pair.adept_id, lambda t: plain(t("goals.confirmed_notice", name=mentor_name)), programme_id=pair.programme_id)
+    turn.send(
+        pair.adept_id,
+        lambda t: plain(t("goals.confirmed_notice", name=mentor_name)),
+        programme_id=pair.programme_id,
+    )
     advance(turn, pair)
     return turn.say("goals.confirmed", n=len(goals))
 
 
 def comment_form(turn: Turn, pair: Pair) -> Form:
     t = turn.t
-    return Form(form_id="goals.comment", title=t("goals.comment_title"), submit_label=t("button.send"), context=str(pair.id),
-                fields=(FormField(name="comment", label=t("goals.comment_label"), kind="multiline", max_length=1000),))
+    return Form(
+        form_id="goals.comment",
+        title=t("goals.comment_title"),
+        submit_label=t("button.send"),
+        context=str(pair.id),
+        fields=(
+            FormField(
+                name="comment", label=t("goals.comment_label"), kind="multiline", max_length=1000
+            ),
+        ),
+    )
 
 
 def comment_button(turn: Turn, value: str) -> Reply:
@@ -231,7 +319,12 @@ def comment_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     for goal in current_goals(turn.repo, pair.id or 0):
         turn.repo.update(goal.model_copy(update={"mentor_comment": clean["comment"]}))
     name, comment = turn.person.display_name, clean["comment"]
-    turn.send(pair.adept_id, lambda t: Message(sections=(Section(text=t("goals.comment_notice", name=name)), Section(text=comment)),
-                                              buttons=(button(t, "button.edit_goals", "goals.draft", str(pair.id), "primary"),)),
-              programme_id=pair.programme_id)
+    turn.send(
+        pair.adept_id,
+        lambda t: Message(
+            sections=(Section(text=t("goals.comment_notice", name=name)), Section(text=comment)),
+            buttons=(button(t, "button.edit_goals", "goals.draft", str(pair.id), "primary"),),
+        ),
+        programme_id=pair.programme_id,
+    )
     return turn.say("goals.comment_sent")

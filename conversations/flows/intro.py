@@ -13,8 +13,15 @@ def welcome_message(t: Texts, programme: Programme, role: Role, purposes: list[P
     return Message(
         title=t("welcome.title", programme=programme.name),
         sections=(
-            Section(text=t("welcome.body", programme=programme.name, purposes=", ".join(t("purpose." + p) for p in purposes),
-                           start=t.date(programme.starts_on), end=t.date(programme.ends_on))),
+            Section(
+                text=t(
+                    "welcome.body",
+                    programme=programme.name,
+                    purposes=", ".join(t("purpose." + p) for p in purposes),
+                    start=t.date(programme.starts_on),
+                    end=t.date(programme.ends_on),
+                )
+            ),
             Section(text=t("welcome.role." + role)),
             Section(text=t("welcome.why")),
         ),
@@ -36,8 +43,15 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
         return Message(
             title=t("intro.title"),
             sections=(
-                Section(text=t("intro.body", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name,
-                               end=t.date(pair.ends_on))),
+                Section(
+                    text=t(
+                        "intro.body",
+                        mentor=mentor.display_name,
+                        adept=adept.display_name,
+                        programme=programme.name,
+                        end=t.date(pair.ends_on),
+                    )
+                ),
                 first_meeting_guide(t, programme),
             ),
             buttons=(button(t, "button.book_first_meeting", "meeting.book", pid, "primary"),),
@@ -47,13 +61,17 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
     turn.send_group(pair.id or 0, adept, group, kind="intro", programme_id=programme.id)
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
         partner = adept if role == Role.MENTOR else mentor
+
         def dm(t: Texts, role: Role = role, partner: Person = partner) -> Message:
             sections = [Section(text=t("intro.dm." + role, partner=partner.display_name))]
             if programme.template == "new-managers" and role == Role.ADEPT:
                 sections.append(Section(text=t("intro.new_managers_topics")))
             return Message(
                 sections=tuple(sections),
-                buttons=(button(t, "button.book_first_meeting", "meeting.book", pid, "primary"), button(t, "button.home", "home")),
+                buttons=(
+                    button(t, "button.book_first_meeting", "meeting.book", pid, "primary"),
+                    button(t, "button.home", "home"),
+                ),
             )
 
         turn.send(person.id or 0, dm, kind="intro", programme_id=programme.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.i18n import Texts
@@ -23,9 +24,27 @@ def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
         context=str(pair.id),
         intro=t("meeting.intro_first" if first else "meeting.intro"),
         fields=(
-            FormField(name="when", label=t("meeting.when"), kind="datetime", max_length=40, hint=t("meeting.when_hint")),
-            FormField(name="minutes", label=t("meeting.minutes"), kind="number", initial=str(minutes), max_length=3),
-            FormField(name="place", label=t("meeting.place"), required=False, max_length=200, hint=t("meeting.place_hint")),
+            FormField(
+                name="when",
+                label=t("meeting.when"),
+                kind="datetime",
+                max_length=40,
+                hint=t("meeting.when_hint"),
+            ),
+            FormField(
+                name="minutes",
+                label=t("meeting.minutes"),
+                kind="number",
+                initial=str(minutes),
+                max_length=3,
+            ),
+            FormField(
+                name="place",
+                label=t("meeting.place"),
+                required=False,
+                max_length=200,
+                hint=t("meeting.place_hint"),
+            ),
         ),
     )
 
@@ -95,29 +114,64 @@ def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
 def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
     first = not has_first_meeting(turn, pair)
     meeting = turn.repo.add(
-        Meeting(pair_id=pair.id or 0, starts_at=starts_at, minutes=minutes, place=place, booked_by=turn.person.id or 0,
-                created_at=turn.now, is_first=first)
+        Meeting(
+            pair_id=pair.id or 0,
+            starts_at=starts_at,
+            minutes=minutes,
+            place=place,
+            booked_by=turn.person.id or 0,
+            created_at=turn.now,
+            is_first=first,
+        )
     )
     turn.audit("meeting.booked", f"pair:{pair.id}", meeting=meeting.id)
     partner_id = pair.partner_of(turn.person.id or 0)
     name = turn.person.display_name
-    turn.send(partner_id, lambda t: _booked_notice(t, name, meeting), programme_id=pair.programme_id)
+    turn.send(
+        partner_id, lambda t: _booked_notice(t, name, meeting), programme_id=pair.programme_id
+    )
     if first and pair.phase == Phase.INTRO:
-        pair = turn.repo.update(pair.model_copy(update={"phase": Phase.GOALS, "phase_since": turn.now}))
+        pair = turn.repo.update(
+            pair.model_copy(update={"phase": Phase.GOALS, "phase_since": turn.now})
+        )
         for member in pair.member_ids():
-            role = pair.role_of(member)
-            turn.send(member, lambda t, r=role: _goals_invitation(t, pair, r), kind="goals-invitation", programme_id=pair.programme_id)
+            invitation = partial(_goals_invitation, pair=pair, role=pair.role_of(member))
+            turn.send(member, invitation, kind="goals-invitation", programme_id=pair.programme_id)
     t = turn.t
-    return Reply(messages=[plain(t("meeting.booked", when=t.when(meeting.starts_at), minutes=minutes, place=place or "—"))])
+    return Reply(
+        messages=[
+            plain(
+                t(
+                    "meeting.booked",
+                    when=t.when(meeting.starts_at),
+                    minutes=minutes,
+                    place=place or "—",
+                )
+            )
+        ]
+    )
 
 
 def _booked_notice(t: Texts, name: str, meeting: Meeting) -> Message:
-    return Message(sections=(Section(text=t("meeting.partner_booked", name=name, when=t.when(meeting.starts_at),
-                                              minutes=meeting.minutes, place=meeting.place or "—")),))
+    return Message(
+        sections=(
+            Section(
+                text=t(
+                    "meeting.partner_booked",
+                    name=name,
+                    when=t.when(meeting.starts_at),
+                    minutes=meeting.minutes,
+                    place=meeting.place or "—",
+                )
+            ),
+        )
+    )
 
 
 def _goals_invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
     if role == Role.ADEPT:
-        return Message(sections=(Section(text=t("goals.invite.adept")),),
-                       buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),))
+        return Message(
+            sections=(Section(text=t("goals.invite.adept")),),
+            buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),),
+        )
     return Message(sections=(Section(text=t("goals.invite.mentor")),))

@@ -16,7 +16,7 @@ def advance(turn: Turn, pair: Pair) -> Pair:
     goals = turn.repo.find(Goal, pair_id=pair.id)
     goals_done = bool(goals) and all(g.status != "draft" for g in goals)
     agreed = any(a.accepted for a in turn.repo.find(Agreement, pair_id=pair.id))
-    phase = pair.phase
+    phase: Phase = pair.phase
     if booked and phase == Phase.INTRO:
         phase = Phase.GOALS
     if phase == Phase.GOALS and goals_done:
@@ -31,8 +31,17 @@ def advance(turn: Turn, pair: Pair) -> Pair:
         from conversations.flows.agreement import invitation
 
         for member in pair.member_ids():
-            turn.send(member, lambda t: invitation(t, pair), kind="agreement-invitation", programme_id=pair.programme_id)
+            turn.send(
+                member,
+                lambda t: invitation(t, pair),
+                kind="agreement-invitation",
+                programme_id=pair.programme_id,
+            )
     elif phase == Phase.ACTIVE:
         for member in pair.member_ids():
-            turn.send(member, lambda t: plain(t("phase.active_notice", cadence="")), programme_id=pair.programme_id)
+            turn.send(
+                member,
+                lambda t: plain(t("phase.active_notice", cadence="")),
+                programme_id=pair.programme_id,
+            )
     return pair

@@ -39,7 +39,10 @@ def next_prompt_key(repo: Repo, person: Person) -> str:
 def prompt_message(t: Texts, key: str) -> Message:
     return Message(
         title=t("reflect.title"),
-        sections=(Section(text=t("reflect.prompt." + key)), Section(text=t("reflect.how_to_answer"))),
+        sections=(
+            Section(text=t("reflect.prompt." + key)),
+            Section(text=t("reflect.how_to_answer")),
+        ),
         buttons=(button(t, "button.write_reflection", "reflect.open", key, "primary"),),
         note=t("reflect.private"),
     )
@@ -47,9 +50,21 @@ def prompt_message(t: Texts, key: str) -> Message:
 
 def reflection_form(turn: Turn, key: str) -> Form:
     t = turn.t
-    return Form(form_id="reflection", title=t("reflect.title"), submit_label=t("button.save"), context=key,
-                intro=t("reflect.prompt." + key),
-                fields=(FormField(name="text", label=t("reflect.label"), kind="multiline", max_length=turn.config.max_journal_length),))
+    return Form(
+        form_id="reflection",
+        title=t("reflect.title"),
+        submit_label=t("button.save"),
+        context=key,
+        intro=t("reflect.prompt." + key),
+        fields=(
+            FormField(
+                name="text",
+                label=t("reflect.label"),
+                kind="multiline",
+                max_length=turn.config.max_journal_length,
+            ),
+        ),
+    )
 
 
 def _valid_key(turn: Turn, key: str) -> str:
@@ -86,7 +101,15 @@ def reflection_answered(turn: Turn, text: str, data: dict[str, Any]) -> Reply:
 
 def _save(turn: Turn, key: str, text: str) -> Reply:
     iso = turn.now.astimezone(turn.t.tz).isocalendar()
-    turn.repo.add(Reflection(person_id=turn.person.id or 0, prompt_key=key, text=text, week=f"{iso.year}-W{iso.week:02d}", created_at=turn.now))
+    turn.repo.add(
+        Reflection(
+            person_id=turn.person.id or 0,
+            prompt_key=key,
+            text=text,
+            week=f"{iso.year}-W{iso.week:02d}",
+            created_at=turn.now,
+        )
+    )
     turn.await_answer(None)
     turn.audit("reflection.saved", f"person:{turn.person.id}")  # never the text
     count = len(turn.repo.find(Reflection, person_id=turn.person.id))
@@ -95,8 +118,17 @@ def _save(turn: Turn, key: str, text: str) -> Reply:
 
 def journal_message(turn: Turn) -> Message:
     t = turn.t
-    entries = sorted(turn.repo.find(Reflection, person_id=turn.person.id), key=lambda r: r.created_at, reverse=True)
-    sections = [Section(text=f"*{t.when(e.created_at)}* — _{t('reflect.prompt.' + e.prompt_key)}_\n{e.text}") for e in entries[:10]]
+    entries = sorted(
+        turn.repo.find(Reflection, person_id=turn.person.id),
+        key=lambda r: r.created_at,
+        reverse=True,
+    )
+    sections = [
+        Section(
+            text=f"*{t.when(e.created_at)}* — _{t('reflect.prompt.' + e.prompt_key)}_\n{e.text}"
+        )
+        for e in entries[:10]
+    ]
     if not sections:
         sections = [Section(text=t("journal.empty"))]
     note = t("journal.more", n=len(entries) - 10) if len(entries) > 10 else t("reflect.private")
@@ -109,5 +141,3 @@ def journal_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
 
 def journal_button(turn: Turn, value: str) -> Reply:
     return turn.show(journal_message(turn))
-
-

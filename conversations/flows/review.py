@@ -16,15 +16,22 @@ OUTCOMES = ("achieved", "partly", "not-achieved")
 
 def review_message(t: Texts, pair: Pair, kind: str) -> Message:
     action = "review.midpoint" if kind == "midpoint" else "review.closing"
-    return Message(title=t(f"review.{kind}.title"), sections=(Section(text=t(f"review.{kind}.prompt")),),
-                   buttons=(button(t, f"button.review_{kind}", action, str(pair.id), "primary"),))
+    return Message(
+        title=t(f"review.{kind}.title"),
+        sections=(Section(text=t(f"review.{kind}.prompt")),),
+        buttons=(button(t, f"button.review_{kind}", action, str(pair.id), "primary"),),
+    )
 
 
 def review_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     pair = current_pair(turn)
     if pair is None:
         return no_pair_reply(turn)
-    kind = "closing" if turn.today >= pair.midpoint_on and (pair.ends_on - turn.today).days <= 14 else "midpoint"
+    kind = (
+        "closing"
+        if turn.today >= pair.midpoint_on and (pair.ends_on - turn.today).days <= 14
+        else "midpoint"
+    )
     if line.args and line.args[0].lower() in ("closing", "avslut", "slut"):
         kind = "closing"
     elif line.args and line.args[0].lower() in ("midpoint", "halvtid", "mitt"):
@@ -38,15 +45,40 @@ def midpoint_form(turn: Turn, pair: Pair) -> Form:
     if pair.role_of(turn.person.id or 0) == Role.ADEPT:
         for goal in current_goals(turn.repo, pair.id or 0):
             rating = latest_rating(turn.repo, goal)
-            fields.append(rating_field(f"rate_{goal.id}", t("review.rate_goal", goal=goal.text[:60]), initial=str(rating.rating) if rating else ""))
+            fields.append(
+                rating_field(
+                    f"rate_{goal.id}",
+                    t("review.rate_goal", goal=goal.text[:60]),
+                    initial=str(rating.rating) if rating else "",
+                )
+            )
     fields += [
-        FormField(name="working", label=t("review.working"), kind="multiline", max_length=turn.config.max_text_length),
-        FormField(name="adjust", label=t("review.adjust"), kind="choice", initial="keep",
-                  choices=(Choice(value="keep", label=t("review.adjust.keep")), Choice(value="goals", label=t("review.adjust.goals")),
-                           Choice(value="agreement", label=t("review.adjust.agreement")))),
+        FormField(
+            name="working",
+            label=t("review.working"),
+            kind="multiline",
+            max_length=turn.config.max_text_length,
+        ),
+        FormField(
+            name="adjust",
+            label=t("review.adjust"),
+            kind="choice",
+            initial="keep",
+            choices=(
+                Choice(value="keep", label=t("review.adjust.keep")),
+                Choice(value="goals", label=t("review.adjust.goals")),
+                Choice(value="agreement", label=t("review.adjust.agreement")),
+            ),
+        ),
     ]
-    return Form(form_id="review.midpoint", title=t("review.midpoint.title"), submit_label=t("button.save"), context=str(pair.id),
-                intro=t("review.midpoint.prompt"), fields=tuple(fields))
+    return Form(
+        form_id="review.midpoint",
+        title=t("review.midpoint.title"),
+        submit_label=t("button.save"),
+        context=str(pair.id),
+        intro=t("review.midpoint.prompt"),
+        fields=tuple(fields),
+    )
 
 
 def closing_form(turn: Turn, pair: Pair) -> Form:
@@ -56,16 +88,51 @@ def closing_form(turn: Turn, pair: Pair) -> Form:
     outcomes = tuple(Choice(value=o, label=t("goals.status." + o)) for o in OUTCOMES)
     if role == Role.ADEPT:
         for goal in current_goals(turn.repo, pair.id or 0):
-            fields.append(FormField(name=f"goal_{goal.id}", label=t("review.goal_outcome", goal=goal.text[:60]), kind="choice", choices=outcomes, initial="achieved"))
+            fields.append(
+                FormField(
+                    name=f"goal_{goal.id}",
+                    label=t("review.goal_outcome", goal=goal.text[:60]),
+                    kind="choice",
+                    choices=outcomes,
+                    initial="achieved",
+                )
+            )
     fields += [
-        FormField(name="learned", label=t("review.learned"), kind="multiline", max_length=turn.config.max_text_length),
-        FormField(name="feedback", label=t("review.feedback"), kind="multiline", required=False, max_length=turn.config.max_text_length),
+        FormField(
+            name="learned",
+            label=t("review.learned"),
+            kind="multiline",
+            max_length=turn.config.max_text_length,
+        ),
+        FormField(
+            name="feedback",
+            label=t("review.feedback"),
+            kind="multiline",
+            required=False,
+            max_length=turn.config.max_text_length,
+        ),
     ]
     if role == Role.ADEPT:
-        fields.append(FormField(name="new_mentor", label=t("review.new_mentor"), kind="choice", initial="no",
-                                choices=(Choice(value="yes", label=t("word.yes")), Choice(value="no", label=t("word.no")))))
-    return Form(form_id="review.closing", title=t("review.closing.title"), submit_label=t("button.save"), context=str(pair.id),
-                intro=t("review.closing.prompt"), fields=tuple(fields))
+        fields.append(
+            FormField(
+                name="new_mentor",
+                label=t("review.new_mentor"),
+                kind="choice",
+                initial="no",
+                choices=(
+                    Choice(value="yes", label=t("word.yes")),
+                    Choice(value="no", label=t("word.no")),
+                ),
+            )
+        )
+    return Form(
+        form_id="review.closing",
+        title=t("review.closing.title"),
+        submit_label=t("button.save"),
+        context=str(pair.id),
+        intro=t("review.closing.prompt"),
+        fields=tuple(fields),
+    )
 
 
 def _open(turn: Turn, value: str, kind: str) -> Reply:
@@ -109,20 +176,55 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
     for goal in current_goals(turn.repo, pair.id or 0):
         rating = clean.get(f"rate_{goal.id}")
         if rating is not None:
-            turn.repo.add(GoalRating(goal_id=goal.id or 0, rating=rating, context="midpoint", rated_at=turn.now))
-    turn.repo.add(Review(pair_id=pair.id or 0, person_id=turn.person.id or 0, kind="midpoint",
-                         answers={"working": clean["working"], "adjust": clean["adjust"]}, created_at=turn.now))
+            turn.repo.add(
+                GoalRating(
+                    goal_id=goal.id or 0, rating=rating, context="midpoint", rated_at=turn.now
+                )
+            )
+    turn.repo.add(
+        Review(
+            pair_id=pair.id or 0,
+            person_id=turn.person.id or 0,
+            kind="midpoint",
+            answers={"working": clean["working"], "adjust": clean["adjust"]},
+            created_at=turn.now,
+        )
+    )
     turn.audit("review.saved", f"pair:{pair.id}", kind="midpoint")
     t = turn.t
     name = turn.person.display_name
-    turn.send(pair.partner_of(turn.person.id or 0), lambda t: plain(t("review.partner_notice", name=name)), programme_id=pair.programme_id)
+    turn.send(
+        pair.partner_of(turn.person.id or 0),
+        lambda t: plain(t("review.partner_notice", name=name)),
+        programme_id=pair.programme_id,
+    )
     if clean["adjust"] == "agreement":
-        return Reply(messages=[Message(sections=(Section(text=t("review.midpoint.saved_amend")),),
-                                       buttons=(button(t, "button.amend_agreement", "agreement.propose", str(pair.id), "primary"),))])
+        return Reply(
+            messages=[
+                Message(
+                    sections=(Section(text=t("review.midpoint.saved_amend")),),
+                    buttons=(
+                        button(
+                            t,
+                            "button.amend_agreement",
+                            "agreement.propose",
+                            str(pair.id),
+                            "primary",
+                        ),
+                    ),
+                )
+            ]
+        )
     if clean["adjust"] == "goals":
         action = "goals.draft" if pair.role_of(turn.person.id or 0) == Role.ADEPT else "goals.view"
-        return Reply(messages=[Message(sections=(Section(text=t("review.midpoint.saved_goals")),),
-                                       buttons=(button(t, "button.goals", action, str(pair.id), "primary"),))])
+        return Reply(
+            messages=[
+                Message(
+                    sections=(Section(text=t("review.midpoint.saved_goals")),),
+                    buttons=(button(t, "button.goals", action, str(pair.id), "primary"),),
+                )
+            ]
+        )
     return turn.say("review.midpoint.saved")
 
 
@@ -141,15 +243,28 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
             turn.repo.update(goal.model_copy(update={"status": outcome}))
             achieved += outcome == "achieved"
     wants_new = clean.get("new_mentor") == "yes"
-    turn.repo.add(Review(pair_id=pair.id or 0, person_id=turn.person.id or 0, kind="closing",
-                         answers={"learned": clean["learned"], "feedback": clean.get("feedback") or "", "new_mentor": wants_new},
-                         created_at=turn.now))
+    turn.repo.add(
+        Review(
+            pair_id=pair.id or 0,
+            person_id=turn.person.id or 0,
+            kind="closing",
+            answers={
+                "learned": clean["learned"],
+                "feedback": clean.get("feedback") or "",
+                "new_mentor": wants_new,
+            },
+            created_at=turn.now,
+        )
+    )
     turn.audit("review.saved", f"pair:{pair.id}", kind="closing")
     programme = turn.repo.get(Programme, pair.programme_id)
     if wants_new and programme is not None:
         name = turn.person.display_name
-        turn.send(programme.created_by, lambda t: plain(t("review.new_mentor_request", name=name, programme=programme.name)),
-                  programme_id=programme.id)
+        turn.send(
+            programme.created_by,
+            lambda t: plain(t("review.new_mentor_request", name=name, programme=programme.name)),
+            programme_id=programme.id,
+        )
     reviews = turn.repo.find(Review, pair_id=pair.id, kind="closing")
     if len({r.person_id for r in reviews}) >= 2:
         from conversations.flows.coordinator import end_pair
@@ -158,11 +273,23 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         done = sum(g.status == "achieved" for g in goals)
         ended = end_pair(turn, pair, "completed", by_coordinator=False)
         for member in ended.member_ids():
-            turn.send(member, lambda t: plain(t("closing.summary", achieved=done, n=len(goals))), programme_id=pair.programme_id)
+            turn.send(
+                member,
+                lambda t: plain(t("closing.summary", achieved=done, n=len(goals))),
+                programme_id=pair.programme_id,
+            )
         return turn.say("review.closing.saved_last")
     if pair.phase != Phase.CLOSING:
         turn.repo.update(pair.model_copy(update={"phase": Phase.CLOSING, "phase_since": turn.now}))
     name = turn.person.display_name
-    turn.send(pair.partner_of(turn.person.id or 0), lambda t: Message(sections=(Section(text=t("review.closing.partner_waiting", name=name)),),
-              buttons=(button(t, "button.review_closing", "review.closing", str(pair.id), "primary"),)), programme_id=pair.programme_id)
+    turn.send(
+        pair.partner_of(turn.person.id or 0),
+        lambda t: Message(
+            sections=(Section(text=t("review.closing.partner_waiting", name=name)),),
+            buttons=(
+                button(t, "button.review_closing", "review.closing", str(pair.id), "primary"),
+            ),
+        ),
+        programme_id=pair.programme_id,
+    )
     return turn.say("review.closing.saved_first")

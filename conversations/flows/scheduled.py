@@ -21,10 +21,18 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
         return None
     t = texts_for(person)
     pair = repo.get(Pair, nudge.pair_id) if nudge.pair_id else None
-    if nudge.pair_id and (pair is None or not pair.phase.is_open) and nudge.kind not in ("delivery-failed-coordinator",):
+    if (
+        nudge.pair_id
+        and (pair is None or not pair.phase.is_open)
+        and nudge.kind not in ("delivery-failed-coordinator",)
+    ):
         return None
     meeting = repo.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
-    partner = repo.get(Person, pair.partner_of(person.id or 0)) if pair and person.id in pair.member_ids() else None
+    partner = (
+        repo.get(Person, pair.partner_of(person.id or 0))
+        if pair and person.id in pair.member_ids()
+        else None
+    )
     partner_name = partner.display_name if partner else ""
     kind = nudge.kind
 
@@ -38,34 +46,78 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
         if kind == "checkin-prompt":
             if repo.first(CheckIn, meeting_id=meeting.id, author_id=person.id):
                 return None  # already logged: no longer relevant
-            return Message(sections=(Section(text=t("nudge.checkin", partner=partner_name, when=t.when(meeting.starts_at))),),
-                           buttons=(button(t, "button.checkin", "checkin.open", f"{pair.id}:{meeting.id}", "primary"),))
+            return Message(
+                sections=(
+                    Section(
+                        text=t(
+                            "nudge.checkin", partner=partner_name, when=t.when(meeting.starts_at)
+                        )
+                    ),
+                ),
+                buttons=(
+                    button(
+                        t, "button.checkin", "checkin.open", f"{pair.id}:{meeting.id}", "primary"
+                    ),
+                ),
+            )
         if meeting.status != "booked" or meeting.starts_at <= now:
             return None
         if kind == "preparation-prompt":
             set_awaiting(repo, person.id or 0, "prep", now, meeting_id=meeting.id)
-            return Message(sections=(Section(text=t("nudge.prep", partner=partner_name, when=t.when(meeting.starts_at))),),
-                           buttons=(button(t, "button.prep", "prep.answer", str(meeting.id), "primary"),))
+            return Message(
+                sections=(
+                    Section(
+                        text=t("nudge.prep", partner=partner_name, when=t.when(meeting.starts_at))
+                    ),
+                ),
+                buttons=(button(t, "button.prep", "prep.answer", str(meeting.id), "primary"),),
+            )
         guide = Section(text=t("nudge.first_meeting_reminder")) if meeting.is_first else None
-        sections = (Section(text=t("nudge.reminder", partner=partner_name, when=t.when(meeting.starts_at), place=meeting.place or "—")),)
+        sections = (
+            Section(
+                text=t(
+                    "nudge.reminder",
+                    partner=partner_name,
+                    when=t.when(meeting.starts_at),
+                    place=meeting.place or "—",
+                )
+            ),
+        )
         return Message(sections=sections + ((guide,) if guide else ()))
     if kind == "meeting-overdue" and pair is not None:
-        return Message(sections=(Section(text=t("nudge.overdue", partner=partner_name)),),
-                       buttons=(button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),
-                                button(t, "button.checkin", "checkin.open", str(pair.id))))
+        return Message(
+            sections=(Section(text=t("nudge.overdue", partner=partner_name)),),
+            buttons=(
+                button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),
+                button(t, "button.checkin", "checkin.open", str(pair.id)),
+            ),
+        )
     if kind == "phase-deadline" and pair is not None:
         if nudge.detail and pair.phase != nudge.detail:
             return None
-        action = {"intro": "meeting.book", "goals": "goals.view", "agreement": "agreement.view"}.get(pair.phase, "home")
-        return Message(sections=(Section(text=t("nudge.phase." + pair.phase, partner=partner_name)),),
-                       buttons=(button(t, "button.next_step", action, str(pair.id), "primary"),))
+        action = {
+            "intro": "meeting.book",
+            "goals": "goals.view",
+            "agreement": "agreement.view",
+        }.get(pair.phase, "home")
+        return Message(
+            sections=(Section(text=t("nudge.phase." + pair.phase, partner=partner_name)),),
+            buttons=(button(t, "button.next_step", action, str(pair.id), "primary"),),
+        )
     if kind == "phase-deadline-coordinator" and pair is not None:
         if nudge.detail and pair.phase != nudge.detail:
             return None
         mentor, adept = repo.get(Person, pair.mentor_id), repo.get(Person, pair.adept_id)
         days = (now - pair.phase_since).days
-        return plain(t("nudge.coordinator_stuck", mentor=mentor.display_name if mentor else "?", adept=adept.display_name if adept else "?",
-                       phase=t("phase." + pair.phase), n=days))
+        return plain(
+            t(
+                "nudge.coordinator_stuck",
+                mentor=mentor.display_name if mentor else "?",
+                adept=adept.display_name if adept else "?",
+                phase=t("phase." + pair.phase),
+                n=days,
+            )
+        )
     if kind in ("midpoint-review", "closing-review") and pair is not None:
         return review_message(t, pair, "midpoint" if kind == "midpoint-review" else "closing")
     if kind == "coordinator-digest":
@@ -76,11 +128,14 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
         phases = Counter(p.phase for p in pairs)
         held = [m for m in repo.find(Meeting, pair_id=[p.id for p in pairs]) if m.status == "held"]
         lines = ", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"
-        return Message(title=t("digest.title", programme=programme.name),
-                       sections=(Section(text=t("digest.body", pairs=len(pairs), phases=lines, meetings=len(held))),),
-                       buttons=(button(t, "button.home", "home"),), note=t("status.privacy"))
+        return Message(
+            title=t("digest.title", programme=programme.name),
+            sections=(
+                Section(text=t("digest.body", pairs=len(pairs), phases=lines, meetings=len(held))),
+            ),
+            buttons=(button(t, "button.home", "home"),),
+            note=t("status.privacy"),
+        )
     if kind == "delivery-failed-coordinator":
         return plain(t("nudge.delivery_failed", detail=nudge.detail[:200]))
     return None
-
-

@@ -14,7 +14,7 @@ from typing import Any
 from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmitted, TextReceived
-from conversations.memory import InMemoryStore, ManualClock
+from conversations.memory import ManualClock
 from conversations.messages import Button, Message, Reply
 from conversations.program import PlanRules, queue_due
 from conversations.records import OutboxItem, Pair, Person
@@ -41,7 +41,9 @@ class Bot:
 
     # Acting ----------------------------------------------------------------------------
     def act(self, who: str, event: Event, *, key: str | None = None) -> Reply:
-        reply = self.engine.handle(Actor(platform="local", platform_user_id=who, display_name=who), event, event_key=key)
+        reply = self.engine.handle(
+            Actor(platform="local", platform_user_id=who, display_name=who), event, event_key=key
+        )
         for message in reply.messages:
             self.transcript.append(Delivered(frozenset({who}), message, self.clock.now(), "reply"))
         self.drain()
@@ -66,14 +68,21 @@ class Bot:
         chosen = value if value is not None else self.button(who, action).value
         return self.act(who, ButtonPressed(action=action, value=chosen))
 
-    def fill(self, who: str, action: str, answers: dict[str, str], value: str | None = None) -> Reply:
+    def fill(
+        self, who: str, action: str, answers: dict[str, str], value: str | None = None
+    ) -> Reply:
         """Press a button that opens a form, and submit it with the form's initial values
         overridden by ``answers``."""
         opened = self.press(who, action, value)
-        assert opened.form is not None, f"{action} opened no form: {[m.plain_text() for m in opened.messages]}"
+        assert opened.form is not None, (
+            f"{action} opened no form: {[m.plain_text() for m in opened.messages]}"
+        )
         values = {f.name: f.initial for f in opened.form.fields}
         values.update(answers)
-        return self.act(who, FormSubmitted(form_id=opened.form.form_id, values=values, context=opened.form.context))
+        return self.act(
+            who,
+            FormSubmitted(form_id=opened.form.form_id, values=values, context=opened.form.context),
+        )
 
     # Time ------------------------------------------------------------------------------
     def advance(self, delta: timedelta, step: timedelta = timedelta(hours=1)) -> None:
@@ -86,13 +95,28 @@ class Bot:
 
     def drain(self) -> None:
         for item in self.store.claim_due(self.clock.now(), 10_000):
-            self.transcript.append(Delivered(self._recipients(item), Message.model_validate(item.payload), self.clock.now(), item.kind))
+            self.transcript.append(
+                Delivered(
+                    self._recipients(item),
+                    Message.model_validate(item.payload),
+                    self.clock.now(),
+                    item.kind,
+                )
+            )
             self.store.mark_sent(item.id or 0, self.clock.now(), None)
 
     def _recipients(self, item: OutboxItem) -> frozenset[str]:
         with self.store.transaction() as repo:
-            ids = [item.person_id] if item.person_id is not None else list((repo.get(Pair, item.pair_id or 0) or _no_pair()).member_ids())
-            return frozenset((repo.get(Person, pid) or _no_person()).platform_user_id for pid in ids if pid is not None)
+            ids = (
+                [item.person_id]
+                if item.person_id is not None
+                else list((repo.get(Pair, item.pair_id or 0) or _no_pair()).member_ids())
+            )
+            return frozenset(
+                (repo.get(Person, pid) or _no_person()).platform_user_id
+                for pid in ids
+                if pid is not None
+            )
 
     # Reading ---------------------------------------------------------------------------
     def received(self, who: str, since: int = 0) -> list[Delivered]:
@@ -125,7 +149,9 @@ def make_bot(store: Any, **config: Any) -> Bot:
 
 def paired(bot: Bot, mentor: str = "anna", adept: str = "bo") -> None:
     """A programme with one pair, introduced."""
-    bot.say("kim", 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04')
+    bot.say(
+        "kim", 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
+    )
     bot.say("kim", f"enroll @{mentor} as mentor")
     bot.say("kim", f"enroll @{adept} as adept")
     bot.say("kim", f"pair @{mentor} @{adept}")

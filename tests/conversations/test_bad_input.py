@@ -41,7 +41,12 @@ def test_coordinator_command_is_refused_with_one_line_saying_who_can(bot: Bot) -
 
 def test_empty_required_field_gets_an_error_on_that_field_and_saves_nothing(bot: Bot) -> None:
     paired(bot)
-    reply = bot.fill("bo", "goals.draft", {"goal1_text": "", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"}, value="1")
+    reply = bot.fill(
+        "bo",
+        "goals.draft",
+        {"goal1_text": "", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"},
+        value="1",
+    )
     assert set(reply.errors) == {"goal1_text"}
     assert reply.form is not None and reply.form.form_id == "goals"
     assert bot.record(Goal) == []
@@ -49,7 +54,13 @@ def test_empty_required_field_gets_an_error_on_that_field_and_saves_nothing(bot:
 
 def test_half_filled_second_goal_is_refused_and_the_first_is_not_saved_alone(bot: Bot) -> None:
     paired(bot)
-    answers = {"goal1_text": "Ett", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3", "goal2_text": "Två"}
+    answers = {
+        "goal1_text": "Ett",
+        "goal1_signal": "x",
+        "goal1_date": "2027-03-01",
+        "goal1_rating": "3",
+        "goal2_text": "Två",
+    }
     reply = bot.fill("bo", "goals.draft", answers, value="1")
     assert {"goal2_signal", "goal2_rating"} <= set(reply.errors)
     assert bot.record(Goal) == []
@@ -58,7 +69,12 @@ def test_half_filled_second_goal_is_refused_and_the_first_is_not_saved_alone(bot
 def test_oversized_field_is_refused_with_the_limit_and_nothing_is_saved(bot: Bot) -> None:
     paired(bot)
     huge = "å" * 10_000
-    reply = bot.fill("bo", "goals.draft", {"goal1_text": huge, "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"}, value="1")
+    reply = bot.fill(
+        "bo",
+        "goals.draft",
+        {"goal1_text": huge, "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"},
+        value="1",
+    )
     assert "10000" in reply.errors["goal1_text"] and "500" in reply.errors["goal1_text"]
     assert bot.record(Goal) == []
 
@@ -86,7 +102,11 @@ def test_bad_date_and_time_get_a_field_error(bot: Bot) -> None:
 def test_a_button_pressed_twice_does_nothing_the_second_time_and_says_why(bot: Bot) -> None:
     paired(bot)
     bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
-    bot.fill("bo", "goals.draft", {"goal1_text": "Mål", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"})
+    bot.fill(
+        "bo",
+        "goals.draft",
+        {"goal1_text": "Mål", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"},
+    )
     confirm = bot.button("anna", "goals.confirm")
     bot.press("anna", "goals.confirm", confirm.value)
     audits = len(bot.record(AuditEntry))
@@ -98,9 +118,27 @@ def test_a_button_pressed_twice_does_nothing_the_second_time_and_says_why(bot: B
 def test_a_stale_goals_button_shows_the_current_goals_instead(bot: Bot) -> None:
     paired(bot)
     bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
-    bot.fill("bo", "goals.draft", {"goal1_text": "Första", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"})
+    bot.fill(
+        "bo",
+        "goals.draft",
+        {
+            "goal1_text": "Första",
+            "goal1_signal": "x",
+            "goal1_date": "2027-03-01",
+            "goal1_rating": "3",
+        },
+    )
     old = bot.button("anna", "goals.confirm")
-    bot.fill("bo", "goals.draft", {"goal1_text": "Andra", "goal1_signal": "x", "goal1_date": "2027-03-01", "goal1_rating": "3"})
+    bot.fill(
+        "bo",
+        "goals.draft",
+        {
+            "goal1_text": "Andra",
+            "goal1_signal": "x",
+            "goal1_date": "2027-03-01",
+            "goal1_rating": "3",
+        },
+    )
     reply = bot.press("anna", "goals.confirm", old.value)
     text = "\n".join(m.plain_text() for m in reply.messages)
     assert "har ändrats" in text and "Andra" in text
@@ -124,7 +162,9 @@ def test_an_unknown_or_foreign_button_changes_nothing(bot: Bot) -> None:
     assert "inget aktivt mentorpar" in reply.messages[0].plain_text()
 
 
-def test_a_crash_in_one_handler_loses_no_stored_answer(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_in_one_handler_loses_no_stored_answer(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bot.say("bo", "reflect")
     bot.type("bo", "sparad först")
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.conversations.harness import Bot, paired
-
 from conversations.records import Agreement, CheckIn, Pair, Phase, Reflection
+from tests.conversations.harness import Bot, paired
 
 JOURNAL_ANNA = "MARKER-JOURNAL-ANNA-7f3a"
 JOURNAL_BO = "MARKER-JOURNAL-BO-91c2"
@@ -32,10 +31,14 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
     assert len(intro) == 1
     guide = intro[0].message.plain_text()
     assert "minst 60 minuter" in guide and "styrkor och svagheter" in guide
-    assert {"anna", "bo"} <= {next(iter(d.to)) for d in bot.transcript if d.kind == "intro" and len(d.to) == 1}
+    assert {"anna", "bo"} <= {
+        next(iter(d.to)) for d in bot.transcript if d.kind == "intro" and len(d.to) == 1
+    }
 
     # The adept books the first meeting: the pair moves on to goals.
-    booked = bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00", "place": "Mentorns kontor"})
+    booked = bot.fill(
+        "bo", "meeting.book", {"when": "2027-01-14 10:00", "place": "Mentorns kontor"}
+    )
     assert "Bokat" in booked.messages[0].plain_text()
     assert "anna" in {w for d in bot.received("anna") for w in d.to}
     assert bot.record(Pair)[0].phase == Phase.GOALS
@@ -51,12 +54,25 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
     bot.advance(timedelta(days=1, hours=3))  # Thursday 14:00, after the meeting
     assert "checkin-prompt" in bot.kinds_to("anna") and "checkin-prompt" in bot.kinds_to("bo")
     for who, marker in (("bo", CHECKIN_BO), ("anna", CHECKIN_ANNA)):
-        reply = bot.fill("bo" if who == "bo" else "anna", "checkin.open", {"met": "yes", "raised": marker, "will_try": "Öva", "usefulness": "4"})
+        reply = bot.fill(
+            "bo" if who == "bo" else "anna",
+            "checkin.open",
+            {"met": "yes", "raised": marker, "will_try": "Öva", "usefulness": "4"},
+        )
         assert not reply.errors
     assert len(bot.record(CheckIn)) == 2
 
     # Goals: the adept drafts, the mentor confirms; then the agreement, accepted by both.
-    bot.fill("bo", "goals.draft", {"goal1_text": "Hålla medarbetarsamtal", "goal1_signal": "Alla hållna i mars", "goal1_date": "2027-03-31", "goal1_rating": "2"})
+    bot.fill(
+        "bo",
+        "goals.draft",
+        {
+            "goal1_text": "Hålla medarbetarsamtal",
+            "goal1_signal": "Alla hållna i mars",
+            "goal1_date": "2027-03-31",
+            "goal1_rating": "2",
+        },
+    )
     bot.press("anna", "goals.confirm")
     assert bot.record(Pair)[0].phase == Phase.AGREEMENT
     bot.fill("anna", "agreement.propose", {})
@@ -98,7 +114,10 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
     agreements = {a.number: a for a in bot.record(Agreement)}
     assert agreements[3].accepted and agreements[3].superseded_at is None
     assert agreements[1].superseded_at is not None and agreements[2].superseded_at is not None
-    assert "version 3 gäller" in bot.say("anna", "avtal").messages[0].plain_text() or "Gäller" in bot.say("anna", "avtal").messages[0].plain_text()
+    assert (
+        "version 3 gäller" in bot.say("anna", "avtal").messages[0].plain_text()
+        or "Gäller" in bot.say("anna", "avtal").messages[0].plain_text()
+    )
 
     # Mid-point and closing reviews; the pair completes.
     bot.clock.set(bot.clock.now() + timedelta(days=10))
