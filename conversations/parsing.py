@@ -75,6 +75,7 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(days=int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()])
 
 
+_ISO_T = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d)")
 _RELATIVE_DAYS = {"today": 0, "idag": 0, "tomorrow": 1, "imorgon": 1, "imorn": 1}
 
 
@@ -106,8 +107,9 @@ def parse_time(text: str) -> time:
 
 
 def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """'2026-12-01 14:00', '2026-12-01T14:00', 'tomorrow 9:30' in the person's zone -> UTC-aware."""
-    value = text.strip().replace("T", " ", 1) if "T" in text[:11] else text.strip()
+    """'2026-12-01 14:00', '2026-12-01T14:00', 'tomorrow 9:30', read in the person's zone;
+    returned timezone-aware in that zone (records store it as UTC)."""
+    value = _ISO_T.sub(r"\1 \2", text.strip())  # '2027-03-28T10:00' -> '2027-03-28 10:00'
     parts = value.split()
     if len(parts) != 2:
         raise ParseError("error.datetime_format", value=text)
@@ -134,8 +136,8 @@ def parse_weekdays(text: str) -> list[int]:
     for part in value.split(","):
         if not part:
             continue
-        start, _, end = part.partition("-")
-        if not start.isdigit() or (end and not end.isdigit()):
+        start, dash, end = part.partition("-")
+        if not start.isdigit() or (dash and not end.isdigit()):
             raise ParseError("error.weekdays", value=text)
         first, last = int(start), int(end or start)
         if not (1 <= first <= 7 and 1 <= last <= 7 and first <= last):

@@ -269,13 +269,19 @@ def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
     return found
 
 
+_WEEKS: dict[date, str] = {}
+
+
 def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    found = _WEEKS.get(day)
+    if found is None:
+        year, week, _ = day.isocalendar()
+        found = _WEEKS[day] = f"{year}-W{week:02d}"
+    return found
 
 
-def _paused(day: date, *pauses: date | None) -> bool:
-    return any(p is not None and day <= p for p in pauses)
+def _paused(day: date, first: date | None, second: date | None = None) -> bool:
+    return (first is not None and day <= first) or (second is not None and day <= second)
 
 
 def allowed_day(person: PersonView, day: date, pair_pause: date | None = None) -> bool:
@@ -294,11 +300,29 @@ def is_allowed(person: PersonView, moment: datetime, pair_pause: date | None = N
     )
 
 
+_NEXT: dict[tuple[PersonView, datetime, date | None, int], datetime | None] = {}
+
+
 def next_allowed(
     person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
 ) -> datetime | None:
     """The first instant at or after ``moment`` inside the person's working hours on an
-    allowed day (working day, no public holiday, not paused). None if none within max_days."""
+    allowed day (working day, no public holiday, not paused). None if none within max_days.
+    Memoised: each tick asks the same questions as the one before."""
+    cache_key = (person, moment, pair_pause, max_days)
+    try:
+        return _NEXT[cache_key]
+    except KeyError:
+        pass
+    if len(_NEXT) > 1_000_000:
+        _NEXT.clear()
+    found = _NEXT[cache_key] = _next_allowed(person, moment, pair_pause, max_days)
+    return found
+
+
+def _next_allowed(
+    person: PersonView, moment: datetime, pair_pause: date | None, max_days: int
+) -> datetime | None:
     if person.work_end <= person.work_start or not person.work_days:
         return None
     local = moment.astimezone(person.tz)
@@ -359,6 +383,12 @@ def common_slot(
             return first
         current = second
     return None
+
+
+def clear_caches() -> None:
+    """Forget memoised calendar answers (tests and benchmarks of a cold start)."""
+    for cache in (_HOLIDAYS, _LOCAL, _NEXT, _BEFORE, _WEEKS):
+        cache.clear()
 
 
 # The planner ----------------------------------------------------------------------------
@@ -446,17 +476,18 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
         if pair is None or (ctx.pair_filter is not None and pair.id != ctx.pair_filter):
             continue
         starts = meeting.starts_at
+        reminder = starts - timedelta(hours=rules.reminder_hours)
+        ended = starts + timedelta(minutes=meeting.minutes)
         for member in pair.members:
             if not ctx.wants(member):
                 continue
             person = view.people.get(member)
             if person is None:
                 continue
-            if meeting.status == "booked":
-                reminder = starts - timedelta(hours=rules.reminder_hours)
+            if meeting.status == "booked" and starts > ctx.now:
                 if reminder >= meeting.created_at and f"meeting-reminder:{meeting.id}:{member}" not in queued:
                     due = _before_meeting(person, pair, reminder, meeting)
-                    if due is not None:
+                    if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
                             f"meeting-reminder:{meeting.id}:{member}",
                             "meeting-reminder",
@@ -469,7 +500,7 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                 if member == pair.adept_id and f"preparation:{meeting.id}:{member}" not in queued:
                     prep = max(starts - timedelta(hours=rules.preparation_hours), meeting.created_at)
                     due = _before_meeting(person, pair, prep, meeting)
-                    if due is not None:
+                    if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
                             f"preparation:{meeting.id}:{member}",
                             "preparation-prompt",
@@ -479,10 +510,9 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                             meeting_id=meeting.id,
                             programme_id=pair.programme_id,
                         )
-            if (meeting.id, member) in view.checked_in or f"checkin:{meeting.id}:{member}" in queued:
-                continue
-            ended = starts + timedelta(minutes=meeting.minutes)
             if not ctx.horizon and ended > ctx.now:
+                continue
+            if (meeting.id, member) in view.checked_in or f"checkin:{meeting.id}:{member}" in queued:
                 continue
             local_day = ended.astimezone(person.tz).date()
             if _paused(local_day, person.paused_until, pair.paused_until):
@@ -500,11 +530,28 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                 )
 
 
+_BEFORE: dict[tuple[PersonView, date | None, datetime, datetime, datetime], datetime | None] = {}
+
+
 def _before_meeting(
     person: PersonView, pair: PairView, nominal: datetime, meeting: MeetingView
 ) -> datetime | None:
     """A prompt meant for ``nominal`` before the meeting: moved forward into allowed hours,
     or back to the last allowed time before ``nominal`` if forward reaches the meeting."""
+    cache_key = (person, pair.paused_until, nominal, meeting.starts_at, meeting.created_at)
+    try:
+        return _BEFORE[cache_key]
+    except KeyError:
+        pass
+    if len(_BEFORE) > 500_000:
+        _BEFORE.clear()
+    found = _BEFORE[cache_key] = _move_before(person, pair, nominal, meeting)
+    return found
+
+
+def _move_before(
+    person: PersonView, pair: PairView, nominal: datetime, meeting: MeetingView
+) -> datetime | None:
     local_day = nominal.astimezone(person.tz).date()
     if _paused(local_day, person.paused_until, pair.paused_until):
         return None
@@ -629,7 +676,10 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     if pair.phase != Phase.CLOSING:
         reviews.append(("midpoint", "midpoint-review", pair.midpoint_on))
     reviews.append(("closing", "closing-review", pair.ends_on))
+    last_day = (ctx.now + ctx.horizon).date() + timedelta(days=1)
     for name, kind, day in reviews:
+        if day > last_day:
+            continue
         for member in pair.members:
             person = ctx.view.people.get(member)
             if person is None or not ctx.wants(member):

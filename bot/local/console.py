@@ -102,14 +102,17 @@ class Console:
         if self.interactive:
             self.out.write(prompt)
             self.out.flush()
-        try:
-            line = next(self._lines)
-        except StopIteration:
-            return None
-        line = line.rstrip("\r\n")
-        if line.startswith("#"):
-            self.write(f"\n{line.lstrip('# ')}\n{'=' * len(line.lstrip('# '))}")
-        elif not self.interactive:
+        while True:
+            try:
+                line = next(self._lines).rstrip("\r\n")
+            except StopIteration:
+                return None
+            if not line.startswith("#"):
+                break
+            # A comment in a session file: shown as a heading, never sent, never an answer.
+            heading = line.lstrip("# ")
+            self.write(f"\n{heading}\n{'=' * len(heading)}")
+        if not self.interactive:
             self.write(f"{prompt}{line}")
         return line
 
@@ -152,8 +155,6 @@ class Console:
     def handle_line(self, line: str) -> bool:
         text = line.strip()
         if not text:
-            return True
-        if text.startswith("#"):  # a comment in a session file: shown, not sent
             return True
         if text.startswith("/"):
             return self._console_command(text)
@@ -314,7 +315,8 @@ class Console:
         if reply.duplicate:
             self.write("(already handled)")
         for message in reply.messages:
-            self._show(self.state.me, message, header=None)
+            self.write("── bot ──")
+            self._show(self.state.me, message)
 
     def show_delivered(self, item: OutboxItem, message: Message) -> None:
         with self.services.store.transaction() as repo:
@@ -326,14 +328,13 @@ class Console:
                 members = [repo.get(Person, pid) for pid in (pair.member_ids() if pair else ())]
                 names = [p.platform_user_id for p in members if p]
         t = self._texts()
-        header: str | None = f"── to {' & '.join(names)} · {t.when(item.due_at)} ──"
+        self.write(f"── to {' & '.join(names)} · {t.when(item.due_at)} ──")
         first = self.state.next_number
-        for name in names:  # a group message is printed once; its buttons work for each member
-            self._show(name, message, header=header, first=first)
-            header = None
+        for index, name in enumerate(names):  # printed once; its buttons work for each member
+            self._show(name, message, first=first, printed=index == 0)
 
     def _show(
-        self, recipient: str, message: Message, header: str | None, first: int | None = None
+        self, recipient: str, message: Message, *, first: int | None = None, printed: bool = True
     ) -> None:
         first = first if first is not None else self.state.next_number
         text, new = render(message, first)
@@ -341,7 +342,6 @@ class Console:
         for i, button in enumerate(new):
             buttons[first + i] = button
         self.state.next_number = max(self.state.next_number, first + len(new))
-        if header is not None or recipient == self.state.me:
-            self.write(header if header is not None else "── bot ──")
+        if printed:
             self.write(text)
             self.write()

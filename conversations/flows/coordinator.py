@@ -208,8 +208,8 @@ def _program_list(turn: Turn) -> Reply:
             "program.line",
             id=p.id,
             name=p.name,
-            start=t.date(p.starts_on, "short"),
-            end=t.date(p.ends_on, "short"),
+            start=t.date(p.starts_on, "medium"),
+            end=t.date(p.ends_on, "medium"),
             status=t("program.status." + p.status),
             purposes=", ".join(t("purpose." + x) for x in p.purposes),
         )
@@ -457,8 +457,8 @@ def health_sections(turn: Turn) -> list[Section]:
             "status.programme",
             name=programme.name,
             purposes=", ".join(t("purpose." + x) for x in programme.purposes),
-            start=t.date(programme.starts_on, "short"),
-            end=t.date(programme.ends_on, "short"),
+            start=t.date(programme.starts_on, "medium"),
+            end=t.date(programme.ends_on, "medium"),
         )
         sections.append(Section(text=f"*{header}*\n" + "\n".join(lines)))
     if not sections:

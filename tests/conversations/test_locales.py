@@ -40,14 +40,22 @@ def literal_keys_used_in_code() -> dict[str, list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             key_arg = None
             if name in ("t", "say") and node.args:
                 key_arg = node.args[0]
             elif name == "button" and len(node.args) >= 2:
                 key_arg = node.args[1]
             if isinstance(key_arg, ast.Constant) and isinstance(key_arg.value, str):
-                found.setdefault(key_arg.value, []).append(f"{path.relative_to(CORE.parent)}:{node.lineno}")
+                found.setdefault(key_arg.value, []).append(
+                    f"{path.relative_to(CORE.parent)}:{node.lineno}"
+                )
     return found
 
 
@@ -71,7 +79,9 @@ def test_every_text_has_the_same_placeholders_in_both_languages() -> None:
                 continue
             for form in {*english, *swedish}:
                 if placeholders(english.get(form, "")) != placeholders(swedish.get(form, "")):
-                    mismatched.append(f"{key}[{form}]: {english.get(form)!r} vs {swedish.get(form)!r}")
+                    mismatched.append(
+                        f"{key}[{form}]: {english.get(form)!r} vs {swedish.get(form)!r}"
+                    )
         elif placeholders(english) != placeholders(swedish):
             mismatched.append(f"{key}: {placeholders(english)} vs {placeholders(swedish)}")
     assert mismatched == []
@@ -111,7 +121,12 @@ def _dynamic_keys() -> list[str]:
         keys += [f"help.{spec.name}", f"usage.{spec.name}", f"error.only_{spec.audience}"]
     keys += [f"help.group.{group}" for group in ("everyone", "pair", "coordinator")]
     for kind in ("midpoint", "closing"):
-        keys += [f"review.{kind}.title", f"review.{kind}.prompt", f"review.{kind}.already", f"button.review_{kind}"]
+        keys += [
+            f"review.{kind}.title",
+            f"review.{kind}.prompt",
+            f"review.{kind}.already",
+            f"button.review_{kind}",
+        ]
     return keys
 
 
@@ -144,8 +159,12 @@ def test_dates_are_written_in_the_persons_language() -> None:
 def test_a_moment_is_shown_on_the_wall_clock_of_the_persons_time_zone() -> None:
     moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
     assert spaces(Texts("sv", "Europe/Stockholm").when(moment)) == "tisdag 1 december 2026 14:00"
-    assert spaces(Texts("en", "America/New_York").when(moment)) == "Tuesday, December 1, 2026 8:00 AM"
-    assert spaces(Texts("en", "Europe/Stockholm").when(moment)) == "Tuesday, December 1, 2026 2:00 PM"
+    assert (
+        spaces(Texts("en", "America/New_York").when(moment)) == "Tuesday, December 1, 2026 8:00 AM"
+    )
+    assert (
+        spaces(Texts("en", "Europe/Stockholm").when(moment)) == "Tuesday, December 1, 2026 2:00 PM"
+    )
 
 
 @pytest.mark.parametrize(

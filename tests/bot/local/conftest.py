@@ -97,11 +97,16 @@ def config_with_database(tmp_path: Path, database: Path) -> Path:
     text = APP_YAML.read_text(encoding="utf-8")
     assert "url: sqlite:///var/mentorbot.db" in text
     config = tmp_path / "app.yaml"
-    config.write_text(text.replace("url: sqlite:///var/mentorbot.db", f"url: sqlite:///{database}"), encoding="utf-8")
+    config.write_text(
+        text.replace("url: sqlite:///var/mentorbot.db", f"url: sqlite:///{database}"),
+        encoding="utf-8",
+    )
     return config
 
 
-def run_mentorbot(args: list[str], *, config: Path | None, stdin: str = "", cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_mentorbot(
+    args: list[str], *, config: Path | None, stdin: str = "", cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in PLATFORM_ENV}
     if config is not None:
         env["MENTORBOT_CONFIG"] = str(config)

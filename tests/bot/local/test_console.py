@@ -7,8 +7,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
 from bot.local.console import Console
 from conversations.i18n import Texts
 from conversations.records import Meeting
@@ -46,7 +44,9 @@ def test_people_lists_everyone_with_their_language_zone_and_role(console_session
     assert all("sv" in row and "Europe/Stockholm" in row for row in rows.values())
 
 
-def test_a_typed_button_number_presses_that_button_and_an_unknown_number_says_so(console_session: Play) -> None:
+def test_a_typed_button_number_presses_that_button_and_an_unknown_number_says_so(
+    console_session: Play,
+) -> None:
     def lines(console: Console) -> Iterator[str]:
         yield from SETUP
         yield "/as bo"
@@ -95,7 +95,11 @@ def test_a_form_is_asked_field_by_field_and_an_invalid_answer_is_asked_again_bef
     text = session.text
     form = text.split("(you are now bo)", 1)[1]
     # Field by field: one prompt per field, in order.
-    assert form.index(SV("meeting.when")) < form.index(SV("meeting.minutes")) < form.index(SV("meeting.place"))
+    assert (
+        form.index(SV("meeting.when"))
+        < form.index(SV("meeting.minutes"))
+        < form.index(SV("meeting.place"))
+    )
     # The over-long place is refused with the field's error, and only that field is asked again.
     too_long = "  ! " + SV("error.too_long", n=10_000, limit=200)
     assert too_long in text
@@ -113,12 +117,19 @@ def test_a_form_is_asked_field_by_field_and_an_invalid_answer_is_asked_again_bef
     assert "Bokat: torsdag 14 januari 2027 09:00, 60 minuter, plats: Mentorns kontor." in text
 
 
-def test_moving_the_clock_delivers_a_meeting_reminder_headed_by_its_recipient(console_session: Play) -> None:
-    text = console_session([*SETUP, "/as bo", "meeting 2027-01-14 9:00 Mentorns kontor", "/clock +3d", "/quit"]).text
+def test_moving_the_clock_delivers_a_meeting_reminder_headed_by_its_recipient(
+    console_session: Play,
+) -> None:
+    text = console_session(
+        [*SETUP, "/as bo", "meeting 2027-01-14 9:00 Mentorns kontor", "/clock +3d", "/quit"]
+    ).text
     before, after = text.split("bo> /clock +3d", 1)
     assert "Påminnelse" not in before
-    header, body = block_with(after, "Påminnelse: du träffar bo torsdag 14 januari 2027 09:00 (Mentorns kontor).")
+    header, body = block_with(
+        after, "Påminnelse: du träffar bo torsdag 14 januari 2027 09:00 (Mentorns kontor)."
+    )
     assert header.startswith("── to anna · ")
+    assert SV("nudge.first_meeting_reminder") in body
     header, _ = block_with(after, "Påminnelse: du träffar anna torsdag 14 januari 2027 09:00")
     assert header.startswith("── to bo · ")
     assert "(clock: torsdag 14 januari 2027 08:00)" in after
@@ -132,7 +143,9 @@ def test_unknown_command_gets_usage_help_in_swedish_by_default(console_session: 
     assert "I don't know" not in answer
 
 
-def test_unknown_command_gets_usage_help_in_english_after_switching_language_in_settings(console_session: Play) -> None:
+def test_unknown_command_gets_usage_help_in_english_after_switching_language_in_settings(
+    console_session: Play,
+) -> None:
     # settings: language [1] Svenska [2] English, then keep every other field as it is.
     text = console_session(["settings", "2", "", "", "", "", "", "", "blaha", "/quit"]).text
     assert "Saved. Your weekly reflection prompt comes on" in text
@@ -142,19 +155,18 @@ def test_unknown_command_gets_usage_help_in_english_after_switching_language_in_
     assert "Jag känner inte till" not in answer
 
 
-def test_a_comment_line_is_shown_as_a_heading_and_not_sent_to_the_bot(console_session: Play) -> None:
+def test_a_comment_line_is_shown_as_a_heading_and_not_sent_to_the_bot(
+    console_session: Play,
+) -> None:
     session = console_session(["# Första veckan", "/quit"])
     assert "\nFörsta veckan\n=============\n" in session.text
     assert SV("help.unknown", word="#") not in session.text
     assert "── bot ──" not in session.text.split("Första veckan", 1)[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Console._read returns a '#' comment line to Console._ask, so inside a form the "
-    "comment becomes the field's answer (and is refused as a date) instead of only being shown",
-)
-def test_a_comment_line_in_the_middle_of_a_form_is_not_taken_as_an_answer(console_session: Play) -> None:
+def test_a_comment_line_in_the_middle_of_a_form_is_not_taken_as_an_answer(
+    console_session: Play,
+) -> None:
     text = console_session(["pause", "# away on holiday", "2w", "/quit"]).text
     assert "away on holiday\n===============" in text
     assert "”# away on holiday”" not in text  # not refused as a date
@@ -162,12 +174,9 @@ def test_a_comment_line_in_the_middle_of_a_form_is_not_taken_as_an_answer(consol
     assert text.count("## " + SV("pause.title")) == 1  # asked once, answered with 2w
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Console.show_delivered prints a pair's group message once with its header and then "
-    "again as '── bot ──' when the console's current person is the pair's second member",
-)
-def test_a_group_message_to_a_pair_is_printed_once_even_when_you_are_in_the_pair(console_session: Play) -> None:
+def test_a_group_message_to_a_pair_is_printed_once_even_when_you_are_in_the_pair(
+    console_session: Play,
+) -> None:
     lines = [*SETUP[:2], "enroll @koordinator as adept", "pair @anna @koordinator", "/quit"]
     text = console_session(lines).text
     assert "── to anna & koordinator · " in text
@@ -197,7 +206,9 @@ def test_the_end_of_input_ends_the_session(console_session: Play) -> None:
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(tmp_path: Path, clean_env: None) -> None:
+def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
+    tmp_path: Path, clean_env: None
+) -> None:
     database = tmp_path / "data" / "mentorbot.db"
     database.parent.mkdir()
     config = config_with_database(tmp_path, database)

@@ -1,0 +1,132 @@
+"""`mentorbot`'s commands as an operator meets them, and the HTTP health check."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiohttp
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.server import build_web_app, start
+from storage import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_YAML = ROOT / "app.yaml"
+ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "MICROSOFT_APP_ID",
+    "DATABASE_URL",
+    "MENTORBOT_CONFIG",
+    "PORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def config(tmp_path: Path, **replace: str) -> Path:
+    """A copy of app.yaml with some lines replaced (old line -> new line)."""
+    text = APP_YAML.read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_lists_every_command() -> None:
+    output = invoke("--help")
+    for command in ("run", "serve", "scheduler", "demo", "manifest", "db"):
+        assert f" {command} " in output, command
+
+
+def test_db_help_lists_upgrade_and_current() -> None:
+    output = invoke("db", "--help")
+    assert "upgrade" in output
+    assert "current" in output
+
+
+def test_db_upgrade_creates_an_empty_database_at_the_newest_revision(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    settings = config(tmp_path, **{"url: sqlite:///var/mentorbot.db": f"url: sqlite:///{database}"})
+    assert "empty" in invoke("db", "current", "--config", str(settings))
+
+    output = invoke("db", "upgrade", "--config", str(settings))
+
+    assert database.exists()
+    assert output.strip() == f"database at revision {migrate.head()}"
+    assert invoke("db", "current", "--config", str(settings)).strip() == migrate.head()
+    tables = {
+        row[0]
+        for row in sqlite3.connect(database).execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
+    assert "alembic_version" in tables
+    assert len(tables) > 5
+
+
+def test_db_upgrade_twice_is_harmless(tmp_path: Path) -> None:
+    settings = config(tmp_path, **{"url: sqlite:///var/mentorbot.db": "url: sqlite:///twice.db"})
+    invoke("db", "upgrade", "--config", str(settings))
+    assert (
+        invoke("db", "upgrade", "--config", str(settings)).strip()
+        == f"database at revision {migrate.head()}"
+    )
+    assert (tmp_path / "twice.db").exists(), (
+        "a relative SQLite path is relative to app.yaml's folder"
+    )
+
+
+def test_the_slack_manifest_is_yaml_with_the_slash_command_from_app_yaml() -> None:
+    manifest = yaml.safe_load(invoke("manifest", "slack"))
+    expected = yaml.safe_load(APP_YAML.read_text(encoding="utf-8"))["slack"]["command"]
+    commands = [entry["command"] for entry in manifest["features"]["slash_commands"]]
+    assert commands == [expected]
+
+
+def test_the_slack_manifest_follows_another_config(tmp_path: Path) -> None:
+    settings = config(
+        tmp_path,
+        **{
+            "command: /mentor": "command: /handledning",
+            "app_name: Mentorbot": "app_name: Handledaren",
+        },
+    )
+    manifest = yaml.safe_load(invoke("manifest", "slack", "--config", str(settings)))
+    assert [entry["command"] for entry in manifest["features"]["slash_commands"]] == [
+        "/handledning"
+    ]
+    assert manifest["display_information"]["name"] == "Handledaren"
+
+
+async def test_healthz_answers_ok_on_a_loopback_port() -> None:
+    server = await start(build_web_app(), "127.0.0.1", 0)
+    try:
+        assert server.port > 0
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"status": "ok"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{server.url}/slack/events", data=b"{}") as response,
+        ):
+            assert response.status in (404, 405), "no Slack endpoint without Slack credentials"
+    finally:
+        await server.stop()
