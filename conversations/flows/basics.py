@@ -182,7 +182,8 @@ def home_message(turn: Turn) -> Message:
         buttons.append(button(t, "button.agreement", "agreement.view", pid))
     if not open_pairs_of(repo, me.id):
         enrolled = repo.find(Enrolment, person_id=me.id, status="active")
-        sections.append(Section(text=t("home.waiting" if enrolled else "home.not_enrolled")))
+        if enrolled or not me.is_coordinator:
+            sections.append(Section(text=t("home.waiting" if enrolled else "home.not_enrolled")))
     if me.is_coordinator:
         from conversations.flows import coordinator
 
