@@ -54,10 +54,12 @@ class FakeSlack:
         self.last: float | None = None
 
     async def body(self, request: web.Request) -> dict[str, Any]:
+        data: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
-            data: dict[str, Any] = await request.json()
-            return data
-        return dict(await request.post())
+            data.update(await request.json())
+        elif request.can_read_body:
+            data.update(await request.post())
+        return data
 
     async def open(self, request: web.Request) -> web.Response:
         data = await self.body(request)
@@ -174,7 +176,7 @@ async def run(args: argparse.Namespace, port: int, url: str) -> dict[str, Any]:
             )
     limits = DeliveryLimits(
         global_per_second=args.limit,
-        global_burst=1.0,
+        global_burst=args.client_burst,
         per_conversation_seconds=1.0,
         max_in_flight=args.in_flight,
         batch_size=10,
@@ -221,6 +223,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=100.0, help="global messages per second")
     parser.add_argument("--burst", type=float, default=5.0, help="the fake Slack's global burst")
+    parser.add_argument("--client-burst", type=float, default=3.0, help="the dispatcher's bucket size")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=900.0)
