@@ -82,7 +82,9 @@ class FakeSlack:
         if (last is not None and now - last < self.channel_interval) or not self.take_token(now):
             self.too_many += 1
             await asyncio.sleep(self.latency)
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         self.channel_last[channel] = now
         key = str(data.get("text", "")).split("]", 1)[0].lstrip("[")
         self.keys[key] += 1
@@ -145,7 +147,9 @@ class SlackDelivery:
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
-                raise TransientError("ratelimited", float(error.response.headers.get("Retry-After", 1))) from error
+                raise TransientError(
+                    "ratelimited", float(error.response.headers.get("Retry-After", 1))
+                ) from error
             if status >= 500:
                 raise TransientError(f"http {status}") from error
             raise PermanentError(str(error.response.get("error"))) from error
@@ -169,7 +173,9 @@ async def run(args: argparse.Namespace, port: int, url: str) -> dict[str, Any]:
                     key=key,
                     person_id=person,
                     kind="reflection-prompt",
-                    payload=text(f"[{key}] Time for this week's reflection.").model_dump(mode="json"),
+                    payload=text(f"[{key}] Time for this week's reflection.").model_dump(
+                        mode="json"
+                    ),
                     due_at=now,
                     created_at=now,
                 )
@@ -183,7 +189,9 @@ async def run(args: argparse.Namespace, port: int, url: str) -> dict[str, Any]:
     )
     connector = aiohttp.TCPConnector(limit=args.in_flight * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
-        client = AsyncWebClient(token="xoxb-bench", base_url=f"http://127.0.0.1:{port}/api/", session=session)
+        client = AsyncWebClient(
+            token="xoxb-bench", base_url=f"http://127.0.0.1:{port}/api/", session=session
+        )
         dispatcher = Dispatcher(store, SlackDelivery(client), SystemClock(), limits, store=store)
         started = timer.perf_counter()
         sent = rate_limited = deliveries = 0
@@ -222,8 +230,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=100.0, help="global messages per second")
+    parser.add_argument(
+        "--server-limit", type=float, default=0.0, help="the fake Slack's limit (default: --limit)"
+    )
     parser.add_argument("--burst", type=float, default=5.0, help="the fake Slack's global burst")
-    parser.add_argument("--client-burst", type=float, default=3.0, help="the dispatcher's bucket size")
+    parser.add_argument(
+        "--client-burst", type=float, default=3.0, help="the dispatcher's bucket size"
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=900.0)
@@ -231,7 +244,11 @@ def main() -> None:
 
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
-    server = ctx.Process(target=serve, args=(ports, args.limit, args.burst, args.latency_ms / 1000), daemon=True)
+    server = ctx.Process(
+        target=serve,
+        args=(ports, args.server_limit or args.limit, args.burst, args.latency_ms / 1000),
+        daemon=True,
+    )
     server.start()
     port = ports.get(timeout=30)
     try:
@@ -243,13 +260,17 @@ def main() -> None:
         server.join(timeout=10)
     throughput = result["sent"] / result["elapsed"]
     server_rate = (result["sent"] - 1) / result["server_span"] if result["server_span"] else 0.0
-    print(f"python {platform.python_version()}, people {args.people}, global limit {args.limit:g}/s, latency {args.latency_ms:g} ms")
+    print(
+        f"python {platform.python_version()}, people {args.people}, global limit {args.limit:g}/s, latency {args.latency_ms:g} ms"
+    )
     print(f"outbox statuses: {result['statuses']}, deliver_due calls: {result['deliver_calls']}")
     print(f"- messages delivered: {result['sent']} messages")
     print(f"- wall time: {result['elapsed']:.1f} s")
     print(f"- throughput (bot side, incl. start-up): {throughput:.1f} messages/s")
     print(f"- throughput / global limit: {throughput / args.limit:.3f} ratio")
-    print(f"- accepted rate at the fake Slack (first to last message): {server_rate:.1f} messages/s")
+    print(
+        f"- accepted rate at the fake Slack (first to last message): {server_rate:.1f} messages/s"
+    )
     print(f"- accepted rate / global limit: {server_rate / args.limit:.3f} ratio")
     print(f"- duplicates: {result['duplicates']} messages")
     print(f"- losses: {result['losses']} messages")

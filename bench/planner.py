@@ -77,7 +77,9 @@ def build(people: int) -> PlanView:
         )
         for starts in (last, NOW + timedelta(days=1 + n % 5, hours=n % 9)):
             meeting_id += 1
-            view.meetings.append(MeetingView(meeting_id, n, starts, 60, "booked", starts - timedelta(days=7)))
+            view.meetings.append(
+                MeetingView(meeting_id, n, starts, 60, "booked", starts - timedelta(days=7))
+            )
             if starts < NOW and n % 2:
                 view.checked_in.add((meeting_id, mentor))
     # Steady state: everything that fell due before the previous tick is in the outbox.
@@ -140,7 +142,9 @@ def main() -> None:
     print(f"- planner tick time (steady state, worst of 3): {max(times):.2f} s")
     print(f"- plan view size for {args.people} people (tracemalloc): {view_bytes / 1e6:.0f} MB")
     print(f"- planner tick peak memory, steady state (tracemalloc): {peak / 1e6:.0f} MB")
-    print(f"- planner tick peak memory, cold start incl. calendar caches (tracemalloc): {cold_peak / 1e6:.0f} MB")
+    print(
+        f"- planner tick peak memory, cold start incl. calendar caches (tracemalloc): {cold_peak / 1e6:.0f} MB"
+    )
     print(f"- process max RSS (view + tick): {rss_mb:.0f} MB")
 
 

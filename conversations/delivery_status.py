@@ -38,7 +38,11 @@ def delivery_summary(repo: Repo, programme_id: int) -> DeliverySummary:
         by_kind.setdefault(row.kind, Counter())[row.status] += 1
         if row.status == "failed" and (row.error or "").startswith(UNCONFIRMED):
             unconfirmed += 1
-        if row.status == "sent" and row.sent_at is not None and (last_sent is None or row.sent_at > last_sent):
+        if (
+            row.status == "sent"
+            and row.sent_at is not None
+            and (last_sent is None or row.sent_at > last_sent)
+        ):
             last_sent = row.sent_at
         if row.status == "pending":
             when = max(row.due_at, row.next_attempt_at or row.due_at)

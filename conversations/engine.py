@@ -59,7 +59,7 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", ("hjälp", "hjalp", "?"), "everyone", basics.help_command),
-    CommandSpec("home", ("hem", "start"), "everyone", basics.home_command),
+    CommandSpec("home", ("hem",), "everyone", basics.home_command),
     CommandSpec(
         "settings", ("inställningar", "installningar"), "everyone", basics.settings_command
     ),
@@ -123,7 +123,6 @@ FORMS: dict[str, FormHandler] = {
 
 ANSWERS: dict[str, AnswerHandler] = {
     "reflection": reflection.reflection_answered,
-    "prep": checkin.prep_answered,
 }
 
 
@@ -215,14 +214,24 @@ class Engine:
     def _route_text(self, turn: Turn, text: str, mentions: dict[str, str], *, typed: bool) -> Reply:
         line = parse_command(text)
         spec = find_command(line.word) if line else None
+        state = turn.repo.first(ConversationState, person_id=turn.person.id) if typed else None
+        awaited = state is not None and state.awaiting in ANSWERS
+        if awaited and spec is not None and line is not None and (line.args or line.options):
+            # "Möte med chefen gick bra …" answers the open question; it is not the `möte`
+            # command. Save it as the answer and say how to give the command instead.
+            assert state is not None and state.awaiting is not None
+            reply = ANSWERS[state.awaiting](turn, text, dict(state.data))
+            after = turn.repo.first(ConversationState, person_id=turn.person.id)
+            if after is not None and after.awaiting is not None:
+                return reply  # refused (e.g. too long): nothing was saved, nothing to explain
+            note = turn.t("answer.not_command", command=line.word)
+            return reply.model_copy(update={"messages": [*reply.messages, basics.plain(note)]})
         if spec is not None and line is not None:
             if not may_use(turn.repo, turn.person, spec.audience):
                 return turn.say(f"error.only_{spec.audience}", command=spec.name)
             return spec.handler(turn, line, mentions)
-        if typed:
-            state = turn.repo.first(ConversationState, person_id=turn.person.id)
-            if state is not None and state.awaiting in ANSWERS:
-                return ANSWERS[state.awaiting](turn, text, dict(state.data))
+        if awaited and state is not None and state.awaiting is not None:
+            return ANSWERS[state.awaiting](turn, text, dict(state.data))
         return basics.unknown_command(turn, line.word if line else "")
 
     # People -------------------------------------------------------------------

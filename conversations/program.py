@@ -485,7 +485,10 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
             if person is None:
                 continue
             if meeting.status == "booked" and starts > ctx.now:
-                if reminder >= meeting.created_at and f"meeting-reminder:{meeting.id}:{member}" not in queued:
+                if (
+                    reminder >= meeting.created_at
+                    and f"meeting-reminder:{meeting.id}:{member}" not in queued
+                ):
                     due = _before_meeting(person, pair, reminder, meeting)
                     if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
@@ -498,7 +501,9 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                             programme_id=pair.programme_id,
                         )
                 if member == pair.adept_id and f"preparation:{meeting.id}:{member}" not in queued:
-                    prep = max(starts - timedelta(hours=rules.preparation_hours), meeting.created_at)
+                    prep = max(
+                        starts - timedelta(hours=rules.preparation_hours), meeting.created_at
+                    )
                     due = _before_meeting(person, pair, prep, meeting)
                     if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
@@ -512,7 +517,10 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                         )
             if not ctx.horizon and ended > ctx.now:
                 continue
-            if (meeting.id, member) in view.checked_in or f"checkin:{meeting.id}:{member}" in queued:
+            if (
+                meeting.id,
+                member,
+            ) in view.checked_in or f"checkin:{meeting.id}:{member}" in queued:
                 continue
             local_day = ended.astimezone(person.tz).date()
             if _paused(local_day, person.paused_until, pair.paused_until):
@@ -617,13 +625,22 @@ def _deadlines(ctx: _Ctx, pair: PairView) -> list[tuple[str, datetime]]:
     config = ctx.config
     found: list[tuple[str, datetime]] = []
     if pair.phase == Phase.INTRO and pair.meeting_count == 0:
-        found.append(("intro", pair.introduced_at + timedelta(days=config.first_meeting_deadline_days)))
+        found.append(
+            ("intro", pair.introduced_at + timedelta(days=config.first_meeting_deadline_days))
+        )
     elif pair.phase == Phase.GOALS and not pair.goals_confirmed:
         found.append(("goals", pair.phase_since + timedelta(days=config.goals_deadline_days)))
     elif pair.phase == Phase.AGREEMENT and not pair.agreement_accepted:
-        found.append(("agreement", pair.phase_since + timedelta(days=config.agreement_deadline_days)))
+        found.append(
+            ("agreement", pair.phase_since + timedelta(days=config.agreement_deadline_days))
+        )
     if pair.phase in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.CLOSING):
-        found.append((f"{pair.phase.value}-stuck", pair.phase_since + timedelta(days=config.stuck_phase_days)))
+        found.append(
+            (
+                f"{pair.phase.value}-stuck",
+                pair.phase_since + timedelta(days=config.stuck_phase_days),
+            )
+        )
     return found
 
 
@@ -714,7 +731,9 @@ def _digests(ctx: _Ctx) -> Iterator[Nudge]:
                 continue
             due = next_allowed(coordinator, nominal)
             if due is not None:
-                yield Nudge(key, "coordinator-digest", coordinator.id, due, programme_id=programme.id)
+                yield Nudge(
+                    key, "coordinator-digest", coordinator.id, due, programme_id=programme.id
+                )
 
 
 def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig) -> Plan:
@@ -779,12 +798,20 @@ def next_due(
     """What is due next for a person (or a pair) at ``now``: the nudges not yet queued whose
     time is at or after ``now`` (soonest first). For the home dashboard and the console."""
     ctx = _Ctx(
-        view, now, rules, config, person_filter=person_id, pair_filter=pair_id, horizon=timedelta(days=14)
+        view,
+        now,
+        rules,
+        config,
+        person_filter=person_id,
+        pair_filter=pair_id,
+        horizon=timedelta(days=14),
     )
     upcoming = [
         n
         for n in _candidates(ctx)
-        if n.key not in view.queued and n.due_at >= now and (person_id is None or n.person_id == person_id)
+        if n.key not in view.queued
+        and n.due_at >= now
+        and (person_id is None or n.person_id == person_id)
     ]
     upcoming.sort(key=lambda n: (n.due_at, PRIORITY.get(n.kind, 9), n.key))
     return upcoming[:limit]
@@ -823,7 +850,9 @@ def person_view(person: Person) -> PersonView:
     )
 
 
-def load_view(repo: Repo, now: datetime, rules: PlanRules | None = None, config: CoreConfig | None = None) -> PlanView:
+def load_view(
+    repo: Repo, now: datetime, rules: PlanRules | None = None, config: CoreConfig | None = None
+) -> PlanView:
     """Read what ``plan`` needs: open programmes and pairs, their members and coordinators,
     recent and upcoming meetings, check-ins for those, and the outbox rows of the keys the
     planner will look at (by key, so the read does not grow with the outbox's history)."""
@@ -904,7 +933,9 @@ def load_view(repo: Repo, now: datetime, rules: PlanRules | None = None, config:
     for chunk in _chunks(recent_ids):
         for checkin in repo.find(CheckIn, meeting_id=set(chunk)):
             view.checked_in.add((checkin.meeting_id or 0, checkin.author_id))
-    wanted = {m for p in view.pairs for m in p.members} | {p.created_by for p in view.programmes.values()}
+    wanted = {m for p in view.pairs for m in p.members} | {
+        p.created_by for p in view.programmes.values()
+    }
     for chunk in _chunks(sorted(wanted)):
         for person in repo.find(Person, id=set(chunk)):
             if person.erased_at is None:
@@ -949,7 +980,9 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
             nudge.kind,
             late.total_seconds() / 3600,
         )
-        if repo.enqueue(_skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")):
+        if repo.enqueue(
+            _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
+        ):
             result.skipped_stale += 1
     for nudge in outcome.capped:
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)

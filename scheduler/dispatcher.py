@@ -293,7 +293,9 @@ class Dispatcher:
                 conversation not in busy
                 and (free_at - now).total_seconds() > self.limits.inline_retry_seconds
             ):
-                self.outbox.mark_retry(item.id or 0, max(free_at, now), "held back: conversation paced")
+                self.outbox.mark_retry(
+                    item.id or 0, max(free_at, now), "held back: conversation paced"
+                )
                 report.released += 1
             else:
                 keep.append(item)
@@ -333,8 +335,13 @@ class Dispatcher:
         attempts = item.attempts + tries - 1
         if retry_after is not None:
             report.rate_limited += 1
-            self._conversation_free_at[conversation] = now + timedelta(seconds=max(retry_after, 0.0))
-            if tries <= self.limits.max_attempts and retry_after <= self.limits.inline_retry_seconds:
+            self._conversation_free_at[conversation] = now + timedelta(
+                seconds=max(retry_after, 0.0)
+            )
+            if (
+                tries <= self.limits.max_attempts
+                and retry_after <= self.limits.inline_retry_seconds
+            ):
                 queue.append(item)  # wait it out in this call
                 return
         # A rate limit is not a failure: only far more of them than attempts gives up.
@@ -346,7 +353,13 @@ class Dispatcher:
         self._conversation_free_at.setdefault(conversation, now)
         self.outbox.mark_retry(item.id or 0, now + timedelta(seconds=delay), error)
         report.retried += 1
-        log.info("event=delivery_retry id=%s attempts=%d delay=%.1f error=%s", item.id, attempts, delay, error)
+        log.info(
+            "event=delivery_retry id=%s attempts=%d delay=%.1f error=%s",
+            item.id,
+            attempts,
+            delay,
+            error,
+        )
 
     def _fail(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
         now = self.clock.now()
@@ -409,7 +422,9 @@ class Dispatcher:
                 continue
             if now - first[1] >= limit:
                 self.outbox.mark_failed(
-                    row_id, now, f"{UNCONFIRMED}: the dispatcher stopped between claim and mark; not re-sent"
+                    row_id,
+                    now,
+                    f"{UNCONFIRMED}: the dispatcher stopped between claim and mark; not re-sent",
                 )
                 log.warning("event=delivery_unconfirmed id=%s kind=%s", row_id, row.kind)
                 swept += 1

@@ -93,7 +93,8 @@ def start_in_loop(scheduler: Scheduler, *, run_now: bool = True) -> AsyncIOSched
         coalesce=True,  # after a stall, run once, not once per missed interval
         max_instances=1,  # never two ticks at once in one process
         misfire_grace_time=max(1, int(scheduler.tick_seconds * 5)),
-        next_run_time=scheduler.clock.now() + timedelta(seconds=0 if run_now else scheduler.tick_seconds),
+        next_run_time=scheduler.clock.now()
+        + timedelta(seconds=0 if run_now else scheduler.tick_seconds),
         replace_existing=True,
     )
     aps.start()

@@ -3,8 +3,6 @@ each member checks in (art. 2 §4's learning loop). Both texts stay within the p
 
 from __future__ import annotations
 
-from typing import Any
-
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply
 from conversations.i18n import Texts
 from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section
@@ -215,22 +213,13 @@ def prep_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     meeting, pair = _prep_meeting(turn, context)
     if meeting is None or pair is None:
         return turn.say("error.stale_button")
+    if meeting.starts_at <= turn.now or meeting.status != "booked":
+        return turn.say("prep.too_late")
     form = prep_form(turn, meeting)
     clean, errors = validate(form, values, turn.t, turn.now)
     if errors:
         return Reply(form=form, errors=errors)
     return _save_prep(turn, meeting, pair, clean["challenge"])
-
-
-def prep_answered(turn: Turn, text: str, data: dict[str, Any]) -> Reply:
-    meeting, pair = _prep_meeting(turn, str(data.get("meeting_id", "")))
-    if meeting is None or pair is None:
-        turn.await_answer(None)
-        return turn.say("error.stale_button")
-    limit = turn.config.max_text_length
-    if len(text) > limit:
-        return turn.say("error.too_long_message", n=len(text), limit=limit)
-    return _save_prep(turn, meeting, pair, text.strip())
 
 
 def _save_prep(turn: Turn, meeting: Meeting, pair: Pair, challenge: str) -> Reply:
@@ -249,7 +238,6 @@ def _save_prep(turn: Turn, meeting: Meeting, pair: Pair, challenge: str) -> Repl
                 created_at=turn.now,
             )
         )
-    turn.await_answer(None)
     turn.audit("preparation.saved", f"pair:{pair.id}", meeting=meeting.id)
     name = turn.person.display_name
 

@@ -23,9 +23,20 @@ def current_goals(repo: Repo, pair_id: int) -> list[Goal]:
 
 
 def goals_token(goals: list[Goal]) -> str:
-    """Changes whenever any goal changes: a confirm button for older goals is stale."""
-    raw = ",".join(f"{g.id}.{g.version}" for g in goals)
+    """Changes whenever what the adept wrote changes (not on a mentor's comment): a confirm
+    button for goals that have since been revised is stale."""
+    raw = "|".join(f"{g.position}:{g.text}:{g.progress_signal}:{g.target_date}:{g.status}" for g in goals)
     return hashlib.sha256(raw.encode()).hexdigest()[:10]
+
+
+def invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
+    """Sent to each member when a pair enters goal setting."""
+    if role == Role.ADEPT:
+        return Message(
+            sections=(Section(text=t("goals.invite.adept")),),
+            buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),),
+        )
+    return Message(sections=(Section(text=t("goals.invite.mentor")),))
 
 
 def goals_summary(t: Texts, goals: list[Goal]) -> str:

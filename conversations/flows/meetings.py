@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
+from conversations.flows.phases import advance
 from conversations.i18n import Texts
 from conversations.messages import Form, FormField, Message, Reply, Section
 from conversations.parsing import CommandLine, ParseError, parse_local_datetime
-from conversations.records import Meeting, Pair, Phase, Programme, Role
-from conversations.turn import Turn, button, validate
+from conversations.records import Meeting, Pair, Programme
+from conversations.turn import Turn, validate
 
 
 def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
@@ -130,13 +130,7 @@ def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) 
     turn.send(
         partner_id, lambda t: _booked_notice(t, name, meeting), programme_id=pair.programme_id
     )
-    if first and pair.phase == Phase.INTRO:
-        pair = turn.repo.update(
-            pair.model_copy(update={"phase": Phase.GOALS, "phase_since": turn.now})
-        )
-        for member in pair.member_ids():
-            invitation = partial(_goals_invitation, pair=pair, role=pair.role_of(member))
-            turn.send(member, invitation, kind="goals-invitation", programme_id=pair.programme_id)
+    advance(turn, pair)
     t = turn.t
     return Reply(
         messages=[
@@ -166,12 +160,3 @@ def _booked_notice(t: Texts, name: str, meeting: Meeting) -> Message:
             ),
         )
     )
-
-
-def _goals_invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
-    if role == Role.ADEPT:
-        return Message(
-            sections=(Section(text=t("goals.invite.adept")),),
-            buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),),
-        )
-    return Message(sections=(Section(text=t("goals.invite.mentor")),))

@@ -63,7 +63,6 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
         if meeting.status != "booked" or meeting.starts_at <= now:
             return None
         if kind == "preparation-prompt":
-            set_awaiting(repo, person.id or 0, "prep", now, meeting_id=meeting.id)
             return Message(
                 sections=(
                     Section(

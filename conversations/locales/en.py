@@ -79,6 +79,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "error.weekdays": "“{value}” is not a list of weekdays I can read. Write 1-5 for Monday to Friday, or 1,3,5.",
     "error.work_hours": "The working day must end after it starts.",
     "error.yes_no": "Answer yes or no.",
+    "answer.not_command": "(I saved this as your answer. If you meant the command `{command}`, send it again now.)",
     # help
     "help.title": "What I can do for you",
     "help.note": "Type a command here, or use the buttons in my messages. Your journal and check-in notes are private: coordinators only ever see counts and dates.",
@@ -385,7 +386,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     # nudges
     "nudge.reminder": "Reminder: you meet {partner} {when} ({place}).",
     "nudge.first_meeting_reminder": "Your first meeting: introduce yourselves (background, home life, leisure, positions and tasks) and talk about strengths and weaknesses. Plan at least an hour.",
-    "nudge.prep": "You meet {partner} {when}. Which challenge will you bring? Reply here or use the button.",
+    "nudge.prep": "You meet {partner} on {when}. Which challenge will you bring? Your mentor sees your answer, so they can prepare too.",
     "nudge.checkin": "How did the meeting with {partner} ({when}) go? Check in: did you meet, what was raised, what will you try?",
     "nudge.overdue": "It's been a while since you and {partner} met. Book a meeting, or check in if you already did.",
     "nudge.phase.intro": "You and {partner} have not booked your first meeting yet. Book it now?",

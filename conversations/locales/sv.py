@@ -79,6 +79,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "error.weekdays": "”{value}” är ingen lista med veckodagar jag kan läsa. Skriv 1-5 för måndag till fredag, eller 1,3,5.",
     "error.work_hours": "Arbetsdagen måste sluta efter att den börjar.",
     "error.yes_no": "Svara ja eller nej.",
+    "answer.not_command": "(Jag sparade det här som ditt svar. Menade du kommandot `{command}`, skicka det igen nu.)",
     # hjälp
     "help.title": "Det här kan jag hjälpa dig med",
     "help.note": "Skriv ett kommando här, eller använd knapparna i mina meddelanden. Din dagbok och dina incheckningar är privata: koordinatorer ser bara antal och datum.",
@@ -388,7 +389,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     # påminnelser
     "nudge.reminder": "Påminnelse: du träffar {partner} {when} ({place}).",
     "nudge.first_meeting_reminder": "Ert första möte: presentera er (bakgrund, hemförhållanden, fritid, befattningar och arbetsuppgifter) och prata om styrkor och svagheter. Planera minst en timme.",
-    "nudge.prep": "Du träffar {partner} {when}. Vilken utmaning tar du med dig? Svara här eller använd knappen.",
+    "nudge.prep": "Du träffar {partner} {when}. Vilken utmaning tar du med dig? Din mentor ser ditt svar och kan förbereda sig.",
     "nudge.checkin": "Hur gick mötet med {partner} ({when})? Checka in: träffades ni, vad togs upp, vad ska du pröva?",
     "nudge.overdue": "Det var ett tag sedan du och {partner} träffades. Boka ett möte, eller checka in om ni redan har setts.",
     "nudge.phase.intro": "Du och {partner} har inte bokat ert första möte än. Boka det nu?",

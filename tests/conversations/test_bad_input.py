@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from conversations.events import ButtonPressed, FormSubmitted
@@ -181,6 +183,29 @@ def test_a_crash_in_one_handler_loses_no_stored_answer(
     bot.type("bo", "den här kraschar")
     assert len(bot.record(Reflection)) == 2
     assert len(bot.record(Person, platform_user_id="bo")) == 1
+
+
+def test_a_late_journal_reply_never_reaches_the_mentor_as_preparation(bot: Bot) -> None:
+    """The reflection prompt comes on Friday, the meeting's preparation prompt later: a typed
+    reply is a private journal entry, never the preparation that is shared with the mentor."""
+    paired(bot)
+    bot.say("bo", "reflect")
+    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    bot.advance(timedelta(days=2, hours=3))
+    assert "preparation-prompt" in bot.kinds_to("bo")
+    bot.type("bo", "MARKER-PRIVATE-jag tvivlar")
+    assert "MARKER-PRIVATE" not in bot.texts_to("anna")
+    assert [r.text for r in bot.record(Reflection)] == ["MARKER-PRIVATE-jag tvivlar"]
+
+
+def test_a_journal_answer_starting_with_a_command_word_is_kept_as_the_answer(bot: Bot) -> None:
+    paired(bot)
+    bot.say("bo", "reflect")
+    reply = bot.type("bo", "Möte med chefen gick bättre än väntat")
+    text = "\n".join(m.plain_text() for m in reply.messages)
+    assert "Sparat i din dagbok" in text and "`möte`" in text
+    assert [r.text for r in bot.record(Reflection)] == ["Möte med chefen gick bättre än väntat"]
+    assert bot.record(Meeting) == []
 
 
 def bot_actor(who: str):  # type: ignore[no-untyped-def]

@@ -43,12 +43,13 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
     assert "anna" in {w for d in bot.received("anna") for w in d.to}
     assert bot.record(Pair)[0].phase == Phase.GOALS
 
-    # Before the meeting: the adept is asked which challenge to bring and answers by typing.
+    # Before the meeting: the adept is asked which challenge to bring; the mentor sees it.
     bot.advance(timedelta(days=2, hours=3))  # Wednesday 11:00, a day before the meeting
     assert "preparation-prompt" in bot.kinds_to("bo")
     assert "meeting-reminder" in bot.kinds_to("anna")
-    saved = bot.type("bo", PREP_BO)
+    saved = bot.fill("bo", "prep.answer", {"challenge": PREP_BO})
     assert "Tack" in saved.messages[0].plain_text()
+    assert PREP_BO in bot.texts_to("anna")
 
     # After the meeting: a check-in prompt to each; both check in.
     bot.advance(timedelta(days=1, hours=3))  # Thursday 14:00, after the meeting

@@ -38,7 +38,13 @@ def world(**pair_extra: object) -> tuple[InMemoryStore, dict[str, int]]:
         ali = add_person(repo, "ali", reflection_weekday=4, reflection_time=time(19, 0))
         programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
         pair = add_pair(repo, programme, mia, ali, utc(2026, 5, 4, 7), **pair_extra)  # type: ignore[arg-type]
-    ids = {"kim": kim.id or 0, "mia": mia.id or 0, "ali": ali.id or 0, "pair": pair.id or 0, "programme": programme.id or 0}
+    ids = {
+        "kim": kim.id or 0,
+        "mia": mia.id or 0,
+        "ali": ali.id or 0,
+        "pair": pair.id or 0,
+        "programme": programme.id or 0,
+    }
     return store, ids
 
 
@@ -48,10 +54,14 @@ def due_at(store: InMemoryStore, now: datetime, rules: PlanRules = RULES) -> dic
     return {n.key: n.due_at for n in plan(view, now, rules, CONFIG)}
 
 
-def upcoming(store: InMemoryStore, now: datetime, person: int, limit: int = 20) -> dict[str, datetime]:
+def upcoming(
+    store: InMemoryStore, now: datetime, person: int, limit: int = 20
+) -> dict[str, datetime]:
     with store.transaction() as repo:
         view = load_view(repo, now, RULES, CONFIG)
-    return {n.key: n.due_at for n in next_due(view, now, RULES, CONFIG, person_id=person, limit=limit)}
+    return {
+        n.key: n.due_at for n in next_due(view, now, RULES, CONFIG, person_id=person, limit=limit)
+    }
 
 
 def test_kinds_are_the_contract_kinds() -> None:
@@ -86,7 +96,15 @@ def test_weekend_allowed_when_chosen_as_working_day() -> None:
 
         ali = repo.get(Person, ids["ali"])
         assert ali is not None
-        repo.update(ali.model_copy(update={"work_days": [0, 1, 2, 3, 4, 5], "reflection_weekday": 5, "reflection_time": time(10, 0)}))
+        repo.update(
+            ali.model_copy(
+                update={
+                    "work_days": [0, 1, 2, 3, 4, 5],
+                    "reflection_weekday": 5,
+                    "reflection_time": time(10, 0),
+                }
+            )
+        )
     soon = upcoming(store, utc(2026, 5, 4, 8), ids["ali"])
     assert local(soon[f"reflection:{ids['ali']}:2026-W19"]) == (2026, 5, 9, 10, 0)
 
@@ -97,7 +115,16 @@ def test_due_only_once_time_has_come_and_not_twice_once_queued() -> None:
     assert key not in due_at(store, utc(2026, 5, 7, 11, 59))
     assert due_at(store, utc(2026, 5, 7, 12, 0))[key] == utc(2026, 5, 7, 12)
     with store.transaction() as repo:
-        repo.enqueue(OutboxItem(key=key, person_id=ids["mia"], kind="reflection-prompt", payload={}, due_at=utc(2026, 5, 7, 12), created_at=utc(2026, 5, 7, 12)))
+        repo.enqueue(
+            OutboxItem(
+                key=key,
+                person_id=ids["mia"],
+                kind="reflection-prompt",
+                payload={},
+                due_at=utc(2026, 5, 7, 12),
+                created_at=utc(2026, 5, 7, 12),
+            )
+        )
     assert key not in due_at(store, utc(2026, 5, 7, 12, 1))
 
 
@@ -109,7 +136,9 @@ def test_paused_person_skipped_and_paused_pair_defers_reviews() -> None:
         mia = repo.get(Person, ids["mia"])
         assert mia is not None
         repo.update(mia.model_copy(update={"paused_until": date(2026, 5, 10)}))
-    assert f"reflection:{ids['mia']}:2026-W19" not in upcoming(store, utc(2026, 5, 4, 8), ids["mia"])
+    assert f"reflection:{ids['mia']}:2026-W19" not in upcoming(
+        store, utc(2026, 5, 4, 8), ids["mia"]
+    )
     # Mid-point on Monday 2026-06-15, during the pair's pause: deferred to Monday 22 June 08:00
     # (Friday 19 June is Midsummer Eve, the pause ends that day; the 20th and 21st are a weekend).
     soon = upcoming(store, utc(2026, 6, 10), ids["mia"])
@@ -123,7 +152,9 @@ def test_meeting_reminder_preparation_and_checkin() -> None:
 
         pair = repo.get(Pair, ids["pair"])
         assert pair is not None
-        meeting = add_meeting(repo, pair, utc(2026, 5, 20, 8), utc(2026, 5, 11, 9))  # Wed 10:00 local
+        meeting = add_meeting(
+            repo, pair, utc(2026, 5, 20, 8), utc(2026, 5, 11, 9)
+        )  # Wed 10:00 local
     soon = upcoming(store, utc(2026, 5, 11, 10), ids["ali"])
     m = meeting.id
     assert local(soon[f"meeting-reminder:{m}:{ids['ali']}"]) == (2026, 5, 19, 10, 0)
@@ -132,7 +163,15 @@ def test_meeting_reminder_preparation_and_checkin() -> None:
     mentor = upcoming(store, utc(2026, 5, 11, 10), ids["mia"])
     assert f"preparation:{m}:{ids['mia']}" not in mentor  # the adept prepares
     with store.transaction() as repo:
-        repo.add(CheckIn(pair_id=ids["pair"], meeting_id=m, author_id=ids["ali"], met=True, created_at=utc(2026, 5, 20, 9, 30)))
+        repo.add(
+            CheckIn(
+                pair_id=ids["pair"],
+                meeting_id=m,
+                author_id=ids["ali"],
+                met=True,
+                created_at=utc(2026, 5, 20, 9, 30),
+            )
+        )
     assert f"checkin:{m}:{ids['ali']}" not in due_at(store, utc(2026, 5, 20, 9, 30))
     assert f"checkin:{m}:{ids['mia']}" in due_at(store, utc(2026, 5, 20, 9, 30))
 
@@ -144,7 +183,9 @@ def test_reminder_for_early_monday_meeting_moves_back_to_friday() -> None:
 
         pair = repo.get(Pair, ids["pair"])
         assert pair is not None
-        meeting = add_meeting(repo, pair, utc(2026, 5, 25, 6), utc(2026, 5, 11, 9))  # Mon 08:00 local
+        meeting = add_meeting(
+            repo, pair, utc(2026, 5, 25, 6), utc(2026, 5, 11, 9)
+        )  # Mon 08:00 local
     soon = upcoming(store, utc(2026, 5, 11, 10), ids["mia"])
     assert local(soon[f"meeting-reminder:{meeting.id}:{ids['mia']}"]) == (2026, 5, 22, 16, 0)
 
@@ -163,7 +204,9 @@ def test_overdue_meeting_at_a_time_both_are_at_work() -> None:
     soon = upcoming(store, utc(2026, 5, 20), mia.id or 0)
     key = f"overdue:{pair.id}:1:{mia.id}"
     assert soon[key] == utc(2026, 5, 22, 12)
-    assert upcoming(store, utc(2026, 5, 20), bob.id or 0)[f"overdue:{pair.id}:1:{bob.id}"] == utc(2026, 5, 22, 12)
+    assert upcoming(store, utc(2026, 5, 20), bob.id or 0)[f"overdue:{pair.id}:1:{bob.id}"] == utc(
+        2026, 5, 22, 12
+    )
     # A meeting logged meanwhile: no longer overdue.
     with store.transaction() as repo:
         add_meeting(repo, pair, utc(2026, 5, 21, 12), utc(2026, 5, 21, 12), status="held")
@@ -178,7 +221,13 @@ def test_phase_deadline_pair_first_then_coordinator() -> None:
     assert local(soon[f"phase:{ids['pair']}:intro:{ids['mia']}"]) == (2026, 5, 15, 8, 0)
     coord = upcoming(store, utc(2026, 5, 4, 8), ids["kim"])
     # Three days after the nominal deadline (Sun 17 May 09:00) -> Mon 18 May 08:00.
-    assert local(coord[f"phase-coordinator:{ids['pair']}:intro:{ids['kim']}"]) == (2026, 5, 18, 8, 0)
+    assert local(coord[f"phase-coordinator:{ids['pair']}:intro:{ids['kim']}"]) == (
+        2026,
+        5,
+        18,
+        8,
+        0,
+    )
     stuck = upcoming(store, utc(2026, 5, 20), ids["mia"])
     assert local(stuck[f"phase:{ids['pair']}:intro-stuck:{ids['mia']}"]) == (2026, 5, 25, 9, 0)
 
@@ -236,4 +285,7 @@ def test_plan_is_pure() -> None:
     with store.transaction() as repo:
         view = load_view(repo, now, RULES, CONFIG)
     assert plan(view, now, RULES, CONFIG) == plan(view, now, RULES, CONFIG)
-    assert all(n.due_at.tzinfo is not None and n.due_at.utcoffset() == timedelta(0) for n in plan(view, now, RULES, CONFIG))
+    assert all(
+        n.due_at.tzinfo is not None and n.due_at.utcoffset() == timedelta(0)
+        for n in plan(view, now, RULES, CONFIG)
+    )

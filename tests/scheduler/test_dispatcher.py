@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -65,10 +66,20 @@ def programme_world() -> tuple[InMemoryStore, dict[str, int]]:
         people = [add_person(repo, f"p{i}") for i in range(6)]
         programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
         add_pair(repo, programme, people[0], people[1], T0)
-    return store, {"kim": kim.id or 0, "programme": programme.id or 0, **{f"p{i}": p.id or 0 for i, p in enumerate(people)}}
+    return store, {
+        "kim": kim.id or 0,
+        "programme": programme.id or 0,
+        **{f"p{i}": p.id or 0 for i, p in enumerate(people)},
+    }
 
 
-def queue(store: InMemoryStore, key: str, person_id: int, programme_id: int | None = None, due: datetime = T0) -> None:
+def queue(
+    store: InMemoryStore,
+    key: str,
+    person_id: int,
+    programme_id: int | None = None,
+    due: datetime = T0,
+) -> None:
     with store.transaction() as repo:
         repo.enqueue(
             OutboxItem(
@@ -83,7 +94,13 @@ def queue(store: InMemoryStore, key: str, person_id: int, programme_id: int | No
         )
 
 
-def dispatcher(store: InMemoryStore, platform: FakePlatform, clock: ManualClock, outbox: object = None, **limits: float) -> Dispatcher:
+def dispatcher(
+    store: InMemoryStore,
+    platform: FakePlatform,
+    clock: ManualClock,
+    outbox: object = None,
+    **limits: float,
+) -> Dispatcher:
     return Dispatcher(
         outbox or store,  # type: ignore[arg-type]
         platform,
@@ -103,13 +120,15 @@ async def test_global_rate_and_per_conversation_pacing() -> None:
         queue(store, f"a{i}", ids[f"p{i}"])
     for n in range(3):
         queue(store, f"same{n}", ids["p0"])
-    report = await dispatcher(store, platform, clock, global_per_second=2.0, per_conversation_seconds=1.5).deliver_due()
+    report = await dispatcher(
+        store, platform, clock, global_per_second=2.0, per_conversation_seconds=1.5
+    ).deliver_due()
     assert report.sent == 9
     times = [s.at for s in platform.sent]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.5 - 1e-9  # two per second at most
     same = [s.at for s in platform.sent if s.key.startswith("same") or s.key == "a0"]
-    assert all((b - a).total_seconds() >= 1.5 for a, b in zip(same, same[1:], strict=False))
+    assert all((b - a).total_seconds() >= 1.5 for a, b in itertools.pairwise(same))
     assert all(o.status == "sent" and o.platform_message_id for o in snapshot(store).values())
 
 
@@ -172,13 +191,17 @@ async def test_killed_between_send_and_mark_then_restarted_sends_no_duplicate() 
     for i in range(6):
         queue(store, f"k{i}", ids[f"p{i}"], ids["programme"], due=T0 + timedelta(seconds=i))
     clock.set(T0 + timedelta(seconds=10))
-    first = dispatcher(store, platform, clock, outbox=KilledAfterSend(store), batch_size=2, global_per_second=1.0)
+    first = dispatcher(
+        store, platform, clock, outbox=KilledAfterSend(store), batch_size=2, global_per_second=1.0
+    )
     with pytest.raises(Killed):
         await first.deliver_due()
     assert platform.keys() == ["k0"]  # the platform has it; the row is not marked
     assert snapshot(store)["k0"].status == "sending"
 
-    restarted = dispatcher(store, platform, clock, batch_size=2, global_per_second=1.0, stuck_after_seconds=600)
+    restarted = dispatcher(
+        store, platform, clock, batch_size=2, global_per_second=1.0, stuck_after_seconds=600
+    )
     for _ in range(3):
         await restarted.deliver_due()
         clock.advance(timedelta(minutes=1))

@@ -43,9 +43,16 @@ def populate(store: Store, pairs: int = 5) -> None:
             add_pair(repo, programme, a, b, T0 - timedelta(days=1))
 
 
-def make_scheduler(store: Any, clock: ManualClock, platform: FakePlatform, rules: PlanRules) -> Scheduler:
+def make_scheduler(
+    store: Any, clock: ManualClock, platform: FakePlatform, rules: PlanRules
+) -> Scheduler:
     dispatcher = Dispatcher(
-        store, platform, clock, DeliveryLimits(global_per_second=50), store=store, sleep=ClockSleeper(clock)
+        store,
+        platform,
+        clock,
+        DeliveryLimits(global_per_second=50),
+        store=store,
+        sleep=ClockSleeper(clock),
     )
     return Scheduler(store, dispatcher, clock, rules, CONFIG, plan_in_thread=False)
 
@@ -72,9 +79,14 @@ async def test_two_hour_downtime_catches_up_within_the_grace_window(
     assert report.queued.skipped_stale == skipped
     rows = reflections(store)
     assert len(rows) == 10
-    assert Counter(o.status for o in rows.values()) == +Counter({"sent": sent_late, "skipped": skipped})
+    assert Counter(o.status for o in rows.values()) == +Counter(
+        {"sent": sent_late, "skipped": skipped}
+    )
     late = [o for o in rows.values() if o.status == "sent"]
-    assert all(o.sent_at is not None and o.sent_at - o.due_at <= timedelta(hours=1, minutes=16) for o in late)
+    assert all(
+        o.sent_at is not None and o.sent_at - o.due_at <= timedelta(hours=1, minutes=16)
+        for o in late
+    )
     # Later ticks neither re-send nor re-count.
     for _ in range(3):
         clock.advance(timedelta(minutes=1))

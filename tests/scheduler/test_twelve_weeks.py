@@ -75,12 +75,16 @@ def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
 
     with store.transaction() as repo:
         kim = add_person(repo, "kim", is_coordinator=True)
-        programme = add_programme(repo, kim, date(2026, 10, 5), CLOSING, created_at=utc(2026, 10, 1))
+        programme = add_programme(
+            repo, kim, date(2026, 10, 5), CLOSING, created_at=utc(2026, 10, 1)
+        )
         people = []
         for i in range(100):
             tz = ZONES[(i // 2) % 3]
             reflection_time = time(7, 30) if i % 7 == 0 else time(14)
-            person = add_person(repo, f"p{i}", tz=tz, reflection_weekday=i % 5, reflection_time=reflection_time)
+            person = add_person(
+                repo, f"p{i}", tz=tz, reflection_weekday=i % 5, reflection_time=reflection_time
+            )
             people.append(person)
             monday = date(2026, 10, 5)
             while monday < END.date():
@@ -88,44 +92,92 @@ def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
                 if at(tz, datetime.combine(day, reflection_time)) < INTRODUCED:
                     monday += timedelta(days=7)
                     continue  # before the pair existed
-                expect(f"reflection:{person.id}:{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}", tz,
-                       datetime.combine(day, reflection_time))
+                expect(
+                    f"reflection:{person.id}:{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}",
+                    tz,
+                    datetime.combine(day, reflection_time),
+                )
                 monday += timedelta(days=7)
         monday = date(2026, 10, 5)
         while monday < END.date():
-            expect(f"digest:{programme.id}:{kim.id}:{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
-                   "Europe/Stockholm", datetime.combine(monday, time(8)))
+            expect(
+                f"digest:{programme.id}:{kim.id}:{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
+                "Europe/Stockholm",
+                datetime.combine(monday, time(8)),
+            )
             monday += timedelta(days=7)
         for n in range(50):
             mentor, adept = people[2 * n], people[2 * n + 1]
             tz = ZONES[n % 3]
             kind = "intro" if n >= 45 else "silent" if n >= 40 else "active"
-            pair = add_pair(repo, programme, mentor, adept, INTRODUCED, phase=Phase.INTRO if kind == "intro" else Phase.ACTIVE,
-                            midpoint_on=MIDPOINT, ends_on=CLOSING)
+            pair = add_pair(
+                repo,
+                programme,
+                mentor,
+                adept,
+                INTRODUCED,
+                phase=Phase.INTRO if kind == "intro" else Phase.ACTIVE,
+                midpoint_on=MIDPOINT,
+                ends_on=CLOSING,
+            )
             for member in (mentor, adept):
                 expect(f"midpoint:{pair.id}:{member.id}", tz, datetime.combine(MIDPOINT, time(0)))
                 expect(f"closing:{pair.id}:{member.id}", tz, datetime.combine(CLOSING, time(0)))
             if kind == "intro":
                 for deadline, days in (("intro", 10), ("intro-stuck", 21)):
-                    nominal = (INTRODUCED + timedelta(days=days)).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+                    nominal = (
+                        (INTRODUCED + timedelta(days=days))
+                        .astimezone(ZoneInfo(tz))
+                        .replace(tzinfo=None)
+                    )
                     for member in (mentor, adept):
                         expect(f"phase:{pair.id}:{deadline}:{member.id}", tz, nominal)
-                    later = (INTRODUCED + timedelta(days=days + 3)).astimezone(ZoneInfo("Europe/Stockholm")).replace(tzinfo=None)
-                    expect(f"phase-coordinator:{pair.id}:{deadline}:{kim.id}", "Europe/Stockholm", later)
+                    later = (
+                        (INTRODUCED + timedelta(days=days + 3))
+                        .astimezone(ZoneInfo("Europe/Stockholm"))
+                        .replace(tzinfo=None)
+                    )
+                    expect(
+                        f"phase-coordinator:{pair.id}:{deadline}:{kim.id}",
+                        "Europe/Stockholm",
+                        later,
+                    )
                 continue
             for k, day in enumerate(MEETING_DAYS[: 1 if kind == "silent" else 6]):
                 starts = at(tz, datetime.combine(day, time(10)))
                 meeting = add_meeting(repo, pair, starts, utc(2026, 10, 1))
                 for member in (mentor, adept):
-                    expect(f"meeting-reminder:{meeting.id}:{member.id}", tz, datetime.combine(day - timedelta(days=1), time(10)))
+                    expect(
+                        f"meeting-reminder:{meeting.id}:{member.id}",
+                        tz,
+                        datetime.combine(day - timedelta(days=1), time(10)),
+                    )
                     if n == 0 and k == 0 and member is mentor:
                         # Checked in already: the prompt is no longer relevant.
-                        repo.add(CheckIn(pair_id=pair.id or 0, meeting_id=meeting.id, author_id=mentor.id or 0, met=True, created_at=utc(2026, 10, 1)))
+                        repo.add(
+                            CheckIn(
+                                pair_id=pair.id or 0,
+                                meeting_id=meeting.id,
+                                author_id=mentor.id or 0,
+                                met=True,
+                                created_at=utc(2026, 10, 1),
+                            )
+                        )
                     else:
-                        expect(f"checkin:{meeting.id}:{member.id}", tz, datetime.combine(day, time(11)))
-                expect(f"preparation:{meeting.id}:{adept.id}", tz, datetime.combine(day - timedelta(days=2), time(10)))
+                        expect(
+                            f"checkin:{meeting.id}:{member.id}", tz, datetime.combine(day, time(11))
+                        )
+                expect(
+                    f"preparation:{meeting.id}:{adept.id}",
+                    tz,
+                    datetime.combine(day - timedelta(days=2), time(10)),
+                )
                 if kind == "silent":
-                    overdue = (starts + timedelta(days=14 + 3)).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+                    overdue = (
+                        (starts + timedelta(days=14 + 3))
+                        .astimezone(ZoneInfo(tz))
+                        .replace(tzinfo=None)
+                    )
                     for member in (mentor, adept):
                         expect(f"overdue:{pair.id}:1:{member.id}", tz, overdue)
     return expected, zone_of
@@ -168,14 +220,24 @@ async def test_twelve_weeks_fifty_pairs_three_time_zones() -> None:
     assert not missing, f"not sent: {missing[:10]}"
     assert not extra, f"not expected: {extra[:10]}"
     for key, when in expected.items():
-        assert rows[key].due_at == when, (key, rows[key].due_at.astimezone(ZoneInfo(zone_of[key])), when.astimezone(ZoneInfo(zone_of[key])))
+        assert rows[key].due_at == when, (
+            key,
+            rows[key].due_at.astimezone(ZoneInfo(zone_of[key])),
+            when.astimezone(ZoneInfo(zone_of[key])),
+        )
         assert rows[key].status == "sent"
-        assert rows[key].sent_at is not None and timedelta(0) <= rows[key].sent_at - when < timedelta(minutes=1)
+        assert rows[key].sent_at is not None and timedelta(0) <= rows[
+            key
+        ].sent_at - when < timedelta(minutes=1)
     assert not [o for o in rows.values() if o.status == "skipped" and o.error != "not relevant"]
 
     # Spot checks, in local wall time.
     def local_of(prefix: str, tz: str) -> set[tuple[int, ...]]:
-        return {tuple(rows[k].due_at.astimezone(ZoneInfo(tz)).timetuple()[:5]) for k in expected if k.startswith(prefix)}
+        return {
+            tuple(rows[k].due_at.astimezone(ZoneInfo(tz)).timetuple()[:5])
+            for k in expected
+            if k.startswith(prefix)
+        }
 
     kinds = Counter(rows[k].kind for k in expected)
     per_person = Counter(rows[k].person_id for k in expected if k.startswith("reflection:"))
@@ -186,16 +248,27 @@ async def test_twelve_weeks_fifty_pairs_three_time_zones() -> None:
     assert kinds["coordinator-digest"] == 13
     # Stockholm, Friday reflection on Christmas Day: Monday 28 December 08:00.
     with store.transaction() as repo:
-        fridays = [p.id for p in repo.find(Person, timezone="Europe/Stockholm", reflection_weekday=4, is_coordinator=False)]
+        fridays = [
+            p.id
+            for p in repo.find(
+                Person, timezone="Europe/Stockholm", reflection_weekday=4, is_coordinator=False
+            )
+        ]
     assert fridays
     for person_id in fridays:
-        assert rows[f"reflection:{person_id}:2026-W52"].due_at == at("Europe/Stockholm", datetime(2026, 12, 28, 8))
+        assert rows[f"reflection:{person_id}:2026-W52"].due_at == at(
+            "Europe/Stockholm", datetime.combine(date(2026, 12, 28), time(8))
+        )
     # Reminders are at 10:00 local before and after each DST change.
     for tz in ZONES:
         reminders = [k for k in expected if k.startswith("meeting-reminder") and zone_of[k] == tz]
         assert {rows[k].due_at.astimezone(ZoneInfo(tz)).time() for k in reminders} == {time(10)}
     # Stockholm: 10:00 was 08:00 UTC in October and 09:00 UTC in November.
-    sthlm = {rows[k].due_at.hour for k in expected if k.startswith("meeting-reminder") and zone_of[k] == "Europe/Stockholm"}
+    sthlm = {
+        rows[k].due_at.hour
+        for k in expected
+        if k.startswith("meeting-reminder") and zone_of[k] == "Europe/Stockholm"
+    }
     assert sthlm == {8, 9}
     # Tokyo's meeting on Culture Day (Tue 3 Nov): the check-in prompt waits for Wednesday 08:00.
     tokyo_checkins = local_of("checkin:", "Asia/Tokyo")

@@ -4,8 +4,6 @@ platform that records what it was sent, a sleeper that moves the manual clock.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +33,11 @@ class _FastRepo(_MemoryRepo):
     the unique-key check uses an index instead of a scan."""
 
     def find(self, cls: type[R], **where: Any) -> list[R]:
-        if cls is OutboxItem and set(where) == {"key"} and isinstance(where["key"], set | frozenset):
+        if (
+            cls is OutboxItem
+            and set(where) == {"key"}
+            and isinstance(where["key"], set | frozenset)
+        ):
             rows = [r for r in self._table(cls).values() if r.key in where["key"]]  # type: ignore[attr-defined]
         else:
             rows = [r for r in self._table(cls).values() if matches(r, where)]
@@ -94,7 +96,9 @@ def add_person(repo: Repo, name: str, tz: str = "Europe/Stockholm", **extra: Any
     return repo.add(Person(**values))
 
 
-def add_programme(repo: Repo, coordinator: Person, starts_on: date, ends_on: date, **extra: Any) -> Programme:
+def add_programme(
+    repo: Repo, coordinator: Person, starts_on: date, ends_on: date, **extra: Any
+) -> Programme:
     values: dict[str, Any] = {
         "name": "Pilot",
         "purposes": [Purpose.CAREER],
@@ -122,7 +126,10 @@ def add_pair(
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
         repo.add(
             Enrolment(
-                programme_id=programme.id or 0, person_id=person.id or 0, role=role, created_at=introduced_at
+                programme_id=programme.id or 0,
+                person_id=person.id or 0,
+                role=role,
+                created_at=introduced_at,
             )
         )
     return repo.add(
@@ -140,7 +147,9 @@ def add_pair(
     )
 
 
-def add_meeting(repo: Repo, pair: Pair, starts_at: datetime, created_at: datetime, **extra: Any) -> Meeting:
+def add_meeting(
+    repo: Repo, pair: Pair, starts_at: datetime, created_at: datetime, **extra: Any
+) -> Meeting:
     return repo.add(
         Meeting(
             pair_id=pair.id or 0,
@@ -180,7 +189,9 @@ class FakePlatform:
                 error = script.pop(0)
                 if error is not None:
                     raise error
-            self.sent.append(Sent(item.key, item.kind, item.person_id, self.clock.now(), message.plain_text()))
+            self.sent.append(
+                Sent(item.key, item.kind, item.person_id, self.clock.now(), message.plain_text())
+            )
             return f"ts-{len(self.sent)}"
 
     def keys(self) -> list[str]:
@@ -211,10 +222,3 @@ def gone() -> PermanentError:
 def snapshot(store: InMemoryStore) -> dict[str, OutboxItem]:
     with store.transaction() as repo:
         return {o.key: o for o in repo.find(OutboxItem)}
-
-
-def clone(value: Any) -> Any:
-    return copy.deepcopy(value)
-
-
-suppress = contextlib.suppress
