@@ -12,7 +12,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from conversations.config import CoreConfig
 from conversations.events import (
@@ -37,6 +36,7 @@ from conversations.flows import (
 from conversations.i18n import Texts, normalise_locale
 from conversations.messages import Reply
 from conversations.parsing import CommandLine, parse_command
+from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import ConversationState, Person, Receipt
 from conversations.turn import Turn
@@ -277,21 +277,3 @@ class _Refused(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__("form refused")
         self.reply = reply
-
-
-def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
-    identity = {
-        f"{actor.platform}:{actor.platform_user_id}",
-        f"{actor.platform}:{actor.workspace}:{actor.platform_user_id}",
-    }
-    return Person(
-        platform=actor.platform,
-        workspace=actor.workspace,
-        platform_user_id=actor.platform_user_id,
-        display_name=actor.display_name or actor.platform_user_id,
-        locale=normalise_locale(actor.locale, config.default_locale),
-        timezone=actor.timezone or config.default_timezone,
-        country=config.default_country,
-        is_coordinator=bool(identity & set(config.coordinators)),
-        created_at=now,
-    )

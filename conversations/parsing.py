@@ -52,7 +52,7 @@ def parse_command(text: str) -> CommandLine | None:
             name, _, inline = token[2:].partition("=")
             if inline:
                 options[name.lower()] = inline
-            elif i + 1 < len(rest) and not rest[i + 1].startswith("--"):
+            elif i + 1 < len(rest) and not rest[i + 1].startswith(("--", "@")):
                 options[name.lower()] = rest[i + 1]
                 i += 1
             else:
@@ -90,9 +90,12 @@ def parse_date(text: str, today: date) -> date:
     if delta is not None:
         return today + delta
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ParseError("error.date_format", value=text) from None
+    if not today.year - 2 <= day.year <= today.year + 5:
+        raise ParseError("error.date_range", value=text)
+    return day
 
 
 def parse_time(text: str) -> time:

@@ -227,7 +227,9 @@ class Script:
     def answer_prompts(self, pairs: list[tuple[Person, Person]]) -> Iterator[str]:
         """What each person does with the nudges that arrived since the last step."""
         for mentor, adept in pairs:
-            yield from self.typed_answer(adept.handle, "prep.answer", self.words["prep"])
+            if self.fresh(adept.handle, "prep.answer"):  # the preparation, shared with the mentor
+                yield from self.press(adept.handle, "prep.answer")
+                yield self.words["prep"]
             for person in (mentor, adept):
                 yield from self.typed_answer(
                     person.handle, "reflect.open", self.words["reflection"]

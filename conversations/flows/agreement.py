@@ -5,6 +5,7 @@ new version that both accept again, and the old one stays in force until they ha
 from __future__ import annotations
 
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
+from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
 from conversations.flows.phases import advance
 from conversations.i18n import Texts
 from conversations.messages import Button, Choice, Fact, Form, FormField, Message, Reply, Section
@@ -250,8 +251,8 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
         return pair_closed_reply(turn, pair)
     form = agreement_form(turn, pair)
     clean, errors = validate(form, values, turn.t, turn.now)
-    if not errors and not 30 <= clean["minutes"] <= 480:
-        errors["minutes"] = turn.t("agreement.bad_minutes")
+    if not errors and not MIN_MINUTES <= clean["minutes"] <= MAX_MINUTES:
+        errors["minutes"] = turn.t("meeting.bad_length", min=MIN_MINUTES, max=MAX_MINUTES)
     if not errors and clean["ends_on"] <= turn.today:
         errors["ends_on"] = turn.t("agreement.ends_in_past")
     if errors:

@@ -7,10 +7,13 @@ from collections import Counter
 from datetime import timedelta
 from functools import partial
 
+from conversations.events import Actor
 from conversations.flows import intro
 from conversations.flows.basics import OPEN_PHASES, plain
+from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine, ParseError, parse_date
+from conversations.people import new_person
 from conversations.records import (
     CheckIn,
     Enrolment,
@@ -49,6 +52,8 @@ PURPOSE_ALIASES = {
     "ledarskap": Purpose.LEADERSHIP,
     "ledarutveckling": Purpose.LEADERSHIP,
 }
+COMPLETED_WORDS = ("completed", "klar", "slutförd", "slutfört")
+EARLY_WORDS = ("ended-early", "avbruten", "avbrutet")
 ROLE_WORDS = {
     "mentor": Role.MENTOR,
     "adept": Role.ADEPT,
@@ -57,33 +62,23 @@ ROLE_WORDS = {
 }
 
 
-def resolve_person(turn: Turn, token: str, mentions: dict[str, str]) -> Person | None:
-    """'@anna' (console) or a platform mention -> the person, created if new."""
+def resolve_person(turn: Turn, token: str, mentions: dict[str, str], *, create: bool = False) -> Person | None:
+    """'@anna' (console) or a platform mention -> the person. Only ``enroll`` and
+    ``coordinators add`` create people they have not met; elsewhere a typo finds nobody."""
     if not token.startswith("@") or len(token) < 2:
         return None
     user_id = mentions.get(token, token[1:])
     me = turn.person
-    found = turn.repo.first(
-        Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id
-    )
-    if found is not None:
+    found = turn.repo.first(Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
+    if found is not None or not create:
         return found
-    from conversations.engine import new_person
-    from conversations.events import Actor
-
-    return turn.repo.add(
-        new_person(
-            turn.config,
-            Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id),
-            turn.now,
-        )
-    )
+    actor = Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
+    return turn.repo.add(new_person(turn.config, actor, turn.now))
 
 
 def my_programmes(turn: Turn, status: str | None = "open") -> list[Programme]:
-    where: dict[str, object] = {"created_by": turn.person.id}
-    if status:
-        where["status"] = status
+    """The programmes a coordinator manages: every programme (coordinators work together)."""
+    where: dict[str, object] = {"status": status} if status else {}
     return sorted(turn.repo.find(Programme, **where), key=lambda p: p.id or 0)
 
 
@@ -156,6 +151,8 @@ def _program_new(turn: Turn, line: CommandLine) -> Reply:
         )
     except ParseError as exc:
         return turn.say(exc.key, **exc.values)
+    if end <= turn.today:
+        return turn.say("program.ends_in_past")
     if end <= start + timedelta(days=27):
         return turn.say("program.too_short")
     template = line.options.get("template", "general")
@@ -163,8 +160,8 @@ def _program_new(turn: Turn, line: CommandLine) -> Reply:
         return turn.say("program.bad_template")
     cadence = _int_option(line, "cadence", turn.config.cadence_days)
     length = _int_option(line, "length", turn.config.meeting_minutes)
-    if cadence is None or not 1 <= cadence <= 60 or length is None or not 15 <= length <= 480:
-        return turn.say("program.bad_numbers")
+    if cadence is None or not 1 <= cadence <= 60 or length is None or not MIN_MINUTES <= length <= MAX_MINUTES:
+        return turn.say("program.bad_numbers", min=MIN_MINUTES, max=MAX_MINUTES)
     if any(p.name.lower() == name.lower() for p in my_programmes(turn)):
         return turn.say("program.exists", name=name)
     programme = turn.repo.add(
@@ -239,11 +236,12 @@ def _program_close(turn: Turn, line: CommandLine) -> Reply:
 
 
 def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
-    # enroll @a as mentor [--program X] [--offers "..."] [--wants "..."] [--department D]
+    # enroll @a [@b …] as mentor|adept [--program X] [--capacity N] [--offers …] [--wants …] [--department …]
     args = [a for a in line.args if a.lower() not in ("as", "som")]
-    people = [a for a in args if a.startswith("@")]
+    people = list(dict.fromkeys(a for a in args if a.startswith("@")))
     roles = [ROLE_WORDS[a.lower()] for a in args if a.lower() in ROLE_WORDS]
-    if not people or len(roles) != 1:
+    capacity = _int_option(line, "capacity", 1)
+    if not people or len(roles) != 1 or capacity is None or not 1 <= capacity <= 10:
         return turn.say("usage.enroll.full")
     programme = chosen_programme(turn, line)
     if programme is None:
@@ -251,50 +249,31 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     role = roles[0]
     lines = []
     for token in people:
-        person = resolve_person(turn, token, mentions)
+        person = resolve_person(turn, token, mentions, create=True)
         if person is None or person.erased_at is not None:
             lines.append(turn.t("enroll.unknown", who=token))
             continue
-        existing = turn.repo.first(
-            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
-        )
+        existing = turn.repo.first(Enrolment, programme_id=programme.id, person_id=person.id, status="active")
         if existing is not None:
-            lines.append(
-                turn.t(
-                    "enroll.already", name=person.display_name, role=turn.t("role." + existing.role)
-                )
-            )
+            lines.append(turn.t("enroll.already", name=person.display_name, role=turn.t("role." + existing.role)))
             continue
         turn.repo.add(
             Enrolment(
                 programme_id=programme.id or 0,
                 person_id=person.id or 0,
                 role=role,
+                capacity=capacity if role == Role.MENTOR else 1,
                 wants_to_learn=line.options.get("wants", "")[:500],
                 can_offer=line.options.get("offers", "")[:500],
                 department=line.options.get("department", "")[:100],
                 created_at=turn.now,
             )
         )
-        turn.audit(
-            "person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value
-        )
-        welcome = partial(
-            intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
-        )
+        turn.audit("person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value)
+        welcome = partial(intro.welcome_message, programme=programme, role=role, purposes=programme.purposes)
         turn.send(person.id or 0, welcome, programme_id=programme.id)
-        lines.append(
-            turn.t(
-                "enroll.done",
-                name=person.display_name,
-                role=turn.t("role." + role),
-                programme=programme.name,
-            )
-        )
+        lines.append(turn.t("enroll.done", name=person.display_name, role=turn.t("role." + role), programme=programme.name))
     return turn.show(plain("\n".join(lines)))
-
-
-# pair ---------------------------------------------------------------------------------------
 
 
 def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
@@ -306,7 +285,9 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
         return turn.say("program.none_open")
     mentor = resolve_person(turn, people[0], mentions)
     adept = resolve_person(turn, people[1], mentions)
-    if mentor is None or adept is None or mentor.id == adept.id:
+    if mentor is None or adept is None:
+        return turn.say("enroll.unknown", who=people[0] if mentor is None else people[1])
+    if mentor.id == adept.id:
         return turn.say("usage.pair.full")
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
         enrolment = turn.repo.first(
@@ -353,30 +334,26 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
 
 
 def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
-    # end @a completed|ended-early [reason...]
+    # end @a [@b] completed|ended-early [reason...]: with two people, only their pair.
     people = [a for a in line.args if a.startswith("@")]
-    reasons = [
-        a.lower()
-        for a in line.args
-        if a.lower() in ("completed", "klar", "slutförd", "ended-early", "avbruten")
-    ]
-    if len(people) != 1 or len(reasons) != 1:
+    reasons = [a.lower() for a in line.args if a.lower() in COMPLETED_WORDS + EARLY_WORDS]
+    if not 1 <= len(people) <= 2 or len(reasons) != 1:
         return turn.say("usage.end.full")
-    reason = "completed" if reasons[0] in ("completed", "klar", "slutförd") else "ended-early"
-    words = [a for a in line.args if not a.startswith("@") and a.lower() not in reasons]
-    note = " ".join(words)[:300]
-    person = resolve_person(turn, people[0], mentions)
-    mine = {p.id for p in my_programmes(turn)}
-    pairs = [
-        p
-        for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=list(mine))
-        if person is not None and person.id in p.member_ids()
-    ]
+    reason = "completed" if reasons[0] in COMPLETED_WORDS else "ended-early"
+    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)[:300]
+    persons = [resolve_person(turn, token, mentions) for token in people]
+    if any(p is None for p in persons):
+        return turn.say("end.no_pair", who=" ".join(people))
+    ids = {p.id for p in persons if p is not None}
+    programmes = [p.id for p in my_programmes(turn)]
+    pairs = [p for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=programmes) if ids <= set(p.member_ids())]
     if not pairs:
-        return turn.say("end.no_pair", who=people[0])
-    for pair in pairs:
-        end_pair(turn, pair, reason, note)
-    return turn.say("end.done", n=len(pairs), reason=turn.t("end.reason." + reason))
+        return turn.say("end.no_pair", who=" ".join(people))
+    if len(pairs) > 1:
+        names = ", ".join(f"@{turn.person_by_id(p.mentor_id).platform_user_id} @{turn.person_by_id(p.adept_id).platform_user_id}" for p in pairs)
+        return turn.say("end.which", n=len(pairs), pairs=names)
+    end_pair(turn, pairs[0], reason, note)
+    return turn.say("end.done", n=1, reason=turn.t("end.reason." + reason))
 
 
 def end_pair(
@@ -482,7 +459,7 @@ def coordinators_command(turn: Turn, line: CommandLine, mentions: dict[str, str]
         return turn.say("usage.coordinators.full")
     names = []
     for token in people:
-        person = resolve_person(turn, token, mentions)
+        person = resolve_person(turn, token, mentions, create=True)
         if person is None:
             continue
         if not person.is_coordinator:

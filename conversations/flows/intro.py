@@ -3,6 +3,7 @@ article 4 §4: place, at least one hour, introductions, strengths and weaknesses
 
 from __future__ import annotations
 
+from conversations.flows.meetings import FIRST_MEETING_MINUTES
 from conversations.i18n import Texts
 from conversations.messages import Message, Section
 from conversations.records import Pair, Person, Programme, Purpose, Role
@@ -31,7 +32,7 @@ def welcome_message(t: Texts, programme: Programme, role: Role, purposes: list[P
 
 
 def first_meeting_guide(t: Texts, programme: Programme) -> Section:
-    minutes = max(60, programme.meeting_minutes)
+    minutes = max(FIRST_MEETING_MINUTES, programme.meeting_minutes)
     return Section(text=t("intro.guide", minutes=minutes))
 
 

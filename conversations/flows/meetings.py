@@ -12,11 +12,14 @@ from conversations.parsing import CommandLine, ParseError, parse_local_datetime
 from conversations.records import Meeting, Pair, Programme
 from conversations.turn import Turn, validate
 
+FIRST_MEETING_MINUTES = 60  # the method: the first meeting takes at least an hour
+MIN_MINUTES = 30
+MAX_MINUTES = 480
+
 
 def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
     t = turn.t
-    programme = turn.repo.get(Programme, pair.programme_id)
-    minutes = max(60, programme.meeting_minutes if programme else 60)
+    minutes = default_minutes(turn, pair, first)
     return Form(
         form_id="meeting",
         title=t("meeting.title_first" if first else "meeting.title"),
@@ -63,22 +66,35 @@ def book_button(turn: Turn, value: str) -> Reply:
 
 
 def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    # meeting 2027-01-14 10:00 [place…] or meeting 2027-01-14T10:00 [place…]
     pair = current_pair(turn)
     if pair is None:
         return no_pair_reply(turn)
-    if len(line.args) < 2:
-        return Reply(form=meeting_form(turn, pair, first=not has_first_meeting(turn, pair)))
+    first = not has_first_meeting(turn, pair)
+    if not line.args:
+        return Reply(form=meeting_form(turn, pair, first=first))
+    words = 1 if "T" in line.args[0].upper()[10:11] else 2
     try:
-        starts_at = parse_local_datetime(" ".join(line.args[:2]), turn.t.tz, turn.now)
+        starts_at = parse_local_datetime(" ".join(line.args[:words]), turn.t.tz, turn.now)
     except ParseError as exc:
         return turn.say(exc.key, **exc.values)
-    programme = turn.repo.get(Programme, pair.programme_id)
-    minutes = max(60, programme.meeting_minutes if programme else 60)
-    place = " ".join(line.args[2:])[:200]
+    minutes = default_minutes(turn, pair, first)
+    place = " ".join(line.args[words:])[:200]
     error = _check(turn, pair, starts_at, minutes)
     if error:
-        return turn.say(error)
+        return turn.say(error, min=MIN_MINUTES, max=MAX_MINUTES)
     return book(turn, pair, starts_at, minutes, place)
+
+
+def default_minutes(turn: Turn, pair: Pair, first: bool) -> int:
+    """The agreed meeting length (the agreement in force, else the programme's); the first
+    meeting is at least an hour."""
+    from conversations.flows.agreement import in_force
+
+    agreement = in_force(turn.repo, pair.id or 0)
+    programme = turn.repo.get(Programme, pair.programme_id)
+    minutes = agreement.meeting_minutes if agreement else (programme.meeting_minutes if programme else 60)
+    return max(FIRST_MEETING_MINUTES, minutes) if first else minutes
 
 
 def _check(turn: Turn, pair: Pair, starts_at: datetime, minutes: int) -> str | None:
@@ -86,10 +102,9 @@ def _check(turn: Turn, pair: Pair, starts_at: datetime, minutes: int) -> str | N
         return "meeting.in_past"
     if starts_at > turn.now + timedelta(days=366):
         return "meeting.too_far"
-    first = not has_first_meeting(turn, pair)
-    if first and minutes < 60:
+    if not has_first_meeting(turn, pair) and minutes < FIRST_MEETING_MINUTES:
         return "meeting.first_too_short"
-    if not 15 <= minutes <= 480:
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         return "meeting.bad_length"
     return None
 
@@ -105,7 +120,7 @@ def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     if not errors:
         error = _check(turn, pair, clean["when"], clean["minutes"])
         if error:
-            errors["minutes" if "short" in error or "length" in error else "when"] = turn.t(error)
+            errors["minutes" if "short" in error or "length" in error else "when"] = turn.t(error, min=MIN_MINUTES, max=MAX_MINUTES)
     if errors:
         return Reply(form=form, errors=errors)
     return book(turn, pair, clean["when"], clean["minutes"], clean["place"] or "")

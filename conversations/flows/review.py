@@ -3,6 +3,8 @@ closing review (goals achieved, what each learned, feedback, a new mentor: art. 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.flows.goals import current_goals, latest_rating
 from conversations.i18n import Texts
@@ -12,6 +14,7 @@ from conversations.records import GoalRating, Pair, Phase, Programme, Review, Ro
 from conversations.turn import Turn, button, rating_field, validate
 
 OUTCOMES = ("achieved", "partly", "not-achieved")
+CLOSING_WINDOW = timedelta(days=14)
 
 
 def review_message(t: Texts, pair: Pair, kind: str) -> Message:
@@ -27,11 +30,7 @@ def review_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     pair = current_pair(turn)
     if pair is None:
         return no_pair_reply(turn)
-    kind = (
-        "closing"
-        if turn.today >= pair.midpoint_on and (pair.ends_on - turn.today).days <= 14
-        else "midpoint"
-    )
+    kind = "closing" if turn.today >= closing_opens(pair) else "midpoint"
     if line.args and line.args[0].lower() in ("closing", "avslut", "slut"):
         kind = "closing"
     elif line.args and line.args[0].lower() in ("midpoint", "halvtid", "mitt"):
@@ -136,13 +135,9 @@ def closing_form(turn: Turn, pair: Pair) -> Form:
 
 
 def _open(turn: Turn, value: str, kind: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair, refusal = _checked(turn, value, kind)
     if pair is None:
-        return no_pair_reply(turn)
-    if not pair.phase.is_open:
-        return pair_closed_reply(turn, pair)
-    if turn.repo.first(Review, pair_id=pair.id, person_id=turn.person.id, kind=kind):
-        return turn.say(f"review.{kind}.already")
+        return refusal or no_pair_reply(turn)
     return Reply(form=midpoint_form(turn, pair) if kind == "midpoint" else closing_form(turn, pair))
 
 
@@ -155,6 +150,7 @@ def closing_button(turn: Turn, value: str) -> Reply:
 
 
 def _checked(turn: Turn, context: str, kind: str) -> tuple[Pair | None, Reply | None]:
+    """The pair, if this review is open for the person now; else the reply saying why not."""
     pair = current_pair(turn, context)
     if pair is None:
         return None, no_pair_reply(turn)
@@ -162,7 +158,17 @@ def _checked(turn: Turn, context: str, kind: str) -> tuple[Pair | None, Reply | 
         return None, pair_closed_reply(turn, pair)
     if turn.repo.first(Review, pair_id=pair.id, person_id=turn.person.id, kind=kind):
         return None, turn.say(f"review.{kind}.already")
+    if kind == "midpoint" and pair.phase not in (Phase.ACTIVE, Phase.CLOSING):
+        return None, turn.say("review.midpoint.not_yet")
+    opens = closing_opens(pair)
+    if kind == "closing" and turn.today < opens:
+        return None, turn.say("review.closing.not_yet", date=turn.t.date(opens))
     return pair, None
+
+
+def closing_opens(pair: Pair) -> date:
+    """The closing review opens two weeks before the pair's end date."""
+    return pair.ends_on - CLOSING_WINDOW
 
 
 def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
@@ -257,14 +263,6 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         )
     )
     turn.audit("review.saved", f"pair:{pair.id}", kind="closing")
-    programme = turn.repo.get(Programme, pair.programme_id)
-    if wants_new and programme is not None:
-        name = turn.person.display_name
-        turn.send(
-            programme.created_by,
-            lambda t: plain(t("review.new_mentor_request", name=name, programme=programme.name)),
-            programme_id=programme.id,
-        )
     reviews = turn.repo.find(Review, pair_id=pair.id, kind="closing")
     if len({r.person_id for r in reviews}) >= 2:
         from conversations.flows.coordinator import end_pair
@@ -272,6 +270,7 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         goals = current_goals(turn.repo, pair.id or 0)
         done = sum(g.status == "achieved" for g in goals)
         ended = end_pair(turn, pair, "completed", by_coordinator=False)
+        _ask_for_a_new_mentor(turn, ended, reviews)
         for member in ended.member_ids():
             turn.send(
                 member,
@@ -293,3 +292,17 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         programme_id=pair.programme_id,
     )
     return turn.say("review.closing.saved_first")
+
+
+def _ask_for_a_new_mentor(turn: Turn, pair: Pair, reviews: list[Review]) -> None:
+    """When a pair completes and the adept asked for a new mentor, tell the coordinator
+    (the request only: none of the review's texts)."""
+    programme = turn.repo.get(Programme, pair.programme_id)
+    if programme is None or not any(r.answers.get("new_mentor") for r in reviews):
+        return
+    adept = turn.person_by_id(pair.adept_id).display_name
+    turn.send(
+        programme.created_by,
+        lambda t: plain(t("review.new_mentor_request", name=adept, programme=programme.name)),
+        programme_id=programme.id,
+    )
