@@ -43,6 +43,7 @@ def plan_rules(settings: Settings) -> PlanRules:
 def delivery_limits(settings: Settings) -> DeliveryLimits:
     return DeliveryLimits(
         global_per_second=settings.delivery.global_per_second,
+        global_burst=settings.delivery.global_burst,
         per_conversation_seconds=settings.delivery.per_conversation_seconds,
         max_attempts=settings.delivery.max_attempts,
     )

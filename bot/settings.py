@@ -31,6 +31,7 @@ class SchedulerSettings(_Section):
 
 class DeliverySettings(_Section):
     global_per_second: float = 20.0
+    global_burst: float = 3.0
     per_conversation_seconds: float = 1.0
     max_attempts: int = 6
 

@@ -248,6 +248,11 @@ class Engine:
         person = self._find(repo, actor)
         if person is None:
             return repo.add(new_person(self.config, actor, self.clock.now()))
+        if person.erased_at is not None:
+            # They asked to be forgotten and came back: a fresh start under the same identity.
+            fresh = new_person(self.config, actor, self.clock.now())
+            keep = {"id": person.id, "version": person.version}
+            return repo.update(fresh.model_copy(update=keep))
         if person.display_name == person.platform_user_id and actor.display_name:
             # Created from a mention before we saw their profile: fill it in now.
             person = repo.update(

@@ -154,7 +154,12 @@ class InMemoryStore:
 
     def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
         self._set(
-            item_id, status="sent", sent_at=now, platform_message_id=platform_message_id, error=None
+            item_id,
+            status="sent",
+            sent_at=now,
+            platform_message_id=platform_message_id,
+            error=None,
+            payload={},
         )
 
     def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:

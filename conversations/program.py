@@ -19,7 +19,8 @@ The scheduler wakes every minute and asks ``queue_due`` what to write to the out
   ``agreement_deadline_days`` in the agreement phase; stuck: ``stuck_phase_days`` in any phase
   before active (or in closing). First the pair; ``PlanRules.coordinator_delay_days`` later,
   if the pair is still in that phase, a note to the programme's creator.
-* **Mid-point and closing reviews** — on ``Pair.midpoint_on`` / ``Pair.ends_on`` (each
+* **Mid-point and closing reviews** — on ``Pair.midpoint_on`` / ``PlanRules.closing_days_before``
+  days before ``Pair.ends_on`` (each
   member's local date), at the first allowed time that day or after.
 * **Coordinator digest** — weekly, Monday at the start of working hours (moved like any other
   nudge), to the creator of each open programme (``Programme.created_by``).
@@ -123,6 +124,8 @@ class PlanRules:
     coordinator_delay_days: int = 3  # phase deadline: coordinator note after the pair nudge
     pair_slot_search_days: int = 14  # look this far for a time both members are at work
     digest_weekday: int = 0  # Monday
+    closing_days_before: int = 7  # the closing review prompt, before the pair's end date
+    digest_days_after_end: int = 7  # digests stop this long after the programme's end
     reflection_weeks_back: int = 2  # earlier weeks than this are not looked at any more
     meeting_lookback_days: int = 14  # meetings that ended earlier are not looked at
 
@@ -177,6 +180,7 @@ class ProgrammeView:
     cadence_days: int
     status: str = "open"
     created_at: datetime | None = None
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,7 +696,7 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     reviews = []
     if pair.phase != Phase.CLOSING:
         reviews.append(("midpoint", "midpoint-review", pair.midpoint_on))
-    reviews.append(("closing", "closing-review", pair.ends_on))
+    reviews.append(("closing", "closing-review", pair.ends_on - timedelta(days=ctx.rules.closing_days_before)))
     last_day = (ctx.now + ctx.horizon).date() + timedelta(days=1)
     for name, kind, day in reviews:
         if day > last_day:
@@ -726,6 +730,8 @@ def _digests(ctx: _Ctx) -> Iterator[Nudge]:
             key = f"digest:{programme.id}:{coordinator.id}:{iso_week(day)}"
             nominal = at_local(day, coordinator.work_start, coordinator.tz)
             if programme.created_at is not None and nominal < programme.created_at:
+                continue
+            if programme.ends_on is not None and day > programme.ends_on + timedelta(days=ctx.rules.digest_days_after_end):
                 continue
             if key in ctx.view.queued:
                 continue
@@ -867,6 +873,7 @@ def load_view(
             programme.cadence_days,
             programme.status,
             programme.created_at,
+            programme.ends_on,
         )
     if not programmes:
         return view

@@ -211,6 +211,7 @@ class SqlStore:
             sent_at=now,
             platform_message_id=platform_message_id,
             error=None,
+            payload={},  # the platform has the message now; keep no copy of what people wrote
         )
 
     def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:

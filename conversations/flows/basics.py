@@ -22,12 +22,15 @@ from conversations.records import (
     ConversationState,
     Enrolment,
     Goal,
+    GoalRating,
     Meeting,
+    OutboxItem,
     Pair,
     Person,
     Phase,
     Preparation,
     Programme,
+    Record,
     Reflection,
     Review,
     Role,
@@ -305,7 +308,7 @@ def settings_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
             errors[name] = turn.t(exc.key, **exc.values)
     start, end = parsed.get("work_start"), parsed.get("work_end")
     if isinstance(start, time) and isinstance(end, time) and start >= end:
-        errors["work_end"] = turn.t("error.work_hours")
+        errors["work_start"] = errors["work_end"] = turn.t("error.work_hours")
     if errors:
         return Reply(form=form, errors=errors)
     person = turn.repo.update(
@@ -474,50 +477,41 @@ def forget_me_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -
 
 
 def forget_confirm_button(turn: Turn, value: str) -> Reply:
+    """Erase what the person wrote and ended their pairs; keep only an anonymous shell so
+    counts and the audit trail stay consistent."""
+    from conversations.flows.coordinator import end_pair
+
     me = turn.person
     if value != str(me.id):
         return turn.say("error.stale_button")
+    if me.erased_at is not None:
+        return turn.say("forget.already")
     repo = turn.repo
-    for cls, field in (
+    mine: list[tuple[type[Record], str]] = [
         (Reflection, "person_id"),
         (CheckIn, "author_id"),
         (Preparation, "author_id"),
         (Review, "person_id"),
         (ConversationState, "person_id"),
-    ):
+    ]
+    for cls, field in mine:
         for record in repo.find(cls, **{field: me.id}):
             repo.delete(cls, record.id or 0)
+    for item in repo.find(OutboxItem, person_id=me.id, status="pending"):
+        repo.delete(OutboxItem, item.id or 0)
     for pair in open_pairs_of(repo, me.id):
-        repo.update(
-            pair.model_copy(
-                update={
-                    "phase": Phase.ENDED_EARLY,
-                    "ended_at": turn.now,
-                    "end_reason": "ended-early",
-                    "end_note": "erased",
-                }
-            )
-        )
-        partner = pair.partner_of(me.id or 0)
-        turn.send(
-            partner, lambda t: plain(t("forget.partner_notice")), programme_id=pair.programme_id
-        )
+        end_pair(turn, pair, "ended-early", "erased", by_coordinator=False)
+        turn.send(pair.partner_of(me.id or 0), lambda t: plain(t("forget.partner_notice")), programme_id=pair.programme_id)
+    for pair in repo.find(Pair, adept_id=me.id):  # the adept wrote the goals
+        for goal in repo.find(Goal, pair_id=pair.id):
+            for rating in repo.find(GoalRating, goal_id=goal.id):
+                repo.delete(GoalRating, rating.id or 0)
+            repo.delete(Goal, goal.id or 0)
+    blank = {"wants_to_learn": "", "can_offer": "", "department": "", "manager": "", "status": "left"}
     for enrolment in repo.find(Enrolment, person_id=me.id):
-        repo.update(
-            enrolment.model_copy(
-                update={
-                    "status": "left",
-                    "wants_to_learn": "",
-                    "can_offer": "",
-                    "department": "",
-                    "manager": "",
-                }
-            )
-        )
+        repo.update(enrolment.model_copy(update=blank))
     reply_text = turn.t("forget.done")
-    turn.person = repo.update(
-        me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None})
-    )
+    turn.person = repo.update(me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None}))
     turn.audit("person.erased", f"person:{me.id}")
     return Reply(messages=[plain(reply_text)])
 

@@ -129,7 +129,8 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
             created_at=turn.now,
         )
     )
-    if meeting is not None and meeting.status == "booked":
+    # The meeting counts as held if either of the two says they met.
+    if meeting is not None and (meeting.status == "booked" or (met and meeting.status == "missed")):
         turn.repo.update(meeting.model_copy(update={"status": "held" if met else "missed"}))
     turn.audit("checkin.saved", f"pair:{pair.id}", met=met)
     name = turn.person.display_name

@@ -187,6 +187,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "mydata.intro": "Everything the bot stores about you, as JSON:",
     "forget.title": "Erase your data?",
     "forget.confirm_text": "This deletes your journal, check-in notes, preparations and reviews, ends your open mentoring pairs and removes your name. It cannot be undone.",
+    "forget.already": "Your data was already erased.",
     "forget.done": "Your data has been erased. Thank you for taking part.",
     "forget.partner_notice": "Your mentoring partner has left the programme, so your pair has ended. Your coordinator can introduce a new partner.",
     # welcome / intro

@@ -187,6 +187,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "mydata.intro": "Allt som sparats om dig, som JSON:",
     "forget.title": "Radera dina uppgifter?",
     "forget.confirm_text": "Det här raderar din dagbok, dina incheckningar, förberedelser och utvärderingar, avslutar dina pågående mentorpar och tar bort ditt namn. Det går inte att ångra.",
+    "forget.already": "Dina uppgifter är redan raderade.",
     "forget.done": "Dina uppgifter är raderade. Tack för att du var med.",
     "forget.partner_notice": "Din mentorpartner har lämnat programmet, så ert par är avslutat. Din koordinator kan introducera en ny partner.",
     # välkommen / introduktion

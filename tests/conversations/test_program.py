@@ -267,8 +267,8 @@ def test_digest_weekly_to_programme_creator_and_reviews() -> None:
     store, ids = world()
     coord = upcoming(store, utc(2026, 5, 4, 7), ids["kim"])
     assert local(coord[f"digest:{ids['programme']}:{ids['kim']}:2026-W20"]) == (2026, 5, 11, 8, 0)
-    late = upcoming(store, utc(2026, 8, 25), ids["ali"])
-    assert local(late[f"closing:{ids['pair']}:{ids['ali']}"]) == (2026, 8, 28, 8, 0)
+    late = upcoming(store, utc(2026, 8, 18), ids["ali"])  # a week before the end (28 August)
+    assert local(late[f"closing:{ids['pair']}:{ids['ali']}"]) == (2026, 8, 21, 8, 0)
 
 
 def test_dst_change_keeps_local_time() -> None:

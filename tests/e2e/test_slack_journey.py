@@ -161,8 +161,8 @@ async def test_a_pair_from_enrolment_to_closing_through_slack(world: Any) -> Non
     with world.store.transaction() as repo:
         assert len(repo.find(CheckIn)) == 2
 
-    # Closing: prompted at the end date; both review, and the pair is completed.
-    await _tick(world, _weekday_morning(pair.ends_on))
+    # Closing: prompted a week before the end date; both review, and the pair is completed.
+    await _tick(world, _weekday_morning(pair.ends_on - timedelta(days=7)))
     await world.press(
         ADEPT, "review.closing", {"learned": "Att fråga innan jag svarar", "goal_1": "achieved"}
     )

@@ -122,7 +122,7 @@ def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
             )
             for member in (mentor, adept):
                 expect(f"midpoint:{pair.id}:{member.id}", tz, datetime.combine(MIDPOINT, time(0)))
-                expect(f"closing:{pair.id}:{member.id}", tz, datetime.combine(CLOSING, time(0)))
+                expect(f"closing:{pair.id}:{member.id}", tz, datetime.combine(CLOSING - timedelta(days=7), time(0)))
             if kind == "intro":
                 for deadline, days in (("intro", 10), ("intro-stuck", 21)):
                     nominal = (
