@@ -8,7 +8,7 @@ the same transaction: nothing is sent unless everything was saved).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -32,7 +32,6 @@ class Turn:
     config: CoreConfig
     key: str  # unique per handled event; outbox keys derive from it
     sent: int = 0
-    log: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def t(self) -> Texts:
@@ -105,9 +104,6 @@ class Turn:
 
     def await_answer(self, awaiting: str | None, **data: Any) -> None:
         set_awaiting(self.repo, self.person.id or 0, awaiting, self.now, **data)
-
-    def awaiting(self) -> ConversationState | None:
-        return self.repo.first(ConversationState, person_id=self.person.id)
 
     # Replies -----------------------------------------------------------------
     def say(self, key: str, **values: Any) -> Reply:

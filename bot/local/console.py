@@ -124,8 +124,8 @@ class Console:
         with self.services.store.transaction() as repo:
             return repo.first(Person, platform=PLATFORM, workspace="", platform_user_id=name)
 
-    def _texts(self) -> Texts:
-        found = self.person(self.state.me)
+    def _texts(self, name: str | None = None) -> Texts:
+        found = self.person(name or self.state.me)
         if found:
             return Texts(found.locale, found.timezone)
         return Texts(
@@ -327,7 +327,7 @@ class Console:
                 pair = repo.get(Pair, item.pair_id or 0)
                 members = [repo.get(Person, pid) for pid in (pair.member_ids() if pair else ())]
                 names = [p.platform_user_id for p in members if p]
-        t = self._texts()
+        t = self._texts(names[0])  # the recipient's own language and time zone
         self.write(f"── to {' & '.join(names)} · {t.when(item.due_at)} ──")
         first = self.state.next_number
         for index, name in enumerate(names):  # printed once; its buttons work for each member

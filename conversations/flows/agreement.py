@@ -4,6 +4,8 @@ new version that both accept again, and the old one stays in force until they ha
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
 from conversations.flows.phases import advance
@@ -163,7 +165,7 @@ def agreement_form(turn: Turn, pair: Pair) -> Form:
         title=t("agreement.form_title_amend" if base else "agreement.form_title"),
         submit_label=t("button.propose"),
         context=str(pair.id),
-        intro=t("agreement.form_intro"),
+        intro=t("agreement.form_intro" if base else "agreement.form_intro_first"),
         fields=(
             FormField(
                 name="cadence",
@@ -343,6 +345,7 @@ def accept_button(turn: Turn, value: str) -> Reply:
             ),
             programme_id=pair.programme_id,
         )
+        pair = _follow_end_date(turn, pair, agreement)
         advance(turn, pair)
         return turn.say("agreement.both_accepted", number=agreement.number)
     turn.send(
@@ -351,3 +354,18 @@ def accept_button(turn: Turn, value: str) -> Reply:
         programme_id=pair.programme_id,
     )
     return turn.say("agreement.accepted_waiting", number=agreement.number)
+
+
+def _follow_end_date(turn: Turn, pair: Pair, agreement: Agreement) -> Pair:
+    """The agreement in force sets when the mentorship ends (and so the closing review); the
+    mid-point moves with it unless it has already passed."""
+    if agreement.ends_on == pair.ends_on:
+        return pair
+    changes: dict[str, object] = {"ends_on": agreement.ends_on}
+    if pair.midpoint_on > turn.today:
+        start = turn.t.local(pair.introduced_at).date()
+        changes["midpoint_on"] = max(
+            turn.today + timedelta(days=1), start + (agreement.ends_on - start) / 2
+        )
+    turn.audit("pair.end_date", f"pair:{pair.id}", ends_on=agreement.ends_on.isoformat())
+    return turn.repo.update(pair.model_copy(update=changes))

@@ -72,7 +72,8 @@ def no_pair_reply(turn: Turn) -> Reply:
 
 def pair_closed_reply(turn: Turn, pair: Pair) -> Reply:
     return turn.say(
-        "error.pair_ended", date=turn.t.date(pair.ended_at.date()) if pair.ended_at else ""
+        "error.pair_ended",
+        date=turn.t.date(turn.t.local(pair.ended_at).date()) if pair.ended_at else "",
     )
 
 
@@ -142,7 +143,8 @@ def home_message(turn: Turn) -> Message:
     if me.paused_until and me.paused_until >= turn.today:
         sections.append(Section(text=t("home.paused", date=t.date(me.paused_until))))
         buttons.append(button(t, "button.resume", "resume"))
-    for pair in open_pairs_of(repo, me.id):
+    pairs = open_pairs_of(repo, me.id)
+    for pair in pairs:
         role = pair.role_of(me.id or 0)
         partner = turn.person_by_id(pair.partner_of(me.id or 0))
         programme = repo.get(Programme, pair.programme_id)
@@ -173,19 +175,33 @@ def home_message(turn: Turn) -> Message:
         )
         facts.append(Fact(label=t("home.ends"), value=t.date(pair.ends_on)))
         sections.append(Section(text=f"*{t('home.your_pair')}*", facts=tuple(facts)))
-        sections.append(
-            Section(text=t("home.next_step." + pair.phase + "." + (role or Role.ADEPT)))
-        )
+        step = pair.phase.value
+        if pair.phase == Phase.GOALS and goals and any(g.status == "draft" for g in goals):
+            step = "goals_review"  # drafted, waiting for the mentor
+        sections.append(Section(text=t(f"home.next_step.{step}.{role or Role.ADEPT}")))
         pid = str(pair.id)
-        if pair.phase in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.ACTIVE):
-            buttons.append(button(t, "button.book_meeting", "meeting.book", pid))
-        if pair.phase != Phase.INTRO:
-            buttons.append(button(t, "button.checkin", "checkin.open", pid))
-        buttons.append(button(t, "button.goals", "goals.view", pid))
-        buttons.append(button(t, "button.agreement", "agreement.view", pid))
-    if not open_pairs_of(repo, me.id):
+        pair_buttons = [
+            button(t, "button.book_meeting", "meeting.book", pid),
+            *(
+                [button(t, "button.checkin", "checkin.open", pid)]
+                if pair.phase != Phase.INTRO
+                else []
+            ),
+            button(t, "button.goals", "goals.view", pid),
+            button(t, "button.agreement", "agreement.view", pid),
+        ]
+        if len(pairs) > 1:  # say which pair each button is for
+            pair_buttons = [
+                b.model_copy(update={"label": f"{b.label} ({partner.display_name})"})
+                for b in pair_buttons
+            ]
+        buttons.extend(pair_buttons)
+    if not pairs:
         enrolled = repo.find(Enrolment, person_id=me.id, status="active")
-        if enrolled or not me.is_coordinator:
+        had_pair = bool(repo.find(Pair, mentor_id=me.id) or repo.find(Pair, adept_id=me.id))
+        if had_pair:
+            sections.append(Section(text=t("home.completed")))
+        elif enrolled or not me.is_coordinator:
             sections.append(Section(text=t("home.waiting" if enrolled else "home.not_enrolled")))
     if me.is_coordinator:
         from conversations.flows import coordinator
@@ -501,20 +517,28 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
         repo.delete(OutboxItem, item.id or 0)
     for pair in open_pairs_of(repo, me.id):
         end_pair(turn, pair, "ended-early", "erased", by_coordinator=False)
-        turn.send(pair.partner_of(me.id or 0), lambda t: plain(t("forget.partner_notice")), programme_id=pair.programme_id)
+        turn.send(
+            pair.partner_of(me.id or 0),
+            lambda t: plain(t("forget.partner_notice")),
+            programme_id=pair.programme_id,
+        )
     for pair in repo.find(Pair, adept_id=me.id):  # the adept wrote the goals
         for goal in repo.find(Goal, pair_id=pair.id):
             for rating in repo.find(GoalRating, goal_id=goal.id):
                 repo.delete(GoalRating, rating.id or 0)
             repo.delete(Goal, goal.id or 0)
-    blank = {"wants_to_learn": "", "can_offer": "", "department": "", "manager": "", "status": "left"}
+    blank = {
+        "wants_to_learn": "",
+        "can_offer": "",
+        "department": "",
+        "manager": "",
+        "status": "left",
+    }
     for enrolment in repo.find(Enrolment, person_id=me.id):
         repo.update(enrolment.model_copy(update=blank))
     reply_text = turn.t("forget.done")
-    turn.person = repo.update(me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None}))
+    turn.person = repo.update(
+        me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None})
+    )
     turn.audit("person.erased", f"person:{me.id}")
     return Reply(messages=[plain(reply_text)])
-
-
-def language_choices(t: Texts) -> tuple[Choice, ...]:
-    return tuple(Choice(value=code, label=t("language." + code)) for code in SUPPORTED)

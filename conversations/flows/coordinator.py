@@ -62,14 +62,18 @@ ROLE_WORDS = {
 }
 
 
-def resolve_person(turn: Turn, token: str, mentions: dict[str, str], *, create: bool = False) -> Person | None:
+def resolve_person(
+    turn: Turn, token: str, mentions: dict[str, str], *, create: bool = False
+) -> Person | None:
     """'@anna' (console) or a platform mention -> the person. Only ``enroll`` and
     ``coordinators add`` create people they have not met; elsewhere a typo finds nobody."""
     if not token.startswith("@") or len(token) < 2:
         return None
     user_id = mentions.get(token, token[1:])
     me = turn.person
-    found = turn.repo.first(Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
+    found = turn.repo.first(
+        Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id
+    )
     if found is not None or not create:
         return found
     actor = Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
@@ -160,7 +164,12 @@ def _program_new(turn: Turn, line: CommandLine) -> Reply:
         return turn.say("program.bad_template")
     cadence = _int_option(line, "cadence", turn.config.cadence_days)
     length = _int_option(line, "length", turn.config.meeting_minutes)
-    if cadence is None or not 1 <= cadence <= 60 or length is None or not MIN_MINUTES <= length <= MAX_MINUTES:
+    if (
+        cadence is None
+        or not 1 <= cadence <= 60
+        or length is None
+        or not MIN_MINUTES <= length <= MAX_MINUTES
+    ):
         return turn.say("program.bad_numbers", min=MIN_MINUTES, max=MAX_MINUTES)
     if any(p.name.lower() == name.lower() for p in my_programmes(turn)):
         return turn.say("program.exists", name=name)
@@ -253,9 +262,15 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         if person is None or person.erased_at is not None:
             lines.append(turn.t("enroll.unknown", who=token))
             continue
-        existing = turn.repo.first(Enrolment, programme_id=programme.id, person_id=person.id, status="active")
+        existing = turn.repo.first(
+            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
+        )
         if existing is not None:
-            lines.append(turn.t("enroll.already", name=person.display_name, role=turn.t("role." + existing.role)))
+            lines.append(
+                turn.t(
+                    "enroll.already", name=person.display_name, role=turn.t("role." + existing.role)
+                )
+            )
             continue
         turn.repo.add(
             Enrolment(
@@ -269,10 +284,21 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 created_at=turn.now,
             )
         )
-        turn.audit("person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value)
-        welcome = partial(intro.welcome_message, programme=programme, role=role, purposes=programme.purposes)
+        turn.audit(
+            "person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value
+        )
+        welcome = partial(
+            intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
+        )
         turn.send(person.id or 0, welcome, programme_id=programme.id)
-        lines.append(turn.t("enroll.done", name=person.display_name, role=turn.t("role." + role), programme=programme.name))
+        lines.append(
+            turn.t(
+                "enroll.done",
+                name=person.display_name,
+                role=turn.t("role." + role),
+                programme=programme.name,
+            )
+        )
     return turn.show(plain("\n".join(lines)))
 
 
@@ -340,17 +366,26 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     if not 1 <= len(people) <= 2 or len(reasons) != 1:
         return turn.say("usage.end.full")
     reason = "completed" if reasons[0] in COMPLETED_WORDS else "ended-early"
-    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)[:300]
+    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)[
+        :300
+    ]
     persons = [resolve_person(turn, token, mentions) for token in people]
     if any(p is None for p in persons):
         return turn.say("end.no_pair", who=" ".join(people))
     ids = {p.id for p in persons if p is not None}
     programmes = [p.id for p in my_programmes(turn)]
-    pairs = [p for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=programmes) if ids <= set(p.member_ids())]
+    pairs = [
+        p
+        for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=programmes)
+        if ids <= set(p.member_ids())
+    ]
     if not pairs:
         return turn.say("end.no_pair", who=" ".join(people))
     if len(pairs) > 1:
-        names = ", ".join(f"@{turn.person_by_id(p.mentor_id).platform_user_id} @{turn.person_by_id(p.adept_id).platform_user_id}" for p in pairs)
+        names = ", ".join(
+            f"@{turn.person_by_id(p.mentor_id).platform_user_id} @{turn.person_by_id(p.adept_id).platform_user_id}"
+            for p in pairs
+        )
         return turn.say("end.which", n=len(pairs), pairs=names)
     end_pair(turn, pairs[0], reason, note)
     return turn.say("end.done", n=1, reason=turn.t("end.reason." + reason))
@@ -398,15 +433,20 @@ def health_sections(turn: Turn) -> list[Section]:
         held = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.status == "held"]
         checkins = repo.find(CheckIn, pair_id=pair_ids)
         members = {m for p in pairs for m in p.member_ids()}
-        reflections = repo.find(Reflection, person_id=list(members))
+        # Journal entries written during the programme by its members: a count, never a text.
+        reflections = [
+            r
+            for r in repo.find(Reflection, person_id=list(members))
+            if programme.starts_on <= r.created_at.date() <= programme.ends_on
+        ]
         last = max((c.created_at for c in checkins), default=None)
         outbox = repo.find(OutboxItem, programme_id=programme.id)
         delivery = Counter(o.status for o in outbox)
         lines = [
             t(
                 "status.enrolled",
-                mentors=roles.get(Role.MENTOR, 0),
-                adepts=roles.get(Role.ADEPT, 0),
+                mentors=t("status.mentors", n=roles.get(Role.MENTOR, 0)),
+                adepts=t("status.adepts", n=roles.get(Role.ADEPT, 0)),
             ),
             t("status.pairs", n=len(pairs))
             + ": "
@@ -429,7 +469,7 @@ def health_sections(turn: Turn) -> list[Section]:
             and turn.now - p.phase_since > timedelta(days=turn.config.stuck_phase_days)
         ]
         if stuck:
-            lines.append(t("status.stuck", n=len(stuck)))
+            lines.append(t("status.stuck", n=len(stuck), days=turn.config.stuck_phase_days))
         header = t(
             "status.programme",
             name=programme.name,

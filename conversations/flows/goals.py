@@ -25,7 +25,9 @@ def current_goals(repo: Repo, pair_id: int) -> list[Goal]:
 def goals_token(goals: list[Goal]) -> str:
     """Changes whenever what the adept wrote changes (not on a mentor's comment): a confirm
     button for goals that have since been revised is stale."""
-    raw = "|".join(f"{g.position}:{g.text}:{g.progress_signal}:{g.target_date}:{g.status}" for g in goals)
+    raw = "|".join(
+        f"{g.position}:{g.text}:{g.progress_signal}:{g.target_date}:{g.status}" for g in goals
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:10]
 
 

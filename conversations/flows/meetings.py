@@ -93,7 +93,9 @@ def default_minutes(turn: Turn, pair: Pair, first: bool) -> int:
 
     agreement = in_force(turn.repo, pair.id or 0)
     programme = turn.repo.get(Programme, pair.programme_id)
-    minutes = agreement.meeting_minutes if agreement else (programme.meeting_minutes if programme else 60)
+    minutes = (
+        agreement.meeting_minutes if agreement else (programme.meeting_minutes if programme else 60)
+    )
     return max(FIRST_MEETING_MINUTES, minutes) if first else minutes
 
 
@@ -120,7 +122,9 @@ def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     if not errors:
         error = _check(turn, pair, clean["when"], clean["minutes"])
         if error:
-            errors["minutes" if "short" in error or "length" in error else "when"] = turn.t(error, min=MIN_MINUTES, max=MAX_MINUTES)
+            errors["minutes" if "short" in error or "length" in error else "when"] = turn.t(
+                error, min=MIN_MINUTES, max=MAX_MINUTES
+            )
     if errors:
         return Reply(form=form, errors=errors)
     return book(turn, pair, clean["when"], clean["minutes"], clean["place"] or "")

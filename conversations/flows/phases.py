@@ -40,7 +40,14 @@ def advance(turn: Turn, pair: Pair) -> Pair:
             build = partial(goals_invitation, pair=pair, role=pair.role_of(member))
             turn.send(member, build, kind="goals-invitation", programme_id=pair.programme_id)
         elif phase == Phase.AGREEMENT and not agreements:
-            turn.send(member, partial(agreement_invitation, pair=pair), kind="agreement-invitation", programme_id=pair.programme_id)
+            turn.send(
+                member,
+                partial(agreement_invitation, pair=pair),
+                kind="agreement-invitation",
+                programme_id=pair.programme_id,
+            )
         elif phase == Phase.ACTIVE:
-            turn.send(member, lambda t: plain(t("phase.active_notice")), programme_id=pair.programme_id)
+            turn.send(
+                member, lambda t: plain(t("phase.active_notice")), programme_id=pair.programme_id
+            )
     return pair
