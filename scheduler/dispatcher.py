@@ -46,20 +46,17 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from conversations import nudges
-from conversations.delivery_status import UNCONFIRMED
+from conversations.delivery_status import UNCONFIRMED, report_failure
 from conversations.messages import Message
-from conversations.nudges import Nudge
 from conversations.ports import (
     Clock,
     Delivery,
     Outbox,
     PermanentError,
-    Repo,
     Store,
     TransientError,
 )
-from conversations.records import Enrolment, OutboxItem, Pair, Programme
+from conversations.records import OutboxItem
 
 log = logging.getLogger("mentorbot.dispatcher")
 
@@ -374,32 +371,14 @@ class Dispatcher:
         if self.store is None or item.kind == "delivery-failed-coordinator":
             return False
         with self.store.transaction() as repo:
-            coordinator, programme_id = _coordinator_of(repo, item)
-            if coordinator is None or coordinator == item.person_id:
-                log.warning("event=delivery_failed_no_coordinator id=%s", item.id)
-                return False
-            nudge = Nudge(
-                key=f"delivery-failed:{item.key}",
-                kind="delivery-failed-coordinator",
-                person_id=coordinator,
-                due_at=now,
+            return report_failure(
+                repo,
+                key=item.key,
+                error=error,
+                now=now,
+                person_id=item.person_id,
                 pair_id=item.pair_id,
-                programme_id=programme_id,
-                detail=error[:300],
-            )
-            message = nudges.compose(repo, nudge, now)
-            if message is None:
-                return False
-            return repo.enqueue(
-                OutboxItem(
-                    key=nudge.key,
-                    person_id=coordinator,
-                    programme_id=programme_id,
-                    kind=nudge.kind,
-                    payload=message.model_dump(mode="json"),
-                    due_at=now,
-                    created_at=now,
-                )
+                programme_id=item.programme_id,
             )
 
     # Rows a crashed dispatcher left behind ---------------------------------------------------
@@ -434,17 +413,3 @@ class Dispatcher:
         if report is not None:
             report.unconfirmed += swept
         return swept
-
-
-def _coordinator_of(repo: Repo, item: OutboxItem) -> tuple[int | None, int | None]:
-    programme_id = item.programme_id
-    if programme_id is None and item.pair_id is not None:
-        pair = repo.get(Pair, item.pair_id)
-        programme_id = pair.programme_id if pair is not None else None
-    if programme_id is None and item.person_id is not None:
-        enrolment = repo.first(Enrolment, person_id=item.person_id, status="active")
-        programme_id = enrolment.programme_id if enrolment is not None else None
-    if programme_id is None:
-        return None, None
-    programme = repo.get(Programme, programme_id)
-    return (programme.created_by if programme is not None else None), programme_id

@@ -34,6 +34,7 @@ from bot.slack.render import (
 )
 from bot.slack.workspaces import Workspaces
 from conversations.config import CoreConfig
+from conversations.delivery_status import report_failure
 from conversations.events import (
     Actor,
     ButtonPressed,
@@ -45,7 +46,7 @@ from conversations.events import (
 )
 from conversations.messages import Button, Form, Message, Reply, Section
 from conversations.ports import Clock, PermanentError, Store
-from conversations.records import AuditEntry
+from conversations.records import AuditEntry, Person
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -122,7 +123,7 @@ class SlackListeners:
                 messages.append(_form_offer(reply.form, text))
             channel = str(event["channel"])
             for message in messages:
-                await self._post(channel, message, known.lang)
+                await self._post(channel, message, known)
 
     async def button(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         await ack()
@@ -235,7 +236,7 @@ class SlackListeners:
         channel = str((body.get("channel") or {}).get("id") or "")
         if channel.startswith("D"):
             for message in messages:
-                await self._post(channel, message, known.lang)
+                await self._post(channel, message, known)
         elif channel and body.get("response_url"):
             for message in messages[:RESPONSE_URL_LIMIT]:
                 await self._safely(
@@ -254,40 +255,61 @@ class SlackListeners:
         if not messages:
             return
         channel = await self._safely(
-            "conversations.open", self._delivery.conversation([known.actor.platform_user_id])
+            "conversations.open",
+            self._delivery.conversation([known.actor.platform_user_id]),
+            known,
         )
         if channel:
             for message in messages:
-                await self._post(str(channel), message, known.lang)
+                await self._post(str(channel), message, known)
 
-    async def _post(self, channel: str, message: Message, lang: str) -> None:
+    async def _post(self, channel: str, message: Message, known: Known) -> None:
         await self._safely(
             "chat.postMessage",
-            self._client.chat_postMessage(channel=channel, **message_payload(message, lang=lang)),
+            self._client.chat_postMessage(
+                channel=channel, **message_payload(message, lang=known.lang)
+            ),
+            known,
         )
 
-    async def _safely(self, what: str, call: Awaitable[Any]) -> Any | None:
-        """Run one Slack call; a failure is logged (and, if permanent, audited), never raised."""
+    async def _safely(
+        self, what: str, call: Awaitable[Any], known: Known | None = None
+    ) -> Any | None:
+        """Run one Slack call; a failure is logged, never raised. A permanent one is audited
+        and, when it kept a reply from reaching a person, reported to their coordinator."""
         try:
             return await call
         except Exception as error:
             failure = classify(error)
             log.warning("event=slack_call_failed call=%s error=%s", what, failure)
             if isinstance(failure, PermanentError):
-                await asyncio.to_thread(self._audit_failure, what, str(failure))
+                await asyncio.to_thread(self._record_failure, what, str(failure), known)
             return None
 
-    def _audit_failure(self, what: str, reason: str) -> None:
+    def _record_failure(self, what: str, reason: str, known: Known | None) -> None:
+        now = self._core.clock.now()
         with self._store.transaction() as repo:
+            person = None
+            if known is not None:
+                actor = known.actor
+                person = repo.first(
+                    Person,
+                    platform=actor.platform,
+                    workspace=actor.workspace,
+                    platform_user_id=actor.platform_user_id,
+                )
             repo.add(
                 AuditEntry(
-                    at=self._core.clock.now(),
-                    actor_id=None,
+                    at=now,
+                    actor_id=person.id if person else None,
                     action="slack.call_failed",
                     subject=what,
                     detail={"error": reason},
                 )
             )
+            if person is not None:  # once a day per person and call is enough
+                key = f"slack-reply:{person.id}:{what}:{now.date().isoformat()}"
+                report_failure(repo, key=key, error=reason, now=now, person_id=person.id)
 
 
 def _team(body: dict[str, Any]) -> str:

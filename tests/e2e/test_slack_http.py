@@ -242,6 +242,24 @@ async def test_slack_errors_never_crash_a_handler_and_permanent_ones_are_recorde
     assert len(world.fake.of("response_url")) == 1  # answered, with the profile left for later
 
 
+async def test_a_reply_that_cannot_be_delivered_is_reported_to_the_coordinator(
+    world: Any,
+) -> None:
+    await world.command(
+        "UCOORD", 'program new "Vår 2027" --purpose onboarding --start 2026-11-02 --end 2027-04-30'
+    )
+    await world.command("UCOORD", "enroll <@UMENTOR|maja> as mentor")
+    world.fake.fail("chat.postMessage", "account_inactive")
+    sent = await world.dm("UMENTOR", "hjälp")
+    assert sent.status == 200
+    with world.store.transaction() as repo:
+        coordinator = repo.first(Person, platform_user_id="UCOORD")
+        notes = repo.find(OutboxItem, kind="delivery-failed-coordinator")
+    assert coordinator is not None
+    assert [n.person_id for n in notes] == [coordinator.id]
+    assert "account_inactive" in str(notes[0].payload)
+
+
 async def test_delivery_maps_slack_failures_to_the_cores_errors(world: Any) -> None:
     await world.command("UMENTOR", "hjälp")
     with world.store.transaction() as repo:
