@@ -185,7 +185,10 @@ class Script:
         yield "pause 2027-01-31"
         meeting_days = ("2027-01-28", "2027-02-11", "2027-02-25", "2027-03-11", "2027-03-25")
         # Until the closing review arrives (a week before the end; Easter 2027 moves it).
-        while not self.fresh(pairs[0][1].handle, "review.closing") and self.c.clock.now().date() < PROGRAMME_END:
+        while (
+            not self.fresh(pairs[0][1].handle, "review.closing")
+            and self.c.clock.now().date() < PROGRAMME_END
+        ):
             yield "/clock +1d"
             today = self.c.clock.now().date()
             yield from self.answer_prompts(pairs)
