@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 from functools import partial
 
+from conversations.delivery_status import delivery_summary
 from conversations.events import Actor
 from conversations.flows import intro
 from conversations.flows.basics import OPEN_PHASES, plain
@@ -18,7 +19,6 @@ from conversations.records import (
     CheckIn,
     Enrolment,
     Meeting,
-    OutboxItem,
     Pair,
     Person,
     Phase,
@@ -440,8 +440,7 @@ def health_sections(turn: Turn) -> list[Section]:
             if programme.starts_on <= r.created_at.date() <= programme.ends_on
         ]
         last = max((c.created_at for c in checkins), default=None)
-        outbox = repo.find(OutboxItem, programme_id=programme.id)
-        delivery = Counter(o.status for o in outbox)
+        delivery = delivery_summary(repo, programme.id or 0)
         lines = [
             t(
                 "status.enrolled",
@@ -457,9 +456,10 @@ def health_sections(turn: Turn) -> list[Section]:
             t("status.last_checkin", date=t.date(last.astimezone(t.tz).date()) if last else "—"),
             t(
                 "status.delivery",
-                sent=delivery.get("sent", 0),
-                pending=delivery.get("pending", 0) + delivery.get("sending", 0),
-                failed=delivery.get("failed", 0),
+                sent=delivery.sent,
+                pending=delivery.pending + delivery.sending,
+                failed=delivery.failed,
+                skipped=delivery.skipped,
             ),
         ]
         stuck = [

@@ -452,7 +452,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "other": "{n} journal entries written",
     },
     "status.last_checkin": "Last check-in: {date}",
-    "status.delivery": "Messages: {sent} sent, {pending} pending, {failed} failed",
+    "status.delivery": "Messages: {sent} sent, {pending} pending, {failed} failed, {skipped} skipped (late after downtime, over the weekly cap, or no longer relevant)",
     "status.stuck": {
         "one": "{n} pair has been in one phase for over {days} days",
         "other": "{n} pairs have been in one phase for over {days} days",

@@ -455,7 +455,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "other": "{n} dagboksanteckningar skrivna",
     },
     "status.last_checkin": "Senaste incheckning: {date}",
-    "status.delivery": "Meddelanden: {sent} skickade, {pending} väntar, {failed} misslyckades",
+    "status.delivery": "Meddelanden: {sent} skickade, {pending} väntar, {failed} misslyckades, {skipped} hoppades över (för sena efter driftstopp, över veckotaket eller inte längre aktuella)",
     "status.stuck": {
         "one": "{n} par har varit i samma fas i över {days} dagar",
         "other": "{n} par har varit i samma fas i över {days} dagar",
