@@ -91,6 +91,7 @@ class Settings(_Section):
     @property
     def core(self) -> CoreConfig:
         values: dict[str, Any] = {**self.bot, **self.programme}
+        values.setdefault("command_prefixes", {"slack": self.slack.command})
         return CoreConfig(**values)
 
     @property

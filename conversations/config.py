@@ -14,8 +14,9 @@ class CoreConfig(BaseModel):
     # People who are coordinators from the start, as "platform:user_id" or
     # "platform:workspace:user_id" (e.g. "local:kim", "slack:T0123:U0456").
     coordinators: list[str] = Field(default_factory=list)
-    # The command word in help texts ("/mentor" in Slack, "" when typed to the bot).
-    command_prefix: str = ""
+    # What comes before a command in help texts, per platform (Slack: the slash command,
+    # e.g. {"slack": "/mentor"}); nothing where commands are typed to the bot.
+    command_prefixes: dict[str, str] = Field(default_factory=dict)
     # Programme defaults (a coordinator can override per programme).
     cadence_days: int = 14
     meeting_minutes: int = 60

@@ -98,7 +98,7 @@ HELP_ORDER = {
 
 def help_message(turn: Turn, unknown: str = "") -> Message:
     t = turn.t
-    prefix = turn.config.command_prefix
+    prefix = turn.config.command_prefixes.get(turn.person.platform, "")
     sections = []
     if unknown:
         sections.append(Section(text=t("help.unknown", word=unknown[:40])))

@@ -624,7 +624,9 @@ async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWor
     clock = ManualClock(START)
     store = make_store(tmp_path)
     config = CoreConfig(
-        coordinators=[f"slack:{TEAM}:UCOORD"], default_locale="sv", command_prefix="/mentor "
+        coordinators=[f"slack:{TEAM}:UCOORD"],
+        default_locale="sv",
+        command_prefixes={"slack": "/mentor"},
     )
     engine = Engine(store, clock, config)
     settings = Settings(

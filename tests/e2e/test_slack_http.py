@@ -100,6 +100,7 @@ async def test_help_is_ephemeral_and_in_each_persons_language(world: Any) -> Non
     assert english.args["response_type"] == "ephemeral"
     assert "What I can do for you" in _texts(english)
     assert "Det här kan jag hjälpa dig med" in _texts(swedish)
+    assert "/mentor reflect" in _texts(english)  # the help names the slash command
     assert world.fake.all_problems() == []
 
 
