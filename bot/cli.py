@@ -19,8 +19,12 @@ from bot.settings import Settings, load_settings
 from conversations.ports import Delivery
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     from bot.slack.app import SlackAdapter
     from scheduler.runner import Scheduler
+
+SHUTDOWN_SECONDS = 10.0  # how long a stop waits for Slack listeners still answering
 
 app = typer.Typer(
     help="A mentoring-programme bot for Slack and Microsoft Teams.",
@@ -216,13 +220,12 @@ async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool)
     web_app = build_web_app(
         slack=slack.app if slack is not None and settings.slack_http_enabled else None
     )
-    aps = start_in_loop(_scheduler(services, delivery)) if with_scheduler else None
+    scheduler = _scheduler(services, delivery) if with_scheduler else None
+    aps = start_in_loop(scheduler) if scheduler is not None else None
     try:
         await serve_http(web_app, host, port, _stop_event())
     finally:
-        if aps is not None:
-            aps.shutdown(wait=False)
-        services.close()
+        await _shut_down(services, slack, aps, scheduler)
 
 
 async def _socket_mode(settings: Settings) -> None:
@@ -231,14 +234,15 @@ async def _socket_mode(settings: Settings) -> None:
 
     services = build_services(settings, SystemClock())
     slack, delivery = _platforms(services)
-    aps = start_in_loop(_scheduler(services, delivery))
+    if slack is None:
+        services.close()
+        raise typer.BadParameter("Socket Mode needs SLACK_BOT_TOKEN as well as SLACK_APP_TOKEN")
+    scheduler = _scheduler(services, delivery)
+    aps = start_in_loop(scheduler)
     try:
-        if slack is None:
-            raise typer.BadParameter("Socket Mode needs SLACK_BOT_TOKEN as well as SLACK_APP_TOKEN")
         await run_socket_mode(slack.app, settings.secrets.slack_app_token, _stop_event())
     finally:
-        aps.shutdown(wait=False)
-        services.close()
+        await _shut_down(services, slack, aps, scheduler)
 
 
 async def _scheduler_only(settings: Settings) -> None:
@@ -250,6 +254,28 @@ async def _scheduler_only(settings: Settings) -> None:
         await run_forever(_scheduler(services, delivery), _stop_event())
     finally:
         services.close()
+
+
+async def _shut_down(
+    services: Services,
+    slack: SlackAdapter | None,
+    aps: AsyncIOScheduler | None,
+    scheduler: Scheduler | None,
+) -> None:
+    """Stop taking work, let what is running finish (a tick's sends are marked, a listener's
+    reply is posted), then close the database."""
+    from scheduler.runner import stop_gracefully
+
+    log = logging.getLogger("mentorbot.cli")
+    if aps is not None and scheduler is not None:
+        await stop_gracefully(aps, scheduler)
+    if slack is not None:
+        try:
+            await slack.activity.idle(timeout=SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("event=shutdown_listeners_still_running")
+    services.close()
+    log.info("event=stopped")
 
 
 def main() -> None:

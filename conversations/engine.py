@@ -9,6 +9,8 @@ retried; a crash in a step rolls back that step only and tells the person nothin
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,7 +166,11 @@ class Engine:
                 log.info("event=conflict_retry attempt=%d", attempt + 1)
                 continue
             except Exception:
-                log.exception("event=handler_crash kind=%s", type(event).__name__)
+                log.error(
+                    "event=handler_crash kind=%s error=%s at=%s",
+                    type(event).__name__,
+                    *crash_site(),
+                )
                 return self._crash_reply(actor)
         return self._crash_reply(actor)
 
@@ -274,7 +280,7 @@ class Engine:
                 if found is not None:
                     lang = found.locale
         except Exception:
-            log.exception("event=crash_reply_lookup_failed")
+            log.error("event=crash_reply_lookup_failed error=%s at=%s", *crash_site())
         return Reply(messages=[basics.plain(Texts(lang)("error.crash"))])
 
 
@@ -282,3 +288,12 @@ class _Refused(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__("form refused")
         self.reply = reply
+
+
+def crash_site() -> tuple[str, str]:
+    """The current exception's type and innermost file:line, without its message: messages
+    (e.g. a validation error's input) may quote what a person wrote, and logs never do."""
+    kind, _, trace = sys.exc_info()
+    frames = traceback.extract_tb(trace) if trace else []
+    where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
+    return (kind.__name__ if kind else "?"), where

@@ -102,11 +102,19 @@ def start_in_loop(scheduler: Scheduler, *, run_now: bool = True) -> AsyncIOSched
     return aps
 
 
+async def stop_gracefully(aps: AsyncIOScheduler, scheduler: Scheduler) -> None:
+    """No new ticks; wait for a tick that is running (its sends finish and are marked)."""
+    aps.pause()
+    async with scheduler._lock:  # held by a running tick until it has delivered and marked
+        pass
+    aps.shutdown(wait=False)
+    log.info("event=scheduler_stopped")
+
+
 async def run_forever(scheduler: Scheduler, stop: asyncio.Event | None = None) -> None:
     """``mentorbot scheduler``: tick until ``stop`` is set (or the task is cancelled)."""
     aps = start_in_loop(scheduler)
     try:
         await (stop or asyncio.Event()).wait()
     finally:
-        aps.shutdown(wait=False)
-        log.info("event=scheduler_stopped")
+        await stop_gracefully(aps, scheduler)

@@ -130,3 +130,43 @@ async def test_healthz_answers_ok_on_a_loopback_port() -> None:
             assert response.status in (404, 405), "no Slack endpoint without Slack credentials"
     finally:
         await server.stop()
+
+
+def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """The real `mentorbot serve` process: it says where it listens, answers the health check,
+    and on SIGTERM stops its scheduler, closes the database and exits 0."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import urllib.request
+
+    path = config(
+        tmp_path, **{"url: sqlite:///var/mentorbot.db": f"url: sqlite:///{tmp_path}/serve.db"}
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ENV} | {"MENTORBOT_CONFIG": str(path)}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "mentorbot"), "serve", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        port = None
+        for line in process.stderr:  # blocks on each line the server logs; no sleeping
+            match = re.search(r"event=http_listening host=\S+ port=(\d+)", line)
+            if match:
+                port = int(match.group(1))
+                break
+        assert port, "the server never said where it listens"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            assert answer.status == 200
+        process.send_signal(signal.SIGTERM)
+        rest = process.stderr.read()
+        assert process.wait(timeout=20) == 0
+        assert "event=scheduler_stopped" in rest and "event=stopped" in rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -165,18 +165,20 @@ def test_an_unknown_or_foreign_button_changes_nothing(bot: Bot) -> None:
 
 
 def test_a_crash_in_one_handler_loses_no_stored_answer(
-    bot: Bot, monkeypatch: pytest.MonkeyPatch
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.say("bo", "reflect")
     bot.type("bo", "sparad först")
 
     def explode(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("disk on fire")
+        raise RuntimeError(f"disk on fire while saving {args[1]!r}")  # quotes the answer
 
     bot.say("bo", "reflect")
     monkeypatch.setattr(reflection, "_save", explode)
     reply = bot.type("bo", "den här kraschar")
     assert "inget från det här steget sparades" in reply.messages[0].plain_text()
+    assert "event=handler_crash" in caplog.text and "RuntimeError" in caplog.text
+    assert "den här kraschar" not in caplog.text  # logs never quote what people wrote
     monkeypatch.undo()
     assert [r.text for r in bot.record(Reflection)] == ["sparad först"]
     # The open question survived the crash: the same answer can be sent again.
