@@ -1,8 +1,15 @@
-"""Slack Web API failures sorted into the core's two kinds: worth retrying, or not."""
+"""Slack Web API failures sorted into the core's two kinds: worth retrying, or not.
+
+The error's text is only ever a Slack error code (``channel_not_found``), ``http_<status>``
+or an exception's type name: never a response body or an exception's message, which could
+hold what someone wrote. That text reaches the log, the outbox's error column and the note a
+coordinator gets.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -51,6 +58,8 @@ TRANSIENT = frozenset(
     }
 )
 DEFAULT_RETRY_AFTER = 1.0
+# What a Slack error code looks like; anything else in a body's "error" is not passed on.
+_CODE = re.compile(r"[a-z0-9_]{1,80}")
 
 
 def classify(error: BaseException) -> TransientError | PermanentError:
@@ -61,9 +70,8 @@ def classify(error: BaseException) -> TransientError | PermanentError:
     if isinstance(error, SlackApiError):
         response = error.response
         status = int(getattr(response, "status_code", 200) or 200)
-        code = (
-            str(response.get("error", "") if hasattr(response, "get") else "") or f"http_{status}"
-        )
+        raw = response.get("error", "") if hasattr(response, "get") else ""
+        code = raw if isinstance(raw, str) and _CODE.fullmatch(raw) else f"http_{status}"
         if status == 429 or code in ("ratelimited", "rate_limited"):
             return TransientError("ratelimited", retry_after=_retry_after(response))
         if status >= 500 or code in TRANSIENT:
@@ -73,7 +81,7 @@ def classify(error: BaseException) -> TransientError | PermanentError:
         error, asyncio.TimeoutError | TimeoutError | aiohttp.ClientError | SlackClientError
     ):
         return TransientError(type(error).__name__)
-    return TransientError(repr(error))
+    return TransientError(type(error).__name__)
 
 
 def _retry_after(response: object) -> float:

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.settings import Settings
 from bot.slack.activity import Activity
 from bot.slack.delivery import SlackDelivery
-from bot.slack.listeners import Core, SlackListeners
+from bot.slack.listeners import Core, SlackListeners, Timing
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
 
@@ -33,6 +33,7 @@ class SlackAdapter:
     delivery: SlackDelivery
     workspaces: Workspaces
     activity: Activity
+    listeners: SlackListeners
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -51,13 +52,14 @@ def build_slack(
     *,
     client: AsyncWebClient | None = None,
     activity: Activity | None = None,
+    timing: Timing | None = None,
 ) -> SlackAdapter:
     """Everything Slack needs, sharing one Web API client."""
     client = client or slack_client(settings)
     activity = activity or Activity()
     workspaces = Workspaces(store, engine.clock)
     delivery = SlackDelivery(client, store, workspaces)
-    listeners = SlackListeners(engine, store, client, delivery, workspaces, activity)
+    listeners = SlackListeners(engine, store, client, delivery, workspaces, activity, timing)
     app = AsyncApp(
         name="mentorbot",
         client=client,
@@ -72,17 +74,10 @@ def build_slack(
     app.action(ANY)(listeners.button)
     app.view_submission(ANY)(listeners.view_submission)
     return SlackAdapter(
-        app=app, client=client, delivery=delivery, workspaces=workspaces, activity=activity
+        app=app,
+        client=client,
+        delivery=delivery,
+        workspaces=workspaces,
+        activity=activity,
+        listeners=listeners,
     )
-
-
-def build_slack_app(
-    engine: Core,
-    store: Store,
-    settings: Settings,
-    *,
-    client: AsyncWebClient | None = None,
-    activity: Activity | None = None,
-) -> AsyncApp:
-    """The bolt app alone (``build_slack`` when the delivery is needed too)."""
-    return build_slack(engine, store, settings, client=client, activity=activity).app

@@ -3,7 +3,8 @@
 An outbox row addressed to a person goes to their direct message with the bot; one addressed
 to a pair goes to a group DM with both members. Slack's failures come back as the core's
 ``TransientError`` (retry later, honouring ``Retry-After``) or ``PermanentError`` (give up and
-tell the coordinator, which the dispatcher does).
+tell the coordinator, which the dispatcher does). Every send to a workspace that removed the
+bot fails with the same ``workspace_revoked: <team id>`` (see ``bot.slack.workspaces``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.api_errors import classify
+from bot.slack.people import SLACK
 from bot.slack.render import message_payload
-from bot.slack.workspaces import Workspaces
+from bot.slack.workspaces import REVOKED_CODES, Workspaces, revoked_error
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store
 from conversations.records import OutboxItem, Pair, Person
 
 log = logging.getLogger("mentorbot.slack.delivery")
-
-SLACK = "slack"
 
 
 class SlackDelivery:
@@ -36,7 +36,7 @@ class SlackDelivery:
         recipients, lang = await asyncio.to_thread(self._recipients, item)
         team = recipients[0].workspace
         if await asyncio.to_thread(self._workspaces.is_revoked, team):
-            raise PermanentError(f"workspace_revoked: {team}")
+            raise revoked_error(team)
         try:
             channel = await self.conversation([p.platform_user_id for p in recipients])
             response = await self._client.chat_postMessage(
@@ -45,6 +45,8 @@ class SlackDelivery:
         except Exception as error:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
+            if isinstance(failure, PermanentError) and str(failure) in REVOKED_CODES:
+                raise revoked_error(team) from error
             raise failure from error
         ts = response.get("ts")
         return str(ts) if ts else None

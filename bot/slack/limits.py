@@ -23,6 +23,11 @@ BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
 ACTION_ID = 255
 BLOCK_ID = 255
+INPUT_MAX_LENGTH = 3000  # a plain_text_input's max_length, and so its initial_value
+SELECT_OPTIONS = 100
+RADIO_OPTIONS = 10
+OPTION_VALUE = 150
+PRIVATE_METADATA = 3000
 
 
 def width(text: str) -> int:
@@ -55,6 +60,9 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
         View(**dict(view)).to_dict()
     except (SlackObjectFormationError, TypeError, ValueError) as error:
         found.append(f"view: {error}")
+    metadata = view.get("private_metadata") or ""
+    if width(metadata) > PRIVATE_METADATA:
+        found.append(f"private_metadata {width(metadata)} > {PRIVATE_METADATA}")
     found.extend(problems(view.get("blocks") or [], max_blocks=VIEW_BLOCKS))
     return found
 
@@ -80,9 +88,31 @@ def _lengths(block: Mapping[str, Any]) -> Iterator[str]:
                 yield f"button text {width(label)} > {BUTTON_TEXT}"
             if width(element.get("value") or "") > BUTTON_VALUE:
                 yield f"button value > {BUTTON_VALUE}"
+        yield from _element_limits(element)
         if len(element.get("action_id") or "") > ACTION_ID:
             yield f"action_id > {ACTION_ID}"
         if element.get("type") == "mrkdwn" and width(element.get("text", "")) > SECTION_TEXT:
             yield f"context text > {SECTION_TEXT}"
     if len(block.get("block_id") or "") > BLOCK_ID:
         yield f"block_id > {BLOCK_ID}"
+
+
+def _element_limits(element: Mapping[str, Any]) -> Iterator[str]:
+    """Inputs and selects: counts of options, option values, initial values."""
+    kind = element.get("type")
+    options = list(element.get("options") or [])
+    if kind == "radio_buttons" and len(options) > RADIO_OPTIONS:
+        yield f"radio_buttons options {len(options)} > {RADIO_OPTIONS}"
+    if kind == "static_select" and len(options) > SELECT_OPTIONS:
+        yield f"static_select options {len(options)} > {SELECT_OPTIONS}"
+    for option in options:
+        if width(str(option.get("value") or "")) > OPTION_VALUE:
+            yield f"option value > {OPTION_VALUE}"
+    initial = element.get("initial_option")
+    if options and initial and initial.get("value") not in [o.get("value") for o in options]:
+        yield "initial_option is not one of the options"
+    if kind == "plain_text_input" and element.get("initial_value") is not None:
+        value = width(str(element["initial_value"]))
+        limit = min(int(element.get("max_length") or INPUT_MAX_LENGTH), INPUT_MAX_LENGTH)
+        if value > limit:
+            yield f"initial_value {value} > max_length {limit}"

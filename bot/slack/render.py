@@ -9,6 +9,7 @@ and a button's ``action_id`` back into the neutral action.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -38,13 +39,20 @@ from bot.slack.limits import (
     BUTTON_VALUE,
     FIELD_TEXT,
     HEADER_TEXT,
+    INPUT_MAX_LENGTH,
     MESSAGE_BLOCKS,
+    OPTION_VALUE,
+    PRIVATE_METADATA,
+    RADIO_OPTIONS,
     SECTION_TEXT,
     VIEW_BLOCKS,
     width,
 )
+from bot.slack.limits import SELECT_OPTIONS as OPTIONS
 from bot.slack.mrkdwn import escape, escaped_length
 from conversations.messages import Button, Choice, Form, FormField, Message
+
+log = logging.getLogger("mentorbot.slack.render")
 
 # More of Slack's limits (https://docs.slack.dev/reference/block-kit); the main ones are in
 # bot.slack.limits.
@@ -52,14 +60,10 @@ FIELDS_PER_SECTION = 10
 BUTTONS_PER_ROW = 5  # Slack allows 25; five keep a row readable
 VIEW_TITLE = 24
 VIEW_BUTTON = 24
-PRIVATE_METADATA = 3000
 INPUT_LABEL = 2000
 INPUT_HINT = 2000
 PLACEHOLDER = 150
 OPTION_TEXT = 75
-OPTION_VALUE = 150
-OPTIONS = 100
-INPUT_MAX_LENGTH = 3000
 FALLBACK_TEXT = 3000
 
 VALUE_ACTION = "value"  # the action_id of every input element in a modal
@@ -69,15 +73,35 @@ _SUFFIX = "~"  # action_id = neutral action + "~" + position (unique within a me
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "trimmed": "… (shortened: too long for Slack)",
+        "buttons_dropped": "Some buttons could not be shown here; `home` has them.",
         "yes": "Yes",
         "no": "No",
         "cancel": "Cancel",
+        "close": "Close",
+        "loading_title": "One moment",
+        "loading": "Just a moment…",
+        "done_title": "Done",
+        "done": "Done. The answer is in your messages too.",
+        "error": "Sorry, something went wrong on my side. Please try again.",
+        "not_saved": "Nothing was saved from the form",
+        "form_unavailable": "This form could not be opened in Slack. Nothing was changed.",
+        "form_later": "The next form could not be opened automatically. Please start it again.",
     },
     "sv": {
         "trimmed": "… (förkortat: för långt för Slack)",
+        "buttons_dropped": "Några knappar fick inte plats här; `hem` har dem.",
         "yes": "Ja",
         "no": "Nej",
         "cancel": "Avbryt",
+        "close": "Stäng",
+        "loading_title": "Ett ögonblick",
+        "loading": "Ett ögonblick…",
+        "done_title": "Klart",
+        "done": "Klart. Svaret finns också bland dina meddelanden.",
+        "error": "Förlåt, något gick fel hos mig. Försök igen.",
+        "not_saved": "Inget sparades från formuläret",
+        "form_unavailable": "Formuläret kunde inte öppnas i Slack. Inget ändrades.",
+        "form_later": "Nästa formulär kunde inte öppnas automatiskt. Börja det igen.",
     },
 }
 
@@ -161,7 +185,10 @@ def message_blocks(
                 for f in section.facts[start : start + FIELDS_PER_SECTION]
             ]
             blocks.append(SectionBlock(fields=fields))
-    blocks.extend(_button_rows(message.buttons))
+    shown = [b for b in message.buttons if _button_value_fits(b)]
+    blocks.extend(_button_rows(shown))
+    if len(shown) < len(message.buttons):
+        blocks.append(_note(words(lang)["buttons_dropped"]))
     if message.note:
         blocks.append(
             ContextBlock(
@@ -186,25 +213,51 @@ def _button_rows(buttons: Sequence[Button]) -> list[Block]:
     return rows
 
 
+def _button_value_fits(button: Button) -> bool:
+    """A button's value is an id or a command the core reads back: never cut. One too long
+    for Slack is left out (and the message says so) rather than sent corrupted."""
+    if width(button.value) <= BUTTON_VALUE:
+        return True
+    log.warning(
+        "event=slack_button_dropped action=%s value_width=%d", button.action, width(button.value)
+    )
+    return False
+
+
 def _button(button: Button, position: int) -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=clip(button.label, BUTTON_TEXT), emoji=True),
+        text=PlainTextObject(text=clip(button.label, BUTTON_TEXT) or "…", emoji=True),
         action_id=action_id(button.action, position),
-        value=button.value[:BUTTON_VALUE] if button.value else None,
+        value=button.value or None,
         style=button.style,
     )
 
 
+def _note(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip_escaped(text, SECTION_TEXT))])
+
+
 def _fit(blocks: list[Block], limit: int, lang: str) -> list[Block]:
-    """Keep the buttons (they are how the person answers) and cut text blocks from the end,
-    saying so, until the message fits."""
+    """At most ``limit`` blocks, in their order. Buttons are kept first (they are how the
+    person answers; at most half the blocks), then text blocks from the start; a note stands
+    where content was left out, saying that it was and whether buttons were among it."""
     if len(blocks) <= limit:
         return blocks
-    actions = [b for b in blocks if isinstance(b, ActionsBlock)][: limit // 2]
-    others = [b for b in blocks if not isinstance(b, ActionsBlock)]
-    room = limit - len(actions) - 1
-    note = ContextBlock(elements=[MarkdownTextObject(text=escape(words(lang)["trimmed"]))])
-    return [*others[:room], note, *actions]
+    actions = [i for i, b in enumerate(blocks) if isinstance(b, ActionsBlock)]
+    others = [i for i, b in enumerate(blocks) if not isinstance(b, ActionsBlock)]
+    kept_actions = actions[: limit // 2]
+    keep = set(kept_actions) | set(others[: limit - 1 - len(kept_actions)])
+    w = words(lang)
+    text = w["trimmed"] + (" " + w["buttons_dropped"] if len(kept_actions) < len(actions) else "")
+    fitted: list[Block] = []
+    noted = False
+    for index, block in enumerate(blocks):
+        if index in keep:
+            fitted.append(block)
+        elif not noted:
+            fitted.append(_note(text))
+            noted = True
+    return fitted
 
 
 def fallback_text(message: Message) -> str:
@@ -230,19 +283,66 @@ def home_view(messages: Iterable[Message], *, lang: str = "en") -> View:
     return View(type="home", blocks=_fit(blocks, VIEW_BLOCKS, lang))
 
 
+def loading_view(*, lang: str = "en") -> View:
+    """A small modal opened with an interaction's trigger_id while the core is still working
+    (the trigger expires after three seconds); ``views.update`` replaces it when it is done."""
+    w = words(lang)
+    return View(
+        type="modal",
+        title=PlainTextObject(text=clip(w["loading_title"], VIEW_TITLE), emoji=True),
+        close=PlainTextObject(text=clip(w["close"], VIEW_BUTTON), emoji=True),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=escape(w["loading"])))],
+    )
+
+
+def answer_view(messages: Sequence[Message], *, lang: str = "en") -> View:
+    """What replaces a loading modal when the answer was messages rather than a form."""
+    w = words(lang)
+    blocks: list[Block] = []
+    for message in messages:
+        blocks.extend(message_blocks(message, lang=lang, limit=VIEW_BLOCKS))
+    if not blocks:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=escape(w["done"]))))
+    return View(
+        type="modal",
+        title=PlainTextObject(text=clip(w["done_title"], VIEW_TITLE), emoji=True),
+        close=PlainTextObject(text=clip(w["close"], VIEW_BUTTON), emoji=True),
+        blocks=_fit(blocks, VIEW_BLOCKS, lang),
+    )
+
+
 # Forms --------------------------------------------------------------------------------
 
 
+class FormTooLarge(ValueError):
+    """The form's id and context do not fit a modal's ``private_metadata``. They come back
+    with the submission, so they are never cut: the form is not shown."""
+
+
 def modal_view(form: Form, *, lang: str = "en") -> View:
-    """A neutral form as a modal. ``private_metadata`` carries the form id and context."""
-    blocks: list[Block] = []
-    if form.intro:
-        blocks.extend(SectionBlock(text=MarkdownTextObject(text=c)) for c in split_text(form.intro))
-    blocks = blocks[: VIEW_BLOCKS - len(form.fields)]
-    blocks.extend(_input(field, lang) for field in form.fields[:VIEW_BLOCKS])
+    """A neutral form as a modal. ``private_metadata`` carries the form id and context (raises
+    ``FormTooLarge`` when they exceed Slack's 3,000 characters). More than 100 blocks: the
+    intro is shortened first, then the last fields are left out, with a note saying so."""
     metadata = json.dumps({"form": form.form_id, "context": form.context}, ensure_ascii=False)
-    if len(metadata) > PRIVATE_METADATA:
-        raise ValueError(f"form {form.form_id}: context too long for a Slack modal")
+    if width(metadata) > PRIVATE_METADATA:
+        raise FormTooLarge(f"form {form.form_id[:50]}: {width(metadata)} characters of metadata")
+    intro = split_text(form.intro) if form.intro else []
+    fields = list(form.fields)
+    blocks: list[Block] = []
+    if len(intro) + len(fields) <= VIEW_BLOCKS:
+        blocks.extend(SectionBlock(text=MarkdownTextObject(text=c)) for c in intro)
+        blocks.extend(_input(field, lang) for field in fields)
+    elif len(fields) < VIEW_BLOCKS:  # the intro is cut
+        room = VIEW_BLOCKS - 1 - len(fields)
+        blocks.extend(SectionBlock(text=MarkdownTextObject(text=c)) for c in intro[:room])
+        blocks.append(_note(words(lang)["trimmed"]))
+        blocks.extend(_input(field, lang) for field in fields)
+    else:  # too many fields: no intro, the last fields left out
+        log.warning(
+            "event=slack_form_fields_dropped form=%s fields=%d", form.form_id[:50], len(fields)
+        )
+        blocks.extend(_input(field, lang) for field in fields[: VIEW_BLOCKS - 1])
+        blocks.append(_note(words(lang)["trimmed"]))
     return View(
         type="modal",
         callback_id=form.form_id[:255],
@@ -267,11 +367,12 @@ def _input(field: FormField, lang: str) -> InputBlock:
 def _element(field: FormField, lang: str) -> Any:
     placeholder = PlainTextObject(text=clip(field.hint, PLACEHOLDER)) if field.hint else None
     if field.kind in ("text", "multiline", "datetime"):
+        max_length = max(1, min(field.max_length, INPUT_MAX_LENGTH))
         return PlainTextInputElement(
             action_id=VALUE_ACTION,
             multiline=field.kind == "multiline",
-            max_length=min(field.max_length, INPUT_MAX_LENGTH),
-            initial_value=field.initial[:INPUT_MAX_LENGTH] or None,
+            max_length=max_length,
+            initial_value=clip(field.initial, max_length) or None,
             placeholder=placeholder,
         )
     if field.kind == "number":
@@ -285,12 +386,12 @@ def _element(field: FormField, lang: str) -> Any:
         return DatePickerElement(
             action_id=VALUE_ACTION, initial_date=_iso_date(field.initial), placeholder=placeholder
         )
-    choices = _choices(field, lang)
-    options = [_option(c) for c in choices[:OPTIONS]]
+    choices = _shown_choices(field, lang)
+    options = [_option(c) for c in choices]
     initial = next(
-        (o for o, c in zip(options, choices, strict=False) if c.value == field.initial), None
+        (o for o, c in zip(options, choices, strict=True) if c.value == field.initial), None
     )
-    if field.kind == "bool":
+    if field.kind == "bool" and len(options) <= RADIO_OPTIONS:
         return RadioButtonsElement(action_id=VALUE_ACTION, options=options, initial_option=initial)
     return StaticSelectElement(
         action_id=VALUE_ACTION, options=options, initial_option=initial, placeholder=placeholder
@@ -308,10 +409,22 @@ def _choices(field: FormField, lang: str) -> tuple[Choice, ...]:
     return ()
 
 
+def _shown_choices(field: FormField, lang: str) -> list[Choice]:
+    """The choices a select can show: at most 100, always including the initial one; a choice
+    whose value (an id the core reads back) is too long for Slack is left out, never cut."""
+    usable = [c for c in _choices(field, lang) if 0 < width(c.value) <= OPTION_VALUE]
+    if len(usable) <= OPTIONS:
+        return usable
+    initial = next((c for c in usable[OPTIONS:] if c.value == field.initial), None)
+    if initial is None:
+        return usable[:OPTIONS]
+    return [*usable[: OPTIONS - 1], initial]
+
+
 def _option(choice: Choice) -> Option:
-    value = choice.value[:OPTION_VALUE]
     return Option(
-        value=value, text=PlainTextObject(text=clip(choice.label, OPTION_TEXT) or value, emoji=True)
+        value=choice.value,
+        text=PlainTextObject(text=clip(choice.label, OPTION_TEXT) or choice.value, emoji=True),
     )
 
 

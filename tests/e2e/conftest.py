@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -31,10 +34,14 @@ from bot.server import RunningServer, build_web_app, start
 from bot.settings import Secrets, Settings, SlackSettings
 from bot.slack.app import SlackAdapter, build_slack
 from bot.slack.limits import problems, view_problems
+from bot.slack.listeners import Core, Timing
 from conversations.config import CoreConfig
 from conversations.engine import Engine
+from conversations.events import Actor, Event
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.ports import Store
+from conversations.messages import Reply
+from conversations.ports import Repo, Store
+from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
@@ -115,6 +122,8 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._server: RunningServer | None = None
         self._validators: dict[str, Draft7Validator | None] = {}
+        self._holds: dict[str, asyncio.Event] = {}
+        self._hooks: dict[str, Callable[[], None]] = {}
         self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # to send
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # received
 
@@ -142,6 +151,15 @@ class FakeSlack:
         times: int = 1,
     ) -> None:
         self.failures.setdefault(method, []).append(Failure(error, status, headers or {}, times))
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Answer ``method`` only once the returned event is set (a slow Slack)."""
+        self._holds[method] = asyncio.Event()
+        return self._holds[method]
+
+    def on(self, method: str, hook: Callable[[], None]) -> None:
+        """Run ``hook`` when the bot calls ``method``, before Slack answers."""
+        self._hooks[method] = hook
 
     async def start(self) -> None:
         app = web.Application()
@@ -221,6 +239,12 @@ class FakeSlack:
             ]
             args = checked
         found += self._block_kit(method, args)
+        hook = self._hooks.get(method)
+        if hook is not None:
+            hook()
+        held = self._holds.get(method)
+        if held is not None:
+            await held.wait()
         failures = self.failures.get(method) or []
         if failures:
             failure = failures[0]
@@ -354,6 +378,7 @@ class SlackWorld:
         self.clock = clock
         self.url = url + "/slack/events"
         self.handled = 0  # requests that reach a listener
+        self.core: Any = engine  # what the adapter talks to (a double around the engine)
         self.team = TEAM
         self._events = count(1)
         self._triggers = count(1)
@@ -379,8 +404,11 @@ class SlackWorld:
         secret: str = SECRET,
         age: float = 0.0,
         expect_handled: bool = True,
+        wait: bool = True,
     ) -> Sent:
-        """POST one signed request (``secret`` / ``age`` to sign it wrongly or late)."""
+        """POST one signed request (``secret`` / ``age`` to sign it wrongly or late). Returns
+        once the bot is done with it; with ``wait=False`` as soon as Slack has its answer
+        (then ``settle`` waits for the rest)."""
         sent_headers = signed_headers(body, content_type, secret=secret, age=age)
         sent_headers.update(headers or {})
         async with (
@@ -390,11 +418,16 @@ class SlackWorld:
             result = Sent(response.status, await response.text())
         if expect_handled and result.status == 200:
             self.handled += 1
-            await self.adapter.activity.wait_finished(self.handled)
+            if wait:
+                await self.settle()
         return result
 
+    async def settle(self) -> None:
+        """Wait until the bot has finished every request it answered."""
+        await self.adapter.activity.wait_finished(self.handled)
+
     # Payloads
-    async def command(self, user: str, text: str) -> Sent:
+    async def command(self, user: str, text: str, *, wait: bool = True) -> Sent:
         body = urlencode(
             {
                 "token": "legacy",
@@ -411,7 +444,7 @@ class SlackWorld:
                 "trigger_id": f"trigger.{next(self._triggers)}",
             }
         )
-        return await self.post(body, "application/x-www-form-urlencoded")
+        return await self.post(body, "application/x-www-form-urlencoded", wait=wait)
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> tuple[str, str]:
         event_id = event_id or f"Ev{next(self._events):06d}"
@@ -481,7 +514,9 @@ class SlackWorld:
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )
 
-    async def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Sent:
+    async def submit(
+        self, user: str, view: dict[str, Any], values: dict[str, Any], *, wait: bool = True
+    ) -> Sent:
         """Submit a modal the bot opened, typing ``values`` (field name -> text) and keeping
         each other field's initial value."""
         payload = {
@@ -493,7 +528,9 @@ class SlackWorld:
             "view": {**view, "state": {"values": filled_state(view, values)}},
         }
         return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+            urlencode({"payload": json.dumps(payload)}),
+            "application/x-www-form-urlencoded",
+            wait=wait,
         )
 
     # What a person can see and press
@@ -619,31 +656,133 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         await fake.stop()
 
 
-@pytest.fixture
-async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
-    clock = ManualClock(START)
-    store = make_store(tmp_path)
+# Doubles around the real engine and store ----------------------------------------------
+
+
+class GatedCore:
+    """The real engine, except that turns for the ``gated`` event types wait until the test
+    opens the gate: a slow turn, ended by an explicit event rather than a clock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.clock = engine.clock
+        self.config = engine.config
+        self.gated: tuple[type[Event], ...] = ()
+        self.gate = threading.Event()
+        self.waiting = threading.Event()  # a gated turn has started
+
+    def close(self, *kinds: type[Event]) -> None:
+        self.gated = kinds
+        self.gate.clear()
+
+    def open(self) -> None:
+        self.gate.set()
+
+    def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
+        if isinstance(event, self.gated):
+            self.waiting.set()
+            self.gate.wait(timeout=10)  # a safety net for a test that never opens it
+        return self.engine.handle(actor, event, event_key=event_key)
+
+    def ensure_person(self, repo: Repo, actor: Actor) -> Person:
+        return self.engine.ensure_person(repo, actor)
+
+
+class ScriptedCore:
+    """The real engine, except that a command in ``replies`` gets that reply as it is."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.clock = engine.clock
+        self.config = engine.config
+        self.replies: dict[str, Reply] = {}
+
+    def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
+        scripted = self.replies.get(str(getattr(event, "text", "")))
+        if scripted is not None:
+            return scripted
+        return self.engine.handle(actor, event, event_key=event_key)
+
+    def ensure_person(self, repo: Repo, actor: Actor) -> Person:
+        return self.engine.ensure_person(repo, actor)
+
+
+class LockableStore:
+    """The real store; while ``locked``, every transaction fails as SQLite's does when
+    another process holds the database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.locked = False
+
+    def lock(self) -> None:
+        self.locked = True
+
+    @contextmanager
+    def _refused(self) -> Iterator[Repo]:
+        raise sqlite3.OperationalError("database is locked")
+        yield  # pragma: no cover
+
+    def transaction(self) -> AbstractContextManager[Repo]:
+        if self.locked:
+            return self._refused()
+        return self.store.transaction()
+
+    def close(self) -> None:
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+
+def world_settings(fake: FakeSlack) -> Settings:
+    return Settings(
+        slack=SlackSettings(command="/mentor"),
+        secrets=Secrets(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.url + "/api/",
+        ),
+    )
+
+
+@asynccontextmanager
+async def running_world(
+    fake: FakeSlack,
+    tmp_path: Path,
+    *,
+    core: Callable[[Engine], Core] | None = None,
+    store: Store | None = None,
+    clock: ManualClock | None = None,
+    timing: Timing | None = None,
+) -> AsyncIterator[SlackWorld]:
+    """The bot on a loopback port; ``core`` wraps the real engine, ``store`` replaces the
+    fresh database (a second process shares the first one's), ``timing`` its time budget."""
+    clock = clock or ManualClock(START)
+    store = store or make_store(tmp_path)
     config = CoreConfig(
         coordinators=[f"slack:{TEAM}:UCOORD"],
         default_locale="sv",
         command_prefixes={"slack": "/mentor"},
     )
     engine = Engine(store, clock, config)
-    settings = Settings(
-        slack=SlackSettings(command="/mentor"),
-        secrets=Secrets(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=fake_slack.url + "/api/",
-        ),
-    )
-    adapter = build_slack(engine, store, settings)
+    wrapped = core(engine) if core else engine
+    adapter = build_slack(wrapped, store, world_settings(fake), timing=timing)
     server = await start(build_web_app(adapter.app), "127.0.0.1", 0)
+    running = SlackWorld(fake, adapter, engine, store, clock, server.url)
+    running.core = wrapped
     try:
-        yield SlackWorld(fake_slack, adapter, engine, store, clock, server.url)
+        yield running
     finally:
         await adapter.activity.idle()
         await server.stop()
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+
+
+@pytest.fixture
+async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    async with running_world(fake_slack, tmp_path) as running:
+        try:
+            yield running
+        finally:
+            close = getattr(running.store, "close", None)
+            if close is not None:
+                close()

@@ -56,3 +56,17 @@ def test_server_errors_are_transient(status: int) -> None:
 def test_network_errors_and_timeouts_are_transient() -> None:
     assert isinstance(classify(aiohttp.ClientConnectionError()), TransientError)
     assert isinstance(classify(TimeoutError()), TransientError)
+
+
+def test_unexpected_errors_carry_only_their_type() -> None:
+    failure = classify(ValueError("Journal: I feel stuck with my manager"))
+    assert isinstance(failure, TransientError)
+    assert str(failure) == "ValueError"
+
+
+def test_a_body_that_is_not_an_error_code_is_not_passed_on() -> None:
+    failure = classify(_error(200, {"ok": False, "error": "<html>Journal: stuck</html>"}))
+    assert str(failure) == "http_200"
+    failure = classify(_error(502, {"ok": False, "error": {"text": "Journal: stuck"}}))
+    assert isinstance(failure, TransientError)
+    assert str(failure) == "http_502"

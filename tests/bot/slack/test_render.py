@@ -1,9 +1,11 @@
 import json
+from typing import Any
 
 import pytest
 
 from bot.slack.limits import problems, view_problems, width
 from bot.slack.render import (
+    FormTooLarge,
     action_id,
     field_errors,
     form_identity,
@@ -178,3 +180,114 @@ def test_home_view_holds_at_most_100_blocks() -> None:
     view = home_view([big], lang="en").to_dict()
     assert view_problems(view) == []
     assert len(view["blocks"]) == 100
+
+
+def _modal(*fields: FormField, intro: str = "") -> dict[str, Any]:
+    form = Form(form_id="f", title="T", fields=fields, submit_label="OK", intro=intro)
+    return modal_view(form, lang="sv").to_dict()
+
+
+def _element(view: dict[str, Any], name: str) -> dict[str, Any]:
+    block = next(b for b in view["blocks"] if b.get("block_id") == name)
+    return block["element"]  # type: ignore[no-any-return]
+
+
+def test_initial_value_is_clipped_to_the_fields_max_length() -> None:
+    view = _modal(FormField(name="title", label="Rubrik", max_length=20, initial="Å" * 50))
+    element = _element(view, "title")
+    assert element["max_length"] == 20
+    assert width(element["initial_value"]) <= 20
+    assert element["initial_value"].endswith("…")
+    assert view_problems(view) == []
+
+
+def test_an_initial_value_longer_than_max_length_is_a_problem() -> None:
+    block = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "x"},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "max_length": 5,
+            "initial_value": "123456",
+        },
+    }
+    assert any("initial_value" in p for p in problems([block]))
+
+
+def test_a_form_with_more_fields_than_a_modal_holds_is_shortened_visibly() -> None:
+    fields = tuple(FormField(name=f"f{i}", label=f"Fält {i}") for i in range(120))
+    view = _modal(*fields, intro=SWEDISH)
+    assert view_problems(view) == []
+    assert len(view["blocks"]) == 100
+    assert "förkortat" in json.dumps(view["blocks"][-1], ensure_ascii=False)
+    assert [b["block_id"] for b in view["blocks"][:3]] == ["f0", "f1", "f2"]
+
+
+def test_a_long_intro_gives_way_to_the_fields() -> None:
+    fields = tuple(FormField(name=f"f{i}", label=f"Fält {i}") for i in range(95))
+    view = _modal(*fields, intro=SWEDISH * 3)
+    assert view_problems(view) == []
+    assert len(view["blocks"]) == 100
+    assert sum(b["type"] == "input" for b in view["blocks"]) == 95
+
+
+def test_a_long_select_keeps_the_chosen_option() -> None:
+    choices = tuple(Choice(value=f"p{i}", label=f"Person {i}") for i in range(150))
+    view = _modal(
+        FormField(name="who", label="Vem", kind="choice", choices=choices, initial="p140")
+    )
+    element = _element(view, "who")
+    assert len(element["options"]) == 100
+    assert element["initial_option"]["value"] == "p140"
+    assert view_problems(view) == []
+
+
+def test_radio_buttons_with_more_than_ten_options_become_a_select() -> None:
+    choices = tuple(Choice(value=str(i), label=str(i)) for i in range(12))
+    view = _modal(FormField(name="ok", label="OK?", kind="bool", choices=choices))
+    assert _element(view, "ok")["type"] == "static_select"
+    assert view_problems(view) == []
+
+
+def test_an_option_whose_value_is_too_long_is_left_out_not_cut() -> None:
+    choices = (Choice(value="x" * 200, label="lång"), Choice(value="kort", label="kort"))
+    view = _modal(FormField(name="c", label="C", kind="choice", choices=choices))
+    assert [o["value"] for o in _element(view, "c")["options"]] == ["kort"]
+
+
+def test_a_button_value_is_never_cut() -> None:
+    long_id = "🌱" * 1500  # 1,500 code points, 3,000 UTF-16 units
+    message = Message(
+        title="x",
+        buttons=(
+            Button(label="Lång", action="goals.view", value=long_id),
+            Button(label="Kort", action="home", value="7"),
+        ),
+    )
+    blocks = _blocks(message)
+    assert problems(blocks) == []
+    values = [e.get("value") for b in blocks if b["type"] == "actions" for e in b["elements"]]  # type: ignore[index, union-attr]
+    assert values == ["7"]
+    assert "Några knappar" in json.dumps(blocks, ensure_ascii=False)
+
+
+def test_trimming_keeps_the_order_and_says_when_buttons_were_left_out() -> None:
+    sections = tuple(Section(text=SWEDISH) for _ in range(20))
+    buttons = tuple(Button(label=f"B{i}", action=f"a{i}") for i in range(200))  # 40 rows
+    blocks = _blocks(Message(title="x", sections=sections, buttons=buttons, note="slut"))
+    assert problems(blocks) == []
+    assert len(blocks) == 50
+    kinds = [b["type"] for b in blocks]
+    assert kinds[0] == "header"
+    first_action = kinds.index("actions")
+    assert all(k == "actions" for k in kinds[first_action:])  # nothing moved after the buttons
+    note = next(b for b in blocks if b["type"] == "context")
+    assert "Några knappar" in json.dumps(note, ensure_ascii=False)
+    assert kinds.index("context") < first_action
+
+
+def test_a_form_whose_context_does_not_fit_is_refused_not_cut() -> None:
+    form = Form(form_id="f", title="T", fields=(), submit_label="OK", context="x" * 4000)
+    with pytest.raises(FormTooLarge):
+        modal_view(form)
