@@ -260,16 +260,14 @@ class Engine:
             keep = {"id": person.id, "version": person.version}
             return repo.update(fresh.model_copy(update=keep))
         if person.display_name == person.platform_user_id and actor.display_name:
-            # Created from a mention before we saw their profile: fill it in now.
-            person = repo.update(
-                person.model_copy(
-                    update={
-                        "display_name": actor.display_name,
-                        "locale": normalise_locale(actor.locale, person.locale),
-                        "timezone": actor.timezone or person.timezone,
-                    }
-                )
-            )
+            # Created from a mention before we saw their profile: fill it in now, but never
+            # over a language or time zone the person already chose themselves.
+            changes: dict[str, object] = {"display_name": actor.display_name}
+            if person.locale == self.config.default_locale and actor.locale:
+                changes["locale"] = normalise_locale(actor.locale, person.locale)
+            if person.timezone == self.config.default_timezone and actor.timezone:
+                changes["timezone"] = actor.timezone
+            person = repo.update(person.model_copy(update=changes))
         return person
 
     def _crash_reply(self, actor: Actor) -> Reply:
