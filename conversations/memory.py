@@ -5,6 +5,7 @@ contract suite against both)."""
 from __future__ import annotations
 
 import copy
+import operator
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -68,6 +69,23 @@ class _MemoryRepo:
         rows = [r for r in self._table(cls).values() if matches(r, where)]
         return [r.model_copy(deep=True) for r in rows]  # type: ignore[misc]
 
+    def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
+        fields = cls.model_fields
+        for name in names:
+            if name not in fields:
+                raise AttributeError(f"{cls.__name__} has no field {name!r}")
+        getters = [operator.attrgetter(n) for n in names]
+        found = []
+        for r in self._table(cls).values():
+            if matches(r, where):
+                found.append(
+                    tuple(
+                        copy.deepcopy(v) if isinstance(v, list | dict) else v
+                        for v in (g(r) for g in getters)
+                    )
+                )
+        return found
+
     def first(self, cls: type[R], **where: Any) -> R | None:
         for r in self._table(cls).values():
             if matches(r, where):
@@ -105,14 +123,18 @@ class _MemoryRepo:
         self._table(cls).pop(id, None)
 
     def enqueue(self, item: OutboxItem) -> bool:
-        if any(o.key == item.key for o in self._table(OutboxItem).values()):  # type: ignore[attr-defined]
+        try:
+            self.add(item)
+        except DuplicateKey:
             return False
-        self.add(item)
         return True
 
 
 class InMemoryStore:
-    """Store + Outbox in process memory. Transactions are all-or-nothing (copy on begin)."""
+    """Store + Outbox in process memory. Transactions are all-or-nothing: each works on its
+    own shallow copy of the tables, which is enough because stored records are never changed
+    in place (``add``/``update`` store fresh deep copies, reads hand out deep copies), so the
+    copy costs one dict copy per table, not a copy of every record."""
 
     def __init__(self) -> None:
         self._tables: dict[type[Record], dict[int, Record]] = {}
@@ -122,7 +144,7 @@ class InMemoryStore:
     @contextmanager
     def transaction(self) -> Iterator[_MemoryRepo]:
         with self._lock:
-            tables = copy.deepcopy(self._tables)
+            tables = {cls: dict(rows) for cls, rows in self._tables.items()}
             ids = dict(self._ids)
             repo = _MemoryRepo(tables, ids)
             yield repo

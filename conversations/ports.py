@@ -40,6 +40,13 @@ class Repo(Protocol):
 
     def first(self, cls: type[R], **where: Any) -> R | None: ...
 
+    def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
+        """A lean read: for each record that ``find(cls, **where)`` would return (same order,
+        by id), a tuple of the values of the fields ``names``, as the record would hold them
+        (timestamps aware UTC, enums as enums, JSON lists/dicts decoded and not shared with the
+        store). No records are built: for reads of many rows (the scheduler's snapshot)."""
+        ...
+
     def add(self, record: R) -> R:
         """Insert; returns the record with its id. Raises DuplicateKey on a unique clash."""
         ...

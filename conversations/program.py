@@ -111,6 +111,7 @@ OPEN_PHASES = tuple(p for p in Phase if p.is_open)
 LIVE_MEETING = ("booked", "held")
 COUNTED_STATUSES = frozenset({"pending", "sending", "sent", "failed"})
 _CHUNK = 500
+_BIG_CHUNK = 5000  # ids/keys per lean read (below SQLite's and PostgreSQL's bind limits)
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,9 @@ class _Ctx:
     person_filter: int | None = None
     pair_filter: int | None = None
     horizon: timedelta = timedelta(0)  # how far ahead of ``now`` to look (next_due)
+    # Only the keys matter (``candidate_keys``): skip moving a nudge into allowed hours where
+    # the move does not decide whether the key is looked at (a superset is harmless).
+    keys_only: bool = False
 
     def wants(self, person_id: int) -> bool:
         return self.person_filter is None or self.person_filter == person_id
@@ -463,7 +467,7 @@ def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
                 continue
             if _paused(day, person.paused_until):
                 continue
-            due = next_allowed(person, nominal)
+            due = nominal if ctx.keys_only else next_allowed(person, nominal)
             if due is not None:
                 yield Nudge(key, "reflection-prompt", person_id, due, programme_id=programme_id)
 
@@ -493,7 +497,11 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                     reminder >= meeting.created_at
                     and f"meeting-reminder:{meeting.id}:{member}" not in queued
                 ):
-                    due = _before_meeting(person, pair, reminder, meeting)
+                    due = (
+                        reminder
+                        if ctx.keys_only and reminder <= ctx.now
+                        else _before_meeting(person, pair, reminder, meeting)
+                    )
                     if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
                             f"meeting-reminder:{meeting.id}:{member}",
@@ -508,7 +516,11 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                     prep = max(
                         starts - timedelta(hours=rules.preparation_hours), meeting.created_at
                     )
-                    due = _before_meeting(person, pair, prep, meeting)
+                    due = (
+                        prep
+                        if ctx.keys_only and prep <= ctx.now
+                        else _before_meeting(person, pair, prep, meeting)
+                    )
                     if due is not None and (ctx.horizon or due <= ctx.now):
                         yield Nudge(
                             f"preparation:{meeting.id}:{member}",
@@ -529,7 +541,7 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
             local_day = ended.astimezone(person.tz).date()
             if _paused(local_day, person.paused_until, pair.paused_until):
                 continue
-            due = next_allowed(person, ended)
+            due = ended if ctx.keys_only else next_allowed(person, ended)
             if due is not None:
                 yield Nudge(
                     f"checkin:{meeting.id}:{member}",
@@ -611,7 +623,9 @@ def _overdue(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     keys = {m: f"overdue:{pair.id}:{pair.meeting_count}:{m}" for m in pair.members}
     if all(k in ctx.view.queued for k in keys.values()):
         return
-    times = _pair_times(ctx, pair, nominal)
+    times = (
+        dict.fromkeys(pair.members, nominal) if ctx.keys_only else _pair_times(ctx, pair, nominal)
+    )
     for member in pair.members:
         if ctx.wants(member) and keys[member] not in ctx.view.queued and member in times:
             yield Nudge(
@@ -657,6 +671,8 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
         keys = {m: f"phase:{pair.id}:{deadline}:{m}" for m in pair.members}
         if all(k in ctx.view.queued for k in keys.values()):
             times: dict[int, datetime] = {}
+        elif ctx.keys_only:
+            times = dict.fromkeys(pair.members, nominal)
         else:
             times = _pair_times(ctx, pair, nominal)
         for member in pair.members:
@@ -679,7 +695,7 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
         key = f"phase-coordinator:{pair.id}:{deadline}:{coordinator.id}"
         if key in ctx.view.queued or later > ctx.now + ctx.horizon:
             continue
-        due = next_allowed(coordinator, later)
+        due = later if ctx.keys_only else next_allowed(coordinator, later)
         if due is not None:
             yield Nudge(
                 key,
@@ -696,7 +712,9 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     reviews = []
     if pair.phase != Phase.CLOSING:
         reviews.append(("midpoint", "midpoint-review", pair.midpoint_on))
-    reviews.append(("closing", "closing-review", pair.ends_on - timedelta(days=ctx.rules.closing_days_before)))
+    reviews.append(
+        ("closing", "closing-review", pair.ends_on - timedelta(days=ctx.rules.closing_days_before))
+    )
     last_day = (ctx.now + ctx.horizon).date() + timedelta(days=1)
     for name, kind, day in reviews:
         if day > last_day:
@@ -711,7 +729,7 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
             nominal = at_local(day, time(0, 0), person.tz)
             if nominal > ctx.now + ctx.horizon:
                 continue
-            due = next_allowed(person, nominal, pair.paused_until)
+            due = nominal if ctx.keys_only else next_allowed(person, nominal, pair.paused_until)
             if due is not None:
                 yield Nudge(key, kind, member, due, pair_id=pair.id, programme_id=pair.programme_id)
 
@@ -731,11 +749,13 @@ def _digests(ctx: _Ctx) -> Iterator[Nudge]:
             nominal = at_local(day, coordinator.work_start, coordinator.tz)
             if programme.created_at is not None and nominal < programme.created_at:
                 continue
-            if programme.ends_on is not None and day > programme.ends_on + timedelta(days=ctx.rules.digest_days_after_end):
+            if programme.ends_on is not None and day > programme.ends_on + timedelta(
+                days=ctx.rules.digest_days_after_end
+            ):
                 continue
             if key in ctx.view.queued:
                 continue
-            due = next_allowed(coordinator, nominal)
+            due = nominal if ctx.keys_only else next_allowed(coordinator, nominal)
             if due is not None:
                 yield Nudge(
                     key, "coordinator-digest", coordinator.id, due, programme_id=programme.id
@@ -824,8 +844,11 @@ def next_due(
 
 
 def candidate_keys(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig) -> set[str]:
-    """The keys of every occurrence the planner looks at (to load their outbox rows)."""
-    return {n.key for n in _candidates(_Ctx(view, now, rules, config))}
+    """The keys of every occurrence the planner looks at (to load their outbox rows). A few
+    more at most (occurrences that cannot be moved into allowed hours): due times are only
+    worked out where they decide whether the key is looked at, so steady-state keys, already
+    in the outbox, cost no calendar work."""
+    return {n.key for n in _candidates(_Ctx(view, now, rules, config, keys_only=True))}
 
 
 # Loading and queueing -----------------------------------------------------------------------
@@ -856,12 +879,50 @@ def person_view(person: Person) -> PersonView:
     )
 
 
+_PERSON_COLUMNS = (
+    "id",
+    "timezone",
+    "country",
+    "reflection_weekday",
+    "reflection_time",
+    "work_start",
+    "work_end",
+    "work_days",
+    "paused_until",
+    "erased_at",
+)
+_PAIR_COLUMNS = (
+    "id",
+    "programme_id",
+    "mentor_id",
+    "adept_id",
+    "phase",
+    "phase_since",
+    "introduced_at",
+    "midpoint_on",
+    "ends_on",
+    "paused_until",
+)
+
+
+class _Interned:
+    """Shares equal immutable values (times, day sets, countries) between the people of one
+    view: 100,000 people have a handful of distinct working hours."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        return self._values.setdefault(value, value)
+
+
 def load_view(
     repo: Repo, now: datetime, rules: PlanRules | None = None, config: CoreConfig | None = None
 ) -> PlanView:
     """Read what ``plan`` needs: open programmes and pairs, their members and coordinators,
     recent and upcoming meetings, check-ins for those, and the outbox rows of the keys the
-    planner will look at (by key, so the read does not grow with the outbox's history)."""
+    planner will look at (by key, so the read does not grow with the outbox's history).
+    Reads only the columns it needs (``Repo.columns``): no records are built for the bulk."""
     rules = rules or PlanRules()
     config = config or CoreConfig()
     view = PlanView()
@@ -877,83 +938,125 @@ def load_view(
         )
     if not programmes:
         return view
-    pairs = [
-        p
-        for p in repo.find(Pair, programme_id=set(view.programmes), phase=set(OPEN_PHASES))
-        if p.ended_at is None
-    ]
-    pair_ids = [p.id or 0 for p in pairs]
-    meetings_by_pair: dict[int, list[Meeting]] = defaultdict(list)
-    agreements: dict[int, Agreement] = {}
+    pairs = repo.columns(
+        Pair,
+        _PAIR_COLUMNS,
+        programme_id=set(view.programmes),
+        phase=set(OPEN_PHASES),
+        ended_at=None,
+    )
+    pair_ids = [row[0] for row in pairs]
+    meetings_by_pair: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    agreements: dict[int, tuple[int, int]] = {}  # pair -> (number, cadence) of the in-force one
     goals_done: set[int] = set()
-    for chunk in _chunks(pair_ids):
-        for meeting in repo.find(Meeting, pair_id=set(chunk), status=set(LIVE_MEETING)):
-            meetings_by_pair[meeting.pair_id].append(meeting)
-        for agreement in repo.find(Agreement, pair_id=set(chunk), superseded_at=None):
-            if agreement.accepted:
-                current = agreements.get(agreement.pair_id)
-                if current is None or agreement.number > current.number:
-                    agreements[agreement.pair_id] = agreement
-    goal_pairs = [p.id or 0 for p in pairs if p.phase == Phase.GOALS]
-    for chunk in _chunks(goal_pairs):
-        for goal in repo.find(Goal, pair_id=set(chunk)):
-            if goal.status != "draft":
-                goals_done.add(goal.pair_id)
+    for chunk in _chunks(pair_ids, _BIG_CHUNK):
+        for row in repo.columns(
+            Meeting,
+            ("id", "pair_id", "starts_at", "minutes", "status", "created_at"),
+            pair_id=set(chunk),
+            status=set(LIVE_MEETING),
+        ):
+            meetings_by_pair[row[1]].append(row)
+        for pair_id, number, cadence, mentor_ok, adept_ok in repo.columns(
+            Agreement,
+            ("pair_id", "number", "cadence_days", "mentor_accepted_at", "adept_accepted_at"),
+            pair_id=set(chunk),
+            superseded_at=None,
+        ):
+            if mentor_ok is not None and adept_ok is not None:
+                current = agreements.get(pair_id)
+                if current is None or number > current[0]:
+                    agreements[pair_id] = (number, cadence)
+    goal_pairs = [row[0] for row in pairs if row[4] == Phase.GOALS]
+    for chunk in _chunks(goal_pairs, _BIG_CHUNK):
+        for pair_id, status in repo.columns(Goal, ("pair_id", "status"), pair_id=set(chunk)):
+            if status != "draft":
+                goals_done.add(pair_id)
     oldest_meeting = now - timedelta(days=rules.meeting_lookback_days)
     recent_ids: list[int] = []
-    for pair in pairs:
-        pid = pair.id or 0
+    for (
+        pid,
+        programme_id,
+        mentor_id,
+        adept_id,
+        phase,
+        since,
+        introduced,
+        mid,
+        ends,
+        paused,
+    ) in pairs:
         held = meetings_by_pair.get(pid, [])
         in_force = agreements.get(pid)
         view.pairs.append(
             PairView(
                 id=pid,
-                programme_id=pair.programme_id,
-                mentor_id=pair.mentor_id,
-                adept_id=pair.adept_id,
-                phase=pair.phase,
-                phase_since=pair.phase_since,
-                introduced_at=pair.introduced_at,
-                midpoint_on=pair.midpoint_on,
-                ends_on=pair.ends_on,
-                paused_until=pair.paused_until,
-                cadence_days=in_force.cadence_days if in_force else None,
+                programme_id=programme_id,
+                mentor_id=mentor_id,
+                adept_id=adept_id,
+                phase=Phase(phase),
+                phase_since=since,
+                introduced_at=introduced,
+                midpoint_on=mid,
+                ends_on=ends,
+                paused_until=paused,
+                cadence_days=in_force[1] if in_force else None,
                 goals_confirmed=pid in goals_done,
                 agreement_accepted=in_force is not None,
-                last_meeting_at=max((m.starts_at for m in held), default=None),
+                last_meeting_at=max((m[2] for m in held), default=None),
                 meeting_count=len(held),
             )
         )
-        for meeting in held:
-            if meeting.starts_at + timedelta(minutes=meeting.minutes) >= oldest_meeting:
+        for meeting_id, _, starts_at, minutes, status, created_at in held:
+            if starts_at + timedelta(minutes=minutes) >= oldest_meeting:
                 view.meetings.append(
-                    MeetingView(
-                        meeting.id or 0,
-                        pid,
-                        meeting.starts_at,
-                        meeting.minutes,
-                        meeting.status,
-                        meeting.created_at,
-                    )
+                    MeetingView(meeting_id, pid, starts_at, minutes, status, created_at)
                 )
-                recent_ids.append(meeting.id or 0)
-    for chunk in _chunks(recent_ids):
-        for checkin in repo.find(CheckIn, meeting_id=set(chunk)):
-            view.checked_in.add((checkin.meeting_id or 0, checkin.author_id))
+                recent_ids.append(meeting_id)
+    del pairs, meetings_by_pair
+    for chunk in _chunks(recent_ids, _BIG_CHUNK):
+        for meeting_id, author_id in repo.columns(
+            CheckIn, ("meeting_id", "author_id"), meeting_id=set(chunk)
+        ):
+            view.checked_in.add((meeting_id or 0, author_id))
     wanted = {m for p in view.pairs for m in p.members} | {
         p.created_by for p in view.programmes.values()
     }
-    for chunk in _chunks(sorted(wanted)):
-        for person in repo.find(Person, id=set(chunk)):
-            if person.erased_at is None:
-                view.people[person.id or 0] = person_view(person)
+    shared = _Interned()
+    for chunk in _chunks(sorted(wanted), _BIG_CHUNK):
+        for (
+            person_id,
+            timezone,
+            country,
+            weekday,
+            reflection_time,
+            work_start,
+            work_end,
+            work_days,
+            paused_until,
+            erased_at,
+        ) in repo.columns(Person, _PERSON_COLUMNS, id=set(chunk)):
+            if erased_at is None:
+                view.people[person_id] = PersonView(
+                    id=person_id,
+                    tz=zone(timezone),
+                    country=shared(country),
+                    reflection_weekday=weekday,
+                    reflection_time=shared(reflection_time),
+                    work_start=shared(work_start),
+                    work_end=shared(work_end),
+                    work_days=shared(frozenset(work_days)),
+                    paused_until=paused_until,
+                )
     keys = candidate_keys(view, now, rules, config)
-    for chunk in _chunks(sorted(keys)):
-        for item in repo.find(OutboxItem, key=set(chunk)):
-            view.queued[item.key] = (
-                item.person_id,
-                item.due_at,
-                item.kind in CAPPED_KINDS and item.status in COUNTED_STATUSES,
+    for chunk in _chunks(sorted(keys), _BIG_CHUNK):
+        for key, person_id, due_at, kind, status in repo.columns(
+            OutboxItem, ("key", "person_id", "due_at", "kind", "status"), key=set(chunk)
+        ):
+            view.queued[key] = (
+                person_id,
+                shared(due_at),
+                kind in CAPPED_KINDS and status in COUNTED_STATUSES,
             )
     return view
 
@@ -995,8 +1098,12 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
         if repo.enqueue(_skipped_row(nudge, now, "weekly cap")):
             result.skipped_cap += 1
+    # Rows another scheduler wrote since the view was read (one lean read, not one per nudge).
+    taken: set[str] = set()
+    for chunk in _chunks([n.key for n in outcome.due], _BIG_CHUNK):
+        taken.update(key for (key,) in repo.columns(OutboxItem, ("key",), key=set(chunk)))
     for nudge in outcome.due:
-        if repo.first(OutboxItem, key=nudge.key) is not None:
+        if nudge.key in taken:
             result.already_queued += 1  # another scheduler was faster
             continue
         message = nudges.compose(repo, nudge, now)

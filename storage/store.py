@@ -81,6 +81,20 @@ class SqlRepo:
         query = sa.select(table).where(*_where(table, where)).order_by(table.c.id)
         return [_to_record(cls, row) for row in self._conn.execute(query)]
 
+    def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
+        """Only the columns ``names`` of the matching rows (no records built); the column
+        types convert timestamps to aware UTC, enum values to enums and JSON to Python."""
+        table = table_of(cls)
+        for name in names:
+            if name not in table.columns:
+                raise AttributeError(f"{table.name} has no field {name!r}")
+        query = (
+            sa.select(*(table.columns[n] for n in names))
+            .where(*_where(table, where))
+            .order_by(table.c.id)
+        )
+        return [tuple(row) for row in self._conn.execute(query)]
+
     def first(self, cls: type[R], **where: Any) -> R | None:
         table = table_of(cls)
         query = sa.select(table).where(*_where(table, where)).order_by(table.c.id).limit(1)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from conversations.config import CoreConfig
-from conversations.memory import ManualClock
+from conversations.memory import InMemoryStore, ManualClock
 from conversations.program import PlanRules, load_view, next_due
 from conversations.records import CheckIn, OutboxItem, Person, Phase
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
@@ -26,7 +26,6 @@ from tests.scheduler.world import (
     COUNTRY,
     ClockSleeper,
     FakePlatform,
-    FastMemoryStore,
     add_meeting,
     add_pair,
     add_person,
@@ -62,7 +61,7 @@ def at(tz: str, local: datetime) -> datetime:
     return local.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
 
 
-def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
+def build(store: InMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
     """The world, and what it should receive: key -> expected UTC due time, key -> zone."""
     expected: dict[str, datetime] = {}
     zone_of: dict[str, str] = {}
@@ -122,7 +121,11 @@ def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
             )
             for member in (mentor, adept):
                 expect(f"midpoint:{pair.id}:{member.id}", tz, datetime.combine(MIDPOINT, time(0)))
-                expect(f"closing:{pair.id}:{member.id}", tz, datetime.combine(CLOSING - timedelta(days=7), time(0)))
+                expect(
+                    f"closing:{pair.id}:{member.id}",
+                    tz,
+                    datetime.combine(CLOSING - timedelta(days=7), time(0)),
+                )
             if kind == "intro":
                 for deadline, days in (("intro", 10), ("intro-stuck", 21)):
                     nominal = (
@@ -184,7 +187,7 @@ def build(store: FastMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
 
 
 async def test_twelve_weeks_fifty_pairs_three_time_zones() -> None:
-    store = FastMemoryStore()
+    store = InMemoryStore()
     expected, zone_of = build(store)
     clock = ManualClock(START)
     platform = FakePlatform(clock)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from conversations.memory import InMemoryStore, ManualClock, _MemoryRepo, matches
+from conversations.memory import InMemoryStore, ManualClock
 from conversations.messages import Message
-from conversations.ports import DuplicateKey, PermanentError, R, Repo, TransientError
+from conversations.ports import PermanentError, Repo, TransientError
 from conversations.records import (
     Enrolment,
     Meeting,
@@ -23,56 +21,8 @@ from conversations.records import (
     Phase,
     Programme,
     Purpose,
-    Record,
     Role,
 )
-
-
-class _FastRepo(_MemoryRepo):
-    """Reads return shallow copies (callers change records only through ``model_copy``), and
-    the unique-key check uses an index instead of a scan."""
-
-    def find(self, cls: type[R], **where: Any) -> list[R]:
-        if (
-            cls is OutboxItem
-            and set(where) == {"key"}
-            and isinstance(where["key"], set | frozenset)
-        ):
-            rows = [r for r in self._table(cls).values() if r.key in where["key"]]  # type: ignore[attr-defined]
-        else:
-            rows = [r for r in self._table(cls).values() if matches(r, where)]
-        return [r.model_copy() for r in rows]  # type: ignore[misc]
-
-    def first(self, cls: type[R], **where: Any) -> R | None:
-        if cls is OutboxItem and set(where) == {"key"}:
-            for r in self._table(cls).values():
-                if r.key == where["key"]:  # type: ignore[attr-defined]
-                    return r.model_copy()  # type: ignore[return-value]
-            return None
-        return super().first(cls, **where)
-
-    def _check_unique(self, record: Record) -> None:
-        if isinstance(record, OutboxItem):
-            for other in self._table(OutboxItem).values():
-                if other.key == record.key and other.id != record.id:  # type: ignore[attr-defined]
-                    raise DuplicateKey("OutboxItem(key)")
-            return
-        super()._check_unique(record)
-
-
-class FastMemoryStore(InMemoryStore):
-    """InMemoryStore for thousands of rows: transactions copy tables shallowly (records are
-    never changed in place: ``add``/``update`` store fresh copies, so a shallow copy still rolls
-    back) and reads copy shallowly. The deep copy per transaction is O(all rows)."""
-
-    @contextmanager
-    def transaction(self) -> Iterator[_MemoryRepo]:  # type: ignore[override]
-        with self._lock:
-            tables = {cls: dict(rows) for cls, rows in self._tables.items()}
-            ids = dict(self._ids)
-            repo = _FastRepo(tables, ids)
-            yield repo
-            self._tables, self._ids = tables, ids
 
 
 def utc(*args: int) -> datetime:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from conversations import records as rec
-from conversations.ports import Conflict, DuplicateKey
+from conversations.ports import Conflict, DuplicateKey, R
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, one_of_each, outbox_item, person
 
@@ -385,3 +385,76 @@ def test_outbox_times_are_compared_as_instants(store: StoreAndOutbox) -> None:
     _enqueue(store, outbox_item("a", due_at=datetime(2026, 3, 2, 11, 0, tzinfo=plus_two)))  # 09:00Z
     assert store.claim_due(datetime(2026, 3, 2, 8, 59, tzinfo=UTC), limit=1) == []
     assert len(store.claim_due(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), limit=1)) == 1
+
+
+# --- Lean reads (Repo.columns) --------------------------------------------------------------
+
+
+def one_of_each_of(cls: type[R]) -> R:
+    return next(r for r in one_of_each() if isinstance(r, cls))
+
+
+def test_columns_returns_the_named_fields_of_matching_rows_in_id_order(
+    store: StoreAndOutbox,
+) -> None:
+    with store.transaction() as repo:
+        ids = [repo.add(person(n, locale="en" if n % 2 else "sv")).id for n in range(1, 6)]
+    with store.transaction() as repo:
+        rows = repo.columns(rec.Person, ["id", "platform_user_id"], locale="en")
+        by_set = repo.columns(rec.Person, ("platform_user_id",), id={ids[3], ids[1], 999})
+        none = repo.columns(rec.Person, ["id"], id=[])
+    assert rows == [(ids[0], "U1"), (ids[2], "U3"), (ids[4], "U5")]
+    assert by_set == [("U2",), ("U4",)]
+    assert none == []
+
+
+def test_columns_gives_values_as_the_records_hold_them(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(
+            person(
+                1,
+                work_days=[0, 2],
+                reflection_time=time(9, 30),
+                paused_until=date(2026, 5, 1),
+                erased_at=datetime(2026, 3, 2, 11, 30, tzinfo=timezone(timedelta(hours=2))),
+            )
+        )
+        item = repo.add(outbox_item("k1", due_at=T0 + timedelta(hours=1), payload={"a": [1]}))
+        programme = repo.add(one_of_each_of(rec.Programme))
+        pair = repo.add(
+            one_of_each_of(rec.Pair).model_copy(update={"phase": rec.Phase.GOALS, "ended_at": None})
+        )
+    names = ["work_days", "reflection_time", "paused_until", "erased_at", "created_at"]
+    with store.transaction() as repo:
+        (values,) = repo.columns(rec.Person, names, id=added.id)
+        (outbox,) = repo.columns(rec.OutboxItem, ["key", "due_at", "payload"], key={"k1"})
+        (purposes,) = repo.columns(rec.Programme, ["purposes"], id=programme.id)
+        (phase,) = repo.columns(rec.Pair, ["phase"], id=pair.id, ended_at=None)
+    assert values == tuple(getattr(added, n) for n in names)
+    assert values[3] == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    assert values[3].utcoffset() == timedelta(0)
+    assert outbox == (item.key, item.due_at, {"a": [1]})
+    assert outbox[1].tzinfo is not None
+    assert purposes == (programme.purposes,)
+    assert phase == (rec.Phase.GOALS,)
+    assert isinstance(phase[0], rec.Phase)
+
+
+def test_columns_values_are_copies(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1, work_days=[0]))
+    with store.transaction() as repo:
+        ((days,),) = repo.columns(rec.Person, ["work_days"], id=added.id)
+        days.append(6)
+        assert repo.columns(rec.Person, ["work_days"], id=added.id) == [([0],)]
+
+
+def test_columns_sees_the_transactions_own_writes_and_refuses_unknown_fields(
+    store: StoreAndOutbox,
+) -> None:
+    with store.transaction() as repo:
+        added = repo.add(person(1))
+        repo.update(added.model_copy(update={"display_name": "Renamed"}))
+        assert repo.columns(rec.Person, ["display_name"]) == [("Renamed",)]
+        with pytest.raises(AttributeError):
+            repo.columns(rec.Person, ["no_such_field"])
