@@ -201,7 +201,7 @@ async def run(args: argparse.Namespace, port: int, url: str) -> dict[str, Any]:
             sent += report.sent
             rate_limited += report.rate_limited
             with store.transaction() as repo:
-                left = len(repo.find(OutboxItem, status=["pending", "sending"]))
+                left = len(repo.find(OutboxItem, status=["pending", "claimed", "sending"]))
             if not left or timer.perf_counter() - started > args.timeout:
                 break
             await asyncio.sleep(0.05)

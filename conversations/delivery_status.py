@@ -20,7 +20,7 @@ UNCONFIRMED = "unconfirmed"  # error prefix of rows left 'sending' by a crashed 
 class DeliverySummary:
     sent: int = 0
     pending: int = 0  # waiting, including retries scheduled for later
-    sending: int = 0  # claimed by a dispatcher right now
+    sending: int = 0  # claimed or being sent by a dispatcher right now
     failed: int = 0  # given up (permanent error or too many attempts)
     unconfirmed: int = 0  # failed rows whose send may have happened (dispatcher crash)
     skipped: int = 0  # stale after downtime, over the weekly cap, or no longer relevant
@@ -54,7 +54,7 @@ def delivery_summary(repo: Repo, programme_id: int) -> DeliverySummary:
     return DeliverySummary(
         sent=statuses["sent"],
         pending=statuses["pending"],
-        sending=statuses["sending"],
+        sending=statuses["sending"] + statuses["claimed"],
         failed=statuses["failed"],
         unconfirmed=unconfirmed,
         skipped=statuses["skipped"],

@@ -40,7 +40,7 @@ from conversations.messages import Reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
-from conversations.records import ConversationState, Person, Receipt
+from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.turn import Turn
 
 log = logging.getLogger("mentorbot.engine")
@@ -259,7 +259,11 @@ class Engine:
             fresh = new_person(self.config, actor, self.clock.now())
             keep = {"id": person.id, "version": person.version}
             return repo.update(fresh.model_copy(update=keep))
-        if person.display_name == person.platform_user_id and actor.display_name:
+        if (
+            person.display_name == person.platform_user_id
+            and actor.display_name
+            and actor.display_name != person.display_name
+        ):
             # Created from a mention before we saw their profile: fill it in now, but never
             # over a language or time zone the person already chose themselves.
             changes: dict[str, object] = {"display_name": actor.display_name}
@@ -268,6 +272,15 @@ class Engine:
             if person.timezone == self.config.default_timezone and actor.timezone:
                 changes["timezone"] = actor.timezone
             person = repo.update(person.model_copy(update=changes))
+            # Audited so a scheduler's cached view re-reads this person (time zone, language).
+            repo.add(
+                AuditEntry(
+                    at=self.clock.now(),
+                    actor_id=person.id,
+                    action="person.profile",
+                    subject=f"person:{person.id}",
+                )
+            )
         return person
 
     def _crash_reply(self, actor: Actor) -> Reply:

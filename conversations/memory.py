@@ -159,24 +159,27 @@ class InMemoryStore:
                 if o.due_at <= now and (o.next_attempt_at is None or o.next_attempt_at <= now)
             ]
             due.sort(key=lambda o: (o.due_at, o.id or 0))
-            claimed = []
-            for item in due[:limit]:
-                claimed.append(
-                    repo.update(
-                        item.model_copy(update={"status": "sending", "attempts": item.attempts + 1})
-                    )
-                )
-            return claimed
+            return [
+                repo.update(item.model_copy(update={"status": "claimed"})) for item in due[:limit]
+            ]
 
-    def _set(self, item_id: int, **changes: Any) -> None:
+    def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
         with self.transaction() as repo:
             item = repo.get(OutboxItem, item_id)
-            if item is not None:
-                repo.update(item.model_copy(update=changes))
+            if item is None or item.status not in expected:
+                return False
+            if changes.pop("count_attempt", False):
+                changes["attempts"] = item.attempts + 1
+            repo.update(item.model_copy(update=changes))
+            return True
 
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
-        self._set(
+    def mark_sending(self, item_id: int) -> bool:
+        return self._set(item_id, ("claimed", "sending"), status="sending", count_attempt=True)
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
+        return self._set(
             item_id,
+            ("sending",),
             status="sent",
             sent_at=now,
             platform_message_id=platform_message_id,
@@ -184,8 +187,14 @@ class InMemoryStore:
             payload={},
         )
 
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
-        self._set(item_id, status="pending", next_attempt_at=next_attempt_at, error=error)
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
+        return self._set(
+            item_id,
+            ("claimed", "sending"),
+            status="pending",
+            next_attempt_at=next_attempt_at,
+            error=error,
+        )
 
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
-        self._set(item_id, status="failed", error=error)
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+        return self._set(item_id, ("claimed", "sending"), status="failed", error=error, payload={})

@@ -8,11 +8,16 @@ longer relevant (the meeting was logged, the pair ended): such a nudge is skippe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from conversations.messages import Message
 from conversations.ports import Repo
+
+if TYPE_CHECKING:
+    from conversations.flows.scheduled import ReadAhead
 
 KINDS = (
     "reflection-prompt",  # weekly journal prompt, to a person
@@ -41,9 +46,20 @@ class Nudge:
     detail: str = ""  # e.g. the phase for phase deadlines, the error for delivery failures
 
 
-def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
+def compose(
+    repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None = None
+) -> Message | None:
     """The message for one nudge, in its recipient's language; None if no longer relevant.
-    May remember what the recipient's next typed message answers (journal, preparation)."""
+    May remember what the recipient's next typed message answers (journal, preparation).
+    ``ahead`` (from ``read_ahead``) answers the reads from memory."""
     from conversations.flows import scheduled
 
-    return scheduled.compose(repo, nudge, now)
+    return scheduled.compose(repo, nudge, now, ahead)
+
+
+def read_ahead(repo: Repo, due: Sequence[Nudge]) -> ReadAhead:
+    """Read in a few bulk reads what composing ``due`` needs (people, pairs, meetings,
+    journal counts, conversation states), instead of several reads per nudge."""
+    from conversations.flows import scheduled
+
+    return scheduled.ReadAhead.load(repo, due)

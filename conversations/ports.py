@@ -69,21 +69,34 @@ class Store(Protocol):
 
 
 class Outbox(Protocol):
-    """The delivery side of the outbox, for the dispatcher."""
+    """The delivery side of the outbox, for the dispatcher. A row goes pending -> claimed
+    (this dispatcher will try it) -> sending (right before the platform call; counts an
+    attempt) -> sent | pending (retry later) | failed. Each mark changes a row only from the
+    states it names and says whether it did, so a row another dispatcher or the stuck-row
+    sweep moved on is left alone."""
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Mark up to ``limit`` pending rows due at ``now`` as 'sending' and return them.
-        Rows another dispatcher holds are skipped."""
+        """Mark up to ``limit`` pending rows due at ``now`` as 'claimed' and return them,
+        oldest first. Rows another dispatcher holds are skipped."""
         ...
 
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
-        """Record the delivery and forget the payload: once the platform has the message, the
+    def mark_sending(self, item_id: int) -> bool:
+        """claimed -> sending, attempts + 1: the platform call comes next. (sending ->
+        sending when a dispatcher tries its own row again after a short rate limit.)"""
+        ...
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
+        """sending -> sent. Forgets the payload: once the platform has the message, the
         database keeps no second copy of what people wrote (erasure then has nothing to miss)."""
         ...
 
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
+        """claimed|sending -> pending, claimable again from ``next_attempt_at``."""
+        ...
 
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> None: ...
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+        """claimed|sending -> failed; the undelivered payload is not kept."""
+        ...
 
 
 class Delivery(Protocol):

@@ -49,7 +49,9 @@ Keys are deterministic (``reflection:<person>:<iso-week>``, ``meeting-reminder:<
 scheduler can never queue one twice (the outbox key is unique).
 
 ``plan`` is pure: no clock, no I/O. ``load_view`` and ``queue_due`` read and write through the
-``Repo`` port only.
+``Repo`` port only. ``queue_due`` writes at most ``PlanRules.max_queue_per_tick`` nudges per
+tick (oldest due first); with a ``PlanCache`` (one per scheduler process) it keeps the snapshot
+between ticks, reads only what changed, and plans only when something can be due.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ from conversations.nudges import Nudge
 from conversations.ports import Repo
 from conversations.records import (
     Agreement,
+    AuditEntry,
     CheckIn,
     Goal,
     Meeting,
@@ -109,7 +112,7 @@ PRIORITY = {
 PLANNED_KINDS = tuple(k for k in nudges.KINDS if k != "delivery-failed-coordinator")
 OPEN_PHASES = tuple(p for p in Phase if p.is_open)
 LIVE_MEETING = ("booked", "held")
-COUNTED_STATUSES = frozenset({"pending", "sending", "sent", "failed"})
+COUNTED_STATUSES = frozenset({"pending", "claimed", "sending", "sent", "failed"})
 _CHUNK = 500
 _BIG_CHUNK = 5000  # ids/keys per lean read (below SQLite's and PostgreSQL's bind limits)
 
@@ -129,6 +132,10 @@ class PlanRules:
     digest_days_after_end: int = 7  # digests stop this long after the programme's end
     reflection_weeks_back: int = 2  # earlier weeks than this are not looked at any more
     meeting_lookback_days: int = 14  # meetings that ended earlier are not looked at
+    # At most this many due nudges are composed and written per tick (oldest due first; the
+    # rest stay due for the next ticks). Delivery is rate-limited (``delivery.global_per_second``,
+    # 20/s by default: 1,200 a minute), so more per tick could not be sent sooner. 0 = no bound.
+    max_queue_per_tick: int = 1500
 
     @property
     def catch_up(self) -> timedelta:
@@ -197,7 +204,9 @@ class MeetingView:
 @dataclass
 class PlanView:
     """A snapshot of what the planner needs. ``queued`` maps outbox keys already written to
-    (recipient, due_at, counted): ``counted`` is True for rows that count towards the cap."""
+    (recipient, due_at, counted): ``counted`` is True for rows that count towards the cap.
+    Rows that do not count, or only towards weeks the cap no longer looks at (more than
+    15 days back), all share one value (``_DONE``): only their key matters."""
 
     people: dict[int, PersonView] = field(default_factory=dict)
     pairs: list[PairView] = field(default_factory=list)
@@ -205,6 +214,9 @@ class PlanView:
     meetings: list[MeetingView] = field(default_factory=list)  # recent and upcoming only
     checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting_id, author_id)
     queued: dict[str, tuple[int | None, datetime, bool]] = field(default_factory=dict)
+    # Keys left for a later tick by ``PlanRules.max_queue_per_tick`` while within the catch-up
+    # window: never judged stale afterwards (only a ``PlanCache`` remembers them).
+    deferred: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -212,6 +224,9 @@ class Plan:
     due: list[Nudge] = field(default_factory=list)
     stale: list[Nudge] = field(default_factory=list)  # later than the catch-up window
     capped: list[Nudge] = field(default_factory=list)  # over the weekly cap
+    # The earliest time at which something not yet due may fall due (a lower bound; None:
+    # nothing in the view ever will). Until then, with an unchanged view, nothing is due.
+    next_at: datetime | None = None
 
 
 @dataclass
@@ -411,9 +426,15 @@ class _Ctx:
     # Only the keys matter (``candidate_keys``): skip moving a nudge into allowed hours where
     # the move does not decide whether the key is looked at (a superset is harmless).
     keys_only: bool = False
+    soonest: datetime | None = None  # the earliest lower bound seen by ``later``
 
     def wants(self, person_id: int) -> bool:
         return self.person_filter is None or self.person_filter == person_id
+
+    def later(self, moment: datetime) -> None:
+        """Something not yet due may fall due at ``moment`` or after (for ``Plan.next_at``)."""
+        if self.soonest is None or moment < self.soonest:
+            self.soonest = moment
 
 
 def _candidates(ctx: _Ctx) -> Iterator[Nudge]:
@@ -457,13 +478,17 @@ def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
             today = now.astimezone(person.tz).date()
             monday = today - timedelta(days=today.weekday())
             week_starts[person.tz] = monday
+            ctx.later(at_local(monday + timedelta(days=7), time(0), person.tz))  # next week
         for back in range(-ctx.rules.reflection_weeks_back, 2 if ctx.horizon else 1):
             day = monday + timedelta(days=7 * back + person.reflection_weekday)
             key = f"reflection:{person_id}:{iso_week(day)}"
             if key in queued:
                 continue
             nominal = at_local(day, person.reflection_time, person.tz)
-            if nominal < start or (not ctx.horizon and nominal > now):
+            if nominal < start:
+                continue
+            if not ctx.horizon and nominal > now:
+                ctx.later(nominal)
                 continue
             if _paused(day, person.paused_until):
                 continue
@@ -477,8 +502,13 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
     pairs = {p.id: p for p in view.pairs}
     # A prompt before a meeting is due at most 8 days before its nominal time (moved back).
     latest = ctx.now + ctx.horizon + timedelta(hours=rules.preparation_hours, days=8)
+    # Meetings that ended earlier are not looked at (a cached view may still hold them).
+    oldest = ctx.now - timedelta(days=rules.meeting_lookback_days)
     for meeting in view.meetings:
         if meeting.starts_at > latest:
+            ctx.later(meeting.starts_at - timedelta(hours=rules.preparation_hours, days=8))
+            continue
+        if meeting.starts_at + timedelta(minutes=meeting.minutes) < oldest:
             continue
         pair = pairs.get(meeting.pair_id)
         if pair is None or (ctx.pair_filter is not None and pair.id != ctx.pair_filter):
@@ -502,7 +532,9 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                         if ctx.keys_only and reminder <= ctx.now
                         else _before_meeting(person, pair, reminder, meeting)
                     )
-                    if due is not None and (ctx.horizon or due <= ctx.now):
+                    if due is not None and not ctx.horizon and due > ctx.now:
+                        ctx.later(due)
+                    elif due is not None:
                         yield Nudge(
                             f"meeting-reminder:{meeting.id}:{member}",
                             "meeting-reminder",
@@ -521,7 +553,9 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                         if ctx.keys_only and prep <= ctx.now
                         else _before_meeting(person, pair, prep, meeting)
                     )
-                    if due is not None and (ctx.horizon or due <= ctx.now):
+                    if due is not None and not ctx.horizon and due > ctx.now:
+                        ctx.later(due)
+                    elif due is not None:
                         yield Nudge(
                             f"preparation:{meeting.id}:{member}",
                             "preparation-prompt",
@@ -532,6 +566,7 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
                             programme_id=pair.programme_id,
                         )
             if not ctx.horizon and ended > ctx.now:
+                ctx.later(ended)
                 continue
             if (
                 meeting.id,
@@ -619,6 +654,7 @@ def _overdue(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     base = pair.last_meeting_at or pair.phase_since
     nominal = base + timedelta(days=_cadence(ctx, pair) + ctx.config.overdue_grace_days)
     if nominal > ctx.now + ctx.horizon:  # moved only forward: not due yet
+        ctx.later(nominal)
         return
     keys = {m: f"overdue:{pair.id}:{pair.meeting_count}:{m}" for m in pair.members}
     if all(k in ctx.view.queued for k in keys.values()):
@@ -667,6 +703,7 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     programme = ctx.view.programmes.get(pair.programme_id)
     for deadline, nominal in _deadlines(ctx, pair):
         if nominal > horizon:
+            ctx.later(nominal)
             continue
         keys = {m: f"phase:{pair.id}:{deadline}:{m}" for m in pair.members}
         if all(k in ctx.view.queued for k in keys.values()):
@@ -693,7 +730,10 @@ def _phase_deadlines(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
             continue
         later = nominal + timedelta(days=ctx.rules.coordinator_delay_days)
         key = f"phase-coordinator:{pair.id}:{deadline}:{coordinator.id}"
-        if key in ctx.view.queued or later > ctx.now + ctx.horizon:
+        if key in ctx.view.queued:
+            continue
+        if later > ctx.now + ctx.horizon:
+            ctx.later(later)
             continue
         due = later if ctx.keys_only else next_allowed(coordinator, later)
         if due is not None:
@@ -718,6 +758,7 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
     last_day = (ctx.now + ctx.horizon).date() + timedelta(days=1)
     for name, kind, day in reviews:
         if day > last_day:
+            ctx.later(datetime.combine(day - timedelta(days=1), time(0), tzinfo=UTC))
             continue
         for member in pair.members:
             person = ctx.view.people.get(member)
@@ -728,6 +769,7 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
                 continue
             nominal = at_local(day, time(0, 0), person.tz)
             if nominal > ctx.now + ctx.horizon:
+                ctx.later(nominal)
                 continue
             due = nominal if ctx.keys_only else next_allowed(person, nominal, pair.paused_until)
             if due is not None:
@@ -743,6 +785,7 @@ def _digests(ctx: _Ctx) -> Iterator[Nudge]:
             continue
         today = ctx.now.astimezone(coordinator.tz).date()
         monday = today - timedelta(days=today.weekday())
+        ctx.later(at_local(monday + timedelta(days=7), time(0), coordinator.tz))  # next week
         for back in (-1, 0, 1) if ctx.horizon else (-1, 0):
             day = monday + timedelta(days=7 * back + ctx.rules.digest_weekday)
             key = f"digest:{programme.id}:{coordinator.id}:{iso_week(day)}"
@@ -771,13 +814,15 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
     fresh: list[Nudge] = []
     for nudge in _candidates(ctx):  # never yields a queued key
         if nudge.due_at > now:
+            ctx.later(nudge.due_at)
             continue
-        if nudge.due_at < oldest:
+        if nudge.due_at < oldest and nudge.key not in view.deferred:
             result.stale.append(nudge)
         else:
             fresh.append(nudge)
+    result.next_at = ctx.soonest
     if rules.max_nudges_per_week <= 0:
-        result.due = sorted(fresh, key=lambda n: (n.due_at, n.key))
+        result.due = sorted(fresh, key=_order)
         return result
     counts: dict[tuple[int, str], int] = defaultdict(int)
     capped_people = {n.person_id for n in fresh if n.kind in CAPPED_KINDS}
@@ -785,7 +830,7 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
         for person_id, due_at, counted in view.queued.values():
             if counted and person_id in capped_people:
                 counts[(person_id, _week_of(view, person_id, due_at))] += 1
-    fresh.sort(key=lambda n: (n.due_at, PRIORITY.get(n.kind, 9), n.key))
+    fresh.sort(key=_order)
     for nudge in fresh:
         if nudge.kind not in CAPPED_KINDS:
             result.due.append(nudge)
@@ -797,6 +842,11 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
             counts[week] += 1
             result.due.append(nudge)
     return result
+
+
+def _order(nudge: Nudge) -> tuple[datetime, int, str]:
+    """Oldest due first; at the same time the more important first."""
+    return (nudge.due_at, PRIORITY.get(nudge.kind, 9), nudge.key)
 
 
 def _week_of(view: PlanView, person_id: int, moment: datetime) -> str:
@@ -926,8 +976,19 @@ def load_view(
     rules = rules or PlanRules()
     config = config or CoreConfig()
     view = PlanView()
-    programmes = repo.find(Programme, status="open")
-    for programme in programmes:
+    shared = _Interned()
+    _load_programmes(repo, view)
+    if not view.programmes:
+        return view
+    _load_pairs(repo, view, _pair_rows(repo, view), now, rules, shared)
+    _load_people(repo, view, _wanted(view), shared)
+    _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
+    return view
+
+
+def _load_programmes(repo: Repo, view: PlanView) -> None:
+    view.programmes.clear()
+    for programme in repo.find(Programme, status="open"):
         view.programmes[programme.id or 0] = ProgrammeView(
             programme.id or 0,
             programme.created_by,
@@ -936,15 +997,35 @@ def load_view(
             programme.created_at,
             programme.ends_on,
         )
-    if not programmes:
-        return view
-    pairs = repo.columns(
+
+
+def _pair_rows(repo: Repo, view: PlanView, **where: Any) -> list[tuple[Any, ...]]:
+    return repo.columns(
         Pair,
         _PAIR_COLUMNS,
         programme_id=set(view.programmes),
         phase=set(OPEN_PHASES),
         ended_at=None,
+        **where,
     )
+
+
+def _wanted(view: PlanView) -> set[int]:
+    return {m for p in view.pairs for m in p.members} | {
+        p.created_by for p in view.programmes.values()
+    }
+
+
+def _load_pairs(
+    repo: Repo,
+    view: PlanView,
+    pairs: list[tuple[Any, ...]],
+    now: datetime,
+    rules: PlanRules,
+    shared: _Interned,
+) -> None:
+    """Add the pairs ``pairs`` (rows of ``_PAIR_COLUMNS``), their live meetings, in-force
+    agreements, confirmed goals and the check-ins of their recent meetings to ``view``."""
     pair_ids = [row[0] for row in pairs]
     meetings_by_pair: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     agreements: dict[int, tuple[int, int]] = {}  # pair -> (number, cadence) of the in-force one
@@ -995,10 +1076,10 @@ def load_view(
                 mentor_id=mentor_id,
                 adept_id=adept_id,
                 phase=Phase(phase),
-                phase_since=since,
-                introduced_at=introduced,
-                midpoint_on=mid,
-                ends_on=ends,
+                phase_since=shared(since),
+                introduced_at=shared(introduced),
+                midpoint_on=shared(mid),
+                ends_on=shared(ends),
                 paused_until=paused,
                 cadence_days=in_force[1] if in_force else None,
                 goals_confirmed=pid in goals_done,
@@ -1019,11 +1100,13 @@ def load_view(
             CheckIn, ("meeting_id", "author_id"), meeting_id=set(chunk)
         ):
             view.checked_in.add((meeting_id or 0, author_id))
-    wanted = {m for p in view.pairs for m in p.members} | {
-        p.created_by for p in view.programmes.values()
-    }
-    shared = _Interned()
-    for chunk in _chunks(sorted(wanted), _BIG_CHUNK):
+
+
+def _load_people(repo: Repo, view: PlanView, ids: Iterable[int], shared: _Interned) -> None:
+    """(Re)read the people ``ids`` into ``view`` (erased or missing ones are left out)."""
+    for chunk in _chunks(sorted(ids), _BIG_CHUNK):
+        for person_id in chunk:
+            view.people.pop(person_id, None)
         for (
             person_id,
             timezone,
@@ -1048,17 +1131,279 @@ def load_view(
                     work_days=shared(frozenset(work_days)),
                     paused_until=paused_until,
                 )
-    keys = candidate_keys(view, now, rules, config)
-    for chunk in _chunks(sorted(keys), _BIG_CHUNK):
+
+
+# The value of a queued key that cannot count towards any week the cap still looks at.
+_DONE: tuple[int | None, datetime, bool] = (None, datetime(1970, 1, 1, tzinfo=UTC), False)
+_CAP_DAYS = 15  # the cap looks at the weeks of fresh nudges: within 8 days + catch-up of now
+
+
+def _queued_value(
+    person_id: int | None,
+    due_at: datetime,
+    kind: str,
+    status: str,
+    since: datetime,
+    shared: _Interned,
+) -> tuple[int | None, datetime, bool]:
+    """What ``PlanView.queued`` holds for an outbox row. Rows that do not count, or are too
+    old to count towards a week the cap looks at, share one value (100,000 people: most of
+    the outbox's keys)."""
+    if kind in CAPPED_KINDS and status in COUNTED_STATUSES and due_at >= since:
+        return (person_id, shared(due_at), True)
+    return _DONE
+
+
+def _load_queued(
+    repo: Repo, view: PlanView, keys: Iterable[str], now: datetime, shared: _Interned
+) -> None:
+    since = now - timedelta(days=_CAP_DAYS)
+    ordered = sorted(keys)
+    if isinstance(keys, set):
+        keys.clear()  # the caller's temporary: let it go before the rows come in
+    # Consumed from the end, so the keys looked for are freed while the found ones arrive
+    # (100,000 people: about 370,000 keys; holding both at once was the tick's peak memory).
+    while ordered:
+        chunk = set(ordered[-_BIG_CHUNK:])
+        del ordered[-_BIG_CHUNK:]
         for key, person_id, due_at, kind, status in repo.columns(
-            OutboxItem, ("key", "person_id", "due_at", "kind", "status"), key=set(chunk)
+            OutboxItem, ("key", "person_id", "due_at", "kind", "status"), key=chunk
         ):
-            view.queued[key] = (
-                person_id,
-                shared(due_at),
-                kind in CAPPED_KINDS and status in COUNTED_STATUSES,
-            )
-    return view
+            view.queued[key] = _queued_value(person_id, due_at, kind, status, since, shared)
+
+
+# The per-process plan cache --------------------------------------------------------------
+
+_PROBE = 4500  # ids past the highest one seen, looked for in one read
+_TRAIL = 500  # ids just below it, looked at again (rows committed out of id order)
+_OUTBOX_NEW = ("id", "key", "person_id", "due_at", "kind", "status")
+# Audited actions that change nothing the planner reads.
+AUDIT_IGNORED = frozenset(
+    {"reflection.saved", "person.exported", "person.enrolled", "preparation.saved"}
+)
+
+
+def _all_ids(repo: Repo, cls: type[Any]) -> tuple[int, set[int]]:
+    """The highest id of ``cls`` and the ids in the trailing window below it."""
+    ids = [row[0] for row in repo.columns(cls, ("id",))]
+    top = max(ids, default=0)
+    return top, {i for i in ids if i > top - _TRAIL}
+
+
+def _new_rows(
+    repo: Repo, cls: type[Any], names: tuple[str, ...], top: int, seen: set[int]
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Rows of ``cls`` not seen yet (ids in the trailing window or above ``top``; the port
+    has equality and membership filters only, so the ids are probed in windows)."""
+    found: list[tuple[Any, ...]] = []
+    low = max(0, top - _TRAIL)
+    high = top + _PROBE
+    while True:
+        rows = repo.columns(cls, names, id=set(range(low + 1, high + 1)))
+        beyond = 0
+        for row in rows:
+            if row[0] not in seen:
+                seen.add(row[0])
+                found.append(row)
+            beyond = max(beyond, row[0])
+        if beyond <= top:
+            break
+        top = beyond
+        low, high = top, top + _PROBE
+    for stale_id in [i for i in seen if i <= top - _TRAIL]:
+        seen.discard(stale_id)
+    return found, top
+
+
+@dataclass
+class PlanCache:
+    """What one scheduler process keeps between ticks, so that a tick reads only what changed.
+
+    * The snapshot (``PlanView``) is read in full on the first tick and every
+      ``full_every`` (and after a failed tick); in between, the audit log's new entries tell
+      which people and pairs to read again (every flow that changes what the planner reads
+      writes an ``AuditEntry`` in the same transaction), and the outbox's new rows are added
+      to the queued keys.
+    * ``wake_at``: the earliest time anything may fall due (``Plan.next_at``). Until then, and
+      while the audit log names nothing relevant, a tick does not plan at all.
+    * Keys left for a later tick by ``PlanRules.max_queue_per_tick`` are remembered so that
+      they are not judged stale later.
+
+    Correctness never depends on the cache: the outbox's unique key decides what is queued,
+    and the due nudges are checked against the outbox before they are written."""
+
+    full_every: timedelta = timedelta(hours=24)
+    view: PlanView | None = None
+    loaded_at: datetime | None = None
+    wake_at: datetime | None = None
+    planned: bool = False  # a plan was made on the current view (``wake_at`` is valid)
+    # The last plan on the current view and the time it was made for: reused while nothing
+    # in the view changed and its ``next_at`` has not come (only written keys drop out).
+    plan: Plan | None = None
+    plan_at: datetime | None = None
+    # A tick that skips plans ahead for ``wake_at`` when it is this close (the busy minute
+    # then only composes and writes).
+    prepare_ahead: timedelta = timedelta(minutes=2)
+    deferred: set[str] = field(default_factory=set)
+    last: str = ""  # what the last tick did: full, refreshed, planned or skipped (tests, logs)
+    full_loads: int = 0
+    _audit_top: int = 0
+    _audit_seen: set[int] = field(default_factory=set)
+    _outbox_top: int = 0
+    _outbox_seen: set[int] = field(default_factory=set)
+    _shared: _Interned = field(default_factory=_Interned)
+    _config: CoreConfig = field(default_factory=CoreConfig)
+
+    def reset(self) -> None:
+        """Forget the snapshot (a failed or rolled-back tick): the next tick reads it afresh."""
+        self.view = None
+        self.loaded_at = None
+        self.planned = False
+        self.plan = None
+        self.plan_at = None
+
+    def view_for(
+        self, repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig
+    ) -> PlanView | None:
+        """The snapshot at ``now``, brought up to date; None when nothing can be due (skip)."""
+        if (
+            self.view is None
+            or self.loaded_at is None
+            or now < self.loaded_at
+            or now - self.loaded_at >= self.full_every
+        ):
+            self._full(repo, now, rules, config)
+            self.last = "full"
+            return self.view
+        changed = self._refresh(repo, now, rules)
+        if changed:
+            self.last = "refreshed"
+            return self.view
+        if self.planned and (self.wake_at is None or now < self.wake_at):
+            self.last = "skipped"
+            return None
+        self.last = "reused" if self._reusable(now) else "planned"
+        return self.view
+
+    def _reusable(self, now: datetime) -> bool:
+        plan, at = self.plan, self.plan_at
+        return (
+            plan is not None
+            and at is not None
+            and at <= now
+            and (plan.next_at is None or now < plan.next_at)
+        )
+
+    def reuse(self, now: datetime, rules: PlanRules) -> Plan | None:
+        """The last plan, valid at ``now`` (nothing changed, nothing new can be due): what it
+        found, less what has been written since, with staleness judged at ``now``."""
+        if self.view is None or self.plan is None or not self._reusable(now):
+            return None
+        queued, deferred = self.view.queued, self.view.deferred
+        oldest = now - rules.catch_up
+        result = Plan(next_at=self.plan.next_at)
+        for nudge in self.plan.due:
+            if nudge.key in queued:
+                continue
+            if nudge.due_at < oldest and nudge.key not in deferred:
+                result.stale.append(nudge)
+            else:
+                result.due.append(nudge)
+        result.stale += [n for n in self.plan.stale if n.key not in queued]
+        result.capped = [n for n in self.plan.capped if n.key not in queued]
+        return result
+
+    def prepare(self, now: datetime, rules: PlanRules, config: CoreConfig) -> None:
+        """On a skipped tick: if ``wake_at`` is near, plan for it now, so that the tick at
+        ``wake_at`` reuses the plan (as long as nothing changes in between)."""
+        wake = self.wake_at
+        if (
+            self.view is None
+            or wake is None
+            or wake - now > self.prepare_ahead
+            or (self.plan is not None and self.plan_at == wake)
+        ):
+            return
+        self.plan = plan_all(self.view, wake, rules, config)
+        self.plan_at = wake
+
+    def _full(self, repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> None:
+        self.view = None  # let the old snapshot go before the new one is read
+        self._shared = _Interned()
+        # The ids first: whatever is written after this is picked up by the next refresh.
+        self._audit_top, self._audit_seen = _all_ids(repo, AuditEntry)
+        self._outbox_top, self._outbox_seen = _all_ids(repo, OutboxItem)
+        view = load_view(repo, now, rules, config)
+        self.deferred -= view.queued.keys()
+        view.deferred = self.deferred
+        self.view = view
+        self.loaded_at = now
+        self.planned = False
+        self.plan = None
+        self.plan_at = None
+        self.full_loads += 1
+
+    def _refresh(self, repo: Repo, now: datetime, rules: PlanRules) -> bool:
+        """Read the new outbox rows and audit entries; True if the view changed."""
+        view = self.view
+        assert view is not None
+        rows, self._outbox_top = _new_rows(
+            repo, OutboxItem, _OUTBOX_NEW, self._outbox_top, self._outbox_seen
+        )
+        since = now - timedelta(days=_CAP_DAYS)
+        for _, key, person_id, due_at, kind, status in rows:
+            view.queued[key] = _queued_value(person_id, due_at, kind, status, since, self._shared)
+            self.deferred.discard(key)
+        entries, self._audit_top = _new_rows(
+            repo, AuditEntry, ("id", "action", "subject"), self._audit_top, self._audit_seen
+        )
+        people: set[int] = set()
+        pairs: set[int] = set()
+        for _, action, subject in entries:
+            if action in AUDIT_IGNORED:
+                continue
+            name, _, number = subject.partition(":")
+            if name == "person" and number.isdigit():
+                people.add(int(number))
+            elif name == "pair" and number.isdigit():
+                pairs.add(int(number))
+            else:  # a programme created or closed, or unknown: read everything again
+                log.info("event=plan_cache_reload action=%s subject=%s", action, subject)
+                self.loaded_at = None
+                self.view = None
+                return self._reload(repo, now, rules)
+        if not people and not pairs:
+            return False
+        if pairs:
+            self._refresh_pairs(repo, view, pairs, now, rules)
+        if people:
+            _load_people(repo, view, people, self._shared)
+        self.planned = False
+        self.plan = None
+        self.plan_at = None
+        return True
+
+    def _reload(self, repo: Repo, now: datetime, rules: PlanRules) -> bool:
+        self._full(repo, now, rules, self._config)
+        return True
+
+    def _refresh_pairs(
+        self, repo: Repo, view: PlanView, pair_ids: set[int], now: datetime, rules: PlanRules
+    ) -> None:
+        dropped = {m.id for m in view.meetings if m.pair_id in pair_ids}
+        view.pairs = [p for p in view.pairs if p.id not in pair_ids]
+        view.meetings = [m for m in view.meetings if m.pair_id not in pair_ids]
+        if dropped:
+            view.checked_in = {c for c in view.checked_in if c[0] not in dropped}
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(sorted(pair_ids), _BIG_CHUNK):
+            rows += _pair_rows(repo, view, id=set(chunk))
+        members = {m for row in rows for m in row[2:4]}
+        _load_pairs(repo, view, rows, now, rules, self._shared)
+        view.pairs.sort(key=lambda p: p.id)
+        missing = members - view.people.keys()
+        if missing:
+            _load_people(repo, view, missing, self._shared)
 
 
 def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
@@ -1076,12 +1421,55 @@ def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
     )
 
 
-def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> QueueResult:
+def queue_due(
+    repo: Repo,
+    now: datetime,
+    rules: PlanRules,
+    config: CoreConfig,
+    cache: PlanCache | None = None,
+) -> QueueResult:
     """Plan and write the due nudges to the outbox (one transaction: the caller's ``repo``).
-    Stale, capped and no-longer-relevant nudges become ``skipped`` rows (counted once)."""
-    view = load_view(repo, now, rules, config)
-    outcome = plan_all(view, now, rules, config)
+    Stale, capped and no-longer-relevant nudges become ``skipped`` rows (counted once).
+
+    At most ``rules.max_queue_per_tick`` due nudges are composed and written, oldest due first;
+    the rest are left for the next ticks. With a ``cache`` (one per scheduler process), the
+    snapshot is kept between ticks and only what changed is read; a tick at which nothing can
+    be due does not plan. The caller must ``cache.reset()`` if the transaction fails."""
+    if cache is None:
+        view = load_view(repo, now, rules, config)
+    else:
+        cache._config = config
+        found = cache.view_for(repo, now, rules, config)
+        if found is None:
+            cache.prepare(now, rules, config)
+            return QueueResult()
+        view = found
+    reused = cache.reuse(now, rules) if cache is not None else None
+    outcome = reused if reused is not None else plan_all(view, now, rules, config)
     result = QueueResult()
+    due = outcome.due
+    capped = outcome.capped
+    bound = rules.max_queue_per_tick
+    left: list[Nudge] = []
+    if bound > 0 and len(due) > bound:
+        due, left = due[:bound], due[bound:]
+        cut = _order(due[-1])
+        # Capping is decided in due order: a capped nudge after the cut waits with the rest.
+        capped = [n for n in capped if _order(n) <= cut]
+        log.info("event=nudges_deferred count=%d bound=%d", len(left), bound)
+    known = cache.view.queued if cache is not None and cache.view is not None else {}
+
+    def written(nudge: Nudge, row: OutboxItem) -> bool:
+        """Write the row; remember a key that was already there (cache only)."""
+        if repo.enqueue(row):
+            if cache is not None:  # also read back by the next refresh; this is sooner
+                counted = row.kind in CAPPED_KINDS and row.status in COUNTED_STATUSES
+                known[nudge.key] = (nudge.person_id, nudge.due_at, counted)
+            return True
+        if cache is not None:
+            known[nudge.key] = (nudge.person_id, nudge.due_at, False)
+        return False
+
     for nudge in outcome.stale:
         late = now - nudge.due_at
         log.info(
@@ -1090,29 +1478,34 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
             nudge.kind,
             late.total_seconds() / 3600,
         )
-        if repo.enqueue(
-            _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
+        if written(
+            nudge, _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
         ):
             result.skipped_stale += 1
-    for nudge in outcome.capped:
+    for nudge in capped:
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
-        if repo.enqueue(_skipped_row(nudge, now, "weekly cap")):
+        if written(nudge, _skipped_row(nudge, now, "weekly cap")):
             result.skipped_cap += 1
     # Rows another scheduler wrote since the view was read (one lean read, not one per nudge).
     taken: set[str] = set()
-    for chunk in _chunks([n.key for n in outcome.due], _BIG_CHUNK):
+    for chunk in _chunks([n.key for n in due], _BIG_CHUNK):
         taken.update(key for (key,) in repo.columns(OutboxItem, ("key",), key=set(chunk)))
-    for nudge in outcome.due:
-        if nudge.key in taken:
-            result.already_queued += 1  # another scheduler was faster
-            continue
-        message = nudges.compose(repo, nudge, now)
+    todo = [n for n in due if n.key not in taken]
+    if cache is not None:
+        for nudge in due:
+            if nudge.key in taken:  # another scheduler wrote it; maybe before our ids
+                known[nudge.key] = (nudge.person_id, nudge.due_at, nudge.kind in CAPPED_KINDS)
+    result.already_queued += len(due) - len(todo)
+    ahead = nudges.read_ahead(repo, todo)
+    for nudge in todo:
+        message = nudges.compose(repo, nudge, now, ahead)
         if message is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
-            if repo.enqueue(_skipped_row(nudge, now, "not relevant")):
+            if written(nudge, _skipped_row(nudge, now, "not relevant")):
                 result.skipped_irrelevant += 1
             continue
-        queued = repo.enqueue(
+        queued = written(
+            nudge,
             OutboxItem(
                 key=nudge.key,
                 person_id=nudge.person_id,
@@ -1121,13 +1514,21 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
                 payload=message.model_dump(mode="json"),
                 due_at=nudge.due_at,
                 created_at=now,
-            )
+            ),
         )
         if queued:
             result.queued += 1
             result.keys.append(nudge.key)
         else:
             result.already_queued += 1
+    if cache is not None:
+        if left:
+            cache.deferred.update(n.key for n in left)
+        # Written rows (ours or another scheduler's) come in with the next refresh.
+        cache.wake_at = now if left else outcome.next_at
+        cache.planned = True
+        if reused is None:
+            cache.plan, cache.plan_at = outcome, now
     if result.queued or result.skipped_stale or result.skipped_irrelevant or result.skipped_cap:
         log.info(
             "event=nudges_queued queued=%d stale=%d irrelevant=%d capped=%d already=%d",

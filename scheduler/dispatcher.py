@@ -19,17 +19,18 @@ tests drive it with ``ManualClock`` and never sleep.
 
 The crash window
 ----------------
-A row is ``sending`` from its claim until ``mark_sent`` commits, which happens in the same task
-immediately after the platform accepted the message (no other await in between). If the
-process dies inside that window the platform may or may not have the message. We never re-send
-a ``sending`` row automatically: a restart, a second dispatcher or a later tick only ever
-claims ``pending`` rows, so a row marked ``sent`` — or possibly sent — is never sent again
-(at-most-once). The price is that a row left ``sending`` by a crash is not delivered if the
-crash happened before the platform call; to keep that rare, rows are claimed a few at a time
-(``batch_size``, default 10), and a graceful shutdown (cancellation) puts claimed-but-unsent rows back to
-``pending``. ``sweep_stuck`` marks rows seen ``sending`` (same version) for longer than
-``stuck_after_seconds`` as ``failed`` with an error starting ``unconfirmed:``, so coordinators see
-them in the delivery summary (no coordinator message: they most likely did arrive).
+A row goes pending -> claimed -> sending -> sent. Claiming takes a few rows for this
+dispatcher; a claimed row has not been tried, so a claim lost to a crash is simply returned to
+``pending`` by the stuck-row sweep and sent later. A row becomes ``sending`` (and counts an
+attempt) immediately before its one platform call, and ``mark_sent`` follows the platform's
+answer in the same task. So the window in which the platform may have a message that is not
+marked is exactly one platform call plus one database write. A row left ``sending`` by a crash
+is never re-sent (a restart, a second dispatcher or a later tick only ever claims ``pending``
+rows): at most once. ``sweep_stuck`` marks rows seen ``sending`` (unchanged) for
+``stuck_after_seconds`` as ``failed`` with an error starting ``unconfirmed:`` — the platform
+most likely has them — so coordinators see them in the delivery summary; rows seen ``claimed``
+that long go back to ``pending``. Every database call runs in a worker thread, never on the
+event loop, so a busy database cannot hold up the bot's other work.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -103,6 +104,7 @@ def conversation_of(item: OutboxItem) -> str:
 
 
 Outcome = tuple[Literal["sent", "transient", "permanent"], str | None, float | None]
+R = TypeVar("R")
 
 
 class Dispatcher:
@@ -128,10 +130,13 @@ class Dispatcher:
         self._refilled_at: datetime | None = None
         self._conversation_free_at: dict[str, datetime] = {}
         self._seen_sending: dict[int, tuple[int, datetime]] = {}
+        self._hold_until: datetime | None = None  # after a 429: nobody sends before this
 
     # Rate limits ------------------------------------------------------------------------
     def _global_wait(self, now: datetime) -> float:
         """Seconds until the global bucket has a token (0: take it now)."""
+        if self._hold_until is not None and now < self._hold_until:
+            return (self._hold_until - now).total_seconds()
         rate, burst = self.limits.global_per_second, max(1.0, self.limits.global_burst)
         if self._refilled_at is not None:
             elapsed = max(0.0, (now - self._refilled_at).total_seconds())
@@ -152,6 +157,17 @@ class Dispatcher:
         )
         return float(delay * (0.5 + 0.5 * self.random.random()))
 
+    async def _db(self, call: Callable[..., R], *args: object) -> R:
+        """A database call, off the event loop."""
+        return await asyncio.to_thread(call, *args)
+
+    async def _nap(self, seconds: float) -> bool:
+        """Wait through the injected sleeper; False if time did not move (a sleeper that does
+        not advance the clock), so callers stop waiting instead of spinning."""
+        before = self.clock.now()
+        await self.sleep(seconds)
+        return self.clock.now() > before
+
     # One send -----------------------------------------------------------------------------
     async def _send(self, item: OutboxItem) -> Outcome:
         try:
@@ -165,21 +181,21 @@ class Dispatcher:
         except PermanentError as error:
             return ("permanent", str(error) or "permanent", None)
         except Exception as error:  # an adapter bug or network trouble: retry later
-            log.exception("event=delivery_crash id=%s", item.id)
-            return ("transient", f"{type(error).__name__}: {error}", None)
+            log.error("event=delivery_crash id=%s error=%s", item.id, type(error).__name__)
+            return ("transient", type(error).__name__, None)
         # The crash window: accepted by the platform, not yet marked. Nothing else happens here.
         try:
-            self.outbox.mark_sent(item.id or 0, self.clock.now(), platform_id)
-        except Exception:
+            await self._db(self.outbox.mark_sent, item.id or 0, self.clock.now(), platform_id)
+        except Exception as error:
             # Sent but not marked: the row stays 'sending' and is never re-sent (sweep_stuck).
-            log.exception("event=mark_sent_failed id=%s", item.id)
+            log.error("event=mark_sent_failed id=%s error=%s", item.id, type(error).__name__)
         return ("sent", platform_id, None)
 
     # The loop -----------------------------------------------------------------------------
     async def deliver_due(self) -> DeliveryReport:
         """Send everything due now (and whatever becomes due while sending), then return."""
         report = DeliveryReport()
-        self.sweep_stuck(report)
+        await self.sweep_stuck(report)
         self._forget_old_pacing(self.clock.now())
         queue: deque[OutboxItem] = deque()
         inline_tries: dict[int, int] = {}
@@ -192,11 +208,12 @@ class Dispatcher:
                 for task in [t for t in inflight if t.done()]:
                     item, conversation = inflight.pop(task)
                     busy.discard(conversation)
-                    self._settle(item, conversation, task.result(), report, queue, inline_tries)
+                    outcome = task.result()
+                    await self._settle(item, conversation, outcome, report, queue, inline_tries)
                 now = self.clock.now()
                 ready, soonest = self._pick(queue, busy, now)
                 if ready is None and not exhausted and len(queue) < 4 * self.limits.batch:
-                    claimed = self.outbox.claim_due(now, self.limits.batch)
+                    claimed = await self._db(self.outbox.claim_due, now, self.limits.batch)
                     queue.extend(claimed)
                     exhausted = not claimed
                     if claimed:
@@ -211,8 +228,11 @@ class Dispatcher:
                     wait = self._global_wait(now)
                     if wait > 0:
                         queue.appendleft(ready)
-                        await self.sleep(wait)
+                        if not await self._nap(wait):
+                            await self._release(queue, "held back: time did not move", report)
                         continue
+                    if not await self._db(self.outbox.mark_sending, ready.id or 0):
+                        continue  # another dispatcher or the sweep moved it on
                     conversation = conversation_of(ready)
                     busy.add(conversation)
                     inflight[asyncio.ensure_future(self._send(ready))] = (ready, conversation)
@@ -220,17 +240,16 @@ class Dispatcher:
                     continue
                 # Nothing can go now: rows wait for paced or busy conversations.
                 if soonest is not None and soonest > self.limits.inline_retry_seconds:
-                    self._release_waiting(queue, busy, now, report)
+                    await self._release_waiting(queue, busy, now, report)
                     continue
                 if inflight:
                     await asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)
                     continue
-                if soonest is not None:
-                    await self.sleep(soonest)
+                if soonest is not None and await self._nap(soonest):
                     continue
-                self._release_waiting(queue, busy, now, report, everything=True)  # defensive
+                await self._release_waiting(queue, busy, now, report, everything=True)
         except asyncio.CancelledError:
-            self._release(queue, "released at shutdown", report)
+            await asyncio.shield(self._release(queue, "released at shutdown", report))
             if inflight:
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(asyncio.gather(*inflight, return_exceptions=True))
@@ -273,7 +292,7 @@ class Dispatcher:
             soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest
 
-    def _release_waiting(
+    async def _release_waiting(
         self,
         queue: deque[OutboxItem],
         busy: set[str],
@@ -281,7 +300,7 @@ class Dispatcher:
         report: DeliveryReport,
         everything: bool = False,
     ) -> None:
-        """Put rows whose conversation is held back for long back into the outbox."""
+        """Put claimed rows whose conversation is held back for long back into the outbox."""
         keep: deque[OutboxItem] = deque()
         for item in queue:
             conversation = conversation_of(item)
@@ -290,8 +309,11 @@ class Dispatcher:
                 conversation not in busy
                 and (free_at - now).total_seconds() > self.limits.inline_retry_seconds
             ):
-                self.outbox.mark_retry(
-                    item.id or 0, max(free_at, now), "held back: conversation paced"
+                await self._db(
+                    self.outbox.mark_retry,
+                    item.id or 0,
+                    max(free_at, now),
+                    "held back: conversation paced",
                 )
                 report.released += 1
             else:
@@ -299,14 +321,14 @@ class Dispatcher:
         queue.clear()
         queue.extend(keep)
 
-    def _release(self, queue: deque[OutboxItem], reason: str, report: DeliveryReport) -> None:
+    async def _release(self, queue: deque[OutboxItem], reason: str, report: DeliveryReport) -> None:
         now = self.clock.now()
         for item in queue:
-            self.outbox.mark_retry(item.id or 0, now, reason)
+            await self._db(self.outbox.mark_retry, item.id or 0, now, reason)
             report.released += 1
         queue.clear()
 
-    def _settle(
+    async def _settle(
         self,
         item: OutboxItem,
         conversation: str,
@@ -325,30 +347,32 @@ class Dispatcher:
             return
         error = detail or status
         if status == "permanent":
-            self._fail(item, error, report)
+            await self._fail(item, error, report)
             return
         tries = inline_tries.get(item.id or 0, 0) + 1
         inline_tries[item.id or 0] = tries
-        attempts = item.attempts + tries - 1
+        attempts = item.attempts + tries  # every try counted one attempt (mark_sending)
         if retry_after is not None:
             report.rate_limited += 1
-            self._conversation_free_at[conversation] = now + timedelta(
-                seconds=max(retry_after, 0.0)
-            )
+            hold = now + timedelta(seconds=max(retry_after, 0.0))
+            self._conversation_free_at[conversation] = hold
+            # Slack's rate limits apply to the whole app, not one channel: everyone waits.
+            self._hold_until = max(self._hold_until or hold, hold)
             if (
                 tries <= self.limits.max_attempts
                 and retry_after <= self.limits.inline_retry_seconds
             ):
-                queue.append(item)  # wait it out in this call
+                queue.append(item)  # still ours ('sending'): wait it out in this call
                 return
         # A rate limit is not a failure: only far more of them than attempts gives up.
         allowed = self.limits.max_attempts * (3 if retry_after is not None else 1)
         if attempts >= allowed:
-            self._fail(item, f"gave up after {attempts} attempts: {error}", report)
+            await self._fail(item, f"gave up after {attempts} attempts: {error}", report)
             return
         delay = retry_after if retry_after is not None else self._backoff(attempts)
         self._conversation_free_at.setdefault(conversation, now)
-        self.outbox.mark_retry(item.id or 0, now + timedelta(seconds=delay), error)
+        retry_at = now + timedelta(seconds=delay)
+        await self._db(self.outbox.mark_retry, item.id or 0, retry_at, error)
         report.retried += 1
         log.info(
             "event=delivery_retry id=%s attempts=%d delay=%.1f error=%s",
@@ -358,12 +382,12 @@ class Dispatcher:
             error,
         )
 
-    def _fail(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
+    async def _fail(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
         now = self.clock.now()
-        self.outbox.mark_failed(item.id or 0, now, error)
+        await self._db(self.outbox.mark_failed, item.id or 0, now, error)
         report.failed += 1
         log.warning("event=delivery_failed id=%s kind=%s error=%s", item.id, item.kind, error)
-        self.tell_coordinator(item, error, now)
+        await self._db(self.tell_coordinator, item, error, now)
 
     # The coordinator's note ------------------------------------------------------------------
     def tell_coordinator(self, item: OutboxItem, error: str, now: datetime) -> bool:
@@ -371,9 +395,11 @@ class Dispatcher:
         if self.store is None or item.kind == "delivery-failed-coordinator":
             return False
         with self.store.transaction() as repo:
+            # A removed workspace fails every row with one reason: tell once per programme.
+            revoked = error.startswith("workspace_revoked:")
             return report_failure(
                 repo,
-                key=item.key,
+                key=f"{error}:programme={item.programme_id}" if revoked else item.key,
                 error=error,
                 now=now,
                 person_id=item.person_id,
@@ -382,33 +408,41 @@ class Dispatcher:
             )
 
     # Rows a crashed dispatcher left behind ---------------------------------------------------
-    def sweep_stuck(self, report: DeliveryReport | None = None) -> int:
-        """Mark rows that have stayed ``sending`` (unchanged) for ``stuck_after_seconds`` as
-        failed/unconfirmed. Never re-sends them (see the module's note on the crash window)."""
+    async def sweep_stuck(self, report: DeliveryReport | None = None) -> int:
+        """Rows left behind by a dispatcher that stopped: seen ``claimed`` (unchanged) for
+        ``stuck_after_seconds`` go back to ``pending`` (never tried, safe to send); seen
+        ``sending`` that long become failed/unconfirmed (the platform most likely has them;
+        never re-sent, see the module's note on the crash window)."""
         if self.store is None:
             return 0
         now = self.clock.now()
         limit = timedelta(seconds=self.limits.stuck_after_seconds)
-        with self.store.transaction() as repo:
-            sending = repo.find(OutboxItem, status="sending")
+        store = self.store
+
+        def load() -> list[OutboxItem]:
+            with store.transaction() as repo:
+                return repo.find(OutboxItem, status=["claimed", "sending"])
+
+        rows = await self._db(load)
         seen: dict[int, tuple[int, datetime]] = {}
         swept = 0
-        for row in sending:
+        for row in rows:
             row_id = row.id or 0
             first = self._seen_sending.get(row_id)
             if first is None or first[0] != row.version:
                 seen[row_id] = (row.version, now)
                 continue
-            if now - first[1] >= limit:
-                self.outbox.mark_failed(
-                    row_id,
-                    now,
-                    f"{UNCONFIRMED}: the dispatcher stopped between claim and mark; not re-sent",
-                )
+            if now - first[1] < limit:
+                seen[row_id] = first
+                continue
+            if row.status == "claimed":
+                await self._db(self.outbox.mark_retry, row_id, now, "claim abandoned; not tried")
+                log.warning("event=delivery_reclaimed id=%s kind=%s", row_id, row.kind)
+                continue
+            note = f"{UNCONFIRMED}: the dispatcher stopped between send and mark; not re-sent"
+            if await self._db(self.outbox.mark_failed, row_id, now, note):
                 log.warning("event=delivery_unconfirmed id=%s kind=%s", row_id, row.kind)
                 swept += 1
-            else:
-                seen[row_id] = first
         self._seen_sending = seen
         if report is not None:
             report.unconfirmed += swept

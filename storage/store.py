@@ -182,9 +182,9 @@ class SqlStore:
     # Outbox port
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Mark up to ``limit`` due pending items 'sending' (attempts + 1) and return them,
-        oldest first. PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP
-        LOCKED``); SQLite serialises claimers with ``BEGIN IMMEDIATE``."""
+        """Mark up to ``limit`` due pending items 'claimed' and return them, oldest first.
+        PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP LOCKED``); SQLite
+        serialises claimers with ``BEGIN IMMEDIATE``."""
         table = table_of(OutboxItem)
         c = table.c
         query = (
@@ -205,22 +205,23 @@ class SqlStore:
             connection.execute(
                 sa.update(table)
                 .where(c.id.in_([item.id for item in due]))
-                .values(status="sending", attempts=c.attempts + 1, version=c.version + 1)
+                .values(status="claimed", version=c.version + 1)
             )
         return [
-            item.model_copy(
-                update={
-                    "status": "sending",
-                    "attempts": item.attempts + 1,
-                    "version": item.version + 1,
-                }
-            )
+            item.model_copy(update={"status": "claimed", "version": item.version + 1})
             for item in due
         ]
 
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> None:
-        self._set(
+    def mark_sending(self, item_id: int) -> bool:
+        """Claimed -> sending (attempts + 1), right before the platform call; a dispatcher
+        trying its own row again after a short rate limit goes sending -> sending."""
+        attempts = table_of(OutboxItem).c.attempts
+        return self._set(item_id, ("claimed", "sending"), status="sending", attempts=attempts + 1)
+
+    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
+        return self._set(
             item_id,
+            ("sending",),
             status="sent",
             sent_at=now,
             platform_message_id=platform_message_id,
@@ -228,19 +229,28 @@ class SqlStore:
             payload={},  # the platform has the message now; keep no copy of what people wrote
         )
 
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
+    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
         """Back to 'pending', claimable again from ``next_attempt_at``."""
-        self._set(item_id, status="pending", next_attempt_at=next_attempt_at, error=error)
+        return self._set(
+            item_id,
+            ("claimed", "sending"),
+            status="pending",
+            next_attempt_at=next_attempt_at,
+            error=error,
+        )
 
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> None:
-        """Given up for good. (``now`` is part of the port; the row keeps no failure time.)"""
-        self._set(item_id, status="failed", error=error)
+    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+        """Given up for good; the undelivered text is not kept."""
+        return self._set(item_id, ("claimed", "sending"), status="failed", error=error, payload={})
 
-    def _set(self, item_id: int, **changes: Any) -> None:
+    def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
+        """Change a row only while it is in one of the ``expected`` states (another dispatcher
+        or the stuck-row sweep may have moved it on); True if it changed."""
         table = table_of(OutboxItem)
         with self._engine.begin() as connection:
-            connection.execute(
+            result = connection.execute(
                 sa.update(table)
-                .where(table.c.id == item_id)
+                .where(table.c.id == item_id, table.c.status.in_(expected))
                 .values(changes | {"version": table.c.version + 1})
             )
+            return bool(result.rowcount)

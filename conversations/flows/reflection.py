@@ -11,7 +11,7 @@ from conversations.i18n import Texts
 from conversations.messages import Form, FormField, Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.ports import Repo
-from conversations.records import Person, Reflection, Role
+from conversations.records import Pair, Person, Reflection, Role
 from conversations.turn import Turn, button, validate
 
 PROMPTS = {
@@ -20,8 +20,10 @@ PROMPTS = {
 }
 
 
-def role_for_prompts(repo: Repo, person: Person) -> Role:
-    pairs = open_pairs_of(repo, person.id)
+def role_for_prompts(repo: Repo, person: Person, pairs: list[Pair] | None = None) -> Role:
+    """The role whose prompts the person gets: in their latest open pair (``pairs``: their
+    open pairs by id, when the caller has read them already)."""
+    pairs = open_pairs_of(repo, person.id) if pairs is None else pairs
     return pairs[-1].role_of(person.id or 0) or Role.ADEPT if pairs else Role.ADEPT
 
 
@@ -30,9 +32,15 @@ def prompt_key(role: Role, index: int) -> str:
     return f"{role.value}.{keys[index % len(keys)]}"
 
 
-def next_prompt_key(repo: Repo, person: Person) -> str:
-    role = role_for_prompts(repo, person)
-    written = len(repo.find(Reflection, person_id=person.id))
+def next_prompt_key(
+    repo: Repo, person: Person, *, pairs: list[Pair] | None = None, written: int | None = None
+) -> str:
+    """The next prompt for the person; ``pairs`` (their open pairs by id) and ``written``
+    (their journal entries so far) may be given when already read (the scheduler reads them
+    in bulk for all due prompts)."""
+    role = role_for_prompts(repo, person, pairs)
+    if written is None:
+        written = len(repo.find(Reflection, person_id=person.id))
     return prompt_key(role, written)
 
 

@@ -2,34 +2,155 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from conversations.flows import reflection
-from conversations.flows.basics import plain
+from conversations.flows.basics import OPEN_PHASES, plain
 from conversations.flows.review import review_message
 from conversations.messages import Message, Section
 from conversations.nudges import Nudge
 from conversations.ports import Repo
-from conversations.records import CheckIn, Meeting, Pair, Person, Programme
+from conversations.records import (
+    CheckIn,
+    ConversationState,
+    Meeting,
+    Pair,
+    Person,
+    Programme,
+    Record,
+    Reflection,
+)
 from conversations.turn import button, set_awaiting, texts_for
 
+R = TypeVar("R", bound=Record)
+_CHUNK = 5000  # ids per bulk read (below SQLite's and PostgreSQL's bind limits)
 
-def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
-    person = repo.get(Person, nudge.person_id)
+
+def _chunks(values: Iterable[int]) -> Iterator[set[int]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _CHUNK):
+        yield set(ordered[start : start + _CHUNK])
+
+
+@dataclass
+class ReadAhead:
+    """What composing a tick's due nudges reads, read in bulk (``ReadAhead.load``): a few
+    reads for the whole tick instead of several per nudge. Anything not here is read through
+    the repo as before."""
+
+    people: dict[int, Person] = field(default_factory=dict)
+    pairs: dict[int, Pair] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)
+    open_pairs: dict[int, list[Pair]] = field(default_factory=dict)  # reflection recipients
+    written: dict[int, int] = field(default_factory=dict)  # journal entries, same people
+    states: dict[int, ConversationState | None] = field(default_factory=dict)  # same people
+    checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting, author)
+    loaded: set[tuple[str, int]] = field(default_factory=set)  # (what, id) read, found or not
+
+    @classmethod
+    def load(cls, repo: Repo, due: Sequence[Nudge]) -> ReadAhead:
+        ahead = cls()
+        pair_ids = {n.pair_id for n in due if n.pair_id}
+        meeting_ids = {n.meeting_id for n in due if n.meeting_id}
+        reflecting = {n.person_id for n in due if n.kind == "reflection-prompt"}
+        checkin_meetings = {
+            n.meeting_id for n in due if n.kind == "checkin-prompt" and n.meeting_id
+        }
+        for chunk in _chunks(pair_ids):
+            ahead.pairs.update((p.id or 0, p) for p in repo.find(Pair, id=chunk))
+        ahead.loaded.update(("pair", i) for i in pair_ids)
+        for chunk in _chunks(meeting_ids):
+            ahead.meetings.update((m.id or 0, m) for m in repo.find(Meeting, id=chunk))
+        ahead.loaded.update(("meeting", i) for i in meeting_ids)
+        for chunk in _chunks(checkin_meetings):
+            ahead.checked_in.update(
+                (m, a)
+                for m, a in repo.columns(CheckIn, ("meeting_id", "author_id"), meeting_id=chunk)
+            )
+        ahead.loaded.update(("checkins", i) for i in checkin_meetings)
+        open_pairs: dict[int, list[Pair]] = defaultdict(list)
+        for chunk in _chunks(reflecting):
+            for role in ("mentor_id", "adept_id"):
+                where: dict[str, Any] = {role: chunk, "phase": OPEN_PHASES}
+                for pair in repo.find(Pair, **where):
+                    open_pairs[getattr(pair, role)].append(pair)
+            for (person_id,) in repo.columns(Reflection, ("person_id",), person_id=chunk):
+                ahead.written[person_id] = ahead.written.get(person_id, 0) + 1
+            for state in repo.find(ConversationState, person_id=chunk):
+                ahead.states[state.person_id] = state
+        for person_id in reflecting:
+            ahead.open_pairs[person_id] = sorted(
+                {p.id: p for p in open_pairs.get(person_id, [])}.values(), key=lambda p: p.id or 0
+            )
+            ahead.written.setdefault(person_id, 0)
+            ahead.states.setdefault(person_id, None)
+        people = {n.person_id for n in due}
+        people.update(m for p in ahead.pairs.values() for m in (p.mentor_id, p.adept_id))
+        for chunk in _chunks(people):
+            ahead.people.update((p.id or 0, p) for p in repo.find(Person, id=chunk))
+        ahead.loaded.update(("person", i) for i in people)
+        return ahead
+
+    def await_reflection(self, repo: Repo, person_id: int, now: datetime, key: str) -> None:
+        """``set_awaiting(repo, person_id, "reflection", now, prompt_key=key)`` with the state
+        read ahead (one write, no read)."""
+        state = self.states[person_id]
+        data = {"prompt_key": key}
+        if state is None:
+            state = repo.add(
+                ConversationState(
+                    person_id=person_id, awaiting="reflection", data=data, updated_at=now
+                )
+            )
+        else:
+            state = repo.update(
+                state.model_copy(update={"awaiting": "reflection", "data": data, "updated_at": now})
+            )
+        self.states[person_id] = state
+
+
+def _get(
+    repo: Repo, ahead: ReadAhead | None, cls: type[R], what: str, found: dict[int, R], id: int
+) -> R | None:
+    if ahead is not None and (what, id) in ahead.loaded:
+        return found.get(id)
+    return repo.get(cls, id)
+
+
+def compose(
+    repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None = None
+) -> Message | None:
+    people: dict[int, Person] = ahead.people if ahead else {}
+
+    def get_person(person_id: int) -> Person | None:
+        return _get(repo, ahead, Person, "person", people, person_id)
+
+    person = get_person(nudge.person_id)
     if person is None or person.erased_at is not None:
         return None
     t = texts_for(person)
-    pair = repo.get(Pair, nudge.pair_id) if nudge.pair_id else None
+    pair = (
+        _get(repo, ahead, Pair, "pair", ahead.pairs if ahead else {}, nudge.pair_id)
+        if nudge.pair_id
+        else None
+    )
     if (
         nudge.pair_id
         and (pair is None or not pair.phase.is_open)
         and nudge.kind not in ("delivery-failed-coordinator",)
     ):
         return None
-    meeting = repo.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    meeting = (
+        _get(repo, ahead, Meeting, "meeting", ahead.meetings if ahead else {}, nudge.meeting_id)
+        if nudge.meeting_id
+        else None
+    )
     partner = (
-        repo.get(Person, pair.partner_of(person.id or 0))
+        get_person(pair.partner_of(person.id or 0))
         if pair and person.id in pair.member_ids()
         else None
     )
@@ -37,14 +158,27 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
     kind = nudge.kind
 
     if kind == "reflection-prompt":
-        key = reflection.next_prompt_key(repo, person)
-        set_awaiting(repo, person.id or 0, "reflection", now, prompt_key=key)
+        if ahead is not None and person.id in ahead.states:
+            key = reflection.next_prompt_key(
+                repo,
+                person,
+                pairs=ahead.open_pairs[person.id or 0],
+                written=ahead.written[person.id or 0],
+            )
+            ahead.await_reflection(repo, person.id or 0, now, key)
+        else:
+            key = reflection.next_prompt_key(repo, person)
+            set_awaiting(repo, person.id or 0, "reflection", now, prompt_key=key)
         return reflection.prompt_message(t, key)
     if kind in ("meeting-reminder", "preparation-prompt", "checkin-prompt"):
         if meeting is None or pair is None or meeting.status == "cancelled":
             return None
         if kind == "checkin-prompt":
-            if repo.first(CheckIn, meeting_id=meeting.id, author_id=person.id):
+            if ahead is not None and ("checkins", meeting.id or 0) in ahead.loaded:
+                logged = (meeting.id, person.id) in ahead.checked_in
+            else:
+                logged = repo.first(CheckIn, meeting_id=meeting.id, author_id=person.id) is not None
+            if logged:
                 return None  # already logged: no longer relevant
             return Message(
                 sections=(
@@ -106,7 +240,7 @@ def compose(repo: Repo, nudge: Nudge, now: datetime) -> Message | None:
     if kind == "phase-deadline-coordinator" and pair is not None:
         if nudge.detail and pair.phase != nudge.detail:
             return None
-        mentor, adept = repo.get(Person, pair.mentor_id), repo.get(Person, pair.adept_id)
+        mentor, adept = get_person(pair.mentor_id), get_person(pair.adept_id)
         days = (now - pair.phase_since).days
         return plain(
             t(

@@ -18,7 +18,7 @@ import holidays
 
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.program import PlanRules, load_view, next_due
+from conversations.program import CAPPED_KINDS, PlanRules, load_view, next_due, plan_all
 from conversations.records import CheckIn, OutboxItem, Person, Phase
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import Scheduler
@@ -278,3 +278,26 @@ async def test_twelve_weeks_fifty_pairs_three_time_zones() -> None:
     assert (2026, 11, 4, 8, 0) in tokyo_checkins
     assert (2026, 11, 3, 11, 0) not in tokyo_checkins
     assert ticks < 2000
+
+
+def test_nothing_falls_due_before_the_plans_next_at() -> None:
+    """``Plan.next_at`` (what lets a cached scheduler skip quiet ticks) is never late: planning
+    every 20 minutes for five weeks, nothing is due at a time before the previous plan's
+    ``next_at`` (with what was due written to the view's queued keys in between)."""
+    store = InMemoryStore()
+    build(store)
+    with store.transaction() as repo:
+        view = load_view(repo, START, RULES, CONFIG)
+    now, wake, woken = START, None, 0
+    while now < START + timedelta(weeks=5):
+        outcome = plan_all(view, now, RULES, CONFIG)
+        found = outcome.due + outcome.stale + outcome.capped
+        if wake is not None and now < wake:
+            assert not found, (now, wake, [n.key for n in found[:3]])
+        woken += bool(found)
+        for nudge in found:
+            view.queued[nudge.key] = (nudge.person_id, nudge.due_at, nudge.kind in CAPPED_KINDS)
+        wake = outcome.next_at
+        assert wake is not None and wake > now
+        now += timedelta(minutes=20)
+    assert woken > 50

@@ -314,7 +314,7 @@ def test_claim_due_returns_only_due_rows_oldest_first(store: StoreAndOutbox) -> 
     )
     claimed = store.claim_due(T0, limit=10)
     assert [i.key for i in claimed] == ["first", "second", "now"]
-    assert all(i.status == "sending" and i.attempts == 1 for i in claimed)
+    assert all(i.status == "claimed" and i.attempts == 0 for i in claimed)  # not tried yet
     with store.transaction() as repo:
         stored = {i.key: i for i in repo.find(rec.OutboxItem)}
     assert [stored[i.key] for i in claimed] == list(claimed)
@@ -346,7 +346,8 @@ def test_claim_due_respects_next_attempt_at(store: StoreAndOutbox) -> None:
 def test_mark_sent_records_delivery(store: StoreAndOutbox) -> None:
     _enqueue(store, outbox_item("a", error=None))
     (item,) = store.claim_due(T0, limit=1)
-    store.mark_sent(item.id or 0, T0 + timedelta(seconds=2), "ts-1")
+    assert store.mark_sending(item.id or 0)
+    assert store.mark_sent(item.id or 0, T0 + timedelta(seconds=2), "ts-1")
     with store.transaction() as repo:
         sent = repo.get(rec.OutboxItem, item.id or 0)
     assert sent is not None
@@ -356,27 +357,52 @@ def test_mark_sent_records_delivery(store: StoreAndOutbox) -> None:
         "ts-1",
         None,
     )
-    assert sent.version == item.version + 1
+    assert (sent.version, sent.attempts, sent.payload) == (item.version + 2, 1, {})
     assert store.claim_due(T0 + timedelta(days=1), limit=10) == []
 
 
 def test_mark_retry_makes_the_row_due_again_later(store: StoreAndOutbox) -> None:
     _enqueue(store, outbox_item("a"))
     (item,) = store.claim_due(T0, limit=1)
-    store.mark_retry(item.id or 0, T0 + timedelta(seconds=30), "429 rate limited")
+    assert store.mark_sending(item.id or 0)
+    assert store.mark_retry(item.id or 0, T0 + timedelta(seconds=30), "429 rate limited")
     assert store.claim_due(T0 + timedelta(seconds=29), limit=10) == []
     (again,) = store.claim_due(T0 + timedelta(seconds=30), limit=10)
-    assert (again.id, again.attempts, again.error) == (item.id, 2, "429 rate limited")
+    assert (again.id, again.attempts, again.error) == (item.id, 1, "429 rate limited")
+
+
+def test_a_claim_released_untried_uses_no_attempt(store: StoreAndOutbox) -> None:
+    _enqueue(store, outbox_item("a"))
+    (item,) = store.claim_due(T0, limit=1)
+    assert store.mark_retry(item.id or 0, T0, "held back: conversation paced")
+    (again,) = store.claim_due(T0, limit=1)
+    assert again.attempts == 0
+
+
+def test_marks_change_a_row_only_from_the_states_they_name(store: StoreAndOutbox) -> None:
+    """A row another dispatcher (or the stuck-row sweep) moved on is left alone."""
+    _enqueue(store, outbox_item("a"))
+    (item,) = store.claim_due(T0, limit=1)
+    assert not store.mark_sent(item.id or 0, T0, "ts")  # never 'sending': not sent
+    assert store.mark_sending(item.id or 0)
+    assert store.mark_sent(item.id or 0, T0, "ts")
+    assert not store.mark_failed(item.id or 0, T0, "unconfirmed: late sweep")
+    assert not store.mark_retry(item.id or 0, T0, "late retry")
+    with store.transaction() as repo:
+        row = repo.get(rec.OutboxItem, item.id or 0)
+    assert row is not None and row.status == "sent"
 
 
 def test_mark_failed_takes_the_row_out_of_delivery(store: StoreAndOutbox) -> None:
     _enqueue(store, outbox_item("a"))
     (item,) = store.claim_due(T0, limit=1)
-    store.mark_failed(item.id or 0, T0, "user deactivated")
+    assert store.mark_sending(item.id or 0)
+    assert store.mark_failed(item.id or 0, T0, "user deactivated")
     with store.transaction() as repo:
         failed = repo.get(rec.OutboxItem, item.id or 0)
     assert failed is not None
     assert (failed.status, failed.error, failed.attempts) == ("failed", "user deactivated", 1)
+    assert failed.payload == {}  # the undelivered text is not kept
     assert store.claim_due(T0 + timedelta(days=1), limit=10) == []
 
 

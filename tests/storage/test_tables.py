@@ -29,6 +29,9 @@ def test_table_columns_mirror_the_record_fields(cls: type[Record]) -> None:
         origin = typing.get_origin(field.annotation) or field.annotation
         assert isinstance(column.type, JSON) == (origin in (list, dict)), name
         members = (field.annotation, *typing.get_args(field.annotation))
-        unwrapped = {typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members}
+        unwrapped = {
+            typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m
+            for m in members
+        }
         is_datetime = datetime in unwrapped
         assert isinstance(column.type, UTCDateTime) == is_datetime, name
