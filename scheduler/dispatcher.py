@@ -63,6 +63,12 @@ log = logging.getLogger("mentorbot.dispatcher")
 
 Sleeper = Callable[[float], Awaitable[None]]
 
+RATE_BACKOFF = 0.9  # the global rate after a 429, as a share of what it was
+RATE_FLOOR = 0.25  # never slower than this share of delivery.global_per_second
+RATE_RECOVERY = 0.002  # the share regained with each message sent
+TOKEN_EPSILON = 1e-6
+MIN_WAIT_SECONDS = 0.001  # shorter waits are rounded up (a clock may not resolve them)
+
 
 @dataclass(frozen=True)
 class DeliveryLimits:
@@ -130,22 +136,23 @@ class Dispatcher:
         self._refilled_at: datetime | None = None
         self._conversation_free_at: dict[str, datetime] = {}
         self._seen_sending: dict[int, tuple[int, datetime]] = {}
-        self._hold_until: datetime | None = None  # after a 429: nobody sends before this
+        # After a 429 the whole app slows down (x0.9 per 429, floor 0.25) and recovers slowly
+        # (+0.002 per message sent): settles just under the platform's real limit.
+        self._rate_factor = 1.0
 
     # Rate limits ------------------------------------------------------------------------
     def _global_wait(self, now: datetime) -> float:
         """Seconds until the global bucket has a token (0: take it now)."""
-        if self._hold_until is not None and now < self._hold_until:
-            return (self._hold_until - now).total_seconds()
-        rate, burst = self.limits.global_per_second, max(1.0, self.limits.global_burst)
+        rate = self.limits.global_per_second * self._rate_factor
+        burst = max(1.0, self.limits.global_burst)
         if self._refilled_at is not None:
             elapsed = max(0.0, (now - self._refilled_at).total_seconds())
             self._tokens = min(burst, self._tokens + elapsed * rate)
         self._refilled_at = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        if self._tokens >= 1.0 - TOKEN_EPSILON:  # float dust is not worth a wait
+            self._tokens = max(0.0, self._tokens - 1.0)
             return 0.0
-        return (1.0 - self._tokens) / rate
+        return max((1.0 - self._tokens) / rate, MIN_WAIT_SECONDS)
 
     def _free_at(self, conversation: str) -> datetime | None:
         return self._conversation_free_at.get(conversation)
@@ -342,6 +349,7 @@ class Dispatcher:
         pace = timedelta(seconds=self.limits.per_conversation_seconds)
         if status == "sent":
             self._conversation_free_at[conversation] = now + pace
+            self._rate_factor = min(1.0, self._rate_factor + RATE_RECOVERY)
             report.sent += 1
             report.sent_ids.append(item.id or 0)
             return
@@ -356,8 +364,8 @@ class Dispatcher:
             report.rate_limited += 1
             hold = now + timedelta(seconds=max(retry_after, 0.0))
             self._conversation_free_at[conversation] = hold
-            # Slack's rate limits apply to the whole app, not one channel: everyone waits.
-            self._hold_until = max(self._hold_until or hold, hold)
+            # The limit may be the app's, not this channel's: everyone slows down.
+            self._rate_factor = max(RATE_FLOOR, self._rate_factor * RATE_BACKOFF)
             if (
                 tries <= self.limits.max_attempts
                 and retry_after <= self.limits.inline_retry_seconds

@@ -273,18 +273,23 @@ async def test_database_calls_never_run_on_the_event_loop() -> None:
     assert outbox.threads and threading.get_ident() not in outbox.threads
 
 
-async def test_a_rate_limit_holds_every_conversation_not_just_one() -> None:
-    """Slack's 429 is for the app: after one, nobody sends until Retry-After has passed."""
+async def test_a_rate_limit_slows_every_conversation_down() -> None:
+    """Slack's 429 may be the app's limit, not the channel's: after one, everyone sends more
+    slowly than the configured rate, and the refused conversation waits out Retry-After."""
     store, ids = programme_world()
     clock = ManualClock(T0)
     platform = FakePlatform(clock, errors={"x": [rate_limited(3.0), None]})
     queue(store, "x", ids["p0"])
-    queue(store, "y", ids["p1"], due=T0 + timedelta(milliseconds=1))
+    for i in range(1, 6):
+        queue(store, f"y{i}", ids[f"p{i}"], due=T0 + timedelta(milliseconds=i))
     clock.set(T0 + timedelta(seconds=1))
-    await dispatcher(store, platform, clock, global_per_second=100.0).deliver_due()
+    await dispatcher(store, platform, clock, global_per_second=10.0).deliver_due()
     first_try = next(t for k, t in platform.attempts if k == "x")
-    y_sent = next(s.at for s in platform.sent if s.key == "y")
-    assert (y_sent - first_try).total_seconds() >= 3.0
+    x_sent = next(s.at for s in platform.sent if s.key == "x")
+    assert (x_sent - first_try).total_seconds() >= 3.0
+    after = [s.at for s in platform.sent if s.key.startswith("y") and s.at > first_try]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(after)]
+    assert gaps and min(gaps) > 1 / 10.0  # slower than the configured 10 per second
 
 
 async def test_a_sleeper_that_does_not_move_time_releases_rows_instead_of_spinning() -> None:
