@@ -56,6 +56,7 @@ between ticks, reads only what changed, and plans only when something can be due
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -320,24 +321,13 @@ def is_allowed(person: PersonView, moment: datetime, pair_pause: date | None = N
     )
 
 
-_NEXT: dict[tuple[PersonView, datetime, date | None, int], datetime | None] = {}
-
-
+@functools.lru_cache(maxsize=1_000_000)  # each tick asks the same questions as the one before
 def next_allowed(
     person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
 ) -> datetime | None:
     """The first instant at or after ``moment`` inside the person's working hours on an
-    allowed day (working day, no public holiday, not paused). None if none within max_days.
-    Memoised: each tick asks the same questions as the one before."""
-    cache_key = (person, moment, pair_pause, max_days)
-    try:
-        return _NEXT[cache_key]
-    except KeyError:
-        pass
-    if len(_NEXT) > 1_000_000:
-        _NEXT.clear()
-    found = _NEXT[cache_key] = _next_allowed(person, moment, pair_pause, max_days)
-    return found
+    allowed day (working day, no public holiday, not paused). None if none within max_days."""
+    return _next_allowed(person, moment, pair_pause, max_days)
 
 
 def _next_allowed(
@@ -407,8 +397,9 @@ def common_slot(
 
 def clear_caches() -> None:
     """Forget memoised calendar answers (tests and benchmarks of a cold start)."""
-    for cache in (_HOLIDAYS, _LOCAL, _NEXT, _BEFORE, _WEEKS):
+    for cache in (_HOLIDAYS, _LOCAL, _BEFORE, _WEEKS):
         cache.clear()
+    next_allowed.cache_clear()
 
 
 # The planner ----------------------------------------------------------------------------
