@@ -6,17 +6,19 @@ Builds a SQLite database (a temp file migrated with ``storage.migrate.upgrade``)
 100,000 people: 50,000 open pairs in Europe/Stockholm, America/New_York and Asia/Tokyo, a
 recent (held) and an upcoming (booked) meeting per pair, check-ins, accepted agreements for
 the active pairs and a steady-state outbox (everything due before the previous tick already
-written). Then, each in a fresh process (``--child``), so that "cold" really is the first tick
-of a new scheduler process:
+written). Every subject then starts out changed (as migration 0002 leaves an existing
+database) and one unbounded ``queue_due`` at the previous minute plans all 150,001 subjects
+once and stores their wake times: the one-off cost of the upgrade, measured too.
 
-* ``tick``: ``queue_due(repo, now, rules, config)`` in one committed transaction, the whole
-  tick (``load_view`` + ``plan_all`` + compose/enqueue of the due nudges): cold (first tick of
-  the process), then warm (the same busy tick again, worst of 3; the rows the previous run
-  wrote are deleted in between, outside the timing), then the quiet tick a minute later. Also
-  ``load_view`` and ``plan_all`` on their own, and the process's max RSS (``getrusage``) after
-  the cold tick: the scheduler's real footprint.
-* ``memory``: the same cold tick under tracemalloc (peak of Python allocations), and the size
-  of one loaded ``PlanView``.
+Each measurement then runs in a fresh process (``--child``) on a fresh copy of that database,
+so that every tick measured is the first tick of a new scheduler process ("cold"):
+
+* ``busy``: ``queue_due(repo, now, rules, config)`` in one committed transaction at the busy
+  minute, then the ticks a minute apart that work off what the bound left, then quiet ticks,
+  then a quiet tick right after a person changed their settings; the process's max RSS.
+* ``changed``: a person changes their settings the minute before; then the busy minute.
+* ``warm``: two quiet ticks before the busy minute in the same process, then the busy minute.
+* ``memory``: the busy tick under tracemalloc (peak of Python allocations).
 
 The busy moment is Thursday 14:00 in Stockholm, when a fifth of the Stockholm people's
 reflection prompts fall due, plus meeting reminders, check-ins and pair prompts everywhere.
@@ -28,6 +30,7 @@ import argparse
 import gc
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,27 +43,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from conversations.config import CoreConfig
-from conversations.program import (
-    PlanCache,
-    PlanRules,
-    clear_caches,
-    load_view,
-    plan_all,
-    queue_due,
-)
+from conversations.program import PlanRules, load_view, plan_all, queue_due
 from conversations.records import (
     Agreement,
-    AuditEntry,
     CheckIn,
-    ConversationState,
     Meeting,
     OutboxItem,
     Pair,
     Person,
     Phase,
+    PlanWake,
     Programme,
     Purpose,
 )
+from conversations.wakes import EPOCH
 from storage.migrate import upgrade
 from storage.store import SqlStore
 from storage.tables import table_of
@@ -225,7 +221,22 @@ def populate(url: str, people: int) -> dict[str, int]:
     ]
     with store.engine.begin() as connection:
         _insert(connection, OutboxItem, rows)
+        # Every subject changed, as migration 0002 leaves an existing database.
+        subjects = [f"pair:{n}" for n in range(1, people // 2 + 1)]
+        subjects += [f"person:{i}" for i in range(1, people + 1)] + ["programme:1"]
+        _insert(
+            connection,
+            PlanWake,
+            [{"subject": s, "wake_at": EPOCH, "changed": True, "version": 1} for s in subjects],
+        )
     counts["outbox"] = len(rows)
+    # The one-off plan of everyone (the first ticks after the upgrade, here unbounded).
+    started = timer.perf_counter()
+    with store.transaction() as repo:
+        settled = queue_due(repo, PREVIOUS, PlanRules(max_subjects_per_tick=0), CoreConfig())
+    counts["settle_ms"] = round((timer.perf_counter() - started) * 1000)
+    counts["settle_subjects"] = settled.planned
+    counts["settle_queued"] = settled.queued
     store.close()
     return counts
 
@@ -245,58 +256,37 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _undo(store: SqlStore, since: datetime) -> None:
-    """Forget what the ticks at ``since`` and later wrote, so the same busy tick can run again."""
-    outbox, states = table_of(OutboxItem), table_of(ConversationState)
-    audit, people = table_of(AuditEntry), table_of(Person)
-    with store.engine.begin() as connection:
-        connection.execute(sa.delete(outbox).where(outbox.c.created_at >= since))
-        connection.execute(sa.delete(states))
-        connection.execute(sa.delete(audit))
-        connection.execute(
-            sa.update(people).where(people.c.id == CHANGED).values(reflection_time=time(14))
-        )
-
-
-def _tick(store: SqlStore, now: datetime, cache: PlanCache | None) -> tuple[float, Any]:
-    rules, config = PlanRules(), CoreConfig()
+def _tick(store: SqlStore, now: datetime) -> tuple[float, Any]:
     gc.collect()
     started = timer.perf_counter()
     with store.transaction() as repo:
-        result = queue_due(repo, now, rules, config, cache)
+        result = queue_due(repo, now, PlanRules(), CoreConfig())
     return timer.perf_counter() - started, result
 
 
-def _settings_change(store: SqlStore, now: datetime) -> None:
-    """A person changes their reflection time (audited, as ``basics`` does)."""
+def _settings_change(store: SqlStore) -> None:
+    """A person changes their reflection time (a plain update wakes them and their pair)."""
     with store.transaction() as repo:
         person = repo.get(Person, CHANGED)
         assert person is not None
         repo.update(person.model_copy(update={"reflection_time": time(15)}))
-        repo.add(
-            AuditEntry(
-                at=now, actor_id=CHANGED, action="settings.changed", subject=f"person:{CHANGED}"
-            )
-        )
 
 
-def child_tick(url: str) -> dict[str, Any]:
-    rules, config = PlanRules(), CoreConfig()
+def child_busy(url: str) -> dict[str, Any]:
     store = SqlStore(url)
     out: dict[str, Any] = {"rss_before_mb": _rss_mb()}
-    cache = PlanCache()
-    cold, result = _tick(store, NOW, cache)
-    out["rss_after_cold_mb"] = _rss_mb()
-    out["cold_s"] = cold
-    out["cold_last"] = cache.last
+    cold, result = _tick(store, NOW)
+    out["rss_after_busy_mb"] = _rss_mb()
+    out["busy_s"] = cold
+    out["planned"] = result.planned
     out["queued"] = result.queued
     out["skipped"] = result.skipped_stale + result.skipped_cap + result.skipped_irrelevant
     out["already"] = result.already_queued
-    # The ticks after it, a minute apart, work off what the bound left (warm, cache kept).
+    # The ticks after it, a minute apart, work off what the bound left.
     catch_up, minute, total = [], 1, result.queued
     while True:
-        seconds, later = _tick(store, NOW + timedelta(minutes=minute), cache)
-        if not later.queued and not later.already_queued:
+        seconds, later = _tick(store, NOW + timedelta(minutes=minute))
+        if not later.planned:
             break
         catch_up.append(seconds)
         total += later.queued
@@ -304,106 +294,80 @@ def child_tick(url: str) -> dict[str, Any]:
     out["catch_up_s"] = catch_up
     out["catch_up_total"] = total
     out["catch_up_last_minute"] = minute - 1
-    # Quiet: nothing due, nothing changed (the cache skips planning).
     quiet = []
     for extra in range(3):
-        seconds, quiet_result = _tick(store, NOW + timedelta(minutes=minute + extra), cache)
+        seconds, quiet_result = _tick(store, NOW + timedelta(minutes=minute + extra))
         quiet.append(seconds)
     out["quiet_s"] = quiet
-    out["quiet_queued"] = quiet_result.queued
-    out["quiet_last"] = cache.last
-    # Quiet, but a person changed their settings: refresh that person, plan again.
-    _settings_change(store, NOW + timedelta(minutes=minute + 3))
-    changed_s, _ = _tick(store, NOW + timedelta(minutes=minute + 4), cache)
-    out["changed_s"] = changed_s
-    out["changed_last"] = cache.last
-    # Warm busy tick: a scheduler that has been running (snapshot read two minutes before,
-    # the quiet tick a minute before planned ahead for the busy minute) reaches the busy
-    # minute. Worst of 3; each time from the steady state (what was written is deleted).
-    warm = []
-    for _ in range(3):
-        _undo(store, NOW)
-        warm_cache = PlanCache()
-        _tick(store, PREVIOUS - timedelta(minutes=1), warm_cache)
-        _tick(store, PREVIOUS, warm_cache)
-        seconds, warm_result = _tick(store, NOW, warm_cache)
-        warm.append(seconds)
-    out["warm_s"] = warm
-    out["warm_queued"] = warm_result.queued
-    out["warm_last"] = warm_cache.last
-    # The same, but a person changed their settings just before: the busy minute plans anew.
-    _undo(store, NOW)
-    warm_cache = PlanCache()
-    _tick(store, PREVIOUS - timedelta(minutes=1), warm_cache)
-    _tick(store, PREVIOUS, warm_cache)
-    _settings_change(store, PREVIOUS)
-    seconds, _ = _tick(store, NOW, warm_cache)
-    out["warm_changed_s"] = seconds
-    out["warm_changed_last"] = warm_cache.last
-    del warm_cache, cache
-    _undo(store, NOW)
-    # The cache-less path (console, tests): the same busy tick, bound included.
-    gc.collect()
-    uncached, _ = _tick(store, NOW, None)
-    out["uncached_s"] = uncached
-    _undo(store, NOW)
-    # The parts on their own (busy tick, nothing written).
-    loads = []
-    for _ in range(3):
-        gc.collect()
-        started = timer.perf_counter()
-        with store.transaction() as repo:
-            view = load_view(repo, NOW, rules, config)
-        loads.append(timer.perf_counter() - started)
-    out["load_view_s"] = loads
-    out["queued_keys_in_view"] = len(view.queued)
-    clear_caches()
-    gc.collect()
-    started = timer.perf_counter()
-    plan_all(view, NOW, rules, config)
-    out["plan_all_cold_s"] = timer.perf_counter() - started
-    plans = []
-    for _ in range(3):
-        gc.collect()
-        started = timer.perf_counter()
-        outcome = plan_all(view, NOW, rules, config)
-        plans.append(timer.perf_counter() - started)
-    out["plan_all_warm_s"] = plans
-    out["due"] = len(outcome.due)
-    out["stale"] = len(outcome.stale)
-    out["capped"] = len(outcome.capped)
+    out["quiet_planned"] = quiet_result.planned
+    _settings_change(store)
+    seconds, changed = _tick(store, NOW + timedelta(minutes=minute + 3))
+    out["changed_quiet_s"] = seconds
+    out["changed_quiet_planned"] = changed.planned
     out["rss_end_mb"] = _rss_mb()
     store.close()
     return out
 
 
-def child_memory(url: str) -> dict[str, Any]:
+def child_changed(url: str) -> dict[str, Any]:
+    store = SqlStore(url)
+    _settings_change(store)
+    seconds, result = _tick(store, NOW)
+    store.close()
+    return {"busy_changed_s": seconds, "planned": result.planned, "rss_mb": _rss_mb()}
+
+
+def child_warm(url: str) -> dict[str, Any]:
+    store = SqlStore(url)
+    _tick(store, PREVIOUS - timedelta(minutes=1))
+    _tick(store, PREVIOUS)
+    seconds, result = _tick(store, NOW)
+    store.close()
+    return {"busy_warm_s": seconds, "queued": result.queued}
+
+
+def child_full(url: str) -> dict[str, Any]:
+    """For comparison: the whole snapshot read and planned, as every tick did before."""
     rules, config = PlanRules(), CoreConfig()
+    store = SqlStore(url)
+    started = timer.perf_counter()
+    with store.transaction() as repo:
+        view = load_view(repo, NOW, rules, config)
+    loaded = timer.perf_counter() - started
+    started = timer.perf_counter()
+    outcome = plan_all(view, NOW, rules, config)
+    planned = timer.perf_counter() - started
+    store.close()
+    return {
+        "load_view_s": loaded,
+        "plan_all_s": planned,
+        "due": len(outcome.due),
+        "stale": len(outcome.stale),
+        "capped": len(outcome.capped),
+        "queued_keys_in_view": len(view.queued),
+        "rss_mb": _rss_mb(),
+    }
+
+
+def child_memory(url: str) -> dict[str, Any]:
     store = SqlStore(url)
     gc.collect()
     tracemalloc.start()
-    cache = PlanCache()
     with store.transaction() as repo:
-        queue_due(repo, NOW, rules, config, cache)
-    _, tick_peak = tracemalloc.get_traced_memory()
+        queue_due(repo, NOW, PlanRules(), CoreConfig())
+    _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    del cache
-    _undo(store, NOW)
-    gc.collect()
-    tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
-    with store.transaction() as repo:
-        view = load_view(repo, NOW, rules, config)
-    gc.collect()
-    held, load_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del view
     store.close()
-    return {
-        "tick_peak_mb": tick_peak / 1e6,
-        "view_mb": (held - base) / 1e6,
-        "load_view_peak_mb": (load_peak - base) / 1e6,
-    }
+    return {"tick_peak_mb": peak / 1e6}
+
+
+CHILDREN = {
+    "busy": child_busy,
+    "changed": child_changed,
+    "warm": child_warm,
+    "full": child_full,
+    "memory": child_memory,
+}
 
 
 def _run_child(kind: str, url: str, *extra: str) -> dict[str, Any]:
@@ -418,23 +382,32 @@ def _run_child(kind: str, url: str, *extra: str) -> dict[str, Any]:
     return result
 
 
+def _on_copy(kind: str, base: Path) -> dict[str, Any]:
+    """``kind`` in a fresh process on a fresh copy of the settled database."""
+    work = base.with_name("work.db")
+    shutil.copyfile(base, work)
+    try:
+        return _run_child(kind, f"sqlite:///{work}")
+    finally:
+        work.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--keep", help="build (or reuse) the database in this folder")
-    parser.add_argument("--child", choices=("populate", "tick", "memory"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("populate", *CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "populate":
         print(json.dumps(populate(args.url, args.people)))
         return
     if args.child:
-        child = child_tick if args.child == "tick" else child_memory
-        print(json.dumps(child(args.url)))
+        print(json.dumps(CHILDREN[args.child](args.url)))
         return
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="planner-bench-"))
-    path = folder / f"planner-{args.people}.db"
+    path = folder / f"planner-wake-{args.people}.db"
     url = f"sqlite:///{path}"
     started = timer.perf_counter()
     if not path.exists():
@@ -443,52 +416,55 @@ def main() -> None:
     else:
         counts = None
     built = timer.perf_counter() - started
-    tick = _run_child("tick", url)
-    memory = _run_child("memory", url)
+    busy = _on_copy("busy", path)
+    changed = _on_copy("changed", path)
+    warm = _on_copy("warm", path)
+    memory = _on_copy("memory", path)
+    full = _on_copy("full", path)
     if not args.keep:
-        for leftover in folder.iterdir():
-            leftover.unlink()
-        folder.rmdir()
+        shutil.rmtree(folder)
 
     if counts:
         print(", ".join(f"{name}: {value}" for name, value in counts.items()))
-    print(f"database built in {built:.1f} s ({path})")
+    print(f"database built and settled in {built:.1f} s ({path})")
+    bound = PlanRules().max_subjects_per_tick
     print(
-        f"busy tick (cold, bound {PlanRules().max_queue_per_tick}): {tick['queued']} queued, "
-        f"{tick['skipped']} skipped, {tick['already']} already queued; the next "
-        f"{len(tick['catch_up_s'])} ticks queued the rest ({tick['catch_up_total']} in all, the "
-        f"last at +{tick['catch_up_last_minute']} min); outbox keys in the view: "
-        f"{tick['queued_keys_in_view']}; quiet ticks: {tick['quiet_queued']} queued "
-        f"({tick['quiet_last']}); after a settings change: {tick['changed_last']}"
-    )
-    print(f"plan_all: due {tick['due']}, stale {tick['stale']}, capped {tick['capped']}")
-    print(f"- whole tick time, busy, cold (first tick of a new process): {tick['cold_s']:.2f} s")
-    print(
-        f"- whole tick time, busy, warm (cache read a minute before, worst of 3): "
-        f"{max(tick['warm_s']):.2f} s"
+        f"busy tick (bound {bound} subjects): {busy['planned']} subjects planned, "
+        f"{busy['queued']} queued, {busy['skipped']} skipped, {busy['already']} already queued; "
+        f"the next {len(busy['catch_up_s'])} ticks queued the rest ({busy['catch_up_total']} in "
+        f"all, the last at +{busy['catch_up_last_minute']} min); quiet ticks planned "
+        f"{busy['quiet_planned']}; after a settings change {busy['changed_quiet_planned']}; "
+        f"busy after a change planned {changed['planned']}"
     )
     print(
-        f"- whole tick time, busy, warm, a settings change the minute before "
-        f"({tick['warm_changed_last']}): {tick['warm_changed_s']:.2f} s"
+        f"everyone planned at once (before): due {full['due']}, stale {full['stale']}, "
+        f"capped {full['capped']}, outbox keys in the view {full['queued_keys_in_view']}"
+    )
+    print(f"- whole tick time, busy (first tick of a new process): {busy['busy_s']:.2f} s")
+    print(f"- whole tick time, busy, after two quiet ticks: {warm['busy_warm_s']:.2f} s")
+    print(
+        f"- whole tick time, busy, a settings change the minute before: "
+        f"{changed['busy_changed_s']:.2f} s"
     )
     print(
         f"- whole tick time, catch-up ticks after the busy one (worst of "
-        f"{len(tick['catch_up_s'])}): {max(tick['catch_up_s'], default=0):.2f} s"
+        f"{len(busy['catch_up_s'])}): {max(busy['catch_up_s'], default=0):.2f} s"
     )
-    print(f"- whole tick time, quiet (nothing due, worst of 3): {max(tick['quiet_s']):.3f} s")
-    print(f"- whole tick time, quiet after a settings change: {tick['changed_s']:.2f} s")
-    print(f"(warm busy tick: {tick['warm_last']}; catch-up ticks reuse the plan)")
-    print(f"- whole tick time, busy, without a cache (warm process): {tick['uncached_s']:.2f} s")
-    print(f"- load_view time (worst of 3): {max(tick['load_view_s']):.2f} s")
-    print(f"- plan_all time, cold calendar caches: {tick['plan_all_cold_s']:.2f} s")
-    print(f"- plan_all time, warm (worst of 3): {max(tick['plan_all_warm_s']):.2f} s")
-    print(f"- whole tick peak memory, cold (tracemalloc): {memory['tick_peak_mb']:.0f} MB")
-    print(f"- plan view size (tracemalloc): {memory['view_mb']:.0f} MB")
-    print(f"- load_view peak memory (tracemalloc): {memory['load_view_peak_mb']:.0f} MB")
-    print(f"- scheduler process max RSS after the cold tick: {tick['rss_after_cold_mb']:.0f} MB")
-    print(f"- same process max RSS before the tick (imports): {tick['rss_before_mb']:.0f} MB")
-    print(f"- same process max RSS at the end (all ticks): {tick['rss_end_mb']:.0f} MB")
-    print(json.dumps(tick))
+    print(f"- whole tick time, quiet (nothing due, worst of 3): {max(busy['quiet_s']):.3f} s")
+    print(f"- whole tick time, quiet after a settings change: {busy['changed_quiet_s']:.3f} s")
+    print(f"- whole tick peak memory (tracemalloc): {memory['tick_peak_mb']:.0f} MB")
+    print(f"- scheduler process max RSS after the busy tick: {busy['rss_after_busy_mb']:.0f} MB")
+    print(f"- same process max RSS before the tick (imports): {busy['rss_before_mb']:.0f} MB")
+    print(f"- same process max RSS at the end (all ticks): {busy['rss_end_mb']:.0f} MB")
+    if counts:
+        print(
+            f"- one-off plan of all {counts['settle_subjects']} subjects (after the upgrade): "
+            f"{counts['settle_ms'] / 1000:.1f} s"
+        )
+    print(f"- everyone planned at once, load_view (before): {full['load_view_s']:.2f} s")
+    print(f"- everyone planned at once, plan_all (before): {full['plan_all_s']:.2f} s")
+    print(f"- everyone planned at once, process max RSS (before): {full['rss_mb']:.0f} MB")
+    print(json.dumps({"busy": busy, "changed": changed, "warm": warm, "full": full}))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def plan_rules(settings: Settings) -> PlanRules:
     return PlanRules(
         catch_up_hours=settings.scheduler.catch_up_hours,
         max_nudges_per_week=settings.scheduler.max_nudges_per_week,
-        max_queue_per_tick=settings.scheduler.max_queue_per_tick,
+        max_subjects_per_tick=settings.scheduler.max_subjects_per_tick,
     )
 
 

@@ -27,7 +27,7 @@ class SchedulerSettings(_Section):
     tick_seconds: int = 60
     catch_up_hours: int = 12
     max_nudges_per_week: int = 6
-    max_queue_per_tick: int = 1500
+    max_subjects_per_tick: int = 1200
 
 
 class DeliverySettings(_Section):

@@ -7,19 +7,21 @@ from __future__ import annotations
 import copy
 import operator
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations.ports import Conflict, DuplicateKey, R
-from conversations.records import OutboxItem, Person, Receipt, Record
+from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.records import OutboxItem, Person, PlanWake, Receipt, Record
+from conversations.wakes import EPOCH, subjects_of
 
 # Fields that must be unique per record type (the SQL schema has the same constraints).
 UNIQUE: dict[type[Record], tuple[tuple[str, ...], ...]] = {
     OutboxItem: (("key",),),
     Receipt: (("key",),),
     Person: (("platform", "workspace", "platform_user_id"),),
+    PlanWake: (("subject",),),
 }
 
 
@@ -28,6 +30,9 @@ def matches(record: Record, where: dict[str, Any]) -> bool:
         value = getattr(record, name)
         if isinstance(wanted, list | tuple | set | frozenset):
             if value not in wanted:
+                return False
+        elif isinstance(wanted, AtLeast):
+            if value is None or value < wanted.value:
                 return False
         elif value != wanted:
             return False
@@ -106,6 +111,7 @@ class _MemoryRepo:
         self._ids[cls] = self._ids.get(cls, 0) + 1
         stored = record.model_copy(update={"id": self._ids[cls], "version": 1}, deep=True)
         self._table(cls)[self._ids[cls]] = stored
+        self.wake(subjects_of(stored))
         return stored.model_copy(deep=True)
 
     def update(self, record: R) -> R:
@@ -117,10 +123,13 @@ class _MemoryRepo:
         self._check_unique(record)
         stored = record.model_copy(update={"version": record.version + 1}, deep=True)
         table[record.id] = stored
+        self.wake(subjects_of(stored))
         return stored.model_copy(deep=True)
 
     def delete(self, cls: type[R], id: int) -> None:
-        self._table(cls).pop(id, None)
+        gone = self._table(cls).pop(id, None)
+        if gone is not None:
+            self.wake(subjects_of(gone))
 
     def enqueue(self, item: OutboxItem) -> bool:
         try:
@@ -128,6 +137,45 @@ class _MemoryRepo:
         except DuplicateKey:
             return False
         return True
+
+    # The planner's wake-ups ---------------------------------------------------------------
+
+    def _wakes(self) -> dict[str, PlanWake]:
+        rows = self._table(PlanWake).values()
+        return {w.subject: w for w in rows if isinstance(w, PlanWake)}
+
+    def wake(self, subjects: Iterable[str]) -> None:
+        subjects = set(subjects)
+        if not subjects:
+            return
+        table = self._table(PlanWake)
+        rows = self._wakes()
+        for subject in subjects:
+            row = rows.get(subject)
+            if row is None:
+                self.add(PlanWake(subject=subject, wake_at=EPOCH, changed=True))
+            else:
+                table[row.id or 0] = row.model_copy(
+                    update={"wake_at": EPOCH, "changed": True, "version": row.version + 1}
+                )
+
+    def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
+        due = [w for w in self._wakes().values() if w.wake_at <= now]
+        due.sort(key=lambda w: (w.wake_at, w.id or 0))
+        return [w.model_copy() for w in due[:limit]]
+
+    def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
+        table = self._table(PlanWake)
+        rows = self._wakes()
+        for subject, version, wake_at in settled:
+            row = rows.get(subject)
+            if row is None:
+                if version is None:
+                    self.add(PlanWake(subject=subject, wake_at=wake_at))
+            elif row.version == version:
+                table[row.id or 0] = row.model_copy(
+                    update={"wake_at": wake_at, "changed": False, "version": version + 1}
+                )
 
 
 class InMemoryStore:

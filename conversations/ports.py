@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from conversations.messages import Message
-from conversations.records import OutboxItem, Record
+from conversations.records import OutboxItem, PlanWake, Record
 
 R = TypeVar("R", bound=Record)
 
@@ -29,10 +30,20 @@ class Clock(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AtLeast:
+    """A filter value: the field is at least ``value`` (``None`` never is)."""
+
+    value: Any
+
+
 class Repo(Protocol):
-    """Reads and writes inside one transaction. Filters are equality, or membership when the
-    value is a list/tuple/set. Returned records are copies: change them with ``model_copy`` and
-    ``update``."""
+    """Reads and writes inside one transaction. Filters are equality, membership when the
+    value is a list/tuple/set, or ``>=`` when it is an ``AtLeast``. Returned records are copies:
+    change them with ``model_copy`` and ``update``.
+
+    Every ``add``, ``update`` and ``delete`` of a record the planner reads also marks the
+    planner subjects it touches as changed (``conversations.wakes.subjects_of``, ``wake``)."""
 
     def get(self, cls: type[R], id: int) -> R | None: ...
 
@@ -59,6 +70,23 @@ class Repo(Protocol):
 
     def enqueue(self, item: OutboxItem) -> bool:
         """Queue an outgoing message unless its key is already queued; True if queued."""
+        ...
+
+    def wake(self, subjects: Iterable[str]) -> None:
+        """Mark planner subjects as changed: planned at the next tick, before the rest
+        (``PlanWake.changed``, ``wake_at`` = ``wakes.EPOCH``; a missing row is created)."""
+        ...
+
+    def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
+        """Up to ``limit`` subjects to plan at ``now`` (``wake_at <= now``), earliest first
+        (changed ones first, by construction), then by id."""
+        ...
+
+    def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
+        """After planning: for each (subject, version read, next wake time), set ``wake_at``
+        and clear ``changed`` only if the row still has that version; a row written since
+        (changed meanwhile) is left as it is, to be planned again. Version ``None``: the
+        subject had no row; insert one unless one exists by now."""
         ...
 
 

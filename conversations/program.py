@@ -49,9 +49,10 @@ Keys are deterministic (``reflection:<person>:<iso-week>``, ``meeting-reminder:<
 scheduler can never queue one twice (the outbox key is unique).
 
 ``plan`` is pure: no clock, no I/O. ``load_view`` and ``queue_due`` read and write through the
-``Repo`` port only. ``queue_due`` writes at most ``PlanRules.max_queue_per_tick`` nudges per
-tick (oldest due first); with a ``PlanCache`` (one per scheduler process) it keeps the snapshot
-between ticks, reads only what changed, and plans only when something can be due.
+``Repo`` port only. ``queue_due`` does not plan everyone at every tick: it plans the *subjects*
+(``person:<id>``, ``pair:<id>``, ``programme:<id>``; ``conversations.wakes``) whose wake time
+has come or that changed, at most ``PlanRules.max_subjects_per_tick`` per tick (earliest
+first), and stores for each the earliest time anything of it may fall due.
 """
 
 from __future__ import annotations
@@ -70,10 +71,9 @@ import holidays as holidays_lib
 from conversations import nudges
 from conversations.config import CoreConfig
 from conversations.nudges import Nudge
-from conversations.ports import Repo
+from conversations.ports import AtLeast, Repo
 from conversations.records import (
     Agreement,
-    AuditEntry,
     CheckIn,
     Goal,
     Meeting,
@@ -81,8 +81,10 @@ from conversations.records import (
     Pair,
     Person,
     Phase,
+    PlanWake,
     Programme,
 )
+from conversations.wakes import NEVER, parse
 
 log = logging.getLogger("mentorbot.program")
 
@@ -133,10 +135,11 @@ class PlanRules:
     digest_days_after_end: int = 7  # digests stop this long after the programme's end
     reflection_weeks_back: int = 2  # earlier weeks than this are not looked at any more
     meeting_lookback_days: int = 14  # meetings that ended earlier are not looked at
-    # At most this many due nudges are composed and written per tick (oldest due first; the
-    # rest stay due for the next ticks). Delivery is rate-limited (``delivery.global_per_second``,
-    # 20/s by default: 1,200 a minute), so more per tick could not be sent sooner. 0 = no bound.
-    max_queue_per_tick: int = 1500
+    # At most this many subjects (people, pairs, programmes) are planned per tick, the
+    # earliest due first; the rest wait for the next ticks. Delivery is rate-limited
+    # (``delivery.global_per_second``, 20/s by default: 1,200 a minute), so planning more per
+    # tick could not send anything sooner. 0 = no bound.
+    max_subjects_per_tick: int = 1200
 
     @property
     def catch_up(self) -> timedelta:
@@ -215,9 +218,9 @@ class PlanView:
     meetings: list[MeetingView] = field(default_factory=list)  # recent and upcoming only
     checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting_id, author_id)
     queued: dict[str, tuple[int | None, datetime, bool]] = field(default_factory=dict)
-    # Keys left for a later tick by ``PlanRules.max_queue_per_tick`` while within the catch-up
-    # window: never judged stale afterwards (only a ``PlanCache`` remembers them).
-    deferred: set[str] = field(default_factory=set)
+    # The subjects to plan (``conversations.wakes``); None: everyone in the view. The view may
+    # hold more (a planned person's pairs, for their reflection prompt's start).
+    subjects: set[str] | None = None
 
 
 @dataclass
@@ -228,6 +231,8 @@ class Plan:
     # The earliest time at which something not yet due may fall due (a lower bound; None:
     # nothing in the view ever will). Until then, with an unchanged view, nothing is due.
     next_at: datetime | None = None
+    # The same per subject (``pair:12``): when to plan that subject again.
+    wake: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,6 +242,7 @@ class QueueResult:
     skipped_irrelevant: int = 0
     skipped_cap: int = 0
     already_queued: int = 0
+    planned: int = 0  # subjects planned
     keys: list[str] = field(default_factory=list)  # the keys queued by this call
 
 
@@ -395,13 +401,6 @@ def common_slot(
     return None
 
 
-def clear_caches() -> None:
-    """Forget memoised calendar answers (tests and benchmarks of a cold start)."""
-    for cache in (_HOLIDAYS, _LOCAL, _BEFORE, _WEEKS):
-        cache.clear()
-    next_allowed.cache_clear()
-
-
 # The planner ----------------------------------------------------------------------------
 
 
@@ -418,14 +417,27 @@ class _Ctx:
     # the move does not decide whether the key is looked at (a superset is harmless).
     keys_only: bool = False
     soonest: datetime | None = None  # the earliest lower bound seen by ``later``
+    subject: str = ""  # the subject being planned (``later`` is counted against it)
+    soonest_of: dict[str, datetime] = field(default_factory=dict)
 
     def wants(self, person_id: int) -> bool:
         return self.person_filter is None or self.person_filter == person_id
 
-    def later(self, moment: datetime) -> None:
-        """Something not yet due may fall due at ``moment`` or after (for ``Plan.next_at``)."""
+    def plans(self, subject: str) -> bool:
+        """Whether ``subject`` is planned now (also makes it the current one)."""
+        subjects = self.view.subjects
+        self.subject = subject
+        return subjects is None or subject in subjects
+
+    def later(self, moment: datetime, subject: str | None = None) -> None:
+        """Something not yet due may fall due at ``moment`` or after (``Plan.next_at``, and
+        ``Plan.wake`` of the current subject)."""
         if self.soonest is None or moment < self.soonest:
             self.soonest = moment
+        subject = subject or self.subject
+        found = self.soonest_of.get(subject)
+        if found is None or moment < found:
+            self.soonest_of[subject] = moment
 
 
 def _candidates(ctx: _Ctx) -> Iterator[Nudge]:
@@ -434,6 +446,8 @@ def _candidates(ctx: _Ctx) -> Iterator[Nudge]:
     yield from _meeting_nudges(ctx)
     for pair in ctx.view.pairs:
         if ctx.pair_filter is not None and pair.id != ctx.pair_filter:
+            continue
+        if not ctx.plans(f"pair:{pair.id}"):
             continue
         if ctx.person_filter is not None and ctx.person_filter not in pair.members:
             programme = ctx.view.programmes.get(pair.programme_id)
@@ -457,19 +471,23 @@ def _reflections(ctx: _Ctx) -> Iterator[Nudge]:
             found = since.get(member)
             if found is None or pair.introduced_at < found[0]:
                 since[member] = (pair.introduced_at, pair.programme_id)
-    week_starts: dict[ZoneInfo, date] = {}
+    week_starts: dict[ZoneInfo, tuple[date, datetime]] = {}
     for person_id, (start, programme_id) in since.items():
-        if not ctx.wants(person_id):
+        if not ctx.wants(person_id) or not ctx.plans(f"person:{person_id}"):
             continue
         person = view.people.get(person_id)
         if person is None:
             continue
-        monday = week_starts.get(person.tz)
-        if monday is None:
+        week = week_starts.get(person.tz)
+        if week is None:
             today = now.astimezone(person.tz).date()
             monday = today - timedelta(days=today.weekday())
-            week_starts[person.tz] = monday
-            ctx.later(at_local(monday + timedelta(days=7), time(0), person.tz))  # next week
+            week = week_starts[person.tz] = (
+                monday,
+                at_local(monday + timedelta(days=7), time(0), person.tz),
+            )
+        monday = week[0]
+        ctx.later(week[1])  # next week
         for back in range(-ctx.rules.reflection_weeks_back, 2 if ctx.horizon else 1):
             day = monday + timedelta(days=7 * back + person.reflection_weekday)
             key = f"reflection:{person_id}:{iso_week(day)}"
@@ -493,9 +511,11 @@ def _meeting_nudges(ctx: _Ctx) -> Iterator[Nudge]:
     pairs = {p.id: p for p in view.pairs}
     # A prompt before a meeting is due at most 8 days before its nominal time (moved back).
     latest = ctx.now + ctx.horizon + timedelta(hours=rules.preparation_hours, days=8)
-    # Meetings that ended earlier are not looked at (a cached view may still hold them).
+    # Meetings that ended earlier are not looked at (the view holds every live one).
     oldest = ctx.now - timedelta(days=rules.meeting_lookback_days)
     for meeting in view.meetings:
+        if not ctx.plans(f"pair:{meeting.pair_id}"):
+            continue
         if meeting.starts_at > latest:
             ctx.later(meeting.starts_at - timedelta(hours=rules.preparation_hours, days=8))
             continue
@@ -769,6 +789,8 @@ def _reviews(ctx: _Ctx, pair: PairView) -> Iterator[Nudge]:
 
 def _digests(ctx: _Ctx) -> Iterator[Nudge]:
     for programme in ctx.view.programmes.values():
+        if not ctx.plans(f"programme:{programme.id}"):
+            continue
         if programme.status != "open" or not ctx.wants(programme.created_by):
             continue
         coordinator = ctx.view.people.get(programme.created_by)
@@ -805,13 +827,14 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
     fresh: list[Nudge] = []
     for nudge in _candidates(ctx):  # never yields a queued key
         if nudge.due_at > now:
-            ctx.later(nudge.due_at)
+            ctx.later(nudge.due_at, subject_of(nudge))
             continue
-        if nudge.due_at < oldest and nudge.key not in view.deferred:
+        if nudge.due_at < oldest:
             result.stale.append(nudge)
         else:
             fresh.append(nudge)
     result.next_at = ctx.soonest
+    result.wake = ctx.soonest_of
     if rules.max_nudges_per_week <= 0:
         result.due = sorted(fresh, key=_order)
         return result
@@ -833,6 +856,15 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
             counts[week] += 1
             result.due.append(nudge)
     return result
+
+
+def subject_of(nudge: Nudge) -> str:
+    """The subject whose plan yields ``nudge``."""
+    if nudge.kind == "reflection-prompt":
+        return f"person:{nudge.person_id}"
+    if nudge.kind == "coordinator-digest":
+        return f"programme:{nudge.programme_id}"
+    return f"pair:{nudge.pair_id}"
 
 
 def _order(nudge: Nudge) -> tuple[datetime, int, str]:
@@ -958,23 +990,59 @@ class _Interned:
 
 
 def load_view(
-    repo: Repo, now: datetime, rules: PlanRules | None = None, config: CoreConfig | None = None
+    repo: Repo,
+    now: datetime,
+    rules: PlanRules | None = None,
+    config: CoreConfig | None = None,
+    subjects: set[str] | None = None,
 ) -> PlanView:
     """Read what ``plan`` needs: open programmes and pairs, their members and coordinators,
     recent and upcoming meetings, check-ins for those, and the outbox rows of the keys the
     planner will look at (by key, so the read does not grow with the outbox's history).
-    Reads only the columns it needs (``Repo.columns``): no records are built for the bulk."""
+    Reads only the columns it needs (``Repo.columns``): no records are built for the bulk.
+
+    With ``subjects``, only what planning those subjects needs: their pairs (and a planned
+    person's open pairs), the people in them, and the outbox rows of their keys, plus the
+    rows that count towards the weekly cap of the people they may nudge."""
     rules = rules or PlanRules()
     config = config or CoreConfig()
-    view = PlanView()
+    view = PlanView(subjects=subjects)
     shared = _Interned()
     _load_programmes(repo, view)
     if not view.programmes:
         return view
-    _load_pairs(repo, view, _pair_rows(repo, view), now, rules, shared)
-    _load_people(repo, view, _wanted(view), shared)
+    if subjects is None:
+        _load_pairs(repo, view, _pair_rows(repo, view), now, rules, shared)
+        _load_people(repo, view, _wanted(view), shared)
+        _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
+        return view
+    ids: dict[str, set[int]] = defaultdict(set)
+    for subject in subjects:
+        name, number = parse(subject)
+        ids[name].add(number)
+    rows: dict[int, tuple[Any, ...]] = {}
+    for name, where in (("pair", "id"), ("person", "mentor_id"), ("person", "adept_id")):
+        for chunk in _chunks(sorted(ids[name]), _BIG_CHUNK):
+            rows.update((row[0], row) for row in _pair_rows(repo, view, **{where: set(chunk)}))
+    _load_pairs(repo, view, [rows[i] for i in sorted(rows)], now, rules, shared)
+    _load_people(repo, view, _wanted(view) | ids["person"], shared)  # with the coordinators
     _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
+    # The weekly cap counts every nudge a person got, whichever subject it came from.
+    since = now - timedelta(days=_CAP_DAYS)
+    capped = sorted(_members(view, ids["pair"]) | ids["person"])
+    for chunk in _chunks(capped, _BIG_CHUNK):
+        for key, person_id, due_at, kind, status in repo.columns(
+            OutboxItem,
+            ("key", "person_id", "due_at", "kind", "status"),
+            person_id=set(chunk),
+            due_at=AtLeast(since),
+        ):
+            view.queued[key] = _queued_value(person_id, due_at, kind, status, since, shared)
     return view
+
+
+def _members(view: PlanView, pair_ids: set[int] | None = None) -> set[int]:
+    return {m for p in view.pairs if pair_ids is None or p.id in pair_ids for m in p.members}
 
 
 def _load_programmes(repo: Repo, view: PlanView) -> None:
@@ -1002,9 +1070,7 @@ def _pair_rows(repo: Repo, view: PlanView, **where: Any) -> list[tuple[Any, ...]
 
 
 def _wanted(view: PlanView) -> set[int]:
-    return {m for p in view.pairs for m in p.members} | {
-        p.created_by for p in view.programmes.values()
-    }
+    return _members(view) | {p.created_by for p in view.programmes.values()}
 
 
 def _load_pairs(
@@ -1163,238 +1229,41 @@ def _load_queued(
             view.queued[key] = _queued_value(person_id, due_at, kind, status, since, shared)
 
 
-# The per-process plan cache --------------------------------------------------------------
-
-_PROBE = 4500  # ids past the highest one seen, looked for in one read
-_TRAIL = 500  # ids just below it, looked at again (rows committed out of id order)
-_OUTBOX_NEW = ("id", "key", "person_id", "due_at", "kind", "status")
-# Audited actions that change nothing the planner reads.
-AUDIT_IGNORED = frozenset(
-    {"reflection.saved", "person.exported", "person.enrolled", "preparation.saved"}
-)
+# Wake-ups: which subjects to plan ------------------------------------------------------
 
 
-def _all_ids(repo: Repo, cls: type[Any]) -> tuple[int, set[int]]:
-    """The highest id of ``cls`` and the ids in the trailing window below it."""
-    ids = [row[0] for row in repo.columns(cls, ("id",))]
-    top = max(ids, default=0)
-    return top, {i for i in ids if i > top - _TRAIL}
-
-
-def _new_rows(
-    repo: Repo, cls: type[Any], names: tuple[str, ...], top: int, seen: set[int]
-) -> tuple[list[tuple[Any, ...]], int]:
-    """Rows of ``cls`` not seen yet (ids in the trailing window or above ``top``; the port
-    has equality and membership filters only, so the ids are probed in windows)."""
-    found: list[tuple[Any, ...]] = []
-    low = max(0, top - _TRAIL)
-    high = top + _PROBE
-    while True:
-        rows = repo.columns(cls, names, id=set(range(low + 1, high + 1)))
-        beyond = 0
-        for row in rows:
-            if row[0] not in seen:
-                seen.add(row[0])
-                found.append(row)
-            beyond = max(beyond, row[0])
-        if beyond <= top:
-            break
-        top = beyond
-        low, high = top, top + _PROBE
-    for stale_id in [i for i in seen if i <= top - _TRAIL]:
-        seen.discard(stale_id)
-    return found, top
-
-
-@dataclass
-class PlanCache:
-    """What one scheduler process keeps between ticks, so that a tick reads only what changed.
-
-    * The snapshot (``PlanView``) is read in full on the first tick and every
-      ``full_every`` (and after a failed tick); in between, the audit log's new entries tell
-      which people and pairs to read again (every flow that changes what the planner reads
-      writes an ``AuditEntry`` in the same transaction), and the outbox's new rows are added
-      to the queued keys.
-    * ``wake_at``: the earliest time anything may fall due (``Plan.next_at``). Until then, and
-      while the audit log names nothing relevant, a tick does not plan at all.
-    * Keys left for a later tick by ``PlanRules.max_queue_per_tick`` are remembered so that
-      they are not judged stale later.
-
-    Correctness never depends on the cache: the outbox's unique key decides what is queued,
-    and the due nudges are checked against the outbox before they are written."""
-
-    full_every: timedelta = timedelta(hours=24)
-    view: PlanView | None = None
-    loaded_at: datetime | None = None
-    wake_at: datetime | None = None
-    planned: bool = False  # a plan was made on the current view (``wake_at`` is valid)
-    # The last plan on the current view and the time it was made for: reused while nothing
-    # in the view changed and its ``next_at`` has not come (only written keys drop out).
-    plan: Plan | None = None
-    plan_at: datetime | None = None
-    # A tick that skips plans ahead for ``wake_at`` when it is this close (the busy minute
-    # then only composes and writes).
-    prepare_ahead: timedelta = timedelta(minutes=2)
-    deferred: set[str] = field(default_factory=set)
-    last: str = ""  # what the last tick did: full, refreshed, planned or skipped (tests, logs)
-    full_loads: int = 0
-    _audit_top: int = 0
-    _audit_seen: set[int] = field(default_factory=set)
-    _outbox_top: int = 0
-    _outbox_seen: set[int] = field(default_factory=set)
-    _shared: _Interned = field(default_factory=_Interned)
-    _config: CoreConfig = field(default_factory=CoreConfig)
-
-    def reset(self) -> None:
-        """Forget the snapshot (a failed or rolled-back tick): the next tick reads it afresh."""
-        self.view = None
-        self.loaded_at = None
-        self.planned = False
-        self.plan = None
-        self.plan_at = None
-
-    def view_for(
-        self, repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig
-    ) -> PlanView | None:
-        """The snapshot at ``now``, brought up to date; None when nothing can be due (skip)."""
-        if (
-            self.view is None
-            or self.loaded_at is None
-            or now < self.loaded_at
-            or now - self.loaded_at >= self.full_every
-        ):
-            self._full(repo, now, rules, config)
-            self.last = "full"
-            return self.view
-        changed = self._refresh(repo, now, rules)
-        if changed:
-            self.last = "refreshed"
-            return self.view
-        if self.planned and (self.wake_at is None or now < self.wake_at):
-            self.last = "skipped"
-            return None
-        self.last = "reused" if self._reusable(now) else "planned"
-        return self.view
-
-    def _reusable(self, now: datetime) -> bool:
-        plan, at = self.plan, self.plan_at
-        return (
-            plan is not None
-            and at is not None
-            and at <= now
-            and (plan.next_at is None or now < plan.next_at)
+def _expanded(repo: Repo, woken: list[PlanWake]) -> set[str]:
+    """A changed person's working hours, time zone and pause also decide when their pairs'
+    prompts and their programmes' digests go out: plan those again too."""
+    people = {parse(w.subject)[1] for w in woken if w.changed and w.subject.startswith("person:")}
+    found: set[str] = set()
+    for chunk in _chunks(sorted(people), _BIG_CHUNK):
+        for where in ("mentor_id", "adept_id"):
+            found.update(
+                f"pair:{pair_id}"
+                for (pair_id,) in repo.columns(
+                    Pair, ("id",), ended_at=None, phase=set(OPEN_PHASES), **{where: set(chunk)}
+                )
+            )
+        found.update(
+            f"programme:{programme_id}"
+            for (programme_id,) in repo.columns(
+                Programme, ("id",), status="open", created_by=set(chunk)
+            )
         )
+    return found
 
-    def reuse(self, now: datetime, rules: PlanRules) -> Plan | None:
-        """The last plan, valid at ``now`` (nothing changed, nothing new can be due): what it
-        found, less what has been written since, with staleness judged at ``now``."""
-        if self.view is None or self.plan is None or not self._reusable(now):
-            return None
-        queued, deferred = self.view.queued, self.view.deferred
-        oldest = now - rules.catch_up
-        result = Plan(next_at=self.plan.next_at)
-        for nudge in self.plan.due:
-            if nudge.key in queued:
-                continue
-            if nudge.due_at < oldest and nudge.key not in deferred:
-                result.stale.append(nudge)
-            else:
-                result.due.append(nudge)
-        result.stale += [n for n in self.plan.stale if n.key not in queued]
-        result.capped = [n for n in self.plan.capped if n.key not in queued]
-        return result
 
-    def prepare(self, now: datetime, rules: PlanRules, config: CoreConfig) -> None:
-        """On a skipped tick: if ``wake_at`` is near, plan for it now, so that the tick at
-        ``wake_at`` reuses the plan (as long as nothing changes in between)."""
-        wake = self.wake_at
-        if (
-            self.view is None
-            or wake is None
-            or wake - now > self.prepare_ahead
-            or (self.plan is not None and self.plan_at == wake)
-        ):
-            return
-        self.plan = plan_all(self.view, wake, rules, config)
-        self.plan_at = wake
-
-    def _full(self, repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> None:
-        self.view = None  # let the old snapshot go before the new one is read
-        self._shared = _Interned()
-        # The ids first: whatever is written after this is picked up by the next refresh.
-        self._audit_top, self._audit_seen = _all_ids(repo, AuditEntry)
-        self._outbox_top, self._outbox_seen = _all_ids(repo, OutboxItem)
-        view = load_view(repo, now, rules, config)
-        self.deferred -= view.queued.keys()
-        view.deferred = self.deferred
-        self.view = view
-        self.loaded_at = now
-        self.planned = False
-        self.plan = None
-        self.plan_at = None
-        self.full_loads += 1
-
-    def _refresh(self, repo: Repo, now: datetime, rules: PlanRules) -> bool:
-        """Read the new outbox rows and audit entries; True if the view changed."""
-        view = self.view
-        assert view is not None
-        rows, self._outbox_top = _new_rows(
-            repo, OutboxItem, _OUTBOX_NEW, self._outbox_top, self._outbox_seen
-        )
-        since = now - timedelta(days=_CAP_DAYS)
-        for _, key, person_id, due_at, kind, status in rows:
-            view.queued[key] = _queued_value(person_id, due_at, kind, status, since, self._shared)
-            self.deferred.discard(key)
-        entries, self._audit_top = _new_rows(
-            repo, AuditEntry, ("id", "action", "subject"), self._audit_top, self._audit_seen
-        )
-        people: set[int] = set()
-        pairs: set[int] = set()
-        for _, action, subject in entries:
-            if action in AUDIT_IGNORED:
-                continue
-            name, _, number = subject.partition(":")
-            if name == "person" and number.isdigit():
-                people.add(int(number))
-            elif name == "pair" and number.isdigit():
-                pairs.add(int(number))
-            else:  # a programme created or closed, or unknown: read everything again
-                log.info("event=plan_cache_reload action=%s subject=%s", action, subject)
-                self.loaded_at = None
-                self.view = None
-                return self._reload(repo, now, rules)
-        if not people and not pairs:
-            return False
-        if pairs:
-            self._refresh_pairs(repo, view, pairs, now, rules)
-        if people:
-            _load_people(repo, view, people, self._shared)
-        self.planned = False
-        self.plan = None
-        self.plan_at = None
-        return True
-
-    def _reload(self, repo: Repo, now: datetime, rules: PlanRules) -> bool:
-        self._full(repo, now, rules, self._config)
-        return True
-
-    def _refresh_pairs(
-        self, repo: Repo, view: PlanView, pair_ids: set[int], now: datetime, rules: PlanRules
-    ) -> None:
-        dropped = {m.id for m in view.meetings if m.pair_id in pair_ids}
-        view.pairs = [p for p in view.pairs if p.id not in pair_ids]
-        view.meetings = [m for m in view.meetings if m.pair_id not in pair_ids]
-        if dropped:
-            view.checked_in = {c for c in view.checked_in if c[0] not in dropped}
-        rows: list[tuple[Any, ...]] = []
-        for chunk in _chunks(sorted(pair_ids), _BIG_CHUNK):
-            rows += _pair_rows(repo, view, id=set(chunk))
-        members = {m for row in rows for m in row[2:4]}
-        _load_pairs(repo, view, rows, now, rules, self._shared)
-        view.pairs.sort(key=lambda p: p.id)
-        missing = members - view.people.keys()
-        if missing:
-            _load_people(repo, view, missing, self._shared)
+def _versions(repo: Repo, woken: list[PlanWake], subjects: set[str]) -> dict[str, int | None]:
+    """The version of each subject's wake row as read now (None: it has none yet)."""
+    versions: dict[str, int | None] = {w.subject: w.version for w in woken}
+    extra = sorted(subjects - versions.keys())
+    for chunk in _chunks(extra, _BIG_CHUNK):
+        for subject, version in repo.columns(PlanWake, ("subject", "version"), subject=set(chunk)):
+            versions[subject] = version
+    for subject in extra:
+        versions.setdefault(subject, None)
+    return versions
 
 
 def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
@@ -1412,54 +1281,30 @@ def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
     )
 
 
-def queue_due(
-    repo: Repo,
-    now: datetime,
-    rules: PlanRules,
-    config: CoreConfig,
-    cache: PlanCache | None = None,
-) -> QueueResult:
-    """Plan and write the due nudges to the outbox (one transaction: the caller's ``repo``).
-    Stale, capped and no-longer-relevant nudges become ``skipped`` rows (counted once).
+def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> QueueResult:
+    """Plan the subjects that are due and write their due nudges to the outbox (one
+    transaction: the caller's ``repo``). Stale, capped and no-longer-relevant nudges become
+    ``skipped`` rows (counted once).
 
-    At most ``rules.max_queue_per_tick`` due nudges are composed and written, oldest due first;
-    the rest are left for the next ticks. With a ``cache`` (one per scheduler process), the
-    snapshot is kept between ticks and only what changed is read; a tick at which nothing can
-    be due does not plan. The caller must ``cache.reset()`` if the transaction fails."""
-    if cache is None:
-        view = load_view(repo, now, rules, config)
-    else:
-        cache._config = config
-        found = cache.view_for(repo, now, rules, config)
-        if found is None:
-            cache.prepare(now, rules, config)
-            return QueueResult()
-        view = found
-    reused = cache.reuse(now, rules) if cache is not None else None
-    outcome = reused if reused is not None else plan_all(view, now, rules, config)
+    Plans at most ``rules.max_subjects_per_tick`` subjects (``Repo.due_wakes``: changed ones
+    first, then the earliest wake time), a changed person's pairs and programmes with them,
+    then stores each one's next wake time (``Plan.wake``; ``Repo.settle_wakes`` keeps a row
+    that changed meanwhile). A tick at which nothing is due reads one index and returns."""
     result = QueueResult()
-    due = outcome.due
-    capped = outcome.capped
-    bound = rules.max_queue_per_tick
-    left: list[Nudge] = []
-    if bound > 0 and len(due) > bound:
-        due, left = due[:bound], due[bound:]
-        cut = _order(due[-1])
-        # Capping is decided in due order: a capped nudge after the cut waits with the rest.
-        capped = [n for n in capped if _order(n) <= cut]
-        log.info("event=nudges_deferred count=%d bound=%d", len(left), bound)
-    known = cache.view.queued if cache is not None and cache.view is not None else {}
+    bound = rules.max_subjects_per_tick if rules.max_subjects_per_tick > 0 else 1 << 62
+    woken = repo.due_wakes(now, bound)
+    if not woken:
+        return result
+    subjects = {w.subject for w in woken} | _expanded(repo, woken)
+    versions = _versions(repo, woken, subjects)
+    view = load_view(repo, now, rules, config, subjects)
+    outcome = plan_all(view, now, rules, config)
+    result.planned = len(subjects)
+    if len(woken) >= bound:
+        log.info("event=subjects_deferred bound=%d", bound)
 
-    def written(nudge: Nudge, row: OutboxItem) -> bool:
-        """Write the row; remember a key that was already there (cache only)."""
-        if repo.enqueue(row):
-            if cache is not None:  # also read back by the next refresh; this is sooner
-                counted = row.kind in CAPPED_KINDS and row.status in COUNTED_STATUSES
-                known[nudge.key] = (nudge.person_id, nudge.due_at, counted)
-            return True
-        if cache is not None:
-            known[nudge.key] = (nudge.person_id, nudge.due_at, False)
-        return False
+    def written(row: OutboxItem) -> bool:
+        return repo.enqueue(row)
 
     for nudge in outcome.stale:
         late = now - nudge.due_at
@@ -1469,34 +1314,28 @@ def queue_due(
             nudge.kind,
             late.total_seconds() / 3600,
         )
-        if written(
-            nudge, _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
-        ):
+        if written(_skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")):
             result.skipped_stale += 1
-    for nudge in capped:
+    for nudge in outcome.capped:
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
-        if written(nudge, _skipped_row(nudge, now, "weekly cap")):
+        if written(_skipped_row(nudge, now, "weekly cap")):
             result.skipped_cap += 1
+    due = outcome.due
     # Rows another scheduler wrote since the view was read (one lean read, not one per nudge).
     taken: set[str] = set()
     for chunk in _chunks([n.key for n in due], _BIG_CHUNK):
         taken.update(key for (key,) in repo.columns(OutboxItem, ("key",), key=set(chunk)))
     todo = [n for n in due if n.key not in taken]
-    if cache is not None:
-        for nudge in due:
-            if nudge.key in taken:  # another scheduler wrote it; maybe before our ids
-                known[nudge.key] = (nudge.person_id, nudge.due_at, nudge.kind in CAPPED_KINDS)
     result.already_queued += len(due) - len(todo)
     ahead = nudges.read_ahead(repo, todo)
     for nudge in todo:
         message = nudges.compose(repo, nudge, now, ahead)
         if message is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
-            if written(nudge, _skipped_row(nudge, now, "not relevant")):
+            if written(_skipped_row(nudge, now, "not relevant")):
                 result.skipped_irrelevant += 1
             continue
         queued = written(
-            nudge,
             OutboxItem(
                 key=nudge.key,
                 person_id=nudge.person_id,
@@ -1505,28 +1344,30 @@ def queue_due(
                 payload=message.model_dump(mode="json"),
                 due_at=nudge.due_at,
                 created_at=now,
-            ),
+            )
         )
         if queued:
             result.queued += 1
             result.keys.append(nudge.key)
         else:
             result.already_queued += 1
-    if cache is not None:
-        if left:
-            cache.deferred.update(n.key for n in left)
-        # Written rows (ours or another scheduler's) come in with the next refresh.
-        cache.wake_at = now if left else outcome.next_at
-        cache.planned = True
-        if reused is None:
-            cache.plan, cache.plan_at = outcome, now
+    # Everything due is written now, so each subject sleeps until its next possible nudge
+    # (never at ``now`` again: a subject that could spin is looked at a second later).
+    floor = now + timedelta(seconds=1)
+    repo.settle_wakes(
+        [
+            (subject, versions[subject], max(outcome.wake.get(subject, NEVER), floor))
+            for subject in sorted(subjects)
+        ]
+    )
     if result.queued or result.skipped_stale or result.skipped_irrelevant or result.skipped_cap:
         log.info(
-            "event=nudges_queued queued=%d stale=%d irrelevant=%d capped=%d already=%d",
+            "event=nudges_queued queued=%d stale=%d irrelevant=%d capped=%d already=%d subjects=%d",
             result.queued,
             result.skipped_stale,
             result.skipped_irrelevant,
             result.skipped_cap,
             result.already_queued,
+            result.planned,
         )
     return result

@@ -279,6 +279,17 @@ class AuditEntry(Record):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class PlanWake(Record):
+    """When the planner must look at one subject again (``person:<id>``, ``pair:<id>`` or
+    ``programme:<id>``; see ``conversations.wakes``). ``changed`` is set by the stores whenever
+    a record the planner reads is written (the subject is then planned at the next tick);
+    otherwise ``wake_at`` is the earliest time anything of the subject may fall due."""
+
+    subject: str
+    wake_at: Moment
+    changed: bool = False
+
+
 ALL_RECORDS: tuple[type[Record], ...] = (
     Person,
     Programme,
@@ -296,4 +307,5 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     OutboxItem,
     Receipt,
     AuditEntry,
+    PlanWake,
 )

@@ -1,10 +1,11 @@
 """APScheduler wiring: one periodic tick, nothing per person.
 
 ``Scheduler.tick`` plans and queues due nudges in one store transaction
-(``conversations.program.queue_due``, with the process's ``PlanCache``), then lets the
-dispatcher deliver what is due. The
-database is the truth: APScheduler only wakes us, so a missed, doubled or retried tick is
-harmless (outbox keys are unique; a tick after downtime catches up within the grace window).
+(``conversations.program.queue_due``: only the subjects whose wake time has come or that
+changed), then lets the dispatcher deliver what is due. The database is the truth: the
+planner's wake times are rows too, and APScheduler only wakes us, so a missed, doubled or
+retried tick is harmless (outbox keys are unique; a tick after downtime catches up within the
+grace window), and a new process starts where the last one stopped.
 
 * Inside ``mentorbot run`` / ``serve``: ``start_in_loop(scheduler)`` from a running event loop;
   keep the returned ``AsyncIOScheduler`` and call ``.shutdown()`` on exit.
@@ -22,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from conversations.config import CoreConfig
 from conversations.ports import Clock, Store
-from conversations.program import PlanCache, PlanRules, QueueResult, queue_due
+from conversations.program import PlanRules, QueueResult, queue_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
 
 log = logging.getLogger("mentorbot.scheduler")
@@ -49,7 +50,6 @@ class Scheduler:
         *,
         tick_seconds: float = 60.0,
         plan_in_thread: bool = True,
-        cache: PlanCache | None = None,
     ) -> None:
         self.store = store
         self.dispatcher = dispatcher
@@ -59,18 +59,11 @@ class Scheduler:
         self.tick_seconds = tick_seconds
         self.plan_in_thread = plan_in_thread
         self._lock = asyncio.Lock()
-        # Kept between ticks: the planner's snapshot, refreshed from what changed (see
-        # ``PlanCache``). Only ever a shortcut: the outbox's unique keys decide what is queued.
-        self.cache = cache if cache is not None else PlanCache()
 
     def queue(self) -> QueueResult:
         now = self.clock.now()
-        try:
-            with self.store.transaction() as repo:
-                return queue_due(repo, now, self.rules, self.config, self.cache)
-        except BaseException:
-            self.cache.reset()  # rolled back: what the cache learnt may not be in the database
-            raise
+        with self.store.transaction() as repo:
+            return queue_due(repo, now, self.rules, self.config)
 
     async def tick(self) -> TickReport:
         """Queue what is due, then deliver it. Never raises (a failed tick is logged and the

@@ -31,14 +31,15 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest revision, in one transaction."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to the newest revision (or ``revision``), in one
+    transaction."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-            command.upgrade(_config(connection), "head")
+            command.upgrade(_config(connection), revision)
     finally:
         engine.dispose()
 

@@ -7,7 +7,7 @@ The store does not create or migrate the schema: call ``storage.migrate.upgrade(
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -18,12 +18,14 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from conversations.ports import Conflict, DuplicateKey, R
-from conversations.records import OutboxItem, Record
+from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.records import OutboxItem, PlanWake, Record
+from conversations.wakes import EPOCH, PLANNED, subjects_of
 from storage.engine import make_engine
 from storage.tables import table_of
 
 T = TypeVar("T")
+_ROWS_PER_INSERT = 2000  # rows per multi-row INSERT (4 values each: under the bind limits)
 
 
 @cache
@@ -46,7 +48,8 @@ def _to_record(cls: type[R], row: sa.Row[Any]) -> R:
 
 
 def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """Equality per field, or membership when the value is a list/tuple/set."""
+    """Equality per field, membership when the value is a list/tuple/set, ``>=`` for
+    ``AtLeast``."""
     clauses: list[sa.ColumnElement[bool]] = []
     for name, wanted in where.items():
         if name not in table.columns:
@@ -56,6 +59,8 @@ def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[b
             values = [v for v in wanted if v is not None]
             clause = column.in_(values)
             clauses.append(sa.or_(clause, column.is_(None)) if None in wanted else clause)
+        elif isinstance(wanted, AtLeast):
+            clauses.append(column >= wanted.value)
         else:
             clauses.append(column == wanted)
     return clauses
@@ -108,7 +113,9 @@ class SqlRepo:
         values = _to_row(record) | {"version": 1}
         statement = sa.insert(table).values(values).returning(table.c.id)
         new_id = self._guarded(table, lambda: self._conn.execute(statement).scalar_one())
-        return record.model_copy(update={"id": new_id, "version": 1}, deep=True)
+        stored = record.model_copy(update={"id": new_id, "version": 1}, deep=True)
+        self.wake(subjects_of(stored))
+        return stored
 
     def update(self, record: R) -> R:
         """Write ``record`` if its version is still current; the stored version goes up by one."""
@@ -124,24 +131,91 @@ class SqlRepo:
         count = self._guarded(table, lambda: self._conn.execute(statement).rowcount)
         if count != 1:
             raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile or is gone")
+        self.wake(subjects_of(record))
         return record.model_copy(update={"version": record.version + 1}, deep=True)
 
     def delete(self, cls: type[R], id: int) -> None:
         table = table_of(cls)
+        if cls in PLANNED:
+            gone = self.get(cls, id)
+            if gone is not None:
+                self.wake(subjects_of(gone))
         self._conn.execute(sa.delete(table).where(table.c.id == id))
 
     def enqueue(self, item: OutboxItem) -> bool:
         """Insert unless an item with the same key exists (``ON CONFLICT DO NOTHING``)."""
         table = table_of(OutboxItem)
         values = _to_row(item) | {"version": 1}
-        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
         statement = (
-            insert(table)
+            self._insert()(table)
             .values(values)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(table.c.id)
         )
         return self._conn.execute(statement).first() is not None
+
+    # The planner's wake-ups ---------------------------------------------------------------
+
+    def _insert(self) -> Any:
+        return postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+
+    def wake(self, subjects: Iterable[str]) -> None:
+        """One upsert: changed, due at once (``EPOCH``), version + 1."""
+        rows = [
+            {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
+            for s in sorted(set(subjects))
+        ]
+        table = table_of(PlanWake)
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            self._conn.execute(
+                self._insert()(table)
+                .values(rows[start : start + _ROWS_PER_INSERT])
+                .on_conflict_do_update(
+                    index_elements=["subject"],
+                    set_={"wake_at": EPOCH, "changed": True, "version": table.c.version + 1},
+                )
+            )
+
+    def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
+        table = table_of(PlanWake)
+        query = (
+            sa.select(table)
+            .where(table.c.wake_at <= now)
+            .order_by(table.c.wake_at, table.c.id)
+            .limit(limit)
+        )
+        return [_to_record(PlanWake, row) for row in self._conn.execute(query)]
+
+    def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
+        table = table_of(PlanWake)
+        c = table.c
+        known = [
+            {"b_subject": s, "b_version": v, "b_wake_at": w} for s, v, w in settled if v is not None
+        ]
+        if known:
+            self._conn.execute(
+                sa.update(table)
+                .where(
+                    c.subject == sa.bindparam("b_subject"), c.version == sa.bindparam("b_version")
+                )
+                .values(
+                    wake_at=sa.bindparam("b_wake_at", type_=c.wake_at.type),
+                    changed=False,
+                    version=c.version + 1,
+                ),
+                known,
+            )
+        new = [
+            {"subject": s, "wake_at": w, "changed": False, "version": 1}
+            for s, v, w in settled
+            if v is None
+        ]
+        for start in range(0, len(new), _ROWS_PER_INSERT):
+            self._conn.execute(
+                self._insert()(table)
+                .values(new[start : start + _ROWS_PER_INSERT])
+                .on_conflict_do_nothing(index_elements=["subject"])
+            )
 
     def _guarded(self, table: sa.Table, write: Callable[[], T]) -> T:
         """Run ``write``; on a table with unique constraints, inside a savepoint that turns a

@@ -313,6 +313,14 @@ class AuditEntryRow(Table, table=True):
     detail: dict[str, Any] = _json(dict)
 
 
+class PlanWakeRow(Table, table=True):
+    __tablename__ = "plan_wake"
+
+    subject: str = Field(unique=True)
+    wake_at: datetime = _datetime(index=True)
+    changed: bool = False
+
+
 TABLE_FOR: dict[type[Record], type[Table]] = {
     rec.Person: PersonRow,
     rec.Programme: ProgrammeRow,
@@ -330,6 +338,7 @@ TABLE_FOR: dict[type[Record], type[Table]] = {
     rec.OutboxItem: OutboxItemRow,
     rec.Receipt: ReceiptRow,
     rec.AuditEntry: AuditEntryRow,
+    rec.PlanWake: PlanWakeRow,
 }
 """The table class for each record class (every class in ``ALL_RECORDS``)."""
 

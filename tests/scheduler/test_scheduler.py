@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from conversations import nudges
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.ports import Store
-from conversations.program import PlanCache, PlanRules, queue_due
-from conversations.records import AuditEntry, ConversationState, OutboxItem, Pair, Person
+from conversations.program import PlanRules, QueueResult, queue_due
+from conversations.records import ConversationState, OutboxItem, Pair, Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import JOB_ID, Scheduler, run_forever, start_in_loop
 from tests.scheduler.world import (
@@ -177,12 +179,12 @@ async def test_apscheduler_job_is_one_coalescing_tick() -> None:
     await run_forever(scheduler, stop)  # returns at once when asked to stop
 
 
-# The per-process plan cache and the bound per tick ---------------------------------------
+# Wake-ups: only the due subjects are planned, a bounded number per tick ---------------------
 
 
-def tick(store: Store, now: datetime, rules: PlanRules, cache: PlanCache | None) -> list[str]:
+def tick(store: Store, now: datetime, rules: PlanRules) -> QueueResult:
     with store.transaction() as repo:
-        return queue_due(repo, now, rules, CONFIG, cache).keys
+        return queue_due(repo, now, rules, CONFIG)
 
 
 def due_of(store: Store, keys: list[str]) -> dict[str, datetime]:
@@ -190,148 +192,112 @@ def due_of(store: Store, keys: list[str]) -> dict[str, datetime]:
         return {o.key: o.due_at for o in repo.find(OutboxItem, key=keys)}
 
 
-def test_bounded_compose_goes_oldest_first_and_what_waits_never_goes_stale() -> None:
+def test_the_bound_plans_the_earliest_due_subjects_first_and_the_rest_next() -> None:
     store = InMemoryStore()
-    populate(store)  # ten reflections at 09:00, 09:30 and 10:00 Stockholm
-    rules = PlanRules(max_queue_per_tick=3, catch_up_hours=1)
-    cache = PlanCache()
-    ten = T0 + timedelta(hours=2)  # 10:00 local: all ten due, the 08:00 digest stale
-    first = tick(store, ten, rules, cache)
-    assert len(first) == 3
-    with store.transaction() as repo:
-        rows = {o.key: o for o in repo.find(OutboxItem)}
-    assert [o.status for o in rows.values() if o.kind == "coordinator-digest"] == ["skipped"]
-    # The oldest due first: nothing left over is older than what was written.
-    written = due_of(store, first)
-    assert max(written.values()) == T0 + timedelta(hours=1)
-    # 50 minutes later the 09:00 ones that waited are 1 h 50 min late: still sent, not stale.
-    later = []
-    for n in range(4):
-        later.append(tick(store, ten + timedelta(minutes=50 + n), rules, cache))
-        assert cache.last == ("reused" if n < 3 else "skipped")  # the plan is not made again
-    assert [len(keys) for keys in later] == [3, 3, 1, 0]
-    with store.transaction() as repo:
-        rows = {o.key: o for o in repo.find(OutboxItem) if o.kind == "reflection-prompt"}
-    assert len(rows) == 10 and {o.status for o in rows.values()} == {"pending"}
+    populate(store)  # ten reflections at 09:00, 09:30 and 10:00 Stockholm, a digest at 08:00
+    first = tick(store, T0 - timedelta(hours=2), PlanRules())  # every subject is new
+    assert first.keys == [] and first.planned == 17  # 11 people, 5 pairs, 1 programme
+    rules = PlanRules(max_subjects_per_tick=3)
+    ten = T0 + timedelta(hours=2)  # 10:00 local: all ten reflections and the digest due
+    written: list[list[str]] = []
+    for minute in range(5):
+        result = tick(store, ten + timedelta(minutes=minute), rules)
+        assert result.planned == len(result.keys)  # one due nudge per woken subject
+        written.append(result.keys)
+    assert [len(keys) for keys in written] == [3, 3, 3, 2, 0]
+    assert written[0][0].startswith("digest:")  # 08:00, the oldest
+    # Earliest due first: each tick's nudges are no later than the next tick's.
+    due = due_of(store, [k for keys in written for k in keys])
+    for before, after in itertools.pairwise(written[:-1]):
+        assert max(due[k] for k in before) <= min(due[k] for k in after)
 
 
-def test_bounded_compose_without_a_cache_leaves_the_rest_for_the_next_tick() -> None:
-    store = InMemoryStore()
-    populate(store)
-    rules = PlanRules(max_queue_per_tick=4)
-    now = T0 + timedelta(hours=2)
-    counts = [len(tick(store, now + timedelta(minutes=n), rules, None)) for n in range(4)]
-    assert counts == [4, 4, 3, 0]  # ten reflections and the digest
-
-
-def test_quiet_ticks_skip_planning_until_the_next_due_time() -> None:
+def test_quiet_ticks_plan_nothing_until_a_subject_is_due() -> None:
     store = InMemoryStore()
     populate(store)
     rules = PlanRules()
-    cache = PlanCache()
-    assert len(tick(store, T0, rules, cache)) == 1  # 08:00 local: the digest
-    assert cache.last == "full"
-    assert cache.wake_at == T0 + timedelta(hours=1)  # the first reflection, 09:00 local
+    assert tick(store, T0, rules).keys[0].startswith("digest:")  # 08:00 local
     for minute in (1, 2, 59):
-        assert tick(store, T0 + timedelta(minutes=minute), rules, cache) == []
-        assert cache.last == "skipped"
-    # The tick at 08:59 planned ahead for 09:00; the 09:00 tick only writes.
-    assert cache.plan_at == T0 + timedelta(hours=1)
-    due = tick(store, T0 + timedelta(hours=1), rules, cache)
-    assert cache.last == "reused"
-    assert len(due) == 3  # the 09:00 ones
-    assert tick(store, T0 + timedelta(hours=1, minutes=1), rules, cache) == []
-    assert cache.last == "skipped"
-    assert cache.full_loads == 1
+        quiet = tick(store, T0 + timedelta(minutes=minute), rules)
+        assert quiet.planned == 0 and quiet.keys == []
+    nine = tick(store, T0 + timedelta(hours=1), rules)
+    assert len(nine.keys) == 3 and nine.planned == 3  # only the people due at 09:00
+    assert tick(store, T0 + timedelta(hours=1, minutes=1), rules).planned == 0
 
 
-def test_refresh_picks_up_a_newly_booked_meeting() -> None:
+def test_a_newly_booked_meeting_is_planned_at_the_next_tick() -> None:
     store = InMemoryStore()
     populate(store, pairs=1)
     rules = PlanRules()
-    cache = PlanCache()
-    tick(store, T0, rules, cache)
+    tick(store, T0, rules)
     now = T0 + timedelta(minutes=5)
-    with store.transaction() as repo:  # what meetings.book does: the meeting and its audit
+    with store.transaction() as repo:  # a plain write: no flow, no audit entry
         pair = repo.find(Pair)[0]
         meeting = add_meeting(repo, pair, T0 + timedelta(hours=6), now)
-        repo.add(
-            AuditEntry(
-                at=now,
-                actor_id=pair.adept_id,
-                action="meeting.booked",
-                subject=f"pair:{pair.id}",
-                detail={"meeting": meeting.id},
-            )
-        )
     # Booked later than 48 h ahead: the preparation prompt is due at booking.
-    keys = tick(store, now + timedelta(minutes=1), rules, cache)
-    assert cache.last == "refreshed"
-    assert keys == [f"preparation:{meeting.id}:{pair.adept_id}"]
-    assert cache.full_loads == 1
-    assert tick(store, now + timedelta(minutes=2), rules, cache) == []
-    assert cache.last == "skipped"
+    result = tick(store, now + timedelta(minutes=1), rules)
+    assert result.keys == [f"preparation:{meeting.id}:{pair.adept_id}"]
+    assert result.planned == 1  # the pair only
+    assert tick(store, now + timedelta(minutes=2), rules).planned == 0
 
 
-def test_refresh_picks_up_a_settings_change() -> None:
+def test_a_settings_change_replans_the_person_and_their_pairs() -> None:
     store = InMemoryStore()
     populate(store, pairs=1)
     rules = PlanRules()
-    cache = PlanCache()
-    tick(store, T0, rules, cache)
-    assert cache.wake_at == T0 + timedelta(hours=1)
-    with store.transaction() as repo:  # what settings does: the person and its audit
+    tick(store, T0, rules)
+    with store.transaction() as repo:
         person = repo.find(Person, platform_user_id="m0")[0]
         repo.update(person.model_copy(update={"reflection_time": time(8, 10)}))
-        repo.add(
-            AuditEntry(
-                at=T0,
-                actor_id=person.id,
-                action="settings.changed",
-                subject=f"person:{person.id}",
-            )
-        )
-    assert tick(store, T0 + timedelta(minutes=5), rules, cache) == []
-    assert cache.last == "refreshed"
-    assert cache.wake_at == T0 + timedelta(minutes=10)
-    keys = tick(store, T0 + timedelta(minutes=10), rules, cache)
+    changed = tick(store, T0 + timedelta(minutes=5), rules)
+    assert changed.keys == [] and changed.planned == 2  # the person and their pair
+    assert tick(store, T0 + timedelta(minutes=9), rules).planned == 0
+    keys = tick(store, T0 + timedelta(minutes=10), rules).keys
     assert keys == [f"reflection:{person.id}:2026-W19"]
     with store.transaction() as repo:
         state = repo.first(ConversationState, person_id=person.id)
     assert state is not None and state.awaiting == "reflection"
 
 
-def test_a_row_written_elsewhere_is_seen_and_not_written_again() -> None:
+def test_a_row_another_scheduler_wrote_is_not_written_again() -> None:
     store = InMemoryStore()
     populate(store, pairs=1)
     rules = PlanRules()
-    cache = PlanCache()
-    tick(store, T0, rules, cache)
+    tick(store, T0, rules)
     nine = T0 + timedelta(hours=1)
-    other = tick(store, nine, rules, None)  # another scheduler was faster
-    assert len(other) == 1
-    assert tick(store, nine, rules, cache) == []
-    assert tick(store, nine + timedelta(minutes=1), rules, cache) == []
-    assert cache.last == "skipped"
+    with store.transaction() as repo:  # the other scheduler planned the same subject first
+        due = [w.subject for w in repo.due_wakes(nine, 10)]
+    first = tick(store, nine, rules)
+    assert len(first.keys) == 1 and len(due) == 1
+    with store.transaction() as repo:  # ... and we read the same wake before it settled it
+        repo.wake(due)
+    again = tick(store, nine, rules)
+    assert again.keys == [] and again.planned >= 1
     with store.transaction() as repo:
-        assert len(repo.find(OutboxItem, key=other)) == len(other)
+        assert len(repo.find(OutboxItem, key=first.keys)) == 1
 
 
-def test_a_failed_tick_resets_the_cache() -> None:
+def test_a_failed_tick_loses_nothing_and_the_next_tick_plans_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     store = InMemoryStore()
     populate(store, pairs=1)
-    clock = ManualClock(T0)
+    clock = ManualClock(T0 - timedelta(hours=1))
     scheduler = make_scheduler(store, clock, FakePlatform(clock), PlanRules())
     scheduler.queue()
-    assert scheduler.cache.view is not None
+    clock.set(T0 + timedelta(hours=1))
 
     class Broken(Exception):
         pass
 
+    real = nudges.compose
+
     def fail(*args: Any, **kwargs: Any) -> None:
         raise Broken
 
-    scheduler.cache.view_for = fail  # type: ignore[method-assign]
+    monkeypatch.setattr(nudges, "compose", fail)
     with pytest.raises(Broken):
         scheduler.queue()
-    assert scheduler.cache.view is None
+    monkeypatch.setattr(nudges, "compose", real)
+    keys = scheduler.queue().keys  # the settled wake-ups were rolled back with the tick
+    assert sorted(k.split(":")[0] for k in keys) == ["digest", "reflection"]  # 08:00, 09:00

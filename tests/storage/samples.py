@@ -166,4 +166,5 @@ def one_of_each() -> list[rec.Record]:
         rec.AuditEntry(
             at=T0, actor_id=None, action="pair.end", subject="pair:1", detail={"reason": "moved"}
         ),
+        rec.PlanWake(subject="programme:77", wake_at=later, changed=True),
     ]

@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from conversations import records as rec
+from conversations.wakes import EPOCH
 from storage.engine import make_engine
 from storage.migrate import current, head, upgrade
-from storage.tables import metadata
+from storage.store import SqlStore, _to_row
+from storage.tables import metadata, table_of
+from tests.storage.samples import one_of_each, person
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -36,7 +41,7 @@ def test_upgraded_schema_matches_the_tables(empty_url: str) -> None:
 def test_current_is_none_before_upgrade_and_head_after(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == head() == "0001"
+    assert current(empty_url) == head() == "0002"
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> None:
@@ -50,3 +55,49 @@ def test_upgrade_creates_the_sqlite_folder(tmp_path: Path) -> None:
     upgrade(url)
     assert (tmp_path / "var" / "data" / "mentorbot.db").is_file()
     assert current(url) == head()
+
+
+def test_upgrading_to_0002_wakes_every_open_pair_its_members_and_open_programmes(
+    empty_url: str,
+) -> None:
+    """A database from before the planner's wake-ups: its first ticks plan everyone open."""
+    upgrade(empty_url, "0001")
+    sample = {type(r): r for r in one_of_each()}
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+
+            def insert(record: rec.Record) -> int:
+                table = table_of(type(record))
+                values = _to_row(record) | {"version": 1}
+                new_id: int = connection.execute(
+                    sa.insert(table).values(values).returning(table.c.id)
+                ).scalar_one()
+                return new_id
+
+            people = [insert(person(n)) for n in range(1, 5)]
+            programme = insert(sample[rec.Programme].model_copy(update={"status": "open"}))
+            insert(sample[rec.Programme].model_copy(update={"status": "closed"}))
+            pair = sample[rec.Pair].model_copy(update={"programme_id": programme})
+            open_pair = insert(
+                pair.model_copy(
+                    update={"mentor_id": people[0], "adept_id": people[1], "ended_at": None}
+                )
+            )
+            insert(pair.model_copy(update={"mentor_id": people[2], "adept_id": people[3]}))
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    store = SqlStore(empty_url)
+    try:
+        with store.transaction() as repo:
+            found = {(w.subject, w.changed, w.wake_at) for w in repo.find(rec.PlanWake)}
+    finally:
+        store.close()
+    subjects = {
+        f"pair:{open_pair}",
+        f"person:{people[0]}",
+        f"person:{people[1]}",
+        f"programme:{programme}",
+    }
+    assert found == {(s, True, EPOCH) for s in subjects}

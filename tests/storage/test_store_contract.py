@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from conversations import records as rec
-from conversations.ports import Conflict, DuplicateKey, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.wakes import EPOCH
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, one_of_each, outbox_item, person
 
@@ -484,3 +485,96 @@ def test_columns_sees_the_transactions_own_writes_and_refuses_unknown_fields(
         assert repo.columns(rec.Person, ["display_name"]) == [("Renamed",)]
         with pytest.raises(AttributeError):
             repo.columns(rec.Person, ["no_such_field"])
+
+
+# The planner's wake-ups ---------------------------------------------------------------------
+
+
+def wakes(store: StoreAndOutbox) -> dict[str, rec.PlanWake]:
+    with store.transaction() as repo:
+        return {w.subject: w for w in repo.find(rec.PlanWake)}
+
+
+def test_writing_a_planned_record_wakes_its_subjects(store: StoreAndOutbox) -> None:
+    sample = {type(r): r for r in one_of_each()}
+    with store.transaction() as repo:
+        mentor = repo.add(person(1))
+        adept = repo.add(person(2))
+        assert repo.find(rec.PlanWake, changed=True)  # in the same transaction
+        pair = repo.add(
+            sample[rec.Pair].model_copy(update={"mentor_id": mentor.id, "adept_id": adept.id})
+        )
+        repo.add(sample[rec.Receipt])  # not read by the planner: wakes nothing
+    found = wakes(store)
+    assert set(found) == {f"person:{mentor.id}", f"person:{adept.id}", f"pair:{pair.id}"}
+    assert {(w.changed, w.wake_at) for w in found.values()} == {(True, EPOCH)}
+    with store.transaction() as repo:
+        repo.settle_wakes([(s, w.version, T0) for s, w in found.items()])
+    assert {w.changed for w in wakes(store).values()} == {False}
+    with store.transaction() as repo:
+        meeting = repo.add(sample[rec.Meeting].model_copy(update={"pair_id": pair.id}))
+    assert [s for s, w in wakes(store).items() if w.changed] == [f"pair:{pair.id}"]
+    version = wakes(store)[f"pair:{pair.id}"].version
+    with store.transaction() as repo:
+        repo.settle_wakes([(f"pair:{pair.id}", version, T0)])
+        repo.delete(rec.Meeting, meeting.id or 0)
+    assert [s for s, w in wakes(store).items() if w.changed] == [f"pair:{pair.id}"]
+
+
+def test_due_wakes_are_the_earliest_first_and_bounded(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.settle_wakes(
+            [
+                ("pair:1", None, T0 + timedelta(hours=2)),
+                ("pair:2", None, T0),
+                ("pair:3", None, T0 + timedelta(hours=1)),
+                ("pair:4", None, T0 + timedelta(days=1)),
+            ]
+        )
+        repo.wake(["person:9"])
+    with store.transaction() as repo:
+        assert [w.subject for w in repo.due_wakes(T0 + timedelta(hours=3), 10)] == [
+            "person:9",
+            "pair:2",
+            "pair:3",
+            "pair:1",
+        ]
+        assert [w.subject for w in repo.due_wakes(T0 + timedelta(hours=3), 2)] == [
+            "person:9",
+            "pair:2",
+        ]
+        assert [w.subject for w in repo.due_wakes(T0 - timedelta(seconds=1), 10)] == ["person:9"]
+
+
+def test_settling_keeps_a_wake_that_changed_meanwhile(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        repo.wake(["pair:1", "pair:2"])
+    with store.transaction() as repo:
+        read = {w.subject: w.version for w in repo.due_wakes(T0, 10)}
+    with store.transaction() as repo:  # a change committed while the planner was planning
+        repo.wake(["pair:1"])
+    with store.transaction() as repo:
+        repo.settle_wakes([(s, v, T0 + timedelta(days=1)) for s, v in read.items()])
+        repo.settle_wakes([("pair:2", None, T0)])  # a row exists by now: left alone
+    found = wakes(store)
+    assert (found["pair:1"].changed, found["pair:1"].wake_at) == (True, EPOCH)
+    assert (found["pair:2"].changed, found["pair:2"].wake_at) == (False, T0 + timedelta(days=1))
+
+
+def test_a_rolled_back_wake_is_gone(store: StoreAndOutbox) -> None:
+    def fail() -> None:
+        with store.transaction() as repo:
+            repo.add(person(1))
+            raise Boom
+
+    with pytest.raises(Boom):
+        fail()
+    assert wakes(store) == {}
+
+
+def test_at_least_filters_by_lower_bound(store: StoreAndOutbox) -> None:
+    with store.transaction() as repo:
+        for n in range(3):
+            repo.enqueue(outbox_item(f"k{n}", due_at=T0 + timedelta(hours=n)))
+        found = repo.columns(rec.OutboxItem, ("key",), due_at=AtLeast(T0 + timedelta(hours=1)))
+    assert found == [("k1",), ("k2",)]
