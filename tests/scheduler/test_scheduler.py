@@ -160,6 +160,30 @@ def test_two_schedulers_on_one_sqlite_database_send_each_nudge_once(tmp_path: Pa
         second.close()
 
 
+@pytest.mark.postgres
+def test_two_schedulers_on_one_postgres_database_send_each_nudge_once(
+    pg_database_url: str,
+) -> None:
+    """PostgreSQL lets both ticks plan the same subjects at once (no database-wide lock):
+    the outbox key and the version-checked wake times keep every nudge single."""
+    storage = pytest.importorskip("storage.store")
+    migrate = pytest.importorskip("storage.migrate")
+    migrate.upgrade(pg_database_url)
+    first, second = storage.SqlStore(pg_database_url), storage.SqlStore(pg_database_url)
+    try:
+        populate(first)
+        clock = ManualClock(T0)
+        platform = FakePlatform(clock)
+        run_two_schedulers((first, second), clock, platform)
+        sent = Counter(platform.keys())
+        assert len(sent) == 11
+        assert max(sent.values()) == 1
+        assert all(o.status == "sent" for o in reflections(second).values())
+    finally:
+        first.close()
+        second.close()
+
+
 async def test_apscheduler_job_is_one_coalescing_tick() -> None:
     store = InMemoryStore()
     clock = ManualClock(datetime.now().astimezone())
