@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.config import CoreConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "app.yaml"
+log = logging.getLogger("mentorbot.settings")
 
 
 class _Section(BaseModel):
@@ -28,6 +30,19 @@ class SchedulerSettings(_Section):
     catch_up_hours: int = 12
     max_nudges_per_week: int = 6
     max_subjects_per_tick: int = 1200
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, values: Any) -> Any:
+        """``max_queue_per_tick`` (a bound on nudges) was replaced by ``max_subjects_per_tick``;
+        an app.yaml that still sets it starts, with a warning, instead of being refused."""
+        if isinstance(values, dict) and "max_queue_per_tick" in values:
+            values = {k: v for k, v in values.items() if k != "max_queue_per_tick"}
+            log.warning(
+                "event=setting_retired name=scheduler.max_queue_per_tick "
+                "use=scheduler.max_subjects_per_tick"
+            )
+        return values
 
 
 class DeliverySettings(_Section):

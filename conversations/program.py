@@ -1014,23 +1014,24 @@ def load_view(
     if subjects is None:
         _load_pairs(repo, view, _pair_rows(repo, view), now, rules, shared)
         _load_people(repo, view, _wanted(view), shared)
-        _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
-        return view
-    ids: dict[str, set[int]] = defaultdict(set)
-    for subject in subjects:
-        name, number = parse(subject)
-        ids[name].add(number)
-    rows: dict[int, tuple[Any, ...]] = {}
-    for name, where in (("pair", "id"), ("person", "mentor_id"), ("person", "adept_id")):
-        for chunk in _chunks(sorted(ids[name]), _BIG_CHUNK):
-            rows.update((row[0], row) for row in _pair_rows(repo, view, **{where: set(chunk)}))
-    _load_pairs(repo, view, [rows[i] for i in sorted(rows)], now, rules, shared)
-    _load_people(repo, view, _wanted(view) | ids["person"], shared)  # with the coordinators
+        capped = _members(view)
+    else:
+        ids: dict[str, set[int]] = defaultdict(set)
+        for subject in subjects:
+            name, number = parse(subject)
+            ids[name].add(number)
+        rows: dict[int, tuple[Any, ...]] = {}
+        for name, where in (("pair", "id"), ("person", "mentor_id"), ("person", "adept_id")):
+            for chunk in _chunks(sorted(ids[name]), _BIG_CHUNK):
+                rows.update((row[0], row) for row in _pair_rows(repo, view, **{where: set(chunk)}))
+        _load_pairs(repo, view, [rows[i] for i in sorted(rows)], now, rules, shared)
+        _load_people(repo, view, _wanted(view) | ids["person"], shared)  # with the coordinators
+        capped = _members(view, ids["pair"]) | ids["person"]
     _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
-    # The weekly cap counts every nudge a person got, whichever subject it came from.
+    # The weekly cap counts every nudge a person got in the weeks it looks at, whichever
+    # occurrence or subject it came from.
     since = now - timedelta(days=_CAP_DAYS)
-    capped = sorted(_members(view, ids["pair"]) | ids["person"])
-    for chunk in _chunks(capped, _BIG_CHUNK):
+    for chunk in _chunks(sorted(capped), _BIG_CHUNK):
         for key, person_id, due_at, kind, status in repo.columns(
             OutboxItem,
             ("key", "person_id", "due_at", "kind", "status"),
@@ -1233,10 +1234,26 @@ def _load_queued(
 
 
 def _expanded(repo: Repo, woken: list[PlanWake]) -> set[str]:
-    """A changed person's working hours, time zone and pause also decide when their pairs'
-    prompts and their programmes' digests go out: plan those again too."""
-    people = {parse(w.subject)[1] for w in woken if w.changed and w.subject.startswith("person:")}
+    """What else a change decides, beyond the changed subjects themselves.
+
+    * A changed person's working hours, time zone and pause decide when their pairs' prompts
+      and their programmes' digests go out: those are planned in the same tick (returned).
+    * They also decide when the coordinator's notes go out for the pairs of the programmes the
+      person runs, and a changed programme (cadence, reopened, another coordinator) decides
+      everything of its pairs and their members: those are marked changed (``Repo.wake``), so
+      the next ticks plan them within the bound. Only pairs that can still get a phase note
+      (before active, or closing) are woken for a coordinator's change."""
+    people: set[int] = set()
+    programmes: set[int] = set()
+    for wake in woken:
+        if wake.changed:
+            name, number = parse(wake.subject)
+            if name == "person":
+                people.add(number)
+            elif name == "programme":
+                programmes.add(number)
     found: set[str] = set()
+    later: set[str] = set()
     for chunk in _chunks(sorted(people), _BIG_CHUNK):
         for where in ("mentor_id", "adept_id"):
             found.update(
@@ -1245,13 +1262,36 @@ def _expanded(repo: Repo, woken: list[PlanWake]) -> set[str]:
                     Pair, ("id",), ended_at=None, phase=set(OPEN_PHASES), **{where: set(chunk)}
                 )
             )
-        found.update(
-            f"programme:{programme_id}"
-            for (programme_id,) in repo.columns(
-                Programme, ("id",), status="open", created_by=set(chunk)
-            )
-        )
+        run = [
+            row[0] for row in repo.columns(Programme, ("id",), status="open", created_by=set(chunk))
+        ]
+        found.update(f"programme:{programme_id}" for programme_id in run)
+        for pair_id, _, _, phase in _open_pairs_of(repo, run):
+            if phase in _NOTED_PHASES:
+                later.add(f"pair:{pair_id}")
+    for chunk in _chunks(sorted(programmes), _BIG_CHUNK):
+        for pair_id, mentor_id, adept_id, _ in _open_pairs_of(repo, chunk):
+            later.update((f"pair:{pair_id}", f"person:{mentor_id}", f"person:{adept_id}"))
+    planned = {w.subject for w in woken} | found
+    if later - planned:
+        repo.wake(later - planned)
     return found
+
+
+# Phases in which a pair can still get a phase deadline, and so a note to the coordinator.
+_NOTED_PHASES = frozenset({Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.CLOSING})
+
+
+def _open_pairs_of(repo: Repo, programme_ids: list[int]) -> list[tuple[Any, ...]]:
+    if not programme_ids:
+        return []
+    return repo.columns(
+        Pair,
+        ("id", "mentor_id", "adept_id", "phase"),
+        programme_id=set(programme_ids),
+        ended_at=None,
+        phase=set(OPEN_PHASES),
+    )
 
 
 def _versions(repo: Repo, woken: list[PlanWake], subjects: set[str]) -> dict[str, int | None]:
@@ -1302,6 +1342,17 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     result.planned = len(subjects)
     if len(woken) >= bound:
         log.info("event=subjects_deferred bound=%d", bound)
+    # Each subject sleeps until its next possible nudge: what is due now is written below, in
+    # this transaction (never at ``now`` again: a subject that could spin is looked at a
+    # second later). Settled first: a tick takes the wake rows before the conversation states
+    # it writes, in the order a flow does (a record, so its wake row, then the state).
+    floor = now + timedelta(seconds=1)
+    repo.settle_wakes(
+        [
+            (subject, versions[subject], max(outcome.wake.get(subject, NEVER), floor))
+            for subject in sorted(subjects)
+        ]
+    )
 
     def written(row: OutboxItem) -> bool:
         return repo.enqueue(row)
@@ -1351,15 +1402,6 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
             result.keys.append(nudge.key)
         else:
             result.already_queued += 1
-    # Everything due is written now, so each subject sleeps until its next possible nudge
-    # (never at ``now`` again: a subject that could spin is looked at a second later).
-    floor = now + timedelta(seconds=1)
-    repo.settle_wakes(
-        [
-            (subject, versions[subject], max(outcome.wake.get(subject, NEVER), floor))
-            for subject in sorted(subjects)
-        ]
-    )
     if result.queued or result.skipped_stale or result.skipped_irrelevant or result.skipped_cap:
         log.info(
             "event=nudges_queued queued=%d stale=%d irrelevant=%d capped=%d already=%d subjects=%d",

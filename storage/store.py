@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.records import OutboxItem, PlanWake, Record
@@ -25,6 +25,8 @@ from storage.engine import make_engine
 from storage.tables import table_of
 
 T = TypeVar("T")
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried.
+_RETRYABLE = frozenset({"40P01", "40001"})
 _ROWS_PER_INSERT = 2000  # rows per multi-row INSERT (4 values each: under the bind limits)
 
 
@@ -249,9 +251,19 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlRepo]:
-        """A unit of work: committed when the block ends, rolled back if it raises."""
-        with self._engine.begin() as connection:
-            yield SqlRepo(connection)
+        """A unit of work: committed when the block ends, rolled back if it raises.
+
+        A transaction PostgreSQL aborted to break a deadlock or a serialisation conflict is
+        rolled back and raised as ``Conflict``: like a lost optimistic-locking race, the
+        caller may simply run it again (the engine retries a turn; the scheduler's next tick
+        plans again)."""
+        try:
+            with self._engine.begin() as connection:
+                yield SqlRepo(connection)
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) in _RETRYABLE:
+                raise Conflict(f"the database aborted the transaction: {error.orig}") from error
+            raise
 
     # Outbox port
 

@@ -17,7 +17,7 @@ from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.ports import Store
 from conversations.program import PlanRules, QueueResult, queue_due
-from conversations.records import ConversationState, OutboxItem, Pair, Person
+from conversations.records import ConversationState, OutboxItem, Pair, Person, Phase, Programme
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import JOB_ID, Scheduler, run_forever, start_in_loop
 from tests.scheduler.world import (
@@ -325,3 +325,74 @@ def test_a_failed_tick_loses_nothing_and_the_next_tick_plans_again(
     monkeypatch.setattr(nudges, "compose", real)
     keys = scheduler.queue().keys  # the settled wake-ups were rolled back with the tick
     assert sorted(k.split(":")[0] for k in keys) == ["digest", "reflection"]  # 08:00, 09:00
+
+
+def ticks(store: Store, start: datetime, minutes: int, rules: PlanRules) -> dict[str, datetime]:
+    """Tick every minute for ``minutes``; the keys written, and when."""
+    written: dict[str, datetime] = {}
+    for minute in range(minutes):
+        now = start + timedelta(minutes=minute)
+        written.update(dict.fromkeys(tick(store, now, rules).keys, now))
+    return written
+
+
+def test_a_coordinator_back_from_a_pause_gets_the_waiting_phase_note_at_once() -> None:
+    store = InMemoryStore()
+    with store.transaction() as repo:
+        kim = add_person(repo, "kim", paused_until=date(2026, 6, 5))
+        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
+        pair = add_pair(
+            repo,
+            programme,
+            add_person(repo, "m"),
+            add_person(repo, "a"),
+            utc(2026, 5, 1),
+            phase=Phase.INTRO,
+        )
+    rules = PlanRules()
+    # No first meeting 10 days after the introduction: the pair is nudged on May 11; the
+    # coordinator's note is due three days later but waits for the end of kim's pause.
+    for day in range(4, 16):
+        tick(store, utc(2026, 5, day, 6), rules)
+    note = f"phase-coordinator:{pair.id}:intro:{kim.id}"
+    assert note not in due_of(store, [note])
+    with store.transaction() as repo:  # back early: 14:00 in Stockholm, a working Friday
+        back = repo.get(Person, kim.id or 0)
+        assert back is not None
+        repo.update(back.model_copy(update={"paused_until": None}))
+    written = ticks(store, utc(2026, 5, 15, 12), 3, rules)
+    assert written.get(note) is not None and written[note] <= utc(2026, 5, 15, 12, 1)
+
+
+def test_a_reopened_programme_brings_its_pairs_prompts_back() -> None:
+    store = InMemoryStore()
+    populate(store, pairs=1)
+    rules = PlanRules()
+    tick(store, T0 - timedelta(hours=1), rules)
+    with store.transaction() as repo:
+        programme = repo.find(Programme)[0]
+        repo.update(programme.model_copy(update={"status": "closed"}))
+    assert ticks(store, T0, 3 * 60, rules) == {}  # Monday morning: nothing for a closed one
+    with store.transaction() as repo:
+        closed = repo.find(Programme)[0]
+        repo.update(closed.model_copy(update={"status": "open"}))
+    monday = T0 + timedelta(days=7)
+    written = ticks(store, monday, 3 * 60, rules)
+    assert sorted(k.split(":")[0] for k in written) == ["digest", "reflection", "reflection"]
+
+
+def test_a_shorter_cadence_makes_a_pair_overdue_at_once() -> None:
+    store = InMemoryStore()
+    populate(store, pairs=1)
+    rules = PlanRules()
+    tick(store, T0 - timedelta(hours=1), rules)
+    with store.transaction() as repo:
+        pair = repo.find(Pair)[0]
+        add_meeting(repo, pair, T0 - timedelta(days=5), T0 - timedelta(days=9), status="held")
+    tick(store, T0 - timedelta(minutes=30), rules)  # the meeting: not overdue at 14 days
+    with store.transaction() as repo:
+        programme = repo.find(Programme)[0]
+        repo.update(programme.model_copy(update={"cadence_days": 2}))
+    written = ticks(store, T0 + timedelta(hours=3), 3, rules)  # 11:00 in Stockholm
+    overdue = sorted(k for k in written if k.startswith("overdue:"))
+    assert overdue == sorted(f"overdue:{pair.id}:1:{m}" for m in (pair.mentor_id, pair.adept_id))
