@@ -140,36 +140,23 @@ def test_two_schedulers_on_one_in_memory_store_send_each_nudge_once() -> None:
     assert max(sent.values()) == 1
 
 
-def test_two_schedulers_on_one_sqlite_database_send_each_nudge_once(tmp_path: Path) -> None:
-    storage = pytest.importorskip("storage.store")
-    migrate = pytest.importorskip("storage.migrate")
-    url = f"sqlite:///{tmp_path / 'two.db'}"
-    migrate.upgrade(url)
-    first, second = storage.SqlStore(url), storage.SqlStore(url)  # two engines, two pools
-    try:
-        populate(first)
-        clock = ManualClock(T0)
-        platform = FakePlatform(clock)
-        run_two_schedulers((first, second), clock, platform)
-        sent = Counter(platform.keys())
-        assert len(sent) == 11
-        assert max(sent.values()) == 1
-        assert all(o.status == "sent" for o in reflections(second).values())
-    finally:
-        first.close()
-        second.close()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each SQL kind. On PostgreSQL both ticks really plan the same
+    subjects at once (no database-wide write lock as on SQLite)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'two.db'}"
+    url: str = request.getfixturevalue("pg_database_url")
+    return url
 
 
-@pytest.mark.postgres
-def test_two_schedulers_on_one_postgres_database_send_each_nudge_once(
-    pg_database_url: str,
-) -> None:
-    """PostgreSQL lets both ticks plan the same subjects at once (no database-wide lock):
-    the outbox key and the version-checked wake times keep every nudge single."""
+def test_two_schedulers_on_one_database_send_each_nudge_once(database_url: str) -> None:
     storage = pytest.importorskip("storage.store")
     migrate = pytest.importorskip("storage.migrate")
-    migrate.upgrade(pg_database_url)
-    first, second = storage.SqlStore(pg_database_url), storage.SqlStore(pg_database_url)
+    migrate.upgrade(database_url)
+    # Two engines, two pools: the outbox key and the version-checked wake times keep every
+    # nudge single.
+    first, second = storage.SqlStore(database_url), storage.SqlStore(database_url)
     try:
         populate(first)
         clock = ManualClock(T0)
