@@ -14,7 +14,7 @@ from typing import Any
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.records import OutboxItem, Person, PlanWake, Receipt, Record
-from conversations.wakes import EPOCH, subjects_of
+from conversations.wakes import EPOCH, share_of_changed, subjects_of
 
 # Fields that must be unique per record type (the SQL schema has the same constraints).
 UNIQUE: dict[type[Record], tuple[tuple[str, ...], ...]] = {
@@ -145,12 +145,12 @@ class _MemoryRepo:
         return {w.subject: w for w in rows if isinstance(w, PlanWake)}
 
     def wake(self, subjects: Iterable[str]) -> None:
-        subjects = set(subjects)
-        if not subjects:
+        ordered = sorted(set(subjects))  # new rows in subject order, as in the SQL store
+        if not ordered:
             return
         table = self._table(PlanWake)
         rows = self._wakes()
-        for subject in subjects:
+        for subject in ordered:
             row = rows.get(subject)
             if row is None:
                 self.add(PlanWake(subject=subject, wake_at=EPOCH, changed=True))
@@ -160,9 +160,10 @@ class _MemoryRepo:
                 )
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
-        due = [w for w in self._wakes().values() if w.wake_at <= now]
-        due.sort(key=lambda w: (w.wake_at, w.id or 0))
-        return [w.model_copy() for w in due[:limit]]
+        rows = sorted(self._wakes().values(), key=lambda w: (w.wake_at, w.id or 0))
+        timed = [w for w in rows if not w.changed and w.wake_at <= now][:limit]
+        changed = [w for w in rows if w.changed][: share_of_changed(limit, len(timed))]
+        return [w.model_copy() for w in changed + timed[: limit - len(changed)]]
 
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         table = self._table(PlanWake)

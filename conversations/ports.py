@@ -78,8 +78,10 @@ class Repo(Protocol):
         ...
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
-        """Up to ``limit`` subjects to plan at ``now`` (``wake_at <= now``), earliest first
-        (changed ones first, by construction), then by id."""
+        """Up to ``limit`` subjects to plan at ``now``: changed ones (oldest row first) and
+        those whose ``wake_at`` has come (earliest first). When both kinds are waiting, each
+        gets at least half of ``limit``, so neither a flood of changes (an import, an upgrade)
+        nor a busy minute holds the other back."""
         ...
 
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:

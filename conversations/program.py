@@ -1327,7 +1327,8 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     ``skipped`` rows (counted once).
 
     Plans at most ``rules.max_subjects_per_tick`` subjects (``Repo.due_wakes``: changed ones
-    first, then the earliest wake time), a changed person's pairs and programmes with them,
+    and the earliest due, each at least half when both wait), a changed person's pairs and
+    programmes with them,
     then stores each one's next wake time (``Plan.wake``; ``Repo.settle_wakes`` keeps a row
     that changed meanwhile). A tick at which nothing is due reads one index and returns."""
     result = QueueResult()

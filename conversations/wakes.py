@@ -52,6 +52,12 @@ def subjects_of(record: Record) -> tuple[str, ...]:
     return ()
 
 
+def share_of_changed(limit: int, timed: int) -> int:
+    """How many changed subjects a tick plans when ``timed`` subjects are due by time (at
+    most ``limit`` in all): what time leaves, but at least half when both are waiting."""
+    return limit - min(timed, limit // 2)
+
+
 def parse(subject: str) -> tuple[str, int]:
     """``"pair:12"`` -> ``("pair", 12)``; anything else -> ``("", 0)``."""
     name, _, number = subject.partition(":")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.records import OutboxItem, PlanWake, Record
-from conversations.wakes import EPOCH, PLANNED, subjects_of
+from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
 from storage.engine import make_engine
 from storage.tables import table_of
 
@@ -179,14 +179,16 @@ class SqlRepo:
             )
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
+        """Two reads of the (changed, wake_at) index."""
         table = table_of(PlanWake)
-        query = (
-            sa.select(table)
-            .where(table.c.wake_at <= now)
-            .order_by(table.c.wake_at, table.c.id)
-            .limit(limit)
-        )
-        return [_to_record(PlanWake, row) for row in self._conn.execute(query)]
+        c = table.c
+        order = (c.wake_at, c.id)
+        timed_query = sa.select(table).where(c.changed == sa.false(), c.wake_at <= now)
+        timed = list(self._conn.execute(timed_query.order_by(*order).limit(limit)))
+        changed_query = sa.select(table).where(c.changed == sa.true()).order_by(*order)
+        changed = list(self._conn.execute(changed_query.limit(share_of_changed(limit, len(timed)))))
+        rows = changed + timed[: limit - len(changed)]
+        return [_to_record(PlanWake, row) for row in rows]
 
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         table = table_of(PlanWake)

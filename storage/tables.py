@@ -315,9 +315,10 @@ class AuditEntryRow(Table, table=True):
 
 class PlanWakeRow(Table, table=True):
     __tablename__ = "plan_wake"
+    __table_args__ = (sa.Index(None, "changed", "wake_at"),)
 
     subject: str = Field(unique=True)
-    wake_at: datetime = _datetime(index=True)
+    wake_at: datetime = _datetime()
     changed: bool = False
 
 

@@ -578,3 +578,19 @@ def test_at_least_filters_by_lower_bound(store: StoreAndOutbox) -> None:
             repo.enqueue(outbox_item(f"k{n}", due_at=T0 + timedelta(hours=n)))
         found = repo.columns(rec.OutboxItem, ("key",), due_at=AtLeast(T0 + timedelta(hours=1)))
     assert found == [("k1",), ("k2",)]
+
+
+def test_a_flood_of_changes_leaves_half_of_a_tick_to_what_is_due_by_time(
+    store: StoreAndOutbox,
+) -> None:
+    with store.transaction() as repo:
+        repo.settle_wakes([(f"pair:{n}", None, T0 + timedelta(minutes=n)) for n in range(1, 6)])
+        repo.wake([f"person:{n}" for n in range(1, 6)])
+    now = T0 + timedelta(hours=1)
+    with store.transaction() as repo:
+        both = [w.subject for w in repo.due_wakes(now, 4)]
+        changes_only = [w.subject for w in repo.due_wakes(T0 - timedelta(hours=1), 4)]
+        mostly_changes = [w.subject for w in repo.due_wakes(T0 + timedelta(minutes=1), 4)]
+    assert both == ["person:1", "person:2", "pair:1", "pair:2"]
+    assert changes_only == ["person:1", "person:2", "person:3", "person:4"]
+    assert mostly_changes == ["person:1", "person:2", "person:3", "pair:1"]

@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_wake")),
         sa.UniqueConstraint("subject", name=op.f("uq_plan_wake_subject")),
     )
-    op.create_index(op.f("ix_plan_wake_wake_at"), "plan_wake", ["wake_at"], unique=False)
+    op.create_index(
+        op.f("ix_plan_wake_changed_wake_at"), "plan_wake", ["changed", "wake_at"], unique=False
+    )
     wake = sa.table(
         "plan_wake",
         sa.column("version", sa.Integer()),
@@ -76,5 +78,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_plan_wake_wake_at"), table_name="plan_wake")
+    op.drop_index(op.f("ix_plan_wake_changed_wake_at"), table_name="plan_wake")
     op.drop_table("plan_wake")
