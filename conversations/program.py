@@ -332,7 +332,8 @@ def next_allowed(
     person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
 ) -> datetime | None:
     """The first instant at or after ``moment`` inside the person's working hours on an
-    allowed day (working day, no public holiday, not paused). None if none within max_days."""
+    allowed day (working day, no public holiday, not paused). None if none within max_days
+    (counted from the end of a pause ``moment`` falls into: a long pause defers, never drops)."""
     return _next_allowed(person, moment, pair_pause, max_days)
 
 
@@ -343,6 +344,10 @@ def _next_allowed(
         return None
     local = moment.astimezone(person.tz)
     day = local.date()
+    pause_ends = max((d for d in (person.paused_until, pair_pause) if d is not None), default=None)
+    if pause_ends is not None and day <= pause_ends:
+        day = pause_ends + timedelta(days=1)
+        moment = at_local(day, time(0), person.tz)
     for offset in range(max_days):
         current = day + timedelta(days=offset)
         if not allowed_day(person, current, pair_pause):

@@ -145,6 +145,14 @@ def test_paused_person_skipped_and_paused_pair_defers_reviews() -> None:
     assert local(soon[f"midpoint:{ids['pair']}:{ids['mia']}"]) == (2026, 6, 22, 8, 0)
 
 
+def test_a_pause_longer_than_two_months_defers_the_review_and_loses_nothing() -> None:
+    # A pair that runs to December pauses until Sunday 23 August: the mid-point (Monday
+    # 15 June, ten weeks before) waits for the first working day after, Monday 24 August.
+    store, ids = world(paused_until=date(2026, 8, 23), ends_on=date(2026, 12, 18))
+    soon = upcoming(store, utc(2026, 8, 20), ids["mia"])
+    assert local(soon[f"midpoint:{ids['pair']}:{ids['mia']}"]) == (2026, 8, 24, 8, 0)
+
+
 def test_meeting_reminder_preparation_and_checkin() -> None:
     store, ids = world()
     with store.transaction() as repo:
