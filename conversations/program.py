@@ -1360,9 +1360,6 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
         ]
     )
 
-    def written(row: OutboxItem) -> bool:
-        return repo.enqueue(row)
-
     for nudge in outcome.stale:
         late = now - nudge.due_at
         log.info(
@@ -1371,11 +1368,13 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
             nudge.kind,
             late.total_seconds() / 3600,
         )
-        if written(_skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")):
+        if repo.enqueue(
+            _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
+        ):
             result.skipped_stale += 1
     for nudge in outcome.capped:
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
-        if written(_skipped_row(nudge, now, "weekly cap")):
+        if repo.enqueue(_skipped_row(nudge, now, "weekly cap")):
             result.skipped_cap += 1
     due = outcome.due
     # Rows another scheduler wrote since the view was read (one lean read, not one per nudge).
@@ -1389,10 +1388,10 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
         message = nudges.compose(repo, nudge, now, ahead)
         if message is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
-            if written(_skipped_row(nudge, now, "not relevant")):
+            if repo.enqueue(_skipped_row(nudge, now, "not relevant")):
                 result.skipped_irrelevant += 1
             continue
-        queued = written(
+        queued = repo.enqueue(
             OutboxItem(
                 key=nudge.key,
                 person_id=nudge.person_id,
