@@ -39,28 +39,36 @@ class Killed(BaseException):
 
 class KilledAfterSend:
     """The outbox, except that the first ``mark_sent`` kills the process: the platform has
-    the message, the row is still 'sending'."""
+    the message, the row is still 'sending'. A dead process writes nothing more: every later
+    call raises too (sends still in flight when it died must not mark their rows)."""
 
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self.killed = False
 
+    def _alive(self) -> None:
+        if self.killed:
+            raise Killed
+
     def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        self._alive()
         return self.store.claim_due(now, limit)
 
     def mark_sending(self, item_id: int) -> bool:
+        self._alive()
         return self.store.mark_sending(item_id)
 
     def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
-        if not self.killed:
-            self.killed = True
-            raise Killed
-        return self.store.mark_sent(item_id, now, platform_message_id)
+        self._alive()
+        self.killed = True
+        raise Killed
 
     def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
+        self._alive()
         return self.store.mark_retry(item_id, next_attempt_at, error)
 
     def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+        self._alive()
         return self.store.mark_failed(item_id, now, error)
 
 
