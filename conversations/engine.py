@@ -12,8 +12,6 @@ import logging
 import sys
 import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from conversations.config import CoreConfig
 from conversations.events import (
@@ -27,121 +25,60 @@ from conversations.events import (
 )
 from conversations.flows import (
     agreement,
-    basics,
     checkin,
     coordinator,
+    data_rights,
     goals,
+    help,
+    home,
     meetings,
+    pause,
     reflection,
     review,
+    settings,
 )
 from conversations.i18n import Texts, normalise_locale
-from conversations.messages import Reply
+from conversations.messages import Reply, text
+from conversations.pairs import has_pair
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
+from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
 log = logging.getLogger("mentorbot.engine")
 
-CommandHandler = Callable[[Turn, CommandLine, dict[str, str]], Reply]
-ButtonHandler = Callable[[Turn, str], Reply]
-FormHandler = Callable[[Turn, dict[str, str], str], Reply]
-AnswerHandler = Callable[[Turn, str, dict[str, object]], Reply]
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    aliases: tuple[str, ...]
-    audience: str  # "everyone", "pair" or "coordinator"
-    handler: CommandHandler
-
-
-COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("help", ("hjälp", "hjalp", "?"), "everyone", basics.help_command),
-    CommandSpec("home", ("hem",), "everyone", basics.home_command),
-    CommandSpec(
-        "settings", ("inställningar", "installningar"), "everyone", basics.settings_command
-    ),
-    CommandSpec("pause", ("paus", "pausa"), "everyone", basics.pause_command),
-    CommandSpec("resume", ("återuppta", "fortsätt"), "everyone", basics.resume_command),
-    CommandSpec("my-data", ("mina-data",), "everyone", basics.my_data_command),
-    CommandSpec("forget-me", ("glöm-mig", "glom-mig"), "everyone", basics.forget_me_command),
-    CommandSpec("goals", ("mål", "mal"), "pair", goals.goals_command),
-    CommandSpec("agreement", ("avtal",), "pair", agreement.agreement_command),
-    CommandSpec("meeting", ("möte", "mote", "boka"), "pair", meetings.meeting_command),
-    CommandSpec("checkin", ("incheckning", "check-in"), "pair", checkin.checkin_command),
-    CommandSpec("reflect", ("reflektion", "reflektera"), "everyone", reflection.reflect_command),
-    CommandSpec("journal", ("dagbok",), "everyone", reflection.journal_command),
-    CommandSpec("review", ("utvärdering", "utvardering"), "pair", review.review_command),
-    CommandSpec("program", ("programme",), "coordinator", coordinator.program_command),
-    CommandSpec("enroll", ("enrol", "registrera"), "coordinator", coordinator.enroll_command),
-    CommandSpec("pair", ("para", "matcha-par"), "coordinator", coordinator.pair_command),
-    CommandSpec("end", ("avsluta",), "coordinator", coordinator.end_command),
-    CommandSpec("status", ("läge",), "coordinator", coordinator.status_command),
-    CommandSpec(
-        "coordinators", ("koordinatorer",), "coordinator", coordinator.coordinators_command
-    ),
+# Every flow the engine routes to. The order is help's order: commands are listed by audience,
+# each in the order of its flow here.
+FLOWS = (
+    home,
+    settings,
+    pause,
+    reflection,
+    data_rights,
+    help,
+    meetings,
+    goals,
+    agreement,
+    checkin,
+    review,
+    coordinator,
 )
-
-BUTTONS: dict[str, ButtonHandler] = {
-    "home": basics.home_button,
-    "help": basics.help_button,
-    "settings.open": basics.settings_button,
-    "pause.open": basics.pause_button,
-    "resume": basics.resume_button,
-    "forget.confirm": basics.forget_confirm_button,
-    "meeting.book": meetings.book_button,
-    "goals.draft": goals.draft_button,
-    "goals.confirm": goals.confirm_button,
-    "goals.comment": goals.comment_button,
-    "goals.view": goals.view_button,
-    "agreement.propose": agreement.propose_button,
-    "agreement.accept": agreement.accept_button,
-    "agreement.view": agreement.view_button,
-    "prep.answer": checkin.prep_button,
-    "checkin.open": checkin.checkin_button,
-    "reflect.open": reflection.reflect_button,
-    "journal.view": reflection.journal_button,
-    "review.midpoint": review.midpoint_button,
-    "review.closing": review.closing_button,
-}
-
-FORMS: dict[str, FormHandler] = {
-    "settings": basics.settings_submitted,
-    "pause": basics.pause_submitted,
-    "meeting": meetings.meeting_submitted,
-    "goals": goals.goals_submitted,
-    "goals.comment": goals.comment_submitted,
-    "agreement": agreement.agreement_submitted,
-    "prep": checkin.prep_submitted,
-    "checkin": checkin.checkin_submitted,
-    "reflection": reflection.reflection_submitted,
-    "review.midpoint": review.midpoint_submitted,
-    "review.closing": review.closing_submitted,
-}
-
-ANSWERS: dict[str, AnswerHandler] = {
-    "reflection": reflection.reflection_answered,
-}
+ROUTES = Routes.gather(flow.ROUTES for flow in FLOWS)
+COMMANDS: tuple[CommandRoute, ...] = ROUTES.commands
 
 
-def find_command(word: str) -> CommandSpec | None:
-    lowered = word.lower()
-    for spec in COMMANDS:
-        if lowered == spec.name or lowered in spec.aliases:
-            return spec
-    return None
+def find_command(word: str) -> CommandRoute | None:
+    return ROUTES.command(word)
 
 
-def may_use(repo: Repo, person: Person, audience: str) -> bool:
-    if audience == "everyone":
+def may_use(repo: Repo, person: Person, audience: Audience) -> bool:
+    if audience == Audience.EVERYONE:
         return True
-    if audience == "coordinator":
+    if audience == Audience.COORDINATOR:
         return person.is_coordinator
-    return basics.has_pair(repo, person)
+    return has_pair(repo, person)
 
 
 class Engine:
@@ -184,7 +121,14 @@ class Engine:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
             person = self.ensure_person(repo, actor)
-            turn = Turn(repo=repo, now=now, person=person, config=self.config, key=key)
+            turn = Turn(
+                repo=repo,
+                now=now,
+                person=person,
+                config=self.config,
+                key=key,
+                commands=COMMANDS,
+            )
             reply = self._route(turn, event)
             log.info(
                 "event=handled kind=%s person=%s queued=%d errors=%d",
@@ -204,41 +148,52 @@ class Engine:
                 turn, event.text, event.mentions, typed=isinstance(event, TextReceived)
             )
         if isinstance(event, ButtonPressed):
-            handler = BUTTONS.get(event.action)
-            if handler is None:
+            button = ROUTES.button(event.action)
+            if button is None:
                 return turn.say("error.stale_button")
-            return handler(turn, event.value)
+            if not may_use(turn.repo, turn.person, button.audience):
+                return turn.say("error.stale_button")
+            return button.handler(turn, event.value)
         if isinstance(event, FormSubmitted):
-            form_handler = FORMS.get(event.form_id)
-            if form_handler is None:
+            form = ROUTES.form(event.form_id)
+            if form is None:
                 return turn.say("error.stale_button")
-            return form_handler(turn, event.values, event.context)
+            if not may_use(turn.repo, turn.person, form.audience):
+                return turn.say("error.stale_button")
+            return form.handler(turn, event.values, event.context)
         if isinstance(event, HomeOpened):
-            return basics.home_command(turn, CommandLine(word="home"), {})
+            return home.home_command(turn, CommandLine(word="home"), {})
         raise TypeError(f"unknown event {event!r}")
 
-    def _route_text(self, turn: Turn, text: str, mentions: dict[str, str], *, typed: bool) -> Reply:
-        line = parse_command(text)
+    def _route_text(
+        self, turn: Turn, text_: str, mentions: dict[str, str], *, typed: bool
+    ) -> Reply:
+        line = parse_command(text_)
         spec = find_command(line.word) if line else None
         state = turn.repo.first(ConversationState, person_id=turn.person.id) if typed else None
-        awaited = state is not None and state.awaiting in ANSWERS
-        if awaited and spec is not None and line is not None and (line.args or line.options):
+        answer = ROUTES.answer(state.awaiting) if state is not None else None
+        if (
+            answer is not None
+            and spec is not None
+            and line is not None
+            and (line.args or line.options)
+        ):
             # "Möte med chefen gick bra …" answers the open question; it is not the `möte`
             # command. Save it as the answer and say how to give the command instead.
-            assert state is not None and state.awaiting is not None
-            reply = ANSWERS[state.awaiting](turn, text, dict(state.data))
+            assert state is not None
+            reply = answer.handler(turn, text_, dict(state.data))
             after = turn.repo.first(ConversationState, person_id=turn.person.id)
             if after is not None and after.awaiting is not None:
                 return reply  # refused (e.g. too long): nothing was saved, nothing to explain
             note = turn.t("answer.not_command", command=line.word)
-            return reply.model_copy(update={"messages": [*reply.messages, basics.plain(note)]})
+            return reply.model_copy(update={"messages": [*reply.messages, text(note)]})
         if spec is not None and line is not None:
             if not may_use(turn.repo, turn.person, spec.audience):
                 return turn.say(f"error.only_{spec.audience}", command=spec.name)
             return spec.handler(turn, line, mentions)
-        if awaited and state is not None and state.awaiting is not None:
-            return ANSWERS[state.awaiting](turn, text, dict(state.data))
-        return basics.unknown_command(turn, line.word if line else "")
+        if answer is not None and state is not None:
+            return answer.handler(turn, text_, dict(state.data))
+        return help.unknown_command(turn, line.word if line else "")
 
     # People -------------------------------------------------------------------
     def _find(self, repo: Repo, actor: Actor) -> Person | None:
@@ -292,7 +247,7 @@ class Engine:
                     lang = found.locale
         except Exception:
             log.error("event=crash_reply_lookup_failed error=%s at=%s", *crash_site())
-        return Reply(messages=[basics.plain(Texts(lang)("error.crash"))])
+        return Reply(messages=[text(Texts(lang)("error.crash"))])
 
 
 class _Refused(Exception):

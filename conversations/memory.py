@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
-from conversations.records import OutboxItem, Person, PlanWake, Receipt, Record
+from conversations.records import OutboxItem, OutboxStatus, Person, PlanWake, Receipt, Record
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
 
 # Fields that must be unique per record type (the SQL schema has the same constraints).
@@ -204,12 +204,13 @@ class InMemoryStore:
         with self.transaction() as repo:
             due = [
                 o
-                for o in repo.find(OutboxItem, status="pending")
+                for o in repo.find(OutboxItem, status=OutboxStatus.PENDING)
                 if o.due_at <= now and (o.next_attempt_at is None or o.next_attempt_at <= now)
             ]
             due.sort(key=lambda o: (o.due_at, o.id or 0))
             return [
-                repo.update(item.model_copy(update={"status": "claimed"})) for item in due[:limit]
+                repo.update(item.model_copy(update={"status": OutboxStatus.CLAIMED}))
+                for item in due[:limit]
             ]
 
     def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
@@ -223,13 +224,18 @@ class InMemoryStore:
             return True
 
     def mark_sending(self, item_id: int) -> bool:
-        return self._set(item_id, ("claimed", "sending"), status="sending", count_attempt=True)
+        return self._set(
+            item_id,
+            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            status=OutboxStatus.SENDING,
+            count_attempt=True,
+        )
 
     def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
         return self._set(
             item_id,
             ("sending",),
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_at=now,
             platform_message_id=platform_message_id,
             error=None,
@@ -240,10 +246,16 @@ class InMemoryStore:
         return self._set(
             item_id,
             ("claimed", "sending"),
-            status="pending",
+            status=OutboxStatus.PENDING,
             next_attempt_at=next_attempt_at,
             error=error,
         )
 
     def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
-        return self._set(item_id, ("claimed", "sending"), status="failed", error=error, payload={})
+        return self._set(
+            item_id,
+            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            status=OutboxStatus.FAILED,
+            error=error,
+            payload={},
+        )

@@ -1,23 +1,10 @@
-"""Scheduled messages: what the planner (``conversations.program``) decides is due, and how
-each kind is worded for its recipient.
-
-The planner returns ``Nudge`` values; ``compose`` turns one into a ``Message`` in the
-recipient's language at the moment it is queued, or returns ``None`` when the nudge is no
-longer relevant (the meeting was logged, the pair ended): such a nudge is skipped, not sent.
-"""
+"""Scheduled messages: the kinds, and the ``Nudge`` value the planner returns for each one
+due. Their wording is in ``conversations.nudge_messages``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-from conversations.messages import Message
-from conversations.ports import Repo
-
-if TYPE_CHECKING:
-    from conversations.flows.scheduled import ReadAhead
 
 KINDS = (
     "reflection-prompt",  # weekly journal prompt, to a person
@@ -44,22 +31,3 @@ class Nudge:
     meeting_id: int | None = None
     programme_id: int | None = None
     detail: str = ""  # e.g. the phase for phase deadlines, the error for delivery failures
-
-
-def compose(
-    repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None = None
-) -> Message | None:
-    """The message for one nudge, in its recipient's language; None if no longer relevant.
-    May remember what the recipient's next typed message answers (journal, preparation).
-    ``ahead`` (from ``read_ahead``) answers the reads from memory."""
-    from conversations.flows import scheduled
-
-    return scheduled.compose(repo, nudge, now, ahead)
-
-
-def read_ahead(repo: Repo, due: Sequence[Nudge]) -> ReadAhead:
-    """Read in a few bulk reads what composing ``due`` needs (people, pairs, meetings,
-    journal counts, conversation states), instead of several reads per nudge."""
-    from conversations.flows import scheduled
-
-    return scheduled.ReadAhead.load(repo, due)

@@ -68,7 +68,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from conversations import nudges
+from conversations import nudge_messages, nudges
 from conversations.config import CoreConfig
 from conversations.nudges import Nudge
 from conversations.ports import AtLeast, Repo
@@ -1383,14 +1383,16 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
         taken.update(key for (key,) in repo.columns(OutboxItem, ("key",), key=set(chunk)))
     todo = [n for n in due if n.key not in taken]
     result.already_queued += len(due) - len(todo)
-    ahead = nudges.read_ahead(repo, todo)
+    ahead = nudge_messages.ReadAhead.load(repo, todo)
     for nudge in todo:
-        message = nudges.compose(repo, nudge, now, ahead)
-        if message is None:
+        composed = nudge_messages.compose(repo, nudge, now, ahead)
+        if composed is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
             if repo.enqueue(_skipped_row(nudge, now, "not relevant")):
                 result.skipped_irrelevant += 1
             continue
+        nudge_messages.remember_prompt(repo, nudge, composed, now, ahead)
+        message = composed.message
         queued = repo.enqueue(
             OutboxItem(
                 key=nudge.key,

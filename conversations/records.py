@@ -62,6 +62,35 @@ class Phase(StrEnum):
         return self not in (Phase.COMPLETED, Phase.ENDED_EARLY)
 
 
+OPEN_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p.is_open)
+
+
+class ProgrammeStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"  # erased their data (forget-me)
+
+
+class MeetingStatus(StrEnum):
+    BOOKED = "booked"
+    HELD = "held"  # a member checked in: we met
+    MISSED = "missed"  # a member checked in: we did not meet
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its due time (or its next attempt)
+    CLAIMED = "claimed"  # taken by a dispatcher, not yet sending
+    SENDING = "sending"  # handed to the platform; a crash here leaves it "unconfirmed"
+    SENT = "sent"
+    FAILED = "failed"  # a permanent error (the coordinator is told)
+    SKIPPED = "skipped"  # not sent: over the weekly cap, too late, or no longer relevant
+
+
 class Person(Record):
     platform: str  # "local", "slack", "teams"
     workspace: str = ""  # Slack team id / Teams tenant id; "" for the console
@@ -89,7 +118,7 @@ class Programme(Record):
     cadence_days: int = 14
     meeting_minutes: int = 60
     template: str = "general"  # "general" or "new-managers"
-    status: str = "open"  # "open" or "closed"
+    status: ProgrammeStatus = ProgrammeStatus.OPEN
     created_by: int
     created_at: Moment
 
@@ -105,7 +134,7 @@ class Enrolment(Record):
     languages: list[str] = Field(default_factory=list)
     capacity: int = 1  # mentors: how many adepts at once
     consent_at: Moment | None = None
-    status: str = "active"  # "active", "left"
+    status: EnrolmentStatus = EnrolmentStatus.ACTIVE
     created_at: Moment
 
 
@@ -183,7 +212,7 @@ class Meeting(Record):
     starts_at: Moment
     minutes: int = 60
     place: str = ""
-    status: str = "booked"  # booked, held, missed, cancelled
+    status: MeetingStatus = MeetingStatus.BOOKED
     booked_by: int
     created_at: Moment
     is_first: bool = False
@@ -253,7 +282,7 @@ class OutboxItem(Record):
     kind: str  # e.g. "reply", "reflection-prompt", "meeting-reminder"
     payload: dict[str, Any]  # a serialised conversations.messages.Message
     due_at: Moment
-    status: str = "pending"  # pending, sending, sent, failed, skipped
+    status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
     next_attempt_at: Moment | None = None
     sent_at: Moment | None = None

@@ -18,6 +18,7 @@ from conversations.messages import Button, Form, FormField, Message, Reply, Sect
 from conversations.parsing import ParseError, parse_date, parse_local_datetime
 from conversations.ports import Repo
 from conversations.records import AuditEntry, ConversationState, OutboxItem, Person
+from conversations.routes import CommandRoute
 
 
 def texts_for(person: Person) -> Texts:
@@ -32,6 +33,8 @@ class Turn:
     config: CoreConfig
     key: str  # unique per handled event; outbox keys derive from it
     sent: int = 0
+    # Every command the engine routes, in the flows' order (help lists them from here).
+    commands: tuple[CommandRoute, ...] = ()
 
     @property
     def t(self) -> Texts:

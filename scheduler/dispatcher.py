@@ -47,7 +47,8 @@ from typing import Literal, TypeVar
 
 from pydantic import ValidationError
 
-from conversations.delivery_status import UNCONFIRMED, report_failure
+from conversations.delivery_status import UNCONFIRMED
+from conversations.failure_notes import report_failure
 from conversations.messages import Message
 from conversations.ports import (
     Clock,
@@ -57,7 +58,7 @@ from conversations.ports import (
     Store,
     TransientError,
 )
-from conversations.records import OutboxItem
+from conversations.records import OutboxItem, OutboxStatus
 
 log = logging.getLogger("mentorbot.dispatcher")
 
@@ -347,7 +348,7 @@ class Dispatcher:
         status, detail, retry_after = outcome
         now = self.clock.now()
         pace = timedelta(seconds=self.limits.per_conversation_seconds)
-        if status == "sent":
+        if status == "sent":  # the send outcome, not a row status
             self._conversation_free_at[conversation] = now + pace
             self._rate_factor = min(1.0, self._rate_factor + RATE_RECOVERY)
             report.sent += 1
@@ -429,7 +430,7 @@ class Dispatcher:
 
         def load() -> list[OutboxItem]:
             with store.transaction() as repo:
-                return repo.find(OutboxItem, status=["claimed", "sending"])
+                return repo.find(OutboxItem, status=[OutboxStatus.CLAIMED, OutboxStatus.SENDING])
 
         rows = await self._db(load)
         seen: dict[int, tuple[int, datetime]] = {}
@@ -443,7 +444,7 @@ class Dispatcher:
             if now - first[1] < limit:
                 seen[row_id] = first
                 continue
-            if row.status == "claimed":
+            if row.status == OutboxStatus.CLAIMED:
                 await self._db(self.outbox.mark_retry, row_id, now, "claim abandoned; not tried")
                 log.warning("event=delivery_reclaimed id=%s kind=%s", row_id, row.kind)
                 continue

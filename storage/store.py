@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
-from conversations.records import OutboxItem, PlanWake, Record
+from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
 from storage.engine import make_engine
 from storage.tables import table_of
@@ -278,7 +278,7 @@ class SqlStore:
         query = (
             sa.select(table)
             .where(
-                c.status == "pending",
+                c.status == OutboxStatus.PENDING,
                 c.due_at <= now,
                 sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
             )
@@ -293,10 +293,10 @@ class SqlStore:
             connection.execute(
                 sa.update(table)
                 .where(c.id.in_([item.id for item in due]))
-                .values(status="claimed", version=c.version + 1)
+                .values(status=OutboxStatus.CLAIMED, version=c.version + 1)
             )
         return [
-            item.model_copy(update={"status": "claimed", "version": item.version + 1})
+            item.model_copy(update={"status": OutboxStatus.CLAIMED, "version": item.version + 1})
             for item in due
         ]
 
@@ -304,13 +304,18 @@ class SqlStore:
         """Claimed -> sending (attempts + 1), right before the platform call; a dispatcher
         trying its own row again after a short rate limit goes sending -> sending."""
         attempts = table_of(OutboxItem).c.attempts
-        return self._set(item_id, ("claimed", "sending"), status="sending", attempts=attempts + 1)
+        return self._set(
+            item_id,
+            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            status=OutboxStatus.SENDING,
+            attempts=attempts + 1,
+        )
 
     def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
         return self._set(
             item_id,
             ("sending",),
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_at=now,
             platform_message_id=platform_message_id,
             error=None,
@@ -322,14 +327,20 @@ class SqlStore:
         return self._set(
             item_id,
             ("claimed", "sending"),
-            status="pending",
+            status=OutboxStatus.PENDING,
             next_attempt_at=next_attempt_at,
             error=error,
         )
 
     def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
         """Given up for good; the undelivered text is not kept."""
-        return self._set(item_id, ("claimed", "sending"), status="failed", error=error, payload={})
+        return self._set(
+            item_id,
+            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            status=OutboxStatus.FAILED,
+            error=error,
+            payload={},
+        )
 
     def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
         """Change a row only while it is in one of the ``expected`` states (another dispatcher

@@ -50,7 +50,6 @@ from bot.slack.render import (
 )
 from bot.slack.workspaces import Workspaces
 from conversations.config import CoreConfig
-from conversations.delivery_status import report_failure
 from conversations.events import (
     Actor,
     ButtonPressed,
@@ -60,6 +59,7 @@ from conversations.events import (
     HomeOpened,
     TextReceived,
 )
+from conversations.failure_notes import report_failure
 from conversations.messages import Button, Form, Message, Reply, Section, text
 from conversations.ports import Clock, PermanentError, Repo, Store
 from conversations.records import AuditEntry, Person

@@ -6,24 +6,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
-from conversations.flows.phases import advance
 from conversations.i18n import Texts
-from conversations.messages import Button, Choice, Fact, Form, FormField, Message, Reply, Section
+from conversations.messages import (
+    Button,
+    Choice,
+    Fact,
+    Form,
+    FormField,
+    Message,
+    Reply,
+    Section,
+    text,
+)
+from conversations.pairs import current_pair, in_force, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
+from conversations.phases import advance, agreement_invitation
 from conversations.ports import Repo
 from conversations.records import Agreement, Pair, Person, Programme
+from conversations.refs import AgreementRef, PairRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, button, validate
 
 CADENCES = ("7", "14", "21", "30")
-
-
-def in_force(repo: Repo, pair_id: int) -> Agreement | None:
-    accepted = [
-        a for a in repo.find(Agreement, pair_id=pair_id) if a.accepted and a.superseded_at is None
-    ]
-    return max(accepted, key=lambda a: a.number) if accepted else None
 
 
 def pending(repo: Repo, pair_id: int) -> Agreement | None:
@@ -43,15 +56,6 @@ def status_line(t: Texts, repo: Repo, pair: Pair) -> str:
     if proposal:
         parts.append(t("agreement.status.pending", number=proposal.number))
     return "; ".join(parts) or t("agreement.status.none")
-
-
-def invitation(t: Texts, pair: Pair) -> Message:
-    return Message(
-        sections=(Section(text=t("agreement.invite")),),
-        buttons=(
-            button(t, "button.propose_agreement", "agreement.propose", str(pair.id), "primary"),
-        ),
-    )
 
 
 def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Person) -> Message:
@@ -112,12 +116,16 @@ def _buttons_for(t: Texts, person_id: int, pair: Pair, agreement: Agreement) -> 
             button(
                 t,
                 "button.accept_agreement",
-                "agreement.accept",
-                f"{agreement.id}:{agreement.number}",
+                Action.ACCEPT_AGREEMENT,
+                AgreementRef(agreement.id or 0, agreement.number).encode(),
                 "primary",
             )
         )
-    buttons.append(button(t, "button.amend_agreement", "agreement.propose", str(pair.id)))
+    buttons.append(
+        button(
+            t, "button.amend_agreement", Action.PROPOSE_AGREEMENT, PairRef(pair.id or 0).encode()
+        )
+    )
     return tuple(buttons)
 
 
@@ -135,7 +143,7 @@ def _view(turn: Turn, pair: Pair) -> Reply:
             )
         )
     if not messages:
-        return turn.show(invitation(t, pair))
+        return turn.show(agreement_invitation(t, pair))
     return Reply(messages=messages)
 
 
@@ -147,7 +155,7 @@ def agreement_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -
 
 
 def view_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     return _view(turn, pair)
@@ -161,10 +169,10 @@ def agreement_form(turn: Turn, pair: Pair) -> Form:
     if cadence not in CADENCES:
         cadence = "14"
     return Form(
-        form_id="agreement",
+        form_id=FormId.AGREEMENT,
         title=t("agreement.form_title_amend" if base else "agreement.form_title"),
         submit_label=t("button.propose"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         intro=t("agreement.form_intro" if base else "agreement.form_intro_first"),
         fields=(
             FormField(
@@ -237,7 +245,7 @@ def agreement_form(turn: Turn, pair: Pair) -> Form:
 
 
 def propose_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -246,7 +254,7 @@ def propose_button(turn: Turn, value: str) -> Reply:
 
 
 def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    pair = current_pair(turn, context)
+    pair = current_pair(turn, PairRef.decode(context))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -301,8 +309,8 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
 
 
 def accept_button(turn: Turn, value: str) -> Reply:
-    head = value.split(":")[0]
-    agreement = turn.repo.get(Agreement, int(head)) if head.isdigit() else None
+    ref = AgreementRef.decode(value)
+    agreement = turn.repo.get(Agreement, ref.agreement) if ref else None
     if agreement is None:
         return turn.say("error.stale_button")
     pair = turn.repo.get(Pair, agreement.pair_id)
@@ -316,7 +324,7 @@ def accept_button(turn: Turn, value: str) -> Reply:
         current = pending(turn.repo, pair.id or 0) or in_force(turn.repo, pair.id or 0)
         return Reply(
             messages=[
-                plain(
+                text(
                     t(
                         "agreement.superseded",
                         number=agreement.number,
@@ -340,9 +348,7 @@ def accept_button(turn: Turn, value: str) -> Reply:
                 turn.repo.update(old.model_copy(update={"superseded_at": turn.now}))
         turn.send(
             partner,
-            lambda t: plain(
-                t("agreement.both_accepted_notice", number=agreement.number, name=name)
-            ),
+            lambda t: text(t("agreement.both_accepted_notice", number=agreement.number, name=name)),
             programme_id=pair.programme_id,
         )
         pair = _follow_end_date(turn, pair, agreement)
@@ -350,7 +356,7 @@ def accept_button(turn: Turn, value: str) -> Reply:
         return turn.say("agreement.both_accepted", number=agreement.number)
     turn.send(
         partner,
-        lambda t: plain(t("agreement.partner_accepted", number=agreement.number, name=name)),
+        lambda t: text(t("agreement.partner_accepted", number=agreement.number, name=name)),
         programme_id=pair.programme_id,
     )
     return turn.say("agreement.accepted_waiting", number=agreement.number)
@@ -369,3 +375,14 @@ def _follow_end_date(turn: Turn, pair: Pair, agreement: Agreement) -> Pair:
         )
     turn.audit("pair.end_date", f"pair:{pair.id}", ends_on=agreement.ends_on.isoformat())
     return turn.repo.update(pair.model_copy(update=changes))
+
+
+ROUTES = Routes(
+    commands=(CommandRoute("agreement", ("avtal",), Audience.PAIR, agreement_command),),
+    buttons=(
+        ButtonRoute(Action.PROPOSE_AGREEMENT, propose_button),
+        ButtonRoute(Action.ACCEPT_AGREEMENT, accept_button),
+        ButtonRoute(Action.VIEW_AGREEMENT, view_button),
+    ),
+    forms=(FormRoute(FormId.AGREEMENT, agreement_submitted),),
+)

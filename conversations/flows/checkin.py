@@ -3,11 +3,21 @@ each member checks in (art. 2 §4's learning loop). Both texts stay within the p
 
 from __future__ import annotations
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply
 from conversations.i18n import Texts
 from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section
+from conversations.pairs import current_pair, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
-from conversations.records import CheckIn, Meeting, Pair, Preparation, Role
+from conversations.records import CheckIn, Meeting, MeetingStatus, Pair, Preparation, Role
+from conversations.refs import MeetingRef, PairMeetingRef, PairRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, button, rating_field, validate
 
 
@@ -19,7 +29,7 @@ def meeting_to_check_in(turn: Turn, pair: Pair) -> Meeting | None:
     started = [
         m
         for m in turn.repo.find(Meeting, pair_id=pair.id)
-        if m.starts_at <= turn.now and m.id not in done and m.status != "cancelled"
+        if m.starts_at <= turn.now and m.id not in done and m.status != MeetingStatus.CANCELLED
     ]
     return max(started, key=lambda m: m.starts_at) if started else None
 
@@ -32,10 +42,10 @@ def checkin_form(turn: Turn, pair: Pair, meeting: Meeting | None) -> Form:
         else t("checkin.intro_unbooked")
     )
     return Form(
-        form_id="checkin",
+        form_id=FormId.CHECKIN,
         title=t("checkin.title"),
         submit_label=t("button.save"),
-        context=f"{pair.id}:{meeting.id if meeting else ''}",
+        context=PairMeetingRef(pair.id or 0, meeting.id if meeting else None).encode(),
         intro=intro,
         fields=(
             FormField(
@@ -71,19 +81,19 @@ def checkin_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     pair = current_pair(turn)
     if pair is None:
         return no_pair_reply(turn)
-    return checkin_button(turn, str(pair.id))
+    return checkin_button(turn, PairRef(pair.id or 0).encode())
 
 
 def checkin_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    ref = PairMeetingRef.decode(value)
+    pair = current_pair(turn, ref)
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
         return pair_closed_reply(turn, pair)
-    parts = value.split(":")
     meeting: Meeting | None
-    if len(parts) > 1 and parts[1].isdigit():
-        meeting = turn.repo.get(Meeting, int(parts[1]))
+    if ref is not None and ref.meeting is not None:
+        meeting = turn.repo.get(Meeting, ref.meeting)
         if meeting is None or meeting.pair_id != pair.id:
             return turn.say("error.stale_button")
         mine = turn.repo.first(CheckIn, meeting_id=meeting.id, author_id=turn.person.id)
@@ -95,15 +105,13 @@ def checkin_button(turn: Turn, value: str) -> Reply:
 
 
 def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    pair = current_pair(turn, context)
+    ref = PairMeetingRef.decode(context)
+    pair = current_pair(turn, ref)
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
         return pair_closed_reply(turn, pair)
-    parts = context.split(":")
-    meeting = (
-        turn.repo.get(Meeting, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
-    )
+    meeting = turn.repo.get(Meeting, ref.meeting) if ref and ref.meeting is not None else None
     if meeting is not None and meeting.pair_id != pair.id:
         return turn.say("error.stale_button")
     if meeting is not None and turn.repo.first(
@@ -130,8 +138,14 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         )
     )
     # The meeting counts as held if either of the two says they met.
-    if meeting is not None and (meeting.status == "booked" or (met and meeting.status == "missed")):
-        turn.repo.update(meeting.model_copy(update={"status": "held" if met else "missed"}))
+    if meeting is not None and (
+        meeting.status == MeetingStatus.BOOKED or (met and meeting.status == MeetingStatus.MISSED)
+    ):
+        turn.repo.update(
+            meeting.model_copy(
+                update={"status": MeetingStatus.HELD if met else MeetingStatus.MISSED}
+            )
+        )
     turn.audit("checkin.saved", f"pair:{pair.id}", met=met)
     name = turn.person.display_name
     raised, will_try = clean.get("raised") or "", clean.get("will_try") or ""
@@ -163,7 +177,13 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
                 Message(
                     sections=(Section(text=t("checkin.rebook")),),
                     buttons=(
-                        button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),
+                        button(
+                            t,
+                            "button.book_meeting",
+                            Action.BOOK_MEETING,
+                            PairRef(pair.id or 0).encode(),
+                            "primary",
+                        ),
                     ),
                 )
             ]
@@ -177,10 +197,10 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
 def prep_form(turn: Turn, meeting: Meeting) -> Form:
     t = turn.t
     return Form(
-        form_id="prep",
+        form_id=FormId.PREP,
         title=t("prep.title"),
         submit_label=t("button.save"),
-        context=str(meeting.id),
+        context=MeetingRef(meeting.id or 0).encode(),
         intro=t("prep.intro", when=t.when(meeting.starts_at)),
         fields=(
             FormField(
@@ -194,7 +214,8 @@ def prep_form(turn: Turn, meeting: Meeting) -> Form:
 
 
 def _prep_meeting(turn: Turn, value: str) -> tuple[Meeting | None, Pair | None]:
-    meeting = turn.repo.get(Meeting, int(value)) if value.isdigit() else None
+    ref = MeetingRef.decode(value)
+    meeting = turn.repo.get(Meeting, ref.meeting) if ref else None
     pair = turn.repo.get(Pair, meeting.pair_id) if meeting else None
     if meeting is None or pair is None or pair.role_of(turn.person.id or 0) != Role.ADEPT:
         return None, None
@@ -205,7 +226,7 @@ def prep_button(turn: Turn, value: str) -> Reply:
     meeting, pair = _prep_meeting(turn, value)
     if meeting is None or pair is None:
         return turn.say("error.stale_button")
-    if meeting.starts_at <= turn.now or meeting.status != "booked":
+    if meeting.starts_at <= turn.now or meeting.status != MeetingStatus.BOOKED:
         return turn.say("prep.too_late")
     return Reply(form=prep_form(turn, meeting))
 
@@ -214,7 +235,7 @@ def prep_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     meeting, pair = _prep_meeting(turn, context)
     if meeting is None or pair is None:
         return turn.say("error.stale_button")
-    if meeting.starts_at <= turn.now or meeting.status != "booked":
+    if meeting.starts_at <= turn.now or meeting.status != MeetingStatus.BOOKED:
         return turn.say("prep.too_late")
     form = prep_form(turn, meeting)
     clean, errors = validate(form, values, turn.t, turn.now)
@@ -252,3 +273,18 @@ def _save_prep(turn: Turn, meeting: Meeting, pair: Pair, challenge: str) -> Repl
 
     turn.send(pair.mentor_id, to_mentor, programme_id=pair.programme_id)
     return turn.say("prep.saved")
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute("checkin", ("incheckning", "check-in"), Audience.PAIR, checkin_command),
+    ),
+    buttons=(
+        ButtonRoute(Action.ANSWER_PREP, prep_button),
+        ButtonRoute(Action.OPEN_CHECKIN, checkin_button),
+    ),
+    forms=(
+        FormRoute(FormId.PREP, prep_submitted),
+        FormRoute(FormId.CHECKIN, checkin_submitted),
+    ),
+)

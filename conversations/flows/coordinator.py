@@ -10,23 +10,28 @@ from functools import partial
 from conversations.delivery_status import delivery_summary
 from conversations.events import Actor
 from conversations.flows import intro
-from conversations.flows.basics import OPEN_PHASES, plain
 from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
-from conversations.messages import Message, Reply, Section
+from conversations.messages import Message, Reply, Section, text
+from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, ParseError, parse_date
 from conversations.people import new_person
 from conversations.records import (
+    OPEN_PHASES,
     CheckIn,
     Enrolment,
+    EnrolmentStatus,
     Meeting,
+    MeetingStatus,
     Pair,
     Person,
     Phase,
     Programme,
+    ProgrammeStatus,
     Purpose,
     Reflection,
     Role,
 )
+from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
 MAX_NAME = 80
@@ -80,7 +85,7 @@ def resolve_person(
     return turn.repo.add(new_person(turn.config, actor, turn.now))
 
 
-def my_programmes(turn: Turn, status: str | None = "open") -> list[Programme]:
+def my_programmes(turn: Turn, status: str | None = ProgrammeStatus.OPEN) -> list[Programme]:
     """The programmes a coordinator manages: every programme (coordinators work together)."""
     where: dict[str, object] = {"status": status} if status else {}
     return sorted(turn.repo.find(Programme, **where), key=lambda p: p.id or 0)
@@ -233,10 +238,10 @@ def _program_close(turn: Turn, line: CommandLine) -> Reply:
     )
     if programme is None:
         return turn.say("program.not_found")
-    open_pairs = turn.repo.find(Pair, programme_id=programme.id, phase=OPEN_PHASES)
+    open_pairs = turn.repo.find(Pair, programme_id=programme.id, phase=list(OPEN_PHASES))
     if open_pairs:
         return turn.say("program.close_open_pairs", n=len(open_pairs))
-    turn.repo.update(programme.model_copy(update={"status": "closed"}))
+    turn.repo.update(programme.model_copy(update={"status": ProgrammeStatus.CLOSED}))
     turn.audit("programme.closed", f"programme:{programme.id}")
     return turn.say("program.closed", name=programme.name)
 
@@ -263,7 +268,7 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
             lines.append(turn.t("enroll.unknown", who=token))
             continue
         existing = turn.repo.first(
-            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
+            Enrolment, programme_id=programme.id, person_id=person.id, status=EnrolmentStatus.ACTIVE
         )
         if existing is not None:
             lines.append(
@@ -299,7 +304,7 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 programme=programme.name,
             )
         )
-    return turn.show(plain("\n".join(lines)))
+    return turn.show(text("\n".join(lines)))
 
 
 def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
@@ -317,20 +322,20 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
         return turn.say("usage.pair.full")
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
         enrolment = turn.repo.first(
-            Enrolment, programme_id=programme.id, person_id=person.id, status="active"
+            Enrolment, programme_id=programme.id, person_id=person.id, status=EnrolmentStatus.ACTIVE
         )
         if enrolment is None or enrolment.role != role:
             return turn.say(
                 "pair.not_enrolled", name=person.display_name, role=turn.t("role." + role)
             )
-    if turn.repo.first(Pair, programme_id=programme.id, adept_id=adept.id, phase=OPEN_PHASES):
+    if turn.repo.first(Pair, programme_id=programme.id, adept_id=adept.id, phase=list(OPEN_PHASES)):
         return turn.say("pair.adept_taken", name=adept.display_name)
     enrolment = turn.repo.first(
-        Enrolment, programme_id=programme.id, person_id=mentor.id, status="active"
+        Enrolment, programme_id=programme.id, person_id=mentor.id, status=EnrolmentStatus.ACTIVE
     )
     capacity = enrolment.capacity if enrolment else 1
     current = turn.repo.find(
-        Pair, programme_id=programme.id, mentor_id=mentor.id, phase=OPEN_PHASES
+        Pair, programme_id=programme.id, mentor_id=mentor.id, phase=list(OPEN_PHASES)
     )
     if len(current) >= capacity and "force" not in line.options:
         return turn.say("pair.mentor_full", name=mentor.display_name, n=capacity)
@@ -376,7 +381,7 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     programmes = [p.id for p in my_programmes(turn)]
     pairs = [
         p
-        for p in turn.repo.find(Pair, phase=OPEN_PHASES, programme_id=programmes)
+        for p in turn.repo.find(Pair, phase=list(OPEN_PHASES), programme_id=programmes)
         if ids <= set(p.member_ids())
     ]
     if not pairs:
@@ -391,31 +396,6 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     return turn.say("end.done", n=1, reason=turn.t("end.reason." + reason))
 
 
-def end_pair(
-    turn: Turn, pair: Pair, reason: str, note: str = "", *, by_coordinator: bool = True
-) -> Pair:
-    phase = Phase.COMPLETED if reason == "completed" else Phase.ENDED_EARLY
-    ended = turn.repo.update(
-        pair.model_copy(
-            update={
-                "phase": phase,
-                "phase_since": turn.now,
-                "ended_at": turn.now,
-                "end_reason": reason,
-                "end_note": note,
-            }
-        )
-    )
-    turn.audit("pair.ended", f"pair:{pair.id}", reason=reason)
-    if not by_coordinator:
-        return ended
-    for member in pair.member_ids():
-        turn.send(
-            member, lambda t: plain(t("end.notice." + reason)), programme_id=pair.programme_id
-        )
-    return ended
-
-
 # status -------------------------------------------------------------------------------------
 
 
@@ -425,12 +405,12 @@ def health_sections(turn: Turn) -> list[Section]:
     repo = turn.repo
     sections: list[Section] = []
     for programme in my_programmes(turn):
-        enrolments = repo.find(Enrolment, programme_id=programme.id, status="active")
+        enrolments = repo.find(Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE)
         roles = Counter(e.role for e in enrolments)
         pairs = repo.find(Pair, programme_id=programme.id)
         phases = Counter(p.phase for p in pairs)
         pair_ids = [p.id for p in pairs]
-        held = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.status == "held"]
+        held = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.status == MeetingStatus.HELD]
         checkins = repo.find(CheckIn, pair_id=pair_ids)
         members = {m for p in pairs for m in p.member_ids()}
         # Journal entries written during the programme by its members: a count, never a text.
@@ -505,6 +485,20 @@ def coordinators_command(turn: Turn, line: CommandLine, mentions: dict[str, str]
         if not person.is_coordinator:
             turn.repo.update(person.model_copy(update={"is_coordinator": True}))
             turn.audit("coordinator.added", f"person:{person.id}")
-            turn.send(person.id or 0, lambda t: plain(t("coordinators.welcome")))
+            turn.send(person.id or 0, lambda t: text(t("coordinators.welcome")))
         names.append(person.display_name)
     return turn.say("coordinators.added", names=", ".join(names))
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute("program", ("programme",), Audience.COORDINATOR, program_command),
+        CommandRoute("enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command),
+        CommandRoute("pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command),
+        CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command),
+        CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command),
+        CommandRoute(
+            "coordinators", ("koordinatorer",), Audience.COORDINATOR, coordinators_command
+        ),
+    ),
+)

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import hashlib
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
-from conversations.flows.phases import advance
 from conversations.i18n import Texts
-from conversations.messages import Fact, Form, FormField, Message, Reply, Section
+from conversations.messages import Fact, Form, FormField, Message, Reply, Section, text
+from conversations.pairs import current_pair, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
+from conversations.phases import advance
 from conversations.ports import Repo
 from conversations.records import Goal, GoalRating, Pair, Role
+from conversations.refs import GoalsRef, PairRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, button, rating_field, validate
 
 MAX_GOALS = 3
@@ -29,16 +39,6 @@ def goals_token(goals: list[Goal]) -> str:
         f"{g.position}:{g.text}:{g.progress_signal}:{g.target_date}:{g.status}" for g in goals
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:10]
-
-
-def invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
-    """Sent to each member when a pair enters goal setting."""
-    if role == Role.ADEPT:
-        return Message(
-            sections=(Section(text=t("goals.invite.adept")),),
-            buttons=(button(t, "button.draft_goals", "goals.draft", str(pair.id), "primary"),),
-        )
-    return Message(sections=(Section(text=t("goals.invite.mentor")),))
 
 
 def goals_summary(t: Texts, goals: list[Goal]) -> str:
@@ -113,10 +113,10 @@ def goals_form(turn: Turn, pair: Pair) -> Form:
             ),
         ]
     return Form(
-        form_id="goals",
+        form_id=FormId.GOALS,
         title=t("goals.form_title"),
         submit_label=t("button.save_goals"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         intro=t("goals.form_intro"),
         fields=tuple(fields),
     )
@@ -133,8 +133,8 @@ def _view(turn: Turn, pair: Pair) -> Reply:
             button(
                 t,
                 "button.draft_goals" if not goals else "button.edit_goals",
-                "goals.draft",
-                str(pair.id),
+                Action.DRAFT_GOALS,
+                PairRef(pair.id or 0).encode(),
                 "primary",
             )
         )
@@ -143,12 +143,14 @@ def _view(turn: Turn, pair: Pair) -> Reply:
             button(
                 t,
                 "button.confirm_goals",
-                "goals.confirm",
-                f"{pair.id}:{goals_token(goals)}",
+                Action.CONFIRM_GOALS,
+                GoalsRef(pair.id or 0, goals_token(goals)).encode(),
                 "primary",
             )
         )
-        buttons.append(button(t, "button.comment_goals", "goals.comment", str(pair.id)))
+        buttons.append(
+            button(t, "button.comment_goals", Action.COMMENT_GOALS, PairRef(pair.id or 0).encode())
+        )
     return turn.show(message.model_copy(update={"buttons": tuple(buttons)}))
 
 
@@ -160,14 +162,14 @@ def goals_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Re
 
 
 def view_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     return _view(turn, pair)
 
 
 def draft_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -178,7 +180,7 @@ def draft_button(turn: Turn, value: str) -> Reply:
 
 
 def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    pair = current_pair(turn, context)
+    pair = current_pair(turn, PairRef.decode(context))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -251,9 +253,18 @@ def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
                 "title": t("goals.mentor_review_title", name=adept_name),
                 "buttons": (
                     button(
-                        t, "button.confirm_goals", "goals.confirm", f"{pair.id}:{token}", "primary"
+                        t,
+                        "button.confirm_goals",
+                        Action.CONFIRM_GOALS,
+                        GoalsRef(pair.id or 0, token).encode(),
+                        "primary",
                     ),
-                    button(t, "button.comment_goals", "goals.comment", str(pair.id)),
+                    button(
+                        t,
+                        "button.comment_goals",
+                        Action.COMMENT_GOALS,
+                        PairRef(pair.id or 0).encode(),
+                    ),
                 ),
             }
         )
@@ -263,7 +274,8 @@ def goals_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
 
 
 def confirm_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    ref = GoalsRef.decode(value)
+    pair = current_pair(turn, ref)
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -278,17 +290,16 @@ def confirm_button(turn: Turn, value: str) -> Reply:
         return turn.say(
             "goals.already_confirmed", date=turn.t.date(confirmed.astimezone(turn.t.tz).date())
         )
-    token = value.split(":", 1)[1] if ":" in value else ""
-    if token != goals_token(goals):
+    if ref is None or ref.token != goals_token(goals):
         reply = _view(turn, pair)
-        return Reply(messages=[plain(turn.t("goals.changed_since")), *reply.messages])
+        return Reply(messages=[text(turn.t("goals.changed_since")), *reply.messages])
     for goal in goals:
         turn.repo.update(goal.model_copy(update={"status": "confirmed", "confirmed_at": turn.now}))
     turn.audit("goals.confirmed", f"pair:{pair.id}")
     mentor_name = turn.person.display_name
     turn.send(
         pair.adept_id,
-        lambda t: plain(t("goals.confirmed_notice", name=mentor_name)),
+        lambda t: text(t("goals.confirmed_notice", name=mentor_name)),
         programme_id=pair.programme_id,
     )
     advance(turn, pair)
@@ -298,10 +309,10 @@ def confirm_button(turn: Turn, value: str) -> Reply:
 def comment_form(turn: Turn, pair: Pair) -> Form:
     t = turn.t
     return Form(
-        form_id="goals.comment",
+        form_id=FormId.GOALS_COMMENT,
         title=t("goals.comment_title"),
         submit_label=t("button.send"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         fields=(
             FormField(
                 name="comment", label=t("goals.comment_label"), kind="multiline", max_length=1000
@@ -311,7 +322,7 @@ def comment_form(turn: Turn, pair: Pair) -> Form:
 
 
 def comment_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     if pair.role_of(turn.person.id or 0) != Role.MENTOR:
@@ -320,7 +331,7 @@ def comment_button(turn: Turn, value: str) -> Reply:
 
 
 def comment_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    pair = current_pair(turn, context)
+    pair = current_pair(turn, PairRef.decode(context))
     if pair is None:
         return no_pair_reply(turn)
     if pair.role_of(turn.person.id or 0) != Role.MENTOR:
@@ -336,8 +347,31 @@ def comment_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         pair.adept_id,
         lambda t: Message(
             sections=(Section(text=t("goals.comment_notice", name=name)), Section(text=comment)),
-            buttons=(button(t, "button.edit_goals", "goals.draft", str(pair.id), "primary"),),
+            buttons=(
+                button(
+                    t,
+                    "button.edit_goals",
+                    Action.DRAFT_GOALS,
+                    PairRef(pair.id or 0).encode(),
+                    "primary",
+                ),
+            ),
         ),
         programme_id=pair.programme_id,
     )
     return turn.say("goals.comment_sent")
+
+
+ROUTES = Routes(
+    commands=(CommandRoute("goals", ("mål", "mal"), Audience.PAIR, goals_command),),
+    buttons=(
+        ButtonRoute(Action.DRAFT_GOALS, draft_button),
+        ButtonRoute(Action.CONFIRM_GOALS, confirm_button),
+        ButtonRoute(Action.COMMENT_GOALS, comment_button),
+        ButtonRoute(Action.VIEW_GOALS, view_button),
+    ),
+    forms=(
+        FormRoute(FormId.GOALS, goals_submitted),
+        FormRoute(FormId.GOALS_COMMENT, comment_submitted),
+    ),
+)

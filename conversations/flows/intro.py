@@ -7,6 +7,8 @@ from conversations.flows.meetings import FIRST_MEETING_MINUTES
 from conversations.i18n import Texts
 from conversations.messages import Message, Section
 from conversations.records import Pair, Person, Programme, Purpose, Role
+from conversations.refs import PairRef
+from conversations.routes import Action
 from conversations.turn import Turn, button
 
 
@@ -26,7 +28,10 @@ def welcome_message(t: Texts, programme: Programme, role: Role, purposes: list[P
             Section(text=t("welcome.role." + role)),
             Section(text=t("welcome.why")),
         ),
-        buttons=(button(t, "button.settings", "settings.open"), button(t, "button.help", "help")),
+        buttons=(
+            button(t, "button.settings", Action.OPEN_SETTINGS),
+            button(t, "button.help", Action.HELP),
+        ),
         note=t("welcome.privacy"),
     )
 
@@ -38,7 +43,7 @@ def first_meeting_guide(t: Texts, programme: Programme) -> Section:
 
 def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adept: Person) -> None:
     """A group message to both, then a role-specific next step to each."""
-    pid = str(pair.id)
+    pid = PairRef(pair.id or 0).encode()
 
     def group(t: Texts) -> Message:
         return Message(
@@ -55,7 +60,7 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
                 ),
                 first_meeting_guide(t, programme),
             ),
-            buttons=(button(t, "button.book_first_meeting", "meeting.book", pid, "primary"),),
+            buttons=(button(t, "button.book_first_meeting", Action.BOOK_MEETING, pid, "primary"),),
             note=t("intro.note"),
         )
 
@@ -70,8 +75,8 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
             return Message(
                 sections=tuple(sections),
                 buttons=(
-                    button(t, "button.book_first_meeting", "meeting.book", pid, "primary"),
-                    button(t, "button.home", "home"),
+                    button(t, "button.book_first_meeting", Action.BOOK_MEETING, pid, "primary"),
+                    button(t, "button.home", Action.HOME),
                 ),
             )
 

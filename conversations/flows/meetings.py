@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
-from conversations.flows.phases import advance
 from conversations.i18n import Texts
-from conversations.messages import Form, FormField, Message, Reply, Section
+from conversations.messages import Form, FormField, Message, Reply, Section, text
+from conversations.pairs import current_pair, in_force, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine, ParseError, parse_local_datetime
-from conversations.records import Meeting, Pair, Programme
+from conversations.phases import advance
+from conversations.records import Meeting, MeetingStatus, Pair, Programme
+from conversations.refs import PairRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, validate
 
 FIRST_MEETING_MINUTES = 60  # the method: the first meeting takes at least an hour
@@ -21,10 +31,10 @@ def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
     t = turn.t
     minutes = default_minutes(turn, pair, first)
     return Form(
-        form_id="meeting",
+        form_id=FormId.MEETING,
         title=t("meeting.title_first" if first else "meeting.title"),
         submit_label=t("button.book"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         intro=t("meeting.intro_first" if first else "meeting.intro"),
         fields=(
             FormField(
@@ -53,11 +63,13 @@ def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
 
 
 def has_first_meeting(turn: Turn, pair: Pair) -> bool:
-    return any(m.status != "cancelled" for m in turn.repo.find(Meeting, pair_id=pair.id))
+    return any(
+        m.status != MeetingStatus.CANCELLED for m in turn.repo.find(Meeting, pair_id=pair.id)
+    )
 
 
 def book_button(turn: Turn, value: str) -> Reply:
-    pair = current_pair(turn, value)
+    pair = current_pair(turn, PairRef.decode(value))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -89,8 +101,6 @@ def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
 def default_minutes(turn: Turn, pair: Pair, first: bool) -> int:
     """The agreed meeting length (the agreement in force, else the programme's); the first
     meeting is at least an hour."""
-    from conversations.flows.agreement import in_force
-
     agreement = in_force(turn.repo, pair.id or 0)
     programme = turn.repo.get(Programme, pair.programme_id)
     minutes = (
@@ -112,7 +122,7 @@ def _check(turn: Turn, pair: Pair, starts_at: datetime, minutes: int) -> str | N
 
 
 def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    pair = current_pair(turn, context)
+    pair = current_pair(turn, PairRef.decode(context))
     if pair is None:
         return no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -153,7 +163,7 @@ def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) 
     t = turn.t
     return Reply(
         messages=[
-            plain(
+            text(
                 t(
                     "meeting.booked",
                     when=t.when(meeting.starts_at),
@@ -179,3 +189,10 @@ def _booked_notice(t: Texts, name: str, meeting: Meeting) -> Message:
             ),
         )
     )
+
+
+ROUTES = Routes(
+    commands=(CommandRoute("meeting", ("möte", "mote", "boka"), Audience.PAIR, meeting_command),),
+    buttons=(ButtonRoute(Action.BOOK_MEETING, book_button),),
+    forms=(FormRoute(FormId.MEETING, meeting_submitted),),
+)

@@ -6,12 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.flows.basics import open_pairs_of
 from conversations.i18n import Texts
 from conversations.messages import Form, FormField, Message, Reply, Section
+from conversations.pairs import open_pairs_of
 from conversations.parsing import CommandLine
 from conversations.ports import Repo
 from conversations.records import Pair, Person, Reflection, Role
+from conversations.refs import PromptRef
+from conversations.routes import (
+    Action,
+    AnswerRoute,
+    Audience,
+    Awaiting,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, button, validate
 
 PROMPTS = {
@@ -51,7 +63,15 @@ def prompt_message(t: Texts, key: str) -> Message:
             Section(text=t("reflect.prompt." + key)),
             Section(text=t("reflect.how_to_answer")),
         ),
-        buttons=(button(t, "button.write_reflection", "reflect.open", key, "primary"),),
+        buttons=(
+            button(
+                t,
+                "button.write_reflection",
+                Action.OPEN_REFLECTION,
+                PromptRef(key).encode(),
+                "primary",
+            ),
+        ),
         note=t("reflect.private"),
     )
 
@@ -59,10 +79,10 @@ def prompt_message(t: Texts, key: str) -> Message:
 def reflection_form(turn: Turn, key: str) -> Form:
     t = turn.t
     return Form(
-        form_id="reflection",
+        form_id=FormId.REFLECTION,
         title=t("reflect.title"),
         submit_label=t("button.save"),
-        context=key,
+        context=PromptRef(key).encode(),
         intro=t("reflect.prompt." + key),
         fields=(
             FormField(
@@ -81,16 +101,18 @@ def _valid_key(turn: Turn, key: str) -> str:
 
 def reflect_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     key = next_prompt_key(turn.repo, turn.person)
-    turn.await_answer("reflection", prompt_key=key)
+    turn.await_answer(Awaiting.REFLECTION, prompt_key=key)
     return turn.show(prompt_message(turn.t, key))
 
 
 def reflect_button(turn: Turn, value: str) -> Reply:
-    return Reply(form=reflection_form(turn, _valid_key(turn, value)))
+    ref = PromptRef.decode(value)
+    return Reply(form=reflection_form(turn, _valid_key(turn, ref.key if ref else "")))
 
 
 def reflection_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
-    key = _valid_key(turn, context)
+    ref = PromptRef.decode(context)
+    key = _valid_key(turn, ref.key if ref else "")
     form = reflection_form(turn, key)
     clean, errors = validate(form, values, turn.t, turn.now)
     if errors:
@@ -149,3 +171,17 @@ def journal_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
 
 def journal_button(turn: Turn, value: str) -> Reply:
     return turn.show(journal_message(turn))
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute("reflect", ("reflektion", "reflektera"), Audience.EVERYONE, reflect_command),
+        CommandRoute("journal", ("dagbok",), Audience.EVERYONE, journal_command),
+    ),
+    buttons=(
+        ButtonRoute(Action.OPEN_REFLECTION, reflect_button),
+        ButtonRoute(Action.VIEW_JOURNAL, journal_button),
+    ),
+    forms=(FormRoute(FormId.REFLECTION, reflection_submitted),),
+    answers=(AnswerRoute(Awaiting.REFLECTION, reflection_answered),),
+)

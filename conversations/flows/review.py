@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conversations.flows.basics import current_pair, no_pair_reply, pair_closed_reply, plain
 from conversations.flows.goals import current_goals, latest_rating
 from conversations.i18n import Texts
-from conversations.messages import Choice, Form, FormField, Message, Reply, Section
+from conversations.messages import Choice, Form, FormField, Message, Reply, Section, text
+from conversations.pairs import current_pair, end_pair, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
 from conversations.records import GoalRating, Pair, Phase, Programme, Review, Role
+from conversations.refs import PairRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
 from conversations.turn import Turn, button, rating_field, validate
 
 OUTCOMES = ("achieved", "partly", "not-achieved")
@@ -18,11 +28,13 @@ CLOSING_WINDOW = timedelta(days=14)
 
 
 def review_message(t: Texts, pair: Pair, kind: str) -> Message:
-    action = "review.midpoint" if kind == "midpoint" else "review.closing"
+    action = Action.MIDPOINT_REVIEW if kind == "midpoint" else Action.CLOSING_REVIEW
     return Message(
         title=t(f"review.{kind}.title"),
         sections=(Section(text=t(f"review.{kind}.prompt")),),
-        buttons=(button(t, f"button.review_{kind}", action, str(pair.id), "primary"),),
+        buttons=(
+            button(t, f"button.review_{kind}", action, PairRef(pair.id or 0).encode(), "primary"),
+        ),
     )
 
 
@@ -71,10 +83,10 @@ def midpoint_form(turn: Turn, pair: Pair) -> Form:
         ),
     ]
     return Form(
-        form_id="review.midpoint",
+        form_id=FormId.MIDPOINT_REVIEW,
         title=t("review.midpoint.title"),
         submit_label=t("button.save"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         intro=t("review.midpoint.prompt"),
         fields=tuple(fields),
     )
@@ -125,10 +137,10 @@ def closing_form(turn: Turn, pair: Pair) -> Form:
             )
         )
     return Form(
-        form_id="review.closing",
+        form_id=FormId.CLOSING_REVIEW,
         title=t("review.closing.title"),
         submit_label=t("button.save"),
-        context=str(pair.id),
+        context=PairRef(pair.id or 0).encode(),
         intro=t("review.closing.prompt"),
         fields=tuple(fields),
     )
@@ -151,7 +163,7 @@ def closing_button(turn: Turn, value: str) -> Reply:
 
 def _checked(turn: Turn, context: str, kind: str) -> tuple[Pair | None, Reply | None]:
     """The pair, if this review is open for the person now; else the reply saying why not."""
-    pair = current_pair(turn, context)
+    pair = current_pair(turn, PairRef.decode(context))
     if pair is None:
         return None, no_pair_reply(turn)
     if not pair.phase.is_open:
@@ -201,7 +213,7 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
     name = turn.person.display_name
     turn.send(
         pair.partner_of(turn.person.id or 0),
-        lambda t: plain(t("review.partner_notice", name=name)),
+        lambda t: text(t("review.partner_notice", name=name)),
         programme_id=pair.programme_id,
     )
     if clean["adjust"] == "agreement":
@@ -213,8 +225,8 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
                         button(
                             t,
                             "button.amend_agreement",
-                            "agreement.propose",
-                            str(pair.id),
+                            Action.PROPOSE_AGREEMENT,
+                            PairRef(pair.id or 0).encode(),
                             "primary",
                         ),
                     ),
@@ -222,12 +234,20 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
             ]
         )
     if clean["adjust"] == "goals":
-        action = "goals.draft" if pair.role_of(turn.person.id or 0) == Role.ADEPT else "goals.view"
+        action = (
+            Action.DRAFT_GOALS
+            if pair.role_of(turn.person.id or 0) == Role.ADEPT
+            else Action.VIEW_GOALS
+        )
         return Reply(
             messages=[
                 Message(
                     sections=(Section(text=t("review.midpoint.saved_goals")),),
-                    buttons=(button(t, "button.goals", action, str(pair.id), "primary"),),
+                    buttons=(
+                        button(
+                            t, "button.goals", action, PairRef(pair.id or 0).encode(), "primary"
+                        ),
+                    ),
                 )
             ]
         )
@@ -265,8 +285,6 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     turn.audit("review.saved", f"pair:{pair.id}", kind="closing")
     reviews = turn.repo.find(Review, pair_id=pair.id, kind="closing")
     if len({r.person_id for r in reviews}) >= 2:
-        from conversations.flows.coordinator import end_pair
-
         goals = current_goals(turn.repo, pair.id or 0)
         done = sum(g.status == "achieved" for g in goals)
         ended = end_pair(turn, pair, "completed", by_coordinator=False)
@@ -274,7 +292,7 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         for member in ended.member_ids():
             turn.send(
                 member,
-                lambda t: plain(t("closing.summary", achieved=done, n=len(goals))),
+                lambda t: text(t("closing.summary", achieved=done, n=len(goals))),
                 programme_id=pair.programme_id,
             )
         return turn.say("review.closing.saved_last")
@@ -286,7 +304,13 @@ def closing_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
         lambda t: Message(
             sections=(Section(text=t("review.closing.partner_waiting", name=name)),),
             buttons=(
-                button(t, "button.review_closing", "review.closing", str(pair.id), "primary"),
+                button(
+                    t,
+                    "button.review_closing",
+                    Action.CLOSING_REVIEW,
+                    PairRef(pair.id or 0).encode(),
+                    "primary",
+                ),
             ),
         ),
         programme_id=pair.programme_id,
@@ -303,6 +327,21 @@ def _ask_for_a_new_mentor(turn: Turn, pair: Pair, reviews: list[Review]) -> None
     adept = turn.person_by_id(pair.adept_id).display_name
     turn.send(
         programme.created_by,
-        lambda t: plain(t("review.new_mentor_request", name=adept, programme=programme.name)),
+        lambda t: text(t("review.new_mentor_request", name=adept, programme=programme.name)),
         programme_id=programme.id,
     )
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute("review", ("utvärdering", "utvardering"), Audience.PAIR, review_command),
+    ),
+    buttons=(
+        ButtonRoute(Action.MIDPOINT_REVIEW, midpoint_button),
+        ButtonRoute(Action.CLOSING_REVIEW, closing_button),
+    ),
+    forms=(
+        FormRoute(FormId.MIDPOINT_REVIEW, midpoint_submitted),
+        FormRoute(FormId.CLOSING_REVIEW, closing_submitted),
+    ),
+)

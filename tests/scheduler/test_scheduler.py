@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conversations import nudges
+from conversations import nudge_messages as nudges
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.ports import Store

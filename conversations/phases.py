@@ -1,21 +1,57 @@
 """A pair's phase follows from what it has done, decided in this one place:
 first meeting booked -> goals; goals confirmed by the mentor -> agreement; agreement accepted
-by both (with the goals still confirmed) -> active. Entering a phase sends its invitation."""
+by both (with the goals still confirmed) -> active. Entering a phase sends its invitation,
+worded here. Not a flow: the meeting, goals and agreement flows call ``advance`` after they
+write."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from conversations.flows.basics import plain
-from conversations.records import Agreement, Goal, Meeting, Pair, Phase
-from conversations.turn import Turn
+from conversations.i18n import Texts
+from conversations.messages import Message, Section, text
+from conversations.records import Agreement, Goal, Meeting, Pair, Phase, Role
+from conversations.refs import PairRef
+from conversations.routes import Action
+from conversations.turn import Turn, button
+
+
+def goals_invitation(t: Texts, pair: Pair, role: Role | None) -> Message:
+    """Sent to each member when a pair enters goal setting."""
+    if role == Role.ADEPT:
+        return Message(
+            sections=(Section(text=t("goals.invite.adept")),),
+            buttons=(
+                button(
+                    t,
+                    "button.draft_goals",
+                    Action.DRAFT_GOALS,
+                    PairRef(pair.id or 0).encode(),
+                    "primary",
+                ),
+            ),
+        )
+    return Message(sections=(Section(text=t("goals.invite.mentor")),))
+
+
+def agreement_invitation(t: Texts, pair: Pair) -> Message:
+    """Sent to each member when a pair's goals are confirmed."""
+    return Message(
+        sections=(Section(text=t("agreement.invite")),),
+        buttons=(
+            button(
+                t,
+                "button.propose_agreement",
+                Action.PROPOSE_AGREEMENT,
+                PairRef(pair.id or 0).encode(),
+                "primary",
+            ),
+        ),
+    )
 
 
 def advance(turn: Turn, pair: Pair) -> Pair:
     """Move the pair as far as its records allow; tell both what comes next."""
-    from conversations.flows.agreement import invitation as agreement_invitation
-    from conversations.flows.goals import invitation as goals_invitation
-
     pair = turn.repo.get(Pair, pair.id or 0) or pair
     if pair.phase not in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT):
         return pair
@@ -48,6 +84,6 @@ def advance(turn: Turn, pair: Pair) -> Pair:
             )
         elif phase == Phase.ACTIVE:
             turn.send(
-                member, lambda t: plain(t("phase.active_notice")), programme_id=pair.programme_id
+                member, lambda t: text(t("phase.active_notice")), programme_id=pair.programme_id
             )
     return pair

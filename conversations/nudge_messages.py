@@ -1,29 +1,40 @@
-"""The wording of scheduled nudges (see conversations/nudges.py for the kinds)."""
+"""The wording of scheduled nudges (``conversations.nudges`` has the kinds).
+
+``compose`` turns a planned ``Nudge`` into the ``Message`` its recipient reads, in their
+language, or ``None`` when it is no longer relevant (the meeting was logged, the pair ended):
+such a nudge is skipped, not sent. It only reads. A reflection prompt also says which prompt it
+asked (``NudgeMessage.prompt_key``); the queue then remembers it with ``remember_prompt`` (a
+write), so the person's next typed message answers it. Above the flows: it uses their message
+builders."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from conversations.flows import reflection
-from conversations.flows.basics import OPEN_PHASES, plain
 from conversations.flows.review import review_message
-from conversations.messages import Message, Section
+from conversations.messages import Message, Section, text
 from conversations.nudges import Nudge
 from conversations.ports import Repo
 from conversations.records import (
+    OPEN_PHASES,
     CheckIn,
     ConversationState,
     Meeting,
+    MeetingStatus,
     Pair,
     Person,
     Programme,
+    ProgrammeStatus,
     Record,
     Reflection,
 )
+from conversations.refs import MeetingRef, PairMeetingRef, PairRef
+from conversations.routes import Action, Awaiting
 from conversations.turn import button, set_awaiting, texts_for
 
 R = TypeVar("R", bound=Record)
@@ -75,7 +86,7 @@ class ReadAhead:
         open_pairs: dict[int, list[Pair]] = defaultdict(list)
         for chunk in _chunks(reflecting):
             for role in ("mentor_id", "adept_id"):
-                where: dict[str, Any] = {role: chunk, "phase": OPEN_PHASES}
+                where: dict[str, Any] = {role: chunk, "phase": list(OPEN_PHASES)}
                 for pair in repo.find(Pair, **where):
                     open_pairs[getattr(pair, role)].append(pair)
             for (person_id,) in repo.columns(Reflection, ("person_id",), person_id=chunk):
@@ -96,19 +107,21 @@ class ReadAhead:
         return ahead
 
     def await_reflection(self, repo: Repo, person_id: int, now: datetime, key: str) -> None:
-        """``set_awaiting(repo, person_id, "reflection", now, prompt_key=key)`` with the state
-        read ahead (one write, no read)."""
+        """``set_awaiting(repo, person_id, Awaiting.REFLECTION, now, prompt_key=key)`` with the
+        state read ahead (one write, no read)."""
         state = self.states[person_id]
         data = {"prompt_key": key}
         if state is None:
             state = repo.add(
                 ConversationState(
-                    person_id=person_id, awaiting="reflection", data=data, updated_at=now
+                    person_id=person_id, awaiting=Awaiting.REFLECTION, data=data, updated_at=now
                 )
             )
         else:
             state = repo.update(
-                state.model_copy(update={"awaiting": "reflection", "data": data, "updated_at": now})
+                state.model_copy(
+                    update={"awaiting": Awaiting.REFLECTION, "data": data, "updated_at": now}
+                )
             )
         self.states[person_id] = state
 
@@ -121,9 +134,38 @@ def _get(
     return repo.get(cls, id)
 
 
+@dataclass(frozen=True)
+class NudgeMessage:
+    message: Message
+    prompt_key: str | None = None  # a reflection prompt: the question it asked
+
+
+def remember_prompt(
+    repo: Repo, nudge: Nudge, composed: NudgeMessage, now: datetime, ahead: ReadAhead | None
+) -> None:
+    """After a reflection prompt is queued: the person's next typed message answers it."""
+    if composed.prompt_key is None:
+        return
+    if ahead is not None and nudge.person_id in ahead.states:
+        ahead.await_reflection(repo, nudge.person_id, now, composed.prompt_key)
+    else:
+        set_awaiting(
+            repo, nudge.person_id, Awaiting.REFLECTION, now, prompt_key=composed.prompt_key
+        )
+
+
 def compose(
     repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None = None
-) -> Message | None:
+) -> NudgeMessage | None:
+    """The message for one nudge, in its recipient's language; None if no longer relevant.
+    Reads only; ``ahead`` (from ``ReadAhead.load``) answers the reads from memory."""
+    message, prompt_key = _compose(repo, nudge, now, ahead)
+    return None if message is None else NudgeMessage(message, prompt_key)
+
+
+def _compose(
+    repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None
+) -> tuple[Message | None, str | None]:
     people: dict[int, Person] = ahead.people if ahead else {}
 
     def get_person(person_id: int) -> Person | None:
@@ -131,7 +173,7 @@ def compose(
 
     person = get_person(nudge.person_id)
     if person is None or person.erased_at is not None:
-        return None
+        return None, None
     t = texts_for(person)
     pair = (
         _get(repo, ahead, Pair, "pair", ahead.pairs if ahead else {}, nudge.pair_id)
@@ -143,7 +185,7 @@ def compose(
         and (pair is None or not pair.phase.is_open)
         and nudge.kind not in ("delivery-failed-coordinator",)
     ):
-        return None
+        return None, None
     meeting = (
         _get(repo, ahead, Meeting, "meeting", ahead.meetings if ahead else {}, nudge.meeting_id)
         if nudge.meeting_id
@@ -165,13 +207,29 @@ def compose(
                 pairs=ahead.open_pairs[person.id or 0],
                 written=ahead.written[person.id or 0],
             )
-            ahead.await_reflection(repo, person.id or 0, now, key)
         else:
             key = reflection.next_prompt_key(repo, person)
-            set_awaiting(repo, person.id or 0, "reflection", now, prompt_key=key)
-        return reflection.prompt_message(t, key)
+        return reflection.prompt_message(t, key), key
+    return _word(repo, nudge, now, ahead, person, pair, meeting, partner_name, get_person), None
+
+
+def _word(
+    repo: Repo,
+    nudge: Nudge,
+    now: datetime,
+    ahead: ReadAhead | None,
+    person: Person,
+    pair: Pair | None,
+    meeting: Meeting | None,
+    partner_name: str,
+    get_person: Callable[[int], Person | None],
+) -> Message | None:
+    """Every kind but the reflection prompt: reads only."""
+    t = texts_for(person)
+    kind = nudge.kind
+    pid = PairRef(pair.id or 0).encode() if pair is not None else ""
     if kind in ("meeting-reminder", "preparation-prompt", "checkin-prompt"):
-        if meeting is None or pair is None or meeting.status == "cancelled":
+        if meeting is None or pair is None or meeting.status == MeetingStatus.CANCELLED:
             return None
         if kind == "checkin-prompt":
             if ahead is not None and ("checkins", meeting.id or 0) in ahead.loaded:
@@ -190,11 +248,15 @@ def compose(
                 ),
                 buttons=(
                     button(
-                        t, "button.checkin", "checkin.open", f"{pair.id}:{meeting.id}", "primary"
+                        t,
+                        "button.checkin",
+                        Action.OPEN_CHECKIN,
+                        PairMeetingRef(pair.id or 0, meeting.id).encode(),
+                        "primary",
                     ),
                 ),
             )
-        if meeting.status != "booked" or meeting.starts_at <= now:
+        if meeting.status != MeetingStatus.BOOKED or meeting.starts_at <= now:
             return None
         if kind == "preparation-prompt":
             return Message(
@@ -203,7 +265,15 @@ def compose(
                         text=t("nudge.prep", partner=partner_name, when=t.when(meeting.starts_at))
                     ),
                 ),
-                buttons=(button(t, "button.prep", "prep.answer", str(meeting.id), "primary"),),
+                buttons=(
+                    button(
+                        t,
+                        "button.prep",
+                        Action.ANSWER_PREP,
+                        MeetingRef(meeting.id or 0).encode(),
+                        "primary",
+                    ),
+                ),
             )
         guide = Section(text=t("nudge.first_meeting_reminder")) if meeting.is_first else None
         sections = (
@@ -221,28 +291,28 @@ def compose(
         return Message(
             sections=(Section(text=t("nudge.overdue", partner=partner_name)),),
             buttons=(
-                button(t, "button.book_meeting", "meeting.book", str(pair.id), "primary"),
-                button(t, "button.checkin", "checkin.open", str(pair.id)),
+                button(t, "button.book_meeting", Action.BOOK_MEETING, pid, "primary"),
+                button(t, "button.checkin", Action.OPEN_CHECKIN, pid),
             ),
         )
     if kind == "phase-deadline" and pair is not None:
         if nudge.detail and pair.phase != nudge.detail:
             return None
         action = {
-            "intro": "meeting.book",
-            "goals": "goals.view",
-            "agreement": "agreement.view",
-        }.get(pair.phase, "home")
+            "intro": Action.BOOK_MEETING,
+            "goals": Action.VIEW_GOALS,
+            "agreement": Action.VIEW_AGREEMENT,
+        }.get(pair.phase, Action.HOME)
         return Message(
             sections=(Section(text=t("nudge.phase." + pair.phase, partner=partner_name)),),
-            buttons=(button(t, "button.next_step", action, str(pair.id), "primary"),),
+            buttons=(button(t, "button.next_step", action, pid, "primary"),),
         )
     if kind == "phase-deadline-coordinator" and pair is not None:
         if nudge.detail and pair.phase != nudge.detail:
             return None
         mentor, adept = get_person(pair.mentor_id), get_person(pair.adept_id)
         days = (now - pair.phase_since).days
-        return plain(
+        return text(
             t(
                 "nudge.coordinator_stuck",
                 mentor=mentor.display_name if mentor else "?",
@@ -255,20 +325,24 @@ def compose(
         return review_message(t, pair, "midpoint" if kind == "midpoint-review" else "closing")
     if kind == "coordinator-digest":
         programme = repo.get(Programme, nudge.programme_id or 0)
-        if programme is None or programme.status != "open":
+        if programme is None or programme.status != ProgrammeStatus.OPEN:
             return None
         pairs = repo.find(Pair, programme_id=programme.id)
         phases = Counter(p.phase for p in pairs)
-        held = [m for m in repo.find(Meeting, pair_id=[p.id for p in pairs]) if m.status == "held"]
+        held = [
+            m
+            for m in repo.find(Meeting, pair_id=[p.id for p in pairs])
+            if m.status == MeetingStatus.HELD
+        ]
         lines = ", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"
         return Message(
             title=t("digest.title", programme=programme.name),
             sections=(
                 Section(text=t("digest.body", pairs=len(pairs), phases=lines, meetings=len(held))),
             ),
-            buttons=(button(t, "button.home", "home"),),
+            buttons=(button(t, "button.home", Action.HOME),),
             note=t("status.privacy"),
         )
     if kind == "delivery-failed-coordinator":
-        return plain(t("nudge.delivery_failed", detail=nudge.detail[:200]))
+        return text(t("nudge.delivery_failed", detail=nudge.detail[:200]))
     return None

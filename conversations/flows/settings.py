@@ -1,0 +1,155 @@
+"""`settings`: a person's language, time zone, reflection day and time, and working hours."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from conversations.i18n import SUPPORTED
+from conversations.messages import Choice, Form, FormField, Reply
+from conversations.parsing import CommandLine, ParseError, parse_time, parse_weekdays, parse_zone
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
+from conversations.turn import Turn, validate
+
+
+def settings_form(turn: Turn) -> Form:
+    t = turn.t
+    p = turn.person
+    weekdays = tuple(Choice(value=str(i), label=t.weekday(i)) for i in range(7))
+    return Form(
+        form_id=FormId.SETTINGS,
+        title=t("settings.title"),
+        submit_label=t("button.save"),
+        intro=t("settings.intro"),
+        fields=(
+            FormField(
+                name="language",
+                label=t("settings.language"),
+                kind="choice",
+                initial=p.locale,
+                choices=tuple(
+                    Choice(value=code, label=t("language." + code)) for code in SUPPORTED
+                ),
+            ),
+            FormField(
+                name="timezone",
+                label=t("settings.timezone"),
+                initial=p.timezone,
+                max_length=64,
+                hint=t("settings.timezone_hint"),
+            ),
+            FormField(
+                name="reflection_day",
+                label=t("settings.reflection_day"),
+                kind="choice",
+                initial=str(p.reflection_weekday),
+                choices=weekdays,
+            ),
+            FormField(
+                name="reflection_time",
+                label=t("settings.reflection_time"),
+                initial=p.reflection_time.strftime("%H:%M"),
+                max_length=5,
+                hint="14:00",
+            ),
+            FormField(
+                name="work_start",
+                label=t("settings.work_start"),
+                initial=p.work_start.strftime("%H:%M"),
+                max_length=5,
+                hint="08:00",
+            ),
+            FormField(
+                name="work_end",
+                label=t("settings.work_end"),
+                initial=p.work_end.strftime("%H:%M"),
+                max_length=5,
+                hint="17:00",
+            ),
+            FormField(
+                name="work_days",
+                label=t("settings.work_days"),
+                initial=_days_text(p.work_days),
+                max_length=20,
+                hint=t("settings.work_days_hint"),
+            ),
+        ),
+    )
+
+
+def _days_text(days: list[int]) -> str:
+    if days and days == list(range(days[0], days[-1] + 1)):
+        return f"{days[0] + 1}-{days[-1] + 1}" if len(days) > 1 else str(days[0] + 1)
+    return ",".join(str(d + 1) for d in days)
+
+
+def settings_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    return Reply(form=settings_form(turn))
+
+
+def settings_button(turn: Turn, value: str) -> Reply:
+    return Reply(form=settings_form(turn))
+
+
+def settings_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
+    form = settings_form(turn)
+    clean, errors = validate(form, values, turn.t, turn.now)
+    parsed: dict[str, object] = {}
+    for name, parse in (
+        ("timezone", lambda v: parse_zone(v).key),
+        ("reflection_time", parse_time),
+        ("work_start", parse_time),
+        ("work_end", parse_time),
+        ("work_days", parse_weekdays),
+    ):
+        if name in errors or clean.get(name) is None:
+            continue
+        try:
+            parsed[name] = parse(clean[name])
+        except ParseError as exc:
+            errors[name] = turn.t(exc.key, **exc.values)
+    start, end = parsed.get("work_start"), parsed.get("work_end")
+    if isinstance(start, time) and isinstance(end, time) and start >= end:
+        errors["work_start"] = errors["work_end"] = turn.t("error.work_hours")
+    if errors:
+        return Reply(form=form, errors=errors)
+    person = turn.repo.update(
+        turn.person.model_copy(
+            update={
+                "locale": clean["language"],
+                "timezone": parsed["timezone"],
+                "reflection_weekday": int(clean["reflection_day"]),
+                "reflection_time": parsed["reflection_time"],
+                "work_start": parsed["work_start"],
+                "work_end": parsed["work_end"],
+                "work_days": parsed["work_days"],
+            }
+        )
+    )
+    turn.person = person
+    turn.audit("settings.changed", f"person:{person.id}")
+    t = turn.t
+    return turn.say(
+        "settings.saved",
+        day=t.weekday(person.reflection_weekday),
+        time=t.time(person.reflection_time),
+        tz=person.timezone,
+    )
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute(
+            "settings", ("inställningar", "installningar"), Audience.EVERYONE, settings_command
+        ),
+    ),
+    buttons=(ButtonRoute(Action.OPEN_SETTINGS, settings_button),),
+    forms=(FormRoute(FormId.SETTINGS, settings_submitted),),
+)

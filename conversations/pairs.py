@@ -1,0 +1,77 @@
+"""A person's pairs, as every flow needs them: finding the caller's pair (by the id a button
+carries, else their newest open pair), the replies when there is none or it has ended, the
+agreement in force, and ending a pair. The lowest layer under ``conversations.flows``."""
+
+from __future__ import annotations
+
+from conversations.messages import Reply, text
+from conversations.ports import Repo
+from conversations.records import OPEN_PHASES, Agreement, Pair, Person, Phase
+from conversations.refs import GoalsRef, PairMeetingRef, PairRef
+from conversations.turn import Turn
+
+
+def open_pairs_of(repo: Repo, person_id: int | None) -> list[Pair]:
+    pairs = repo.find(Pair, mentor_id=person_id, phase=list(OPEN_PHASES))
+    pairs += repo.find(Pair, adept_id=person_id, phase=list(OPEN_PHASES))
+    return sorted(pairs, key=lambda p: p.id or 0)
+
+
+def has_pair(repo: Repo, person: Person) -> bool:
+    return bool(open_pairs_of(repo, person.id))
+
+
+def current_pair(turn: Turn, ref: PairRef | PairMeetingRef | GoalsRef | None = None) -> Pair | None:
+    """The pair a button/form refers to (``ref``: must be the actor's own), else the actor's
+    only (or newest) open pair."""
+    if ref is not None:
+        pair = turn.repo.get(Pair, ref.pair)
+        if pair is None or turn.person.id not in pair.member_ids():
+            return None
+        return pair
+    pairs = open_pairs_of(turn.repo, turn.person.id)
+    return pairs[-1] if pairs else None
+
+
+def no_pair_reply(turn: Turn) -> Reply:
+    return turn.say("error.no_pair")
+
+
+def pair_closed_reply(turn: Turn, pair: Pair) -> Reply:
+    return turn.say(
+        "error.pair_ended",
+        date=turn.t.date(turn.t.local(pair.ended_at).date()) if pair.ended_at else "",
+    )
+
+
+def in_force(repo: Repo, pair_id: int) -> Agreement | None:
+    """The newest agreement both accepted that no later version replaced."""
+    accepted = [
+        a for a in repo.find(Agreement, pair_id=pair_id) if a.accepted and a.superseded_at is None
+    ]
+    return max(accepted, key=lambda a: a.number) if accepted else None
+
+
+def end_pair(
+    turn: Turn, pair: Pair, reason: str, note: str = "", *, by_coordinator: bool = True
+) -> Pair:
+    """End a pair (``completed`` or ``ended-early``); the members are told when a coordinator
+    ended it (a member who ends it by erasure or a closing review already knows)."""
+    phase = Phase.COMPLETED if reason == "completed" else Phase.ENDED_EARLY
+    ended = turn.repo.update(
+        pair.model_copy(
+            update={
+                "phase": phase,
+                "phase_since": turn.now,
+                "ended_at": turn.now,
+                "end_reason": reason,
+                "end_note": note,
+            }
+        )
+    )
+    turn.audit("pair.ended", f"pair:{pair.id}", reason=reason)
+    if not by_coordinator:
+        return ended
+    for member in pair.member_ids():
+        turn.send(member, lambda t: text(t("end.notice." + reason)), programme_id=pair.programme_id)
+    return ended
