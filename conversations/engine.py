@@ -26,16 +26,19 @@ from conversations.events import (
 from conversations.flows import (
     agreement,
     checkin,
-    coordinator,
+    coordinators,
     data_rights,
+    enrolment,
     goals,
     help,
     home,
     meetings,
     pause,
+    programmes,
     reflection,
     review,
     settings,
+    status,
 )
 from conversations.i18n import Texts, normalise_locale
 from conversations.messages import Reply, text
@@ -63,7 +66,10 @@ FLOWS = (
     agreement,
     checkin,
     review,
-    coordinator,
+    programmes,
+    enrolment,
+    status,
+    coordinators,
 )
 ROUTES = Routes.gather(flow.ROUTES for flow in FLOWS)
 COMMANDS: tuple[CommandRoute, ...] = ROUTES.commands

@@ -149,3 +149,10 @@ def parse_weekdays(text: str) -> list[int]:
     if not days:
         raise ParseError("error.weekdays", value=text)
     return sorted(days)
+
+
+def int_option(line: CommandLine, name: str, default: int) -> int | None:
+    raw = line.options.get(name)
+    if raw is None:
+        return default
+    return int(raw) if raw.isdigit() else None

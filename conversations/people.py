@@ -1,4 +1,4 @@
-"""Creating a person the bot has not met yet."""
+"""Creating a person the bot has not met yet, and finding the people a command names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from conversations.config import CoreConfig
 from conversations.events import Actor
 from conversations.i18n import normalise_locale
 from conversations.records import Person
+from conversations.turn import Turn
 
 
 def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
@@ -28,3 +29,21 @@ def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
         is_coordinator=bool(identity & set(config.coordinators)),
         created_at=now,
     )
+
+
+def resolve_person(
+    turn: Turn, token: str, mentions: dict[str, str], *, create: bool = False
+) -> Person | None:
+    """'@anna' (console) or a platform mention -> the person. Only ``enroll`` and
+    ``coordinators add`` create people they have not met; elsewhere a typo finds nobody."""
+    if not token.startswith("@") or len(token) < 2:
+        return None
+    user_id = mentions.get(token, token[1:])
+    me = turn.person
+    found = turn.repo.first(
+        Person, platform=me.platform, workspace=me.workspace, platform_user_id=user_id
+    )
+    if found is not None or not create:
+        return found
+    actor = Actor(platform=me.platform, workspace=me.workspace, platform_user_id=user_id)
+    return turn.repo.add(new_person(turn.config, actor, turn.now))

@@ -4,8 +4,8 @@ each programme's health. On top of the other flows: it shows their summaries and
 from __future__ import annotations
 
 from conversations.flows import agreement as agreement_flow
-from conversations.flows import coordinator
 from conversations.flows import goals as goals_flow
+from conversations.flows import status
 from conversations.messages import Button, Fact, Message, Reply, Section
 from conversations.pairs import open_pairs_of
 from conversations.parsing import CommandLine
@@ -94,7 +94,7 @@ def home_message(turn: Turn) -> Message:
         elif enrolled or not me.is_coordinator:
             sections.append(Section(text=t("home.waiting" if enrolled else "home.not_enrolled")))
     if me.is_coordinator:
-        sections.extend(coordinator.health_sections(turn))
+        sections.extend(status.health_sections(turn))
     buttons.append(button(t, "button.reflect", Action.OPEN_REFLECTION))
     buttons.append(button(t, "button.journal", Action.VIEW_JOURNAL))
     if not (me.paused_until and me.paused_until >= turn.today):

@@ -1,0 +1,179 @@
+"""`enroll`, `pair` and `end`: a coordinator enrols people in a programme as mentor or adept,
+pairs a mentor with an adept (the introduction follows), and ends a pair."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from conversations.flows import intro
+from conversations.messages import Reply, text
+from conversations.pairs import end_pair
+from conversations.parsing import CommandLine, int_option
+from conversations.people import resolve_person
+from conversations.programme_choice import chosen_programme, my_programmes
+from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Phase, Role
+from conversations.routes import Audience, CommandRoute, Routes
+from conversations.turn import Turn
+
+COMPLETED_WORDS = ("completed", "klar", "slutförd", "slutfört")
+EARLY_WORDS = ("ended-early", "avbruten", "avbrutet")
+ROLE_WORDS = {
+    "mentor": Role.MENTOR,
+    "adept": Role.ADEPT,
+    "mentee": Role.ADEPT,
+    "adepter": Role.ADEPT,
+}
+
+
+def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    # enroll @a [@b …] as mentor|adept [--program X] [--capacity N] [--offers …] [--wants …] [--department …]
+    args = [a for a in line.args if a.lower() not in ("as", "som")]
+    people = list(dict.fromkeys(a for a in args if a.startswith("@")))
+    roles = [ROLE_WORDS[a.lower()] for a in args if a.lower() in ROLE_WORDS]
+    capacity = int_option(line, "capacity", 1)
+    if not people or len(roles) != 1 or capacity is None or not 1 <= capacity <= 10:
+        return turn.say("usage.enroll.full")
+    programme = chosen_programme(turn, line)
+    if programme is None:
+        return turn.say("program.none_open")
+    role = roles[0]
+    lines = []
+    for token in people:
+        person = resolve_person(turn, token, mentions, create=True)
+        if person is None or person.erased_at is not None:
+            lines.append(turn.t("enroll.unknown", who=token))
+            continue
+        existing = turn.repo.first(
+            Enrolment, programme_id=programme.id, person_id=person.id, status=EnrolmentStatus.ACTIVE
+        )
+        if existing is not None:
+            lines.append(
+                turn.t(
+                    "enroll.already", name=person.display_name, role=turn.t("role." + existing.role)
+                )
+            )
+            continue
+        turn.repo.add(
+            Enrolment(
+                programme_id=programme.id or 0,
+                person_id=person.id or 0,
+                role=role,
+                capacity=capacity if role == Role.MENTOR else 1,
+                wants_to_learn=line.options.get("wants", "")[:500],
+                can_offer=line.options.get("offers", "")[:500],
+                department=line.options.get("department", "")[:100],
+                created_at=turn.now,
+            )
+        )
+        turn.audit(
+            "person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value
+        )
+        welcome = partial(
+            intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
+        )
+        turn.send(person.id or 0, welcome, programme_id=programme.id)
+        lines.append(
+            turn.t(
+                "enroll.done",
+                name=person.display_name,
+                role=turn.t("role." + role),
+                programme=programme.name,
+            )
+        )
+    return turn.show(text("\n".join(lines)))
+
+
+def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    people = [a for a in line.args if a.startswith("@")]
+    if len(people) != 2:
+        return turn.say("usage.pair.full")
+    programme = chosen_programme(turn, line)
+    if programme is None:
+        return turn.say("program.none_open")
+    mentor = resolve_person(turn, people[0], mentions)
+    adept = resolve_person(turn, people[1], mentions)
+    if mentor is None or adept is None:
+        return turn.say("enroll.unknown", who=people[0] if mentor is None else people[1])
+    if mentor.id == adept.id:
+        return turn.say("usage.pair.full")
+    for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
+        enrolment = turn.repo.first(
+            Enrolment, programme_id=programme.id, person_id=person.id, status=EnrolmentStatus.ACTIVE
+        )
+        if enrolment is None or enrolment.role != role:
+            return turn.say(
+                "pair.not_enrolled", name=person.display_name, role=turn.t("role." + role)
+            )
+    if turn.repo.first(Pair, programme_id=programme.id, adept_id=adept.id, phase=list(OPEN_PHASES)):
+        return turn.say("pair.adept_taken", name=adept.display_name)
+    enrolment = turn.repo.first(
+        Enrolment, programme_id=programme.id, person_id=mentor.id, status=EnrolmentStatus.ACTIVE
+    )
+    capacity = enrolment.capacity if enrolment else 1
+    current = turn.repo.find(
+        Pair, programme_id=programme.id, mentor_id=mentor.id, phase=list(OPEN_PHASES)
+    )
+    if len(current) >= capacity and "force" not in line.options:
+        return turn.say("pair.mentor_full", name=mentor.display_name, n=capacity)
+    start = max(turn.today, programme.starts_on)
+    ends_on = max(programme.ends_on, start + timedelta(days=28))
+    midpoint = start + (ends_on - start) / 2
+    pair = turn.repo.add(
+        Pair(
+            programme_id=programme.id or 0,
+            mentor_id=mentor.id or 0,
+            adept_id=adept.id or 0,
+            phase=Phase.INTRO,
+            phase_since=turn.now,
+            introduced_at=turn.now,
+            midpoint_on=midpoint,
+            ends_on=ends_on,
+        )
+    )
+    turn.audit("pair.created", f"pair:{pair.id}", programme=programme.id)
+    intro.introduce(turn, pair, programme, mentor, adept)
+    return turn.say(
+        "pair.done", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name
+    )
+
+
+def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    # end @a [@b] completed|ended-early [reason...]: with two people, only their pair.
+    people = [a for a in line.args if a.startswith("@")]
+    reasons = [a.lower() for a in line.args if a.lower() in COMPLETED_WORDS + EARLY_WORDS]
+    if not 1 <= len(people) <= 2 or len(reasons) != 1:
+        return turn.say("usage.end.full")
+    reason = "completed" if reasons[0] in COMPLETED_WORDS else "ended-early"
+    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)[
+        :300
+    ]
+    persons = [resolve_person(turn, token, mentions) for token in people]
+    if any(p is None for p in persons):
+        return turn.say("end.no_pair", who=" ".join(people))
+    ids = {p.id for p in persons if p is not None}
+    programmes = [p.id for p in my_programmes(turn)]
+    pairs = [
+        p
+        for p in turn.repo.find(Pair, phase=list(OPEN_PHASES), programme_id=programmes)
+        if ids <= set(p.member_ids())
+    ]
+    if not pairs:
+        return turn.say("end.no_pair", who=" ".join(people))
+    if len(pairs) > 1:
+        names = ", ".join(
+            f"@{turn.person_by_id(p.mentor_id).platform_user_id} @{turn.person_by_id(p.adept_id).platform_user_id}"
+            for p in pairs
+        )
+        return turn.say("end.which", n=len(pairs), pairs=names)
+    end_pair(turn, pairs[0], reason, note)
+    return turn.say("end.done", n=1, reason=turn.t("end.reason." + reason))
+
+
+ROUTES = Routes(
+    commands=(
+        CommandRoute("enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command),
+        CommandRoute("pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command),
+        CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command),
+    ),
+)

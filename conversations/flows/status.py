@@ -1,0 +1,103 @@
+"""`status`: each programme's health for its coordinators, in counts and dates only: journal,
+check-in and review texts are never shown here (nor on Home, which shows the same)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from conversations.delivery_status import delivery_summary
+from conversations.messages import Message, Reply, Section
+from conversations.parsing import CommandLine
+from conversations.programme_choice import my_programmes
+from conversations.records import (
+    CheckIn,
+    Enrolment,
+    EnrolmentStatus,
+    Meeting,
+    MeetingStatus,
+    Pair,
+    Reflection,
+    Role,
+)
+from conversations.routes import Audience, CommandRoute, Routes
+from conversations.turn import Turn
+
+
+def health_sections(turn: Turn) -> list[Section]:
+    """Counts and dates per programme. Never any journal, check-in or review text."""
+    t = turn.t
+    repo = turn.repo
+    sections: list[Section] = []
+    for programme in my_programmes(turn):
+        enrolments = repo.find(Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE)
+        roles = Counter(e.role for e in enrolments)
+        pairs = repo.find(Pair, programme_id=programme.id)
+        phases = Counter(p.phase for p in pairs)
+        pair_ids = [p.id for p in pairs]
+        held = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.status == MeetingStatus.HELD]
+        checkins = repo.find(CheckIn, pair_id=pair_ids)
+        members = {m for p in pairs for m in p.member_ids()}
+        # Journal entries written during the programme by its members: a count, never a text.
+        reflections = [
+            r
+            for r in repo.find(Reflection, person_id=list(members))
+            if programme.starts_on <= r.created_at.date() <= programme.ends_on
+        ]
+        last = max((c.created_at for c in checkins), default=None)
+        delivery = delivery_summary(repo, programme.id or 0)
+        lines = [
+            t(
+                "status.enrolled",
+                mentors=t("status.mentors", n=roles.get(Role.MENTOR, 0)),
+                adepts=t("status.adepts", n=roles.get(Role.ADEPT, 0)),
+            ),
+            t("status.pairs", n=len(pairs))
+            + ": "
+            + (", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"),
+            t("status.meetings", n=len(held)),
+            t("status.checkins", n=len(checkins)),
+            t("status.reflections", n=len(reflections)),
+            t("status.last_checkin", date=t.date(last.astimezone(t.tz).date()) if last else "—"),
+            t(
+                "status.delivery",
+                sent=delivery.sent,
+                pending=delivery.pending + delivery.sending,
+                failed=delivery.failed,
+                skipped=delivery.skipped,
+            ),
+        ]
+        stuck = [
+            p
+            for p in pairs
+            if p.phase.is_open
+            and turn.now - p.phase_since > timedelta(days=turn.config.stuck_phase_days)
+        ]
+        if stuck:
+            lines.append(t("status.stuck", n=len(stuck), days=turn.config.stuck_phase_days))
+        header = t(
+            "status.programme",
+            name=programme.name,
+            purposes=", ".join(t("purpose." + x) for x in programme.purposes),
+            start=t.date(programme.starts_on, "medium"),
+            end=t.date(programme.ends_on, "medium"),
+        )
+        sections.append(Section(text=f"*{header}*\n" + "\n".join(lines)))
+    if not sections:
+        sections.append(Section(text=t("program.none")))
+    return sections
+
+
+def status_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    return turn.show(
+        Message(
+            title=turn.t("status.title"),
+            sections=tuple(health_sections(turn)),
+            note=turn.t("status.privacy"),
+        )
+    )
+
+
+ROUTES = Routes(
+    commands=(CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command),),
+)
