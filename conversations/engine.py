@@ -48,6 +48,8 @@ from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.routes import Audience, CommandRoute, Routes
+from conversations.sanitising import clean_actor, clean_event, clean_line
+from conversations.scoping import WorkspaceRepo
 from conversations.turn import Turn
 
 log = logging.getLogger("mentorbot.engine")
@@ -99,7 +101,8 @@ class Engine:
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
         """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless."""
-        key = event_key or uuid.uuid4().hex
+        key = clean_line(event_key) if event_key else uuid.uuid4().hex
+        actor, event = clean_actor(actor), clean_event(event)  # the edge of the core
         for attempt in range(5):
             try:
                 return self._handle_once(actor, event, key, event_key is not None)
@@ -128,7 +131,7 @@ class Engine:
                     return Reply(duplicate=True)
             person = self.ensure_person(repo, actor)
             turn = Turn(
-                repo=repo,
+                repo=WorkspaceRepo(repo, person.workspace),
                 now=now,
                 person=person,
                 config=self.config,

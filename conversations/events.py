@@ -12,10 +12,14 @@ class Actor:
 
     platform: str
     platform_user_id: str
-    workspace: str = ""
+    workspace: str = ""  # the organisation: Slack team/enterprise, Teams tenant; "local"
     display_name: str = ""
     locale: str | None = None
     timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.platform == "local" and not self.workspace:
+            object.__setattr__(self, "workspace", "local")  # the console is one workspace
 
 
 @dataclass(frozen=True)

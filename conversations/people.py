@@ -11,13 +11,20 @@ from conversations.records import Person
 from conversations.turn import Turn
 
 
+def identity_of(platform: str, workspace: str, user_id: str) -> str:
+    """How app.yaml names a person: ``platform:workspace:user_id``; ``local:name`` in the
+    console."""
+    if platform == "local":
+        return f"local:{user_id}"
+    return f"{platform}:{workspace}:{user_id}"
+
+
 def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
     """A person from their platform identity and profile hints, with the configured defaults;
     a coordinator from the start if app.yaml names them."""
-    identity = {
-        f"{actor.platform}:{actor.platform_user_id}",
-        f"{actor.platform}:{actor.workspace}:{actor.platform_user_id}",
-    }
+    from_config = identity_of(actor.platform, actor.workspace, actor.platform_user_id) in set(
+        config.coordinators
+    )
     return Person(
         platform=actor.platform,
         workspace=actor.workspace,
@@ -26,7 +33,8 @@ def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
         locale=normalise_locale(actor.locale, config.default_locale),
         timezone=actor.timezone or config.default_timezone,
         country=config.default_country,
-        is_coordinator=bool(identity & set(config.coordinators)),
+        is_coordinator=from_config,
+        coordinator_via="config" if from_config else "",
         created_at=now,
     )
 

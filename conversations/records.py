@@ -106,11 +106,15 @@ class Person(Record):
     work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     paused_until: date | None = None
     is_coordinator: bool = False
+    # Who made them a coordinator: "config" (app.yaml: re-applied, and revoked, at every
+    # start) or "command" (`coordinators add`, until `coordinators remove`).
+    coordinator_via: str = ""
     erased_at: Moment | None = None
     created_at: Moment
 
 
 class Programme(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     name: str
     purposes: list[Purpose]
     starts_on: date
@@ -124,6 +128,7 @@ class Programme(Record):
 
 
 class Enrolment(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     programme_id: int
     person_id: int
     role: Role
@@ -139,6 +144,7 @@ class Enrolment(Record):
 
 
 class Pair(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     programme_id: int
     mentor_id: int
     adept_id: int
@@ -167,6 +173,7 @@ class Pair(Record):
 
 
 class Goal(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     position: int  # 1..3
     text: str
@@ -186,6 +193,7 @@ class GoalRating(Record):
 
 
 class Agreement(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     number: int  # 1, 2, … each amendment is a new number
     cadence_days: int
@@ -208,6 +216,7 @@ class Agreement(Record):
 
 
 class Meeting(Record):
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     starts_at: Moment
     minutes: int = 60
@@ -221,6 +230,7 @@ class Meeting(Record):
 class CheckIn(Record):
     """A pair member's note after a meeting: readable by the pair, never by coordinators."""
 
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     meeting_id: int | None
     author_id: int
@@ -234,6 +244,7 @@ class CheckIn(Record):
 class Preparation(Record):
     """The adept's answer to "which challenge will you bring?": shared with the mentor only."""
 
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     meeting_id: int
     author_id: int
@@ -244,6 +255,7 @@ class Preparation(Record):
 class Reflection(Record):
     """A private journal entry: readable by its author only."""
 
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     person_id: int
     prompt_key: str
     text: str
@@ -254,6 +266,7 @@ class Reflection(Record):
 class Review(Record):
     """A mid-point or closing review by one pair member. Free texts are private to the pair."""
 
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int
     person_id: int
     kind: str  # "midpoint" or "closing"

@@ -115,6 +115,7 @@ class PersonRow(Table, table=True):
     work_days: list[int] = _json(list)
     paused_until: date | None = None
     is_coordinator: bool = False
+    coordinator_via: str = ""
     erased_at: datetime | None = _datetime(nullable=True)
     created_at: datetime = _datetime()
 
@@ -122,6 +123,7 @@ class PersonRow(Table, table=True):
 class ProgrammeRow(Table, table=True):
     __tablename__ = "programme"
 
+    workspace: str = Field(default="", index=True)
     name: str
     purposes: list[rec.Purpose] = _json(list)
     starts_on: date
@@ -137,6 +139,7 @@ class ProgrammeRow(Table, table=True):
 class EnrolmentRow(Table, table=True):
     __tablename__ = "enrolment"
 
+    workspace: str = Field(default="", index=True)
     programme_id: int = Field(index=True)
     person_id: int = Field(index=True)
     role: rec.Role = Field(sa_type=enum_type(rec.Role))
@@ -154,6 +157,7 @@ class EnrolmentRow(Table, table=True):
 class PairRow(Table, table=True):
     __tablename__ = "pair"
 
+    workspace: str = Field(default="", index=True)
     programme_id: int = Field(index=True)
     mentor_id: int = Field(index=True)
     adept_id: int = Field(index=True)
@@ -171,6 +175,7 @@ class PairRow(Table, table=True):
 class GoalRow(Table, table=True):
     __tablename__ = "goal"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     position: int
     text: str
@@ -194,6 +199,7 @@ class GoalRatingRow(Table, table=True):
 class AgreementRow(Table, table=True):
     __tablename__ = "agreement"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     number: int
     cadence_days: int
@@ -214,6 +220,7 @@ class AgreementRow(Table, table=True):
 class MeetingRow(Table, table=True):
     __tablename__ = "meeting"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     starts_at: datetime = _datetime(index=True)
     minutes: int = 60
@@ -227,6 +234,7 @@ class MeetingRow(Table, table=True):
 class CheckInRow(Table, table=True):
     __tablename__ = "check_in"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     meeting_id: int | None = Field(default=None, index=True)
     author_id: int = Field(index=True)
@@ -240,6 +248,7 @@ class CheckInRow(Table, table=True):
 class PreparationRow(Table, table=True):
     __tablename__ = "preparation"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     meeting_id: int = Field(index=True)
     author_id: int = Field(index=True)
@@ -250,6 +259,7 @@ class PreparationRow(Table, table=True):
 class ReflectionRow(Table, table=True):
     __tablename__ = "reflection"
 
+    workspace: str = ""
     person_id: int = Field(index=True)
     prompt_key: str
     text: str
@@ -260,6 +270,7 @@ class ReflectionRow(Table, table=True):
 class ReviewRow(Table, table=True):
     __tablename__ = "review"
 
+    workspace: str = ""
     pair_id: int = Field(index=True)
     person_id: int = Field(index=True)
     kind: str

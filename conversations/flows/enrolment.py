@@ -18,6 +18,8 @@ from conversations.turn import Turn
 
 COMPLETED_WORDS = ("completed", "klar", "slutförd", "slutfört")
 EARLY_WORDS = ("ended-early", "avbruten", "avbrutet")
+OPTION_LIMITS = {"wants": 500, "offers": 500, "department": 100}
+MAX_END_NOTE = 300
 ROLE_WORDS = {
     "mentor": Role.MENTOR,
     "adept": Role.ADEPT,
@@ -34,6 +36,11 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     capacity = int_option(line, "capacity", 1)
     if not people or len(roles) != 1 or capacity is None or not 1 <= capacity <= 10:
         return turn.say("usage.enroll.full")
+    for option, limit in OPTION_LIMITS.items():
+        value = line.options.get(option, "")
+        if len(value) > limit:
+            field = turn.t(f"enroll.{option}_field")
+            return turn.say("error.too_long_named", field=field, n=len(value), limit=limit)
     programme = chosen_programme(turn, line)
     if programme is None:
         return turn.say("program.none_open")
@@ -60,9 +67,9 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 person_id=person.id or 0,
                 role=role,
                 capacity=capacity if role == Role.MENTOR else 1,
-                wants_to_learn=line.options.get("wants", "")[:500],
-                can_offer=line.options.get("offers", "")[:500],
-                department=line.options.get("department", "")[:100],
+                wants_to_learn=line.options.get("wants", ""),
+                can_offer=line.options.get("offers", ""),
+                department=line.options.get("department", ""),
                 created_at=turn.now,
             )
         )
@@ -145,9 +152,10 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
     if not 1 <= len(people) <= 2 or len(reasons) != 1:
         return turn.say("usage.end.full")
     reason = "completed" if reasons[0] in COMPLETED_WORDS else "ended-early"
-    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)[
-        :300
-    ]
+    note = " ".join(a for a in line.args if not a.startswith("@") and a.lower() not in reasons)
+    if len(note) > MAX_END_NOTE:
+        field = turn.t("end.note_field")
+        return turn.say("error.too_long_named", field=field, n=len(note), limit=MAX_END_NOTE)
     persons = [resolve_person(turn, token, mentions) for token in people]
     if any(p is None for p in persons):
         return turn.say("end.no_pair", who=" ".join(people))

@@ -22,6 +22,7 @@ from conversations.routes import (
 )
 from conversations.turn import Turn, validate
 
+MAX_PLACE = 200
 FIRST_MEETING_MINUTES = 60  # the method: the first meeting takes at least an hour
 MIN_MINUTES = 30
 MAX_MINUTES = 480
@@ -55,7 +56,7 @@ def meeting_form(turn: Turn, pair: Pair, first: bool) -> Form:
                 name="place",
                 label=t("meeting.place"),
                 required=False,
-                max_length=200,
+                max_length=MAX_PLACE,
                 hint=t("meeting.place_hint"),
             ),
         ),
@@ -91,7 +92,14 @@ def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     except ParseError as exc:
         return turn.say(exc.key, **exc.values)
     minutes = default_minutes(turn, pair, first)
-    place = " ".join(line.args[words:])[:200]
+    place = " ".join(line.args[words:])
+    if len(place) > MAX_PLACE:
+        return turn.say(
+            "error.too_long_named",
+            field=turn.t("meeting.place_field"),
+            n=len(place),
+            limit=MAX_PLACE,
+        )
     error = _check(turn, pair, starts_at, minutes)
     if error:
         return turn.say(error, min=MIN_MINUTES, max=MAX_MINUTES)
@@ -141,6 +149,13 @@ def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
 
 
 def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
+    same = turn.repo.first(
+        Meeting, pair_id=pair.id, starts_at=starts_at, status=MeetingStatus.BOOKED
+    )
+    if same is not None:
+        # The same booking sent twice (a double click, a retried command): already done, and
+        # the partner is not told again.
+        return turn.say("meeting.already_booked", when=turn.t.when(same.starts_at))
     first = not has_first_meeting(turn, pair)
     meeting = turn.repo.add(
         Meeting(

@@ -141,9 +141,9 @@ def _no_person() -> Person:
     raise AssertionError("outbox row for a missing person")
 
 
-def make_bot(store: Any, **config: Any) -> Bot:
+def make_bot(store: Any, coordinators: tuple[str, ...] = ("local:kim",), **config: Any) -> Bot:
     clock = ManualClock(START)
-    core = CoreConfig(coordinators=["local:kim"], **config)
+    core = CoreConfig(coordinators=list(coordinators), **config)
     return Bot(store=store, clock=clock, engine=Engine(store, clock, core), config=core)
 
 
