@@ -140,7 +140,7 @@ def parse_weekdays(text: str) -> list[int]:
         if not part:
             continue
         start, dash, end = part.partition("-")
-        if not start.isdigit() or (dash and not end.isdigit()):
+        if not _digits(start) or (dash and not _digits(end)):
             raise ParseError("error.weekdays", value=text)
         first, last = int(start), int(end or start)
         if not (1 <= first <= 7 and 1 <= last <= 7 and first <= last):
@@ -155,4 +155,10 @@ def int_option(line: CommandLine, name: str, default: int) -> int | None:
     raw = line.options.get(name)
     if raw is None:
         return default
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if _digits(raw) else None
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts "¹" and "١", which ``int`` refuses or
+    reads as another number."""
+    return text.isascii() and text.isdigit()

@@ -21,7 +21,7 @@ MAX_ID = 2**63 - 1  # the largest id either database stores
 
 def parse_id(part: str) -> int | None:
     """A record id from a button or form, or None (not digits, or out of the id range)."""
-    if not part.isdigit() or len(part) > 19:
+    if not (part.isascii() and part.isdigit()) or len(part) > 19:
         return None
     number = int(part)
     return number if 0 < number <= MAX_ID else None

@@ -162,7 +162,8 @@ def validate(
 
 def _convert(spec: FormField, raw: str, t: Texts, now: datetime) -> Any:
     if spec.kind in ("number", "rating"):
-        if not raw.lstrip("-").isdigit():
+        digits = raw.lstrip("-")
+        if not (digits.isascii() and digits.isdigit()):  # "¹" is a digit, not a number
             raise ParseError("error.number", value=raw)
         number = int(raw)
         if spec.kind == "rating" and not 1 <= number <= 5:

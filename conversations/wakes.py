@@ -61,6 +61,6 @@ def share_of_changed(limit: int, timed: int) -> int:
 def parse(subject: str) -> tuple[str, int]:
     """``"pair:12"`` -> ``("pair", 12)``; anything else -> ``("", 0)``."""
     name, _, number = subject.partition(":")
-    if name in ("person", "pair", "programme") and number.isdigit():
+    if name in ("person", "pair", "programme") and number.isascii() and number.isdigit():
         return name, int(number)
     return "", 0
