@@ -1,5 +1,7 @@
-"""The calendar every nudge is moved by: public holidays, time zones, working hours and
-pauses, the next (or last) allowed time for a person and the first time a pair shares."""
+"""The calendar: public holidays, time zones, working hours, pauses and allowed times.
+
+Every nudge is moved by it: the next (or last) allowed time for a person, and the first time
+both members of a pair are allowed. Cached, since each tick asks what the one before asked."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""What a nudge rule reads and reports to while planning (``Ctx``: the view, ``now``, the
-filters of ``next_due``, the earliest wake per subject), and the time a pair prompt goes out."""
+"""The planning pass the nudge rules share (``Ctx``) and when a pair prompt goes out.
+
+``Ctx`` holds what a rule reads (the view, ``now``, the filters of ``next_due``) and where it
+reports what may fall due later (the earliest wake per subject)."""
 
 from __future__ import annotations
 

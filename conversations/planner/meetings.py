@@ -1,8 +1,7 @@
-"""The nudges around a pair's meetings (subject ``pair:<id>``): reminder, preparation,
-check-in, and the overdue nudge when the next meeting is late.
+"""Meeting nudges (subject ``pair:<id>``): reminder, preparation, check-in and overdue.
 
 * **Meeting reminder** — ``PlanRules.reminder_hours`` (24 h) before a booked meeting, to both
-  members (only if booked earlier than that). A blocked time moves forward; if that would
+  members (only when booked more than that ahead). A blocked time moves forward; if that would
   reach the meeting, it moves back to the last allowed time before.
 * **Preparation prompt** — ``PlanRules.preparation_hours`` (48 h) before a booked meeting (or
   at booking, when booked later than that), to the adept only: "which challenge will you

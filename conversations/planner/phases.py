@@ -1,5 +1,4 @@
-"""Phase deadlines (subject ``pair:<id>``): the nudge to a pair that is late in its phase,
-and the note to the programme's coordinator when it still is a few days later.
+"""Phase deadlines (subject ``pair:<id>``): the pair's nudge and the coordinator's note.
 
 * intro: no first meeting ``CoreConfig.first_meeting_deadline_days`` after the introduction;
 * goals: goals not confirmed ``goals_deadline_days`` into the goals phase;

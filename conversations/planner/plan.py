@@ -1,6 +1,7 @@
-"""The planning core: every candidate nudge of the planned subjects, split into due, stale
-and capped (``plan_all``, ``plan``), what is due next (``next_due``), the keys looked at
-(``candidate_keys``), the weekly cap and the order nudges go out in.
+"""The planning core: what is due now, what comes next, the weekly cap and the order.
+
+``plan_all`` (and ``plan``) split every candidate nudge of the planned subjects into due, stale
+and capped; ``next_due`` lists what comes next; ``candidate_keys`` names the keys looked at.
 
 The weekly cap (``PlanRules.max_nudges_per_week``, per person and local ISO week) counts pair
 member nudges only (``CAPPED_KINDS``: not coordinator notes or replies); over the cap,

@@ -1,6 +1,7 @@
-"""Queueing: ``queue_due`` plans the subjects whose wake time has come or that changed (and
-what a change decides beyond them), writes their due nudges to the outbox, stale, capped and
-no-longer-relevant ones as ``skipped`` rows, and stores each subject's next wake time."""
+"""Queueing (``queue_due``): plan the due subjects, write their nudges, store their wake times.
+
+The subjects are those whose wake time has come or that changed (and what a change decides
+beyond them); stale, capped and no-longer-relevant nudges are written as ``skipped`` rows."""
 
 from __future__ import annotations
 

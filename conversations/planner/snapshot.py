@@ -1,6 +1,7 @@
-"""The lean snapshot loader: ``load_view`` reads what planning needs through ``Repo.columns``
-(only the columns needed, in chunks), for everyone or for the subjects a tick plans, and the
-outbox rows of the keys the planner looks at and of the weeks the cap counts."""
+"""The lean snapshot loader (``load_view``): only the rows and columns planning needs.
+
+It reads through ``Repo.columns``, in chunks, for everyone or for the subjects a tick plans,
+and the outbox rows of the keys the planner looks at and of the weeks the cap counts."""
 
 from __future__ import annotations
 

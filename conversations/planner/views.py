@@ -1,5 +1,6 @@
-"""The planner's knobs (``PlanRules``) and the light, slotted snapshot it plans from
-(``PlanView`` with its person, pair, programme and meeting views)."""
+"""The planner's knobs (``PlanRules``) and the light snapshot it plans from (``PlanView``).
+
+The person, pair, programme and meeting views are frozen, slotted dataclasses."""
 
 from __future__ import annotations
 
