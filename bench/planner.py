@@ -43,7 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from conversations.config import CoreConfig
-from conversations.program import PlanRules, load_view, plan_all, queue_due
+from conversations.planner import PlanRules, load_view, plan_all, queue_due
 from conversations.records import (
     Agreement,
     CheckIn,

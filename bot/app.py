@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from conversations.engine import Engine
+from conversations.planner import PlanRules
 from conversations.ports import Clock
-from conversations.program import PlanRules
 from scheduler.dispatcher import DeliveryLimits
 from storage import migrate
 from storage.store import SqlStore

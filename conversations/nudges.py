@@ -1,5 +1,6 @@
-"""Scheduled messages: the kinds, and the ``Nudge`` value the planner returns for each one
-due. Their wording is in ``conversations.nudge_messages``."""
+"""Scheduled messages: the kinds, and the ``Nudge`` value the planner
+(``conversations.planner``) returns for each one due. Their wording is in
+``conversations.nudge_messages``."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ PLANNED: tuple[type[Record], ...] = (Person, Pair, Programme, Meeting, Agreement
 def subjects_of(record: Record) -> tuple[str, ...]:
     """The subjects whose plan may change when ``record`` is written or deleted. A person's
     own change also replans their open pairs and the programmes they run; the planner adds
-    those when it plans a changed person (``conversations.program``)."""
+    those when it plans a changed person (``conversations.planner.queue``)."""
     if isinstance(record, Person):
         return (f"person:{record.id}",)
     if isinstance(record, Pair):

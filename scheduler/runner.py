@@ -1,7 +1,7 @@
 """APScheduler wiring: one periodic tick, nothing per person.
 
 ``Scheduler.tick`` plans and queues due nudges in one store transaction
-(``conversations.program.queue_due``: only the subjects whose wake time has come or that
+(``conversations.planner.queue_due``: only the subjects whose wake time has come or that
 changed), then lets the dispatcher deliver what is due. The database is the truth: the
 planner's wake times are rows too, and APScheduler only wakes us, so a missed, doubled or
 retried tick is harmless (outbox keys are unique; a tick after downtime catches up within the
@@ -22,8 +22,8 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from conversations.config import CoreConfig
+from conversations.planner import PlanRules, QueueResult, queue_due
 from conversations.ports import Clock, Store
-from conversations.program import PlanRules, QueueResult, queue_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
 
 log = logging.getLogger("mentorbot.scheduler")

@@ -16,7 +16,7 @@ from conversations.engine import Engine
 from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmitted, TextReceived
 from conversations.memory import ManualClock
 from conversations.messages import Button, Message, Reply
-from conversations.program import PlanRules, queue_due
+from conversations.planner import PlanRules, queue_due
 from conversations.records import OutboxItem, Pair, Person
 
 START = datetime(2027, 1, 11, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Stockholm

@@ -15,7 +15,7 @@ from conversations.engine import COMMANDS, Engine
 from conversations.events import Actor, ButtonPressed, Command, FormSubmitted
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.messages import Button, Form, Reply
-from conversations.program import PlanRules, queue_due
+from conversations.planner import PlanRules, queue_due
 from conversations.records import (
     Agreement,
     CheckIn,

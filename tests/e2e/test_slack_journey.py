@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.slack.manifest import bot_scopes
-from conversations.program import PlanRules
+from conversations.planner import PlanRules
 from conversations.records import Agreement, CheckIn, Goal, Pair, Person, Phase, Reflection, Review
 from scheduler.runner import Scheduler
 

@@ -15,8 +15,8 @@ import pytest
 from conversations import nudge_messages as nudges
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
+from conversations.planner import PlanRules, QueueResult, queue_due
 from conversations.ports import Store
-from conversations.program import PlanRules, QueueResult, queue_due
 from conversations.records import ConversationState, OutboxItem, Pair, Person, Phase, Programme
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import JOB_ID, Scheduler, run_forever, start_in_loop

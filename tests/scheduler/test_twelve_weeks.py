@@ -18,7 +18,7 @@ import holidays
 
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.program import CAPPED_KINDS, PlanRules, load_view, next_due, plan_all
+from conversations.planner import CAPPED_KINDS, PlanRules, load_view, next_due, plan_all
 from conversations.records import CheckIn, OutboxItem, Person, Phase
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import Scheduler

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore
 from conversations.nudges import KINDS
-from conversations.program import (
+from conversations.planner import (
     PlanRules,
     load_view,
     next_due,

@@ -1,0 +1,175 @@
+"""The calendar: public holidays, time zones, working hours, pauses and allowed times.
+
+Every nudge is moved by it: the next (or last) allowed time for a person, and the first time
+both members of a pair are allowed. Cached, since each tick asks what the one before asked."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from conversations.planner.views import PersonView
+
+log = logging.getLogger("mentorbot.program")  # the logger's name from before the split
+
+
+_HOLIDAYS: dict[tuple[str, int], frozenset[date]] = {}
+
+
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of ``country`` in ``year`` (cached; unknown country: none)."""
+    cache_key = (country, year)
+    found = _HOLIDAYS.get(cache_key)
+    if found is None:
+        try:
+            found = frozenset(holidays_lib.country_holidays(country, years=year).keys())
+        except NotImplementedError:
+            log.warning("event=unknown_holiday_country country=%s", country)
+            found = frozenset()
+        _HOLIDAYS[cache_key] = found
+    return found
+
+
+_TZ: dict[str, ZoneInfo] = {}
+
+
+def zone(name: str) -> ZoneInfo:
+    found = _TZ.get(name)
+    if found is None:
+        try:
+            found = ZoneInfo(name)
+        except (KeyError, ValueError):
+            log.warning("event=unknown_timezone tz=%s", name)
+            found = ZoneInfo("UTC")
+        _TZ[name] = found
+    return found
+
+
+_LOCAL: dict[tuple[date, time, ZoneInfo], datetime] = {}
+
+
+def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
+    """``day`` at ``moment`` in ``tz``, as UTC (cached: many people share zones and times).
+    A wall time skipped by a daylight-saving change maps to the instant after the gap."""
+    cache_key = (day, moment, tz)
+    found = _LOCAL.get(cache_key)
+    if found is None:
+        found = datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+        if len(_LOCAL) > 200_000:
+            _LOCAL.clear()
+        _LOCAL[cache_key] = found
+    return found
+
+
+_WEEKS: dict[date, str] = {}
+
+
+def iso_week(day: date) -> str:
+    found = _WEEKS.get(day)
+    if found is None:
+        year, week, _ = day.isocalendar()
+        found = _WEEKS[day] = f"{year}-W{week:02d}"
+    return found
+
+
+def paused(day: date, first: date | None, second: date | None = None) -> bool:
+    return (first is not None and day <= first) or (second is not None and day <= second)
+
+
+def allowed_day(person: PersonView, day: date, pair_pause: date | None = None) -> bool:
+    return (
+        day.weekday() in person.work_days
+        and not paused(day, person.paused_until, pair_pause)
+        and day not in public_holidays(person.country, day.year)
+    )
+
+
+def is_allowed(person: PersonView, moment: datetime, pair_pause: date | None = None) -> bool:
+    local = moment.astimezone(person.tz)
+    return (
+        allowed_day(person, local.date(), pair_pause)
+        and person.work_start <= local.time() < person.work_end
+    )
+
+
+@functools.lru_cache(maxsize=1_000_000)  # each tick asks the same questions as the one before
+def next_allowed(
+    person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
+) -> datetime | None:
+    """The first instant at or after ``moment`` inside the person's working hours on an
+    allowed day (working day, no public holiday, not paused). None if none within max_days
+    (counted from the end of a pause ``moment`` falls into: a long pause defers, never drops)."""
+    return _next_allowed(person, moment, pair_pause, max_days)
+
+
+def _next_allowed(
+    person: PersonView, moment: datetime, pair_pause: date | None, max_days: int
+) -> datetime | None:
+    if person.work_end <= person.work_start or not person.work_days:
+        return None
+    local = moment.astimezone(person.tz)
+    day = local.date()
+    pause_ends = max((d for d in (person.paused_until, pair_pause) if d is not None), default=None)
+    if pause_ends is not None and day <= pause_ends:
+        day = pause_ends + timedelta(days=1)
+        moment = at_local(day, time(0), person.tz)
+    for offset in range(max_days):
+        current = day + timedelta(days=offset)
+        if not allowed_day(person, current, pair_pause):
+            continue
+        start = at_local(current, person.work_start, person.tz)
+        if offset == 0:
+            end = at_local(current, person.work_end, person.tz)
+            if moment < start:
+                return start
+            if moment < end:
+                return moment.astimezone(UTC)
+            continue
+        return start
+    return None
+
+
+def last_allowed_before(
+    person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 7
+) -> datetime | None:
+    """The latest allowed instant at or before ``moment`` (an hour before the end of the
+    working day when ``moment`` is after it)."""
+    local = moment.astimezone(person.tz)
+    day = local.date()
+    for offset in range(max_days):
+        current = day - timedelta(days=offset)
+        if not allowed_day(person, current, pair_pause):
+            continue
+        start = at_local(current, person.work_start, person.tz)
+        end = at_local(current, person.work_end, person.tz)
+        late = max(start, end - timedelta(hours=1))
+        if offset == 0:
+            if moment < start:
+                continue
+            if moment < end:
+                return moment.astimezone(UTC)
+        return late
+    return None
+
+
+def common_slot(
+    a: PersonView, b: PersonView, moment: datetime, pair_pause: date | None, search_days: int
+) -> datetime | None:
+    """The first instant at or after ``moment`` allowed for both ``a`` and ``b``."""
+    limit = moment + timedelta(days=search_days)
+    current: datetime | None = moment
+    while current is not None and current <= limit:
+        first = next_allowed(a, current, pair_pause)
+        if first is None:
+            return None
+        second = next_allowed(b, first, pair_pause)
+        if second is None:
+            return None
+        if second == first:
+            return first
+        current = second
+    return None
