@@ -28,26 +28,25 @@ from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.actions import REOPEN, neutral_action
 from bot.slack.activity import Activity
 from bot.slack.actors import Actors, Known
 from bot.slack.api_errors import classify
 from bot.slack.delivery import SlackDelivery
-from bot.slack.limits import BUTTON_VALUE
-from bot.slack.mrkdwn import incoming, mention_tokens
-from bot.slack.people import bare_actor, find_person
-from bot.slack.render import (
+from bot.slack.home import home_view
+from bot.slack.limits import BUTTON_VALUE, clip
+from bot.slack.messages import message_payload
+from bot.slack.modals import (
     answer_view,
-    clip,
     field_errors,
     form_identity,
     form_values,
-    home_view,
     loading_view,
-    message_payload,
     modal_view,
-    neutral_action,
-    words,
 )
+from bot.slack.mrkdwn import incoming, mention_tokens
+from bot.slack.people import bare_actor, find_person
+from bot.slack.words import words
 from bot.slack.workspaces import Workspaces
 from conversations.config import CoreConfig
 from conversations.delivery_status import report_failure
@@ -66,9 +65,6 @@ from conversations.records import AuditEntry, Person
 
 log = logging.getLogger("mentorbot.slack")
 
-# A button the adapter adds itself: a typed command whose answer is a form (a DM cannot open
-# a modal, a click can) offers it as a button that runs the same command again.
-REOPEN = "slack.command"
 RESPONSE_URL_LIMIT = 5  # Slack accepts five responses per response_url
 
 Ack = Callable[..., Awaitable[Any]]
