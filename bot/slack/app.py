@@ -16,14 +16,46 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 from bot.slack.activity import Activity
+from bot.slack.commands import SlashCommands
 from bot.slack.delivery import SlackDelivery
-from bot.slack.listeners import Core, SlackListeners, Timing
+from bot.slack.events import EventListeners
+from bot.slack.interactivity import Interactivity
+from bot.slack.replies import Replies
+from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
 
 log = logging.getLogger("mentorbot.slack")
 
 ANY = re.compile(".*")
+
+
+@dataclass
+class SlackListeners:
+    """Bolt's listeners, by what Slack sends, sharing one way to run a turn and show a reply."""
+
+    commands: SlashCommands
+    events: EventListeners
+    interactivity: Interactivity
+    turns: Turns
+
+    @property
+    def timing(self) -> Timing:
+        return self.turns.timing
+
+    @timing.setter
+    def timing(self, timing: Timing) -> None:
+        self.turns.timing = timing
+
+    def register(self, app: AsyncApp, command: str) -> None:
+        """Which listener answers which of Slack's requests."""
+        app.command(command)(self.commands.slash_command)
+        app.event("message")(self.events.direct_message)
+        app.event("app_home_opened")(self.events.home_opened)
+        app.event("app_uninstalled")(self.events.app_uninstalled)
+        app.event("tokens_revoked")(self.events.tokens_revoked)
+        app.action(ANY)(self.interactivity.button)
+        app.view_submission(ANY)(self.interactivity.view_submission)
 
 
 @dataclass(frozen=True)
@@ -59,20 +91,21 @@ def build_slack(
     activity = activity or Activity()
     workspaces = Workspaces(store, engine.clock)
     delivery = SlackDelivery(client, store, workspaces)
-    listeners = SlackListeners(engine, store, client, delivery, workspaces, activity, timing)
+    replies = Replies(client, delivery, store, engine.clock)
+    turns = Turns(engine, store, client, workspaces, replies, timing)
+    listeners = SlackListeners(
+        commands=SlashCommands(turns, replies, activity),
+        events=EventListeners(turns, replies, workspaces, activity),
+        interactivity=Interactivity(turns, replies, activity),
+        turns=turns,
+    )
     app = AsyncApp(
         name="mentorbot",
         client=client,
         signing_secret=settings.secrets.slack_signing_secret,
         logger=logging.getLogger("mentorbot.slack.bolt"),
     )
-    app.command(settings.slack.command)(listeners.slash_command)
-    app.event("message")(listeners.direct_message)
-    app.event("app_home_opened")(listeners.home_opened)
-    app.event("app_uninstalled")(listeners.app_uninstalled)
-    app.event("tokens_revoked")(listeners.tokens_revoked)
-    app.action(ANY)(listeners.button)
-    app.view_submission(ANY)(listeners.view_submission)
+    listeners.register(app, settings.slack.command)
     return SlackAdapter(
         app=app,
         client=client,

@@ -34,7 +34,7 @@ from bot.server import RunningServer, build_web_app, start
 from bot.settings import Secrets, Settings, SlackSettings
 from bot.slack.app import SlackAdapter, build_slack
 from bot.slack.limits import problems, view_problems
-from bot.slack.listeners import Core, Timing
+from bot.slack.turns import Core, Timing
 from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, Event
