@@ -1,8 +1,10 @@
 """The Slack adapter, wired: a slack-bolt ``AsyncApp`` whose listeners feed the core, the Web
-API client they and the outbox delivery share, and the delivery itself.
+API client they and the outbox delivery share, and the delivery itself. ``SlackAdapter`` is
+one of the bot's platforms (``bot.platforms.Platform``).
 
-``build_slack`` is called by the composition root (``bot/app.py``) with the engine and store it
-built; nothing here reads the environment (``Settings`` already holds the secrets).
+``build_slack`` is called through the registry (``bot/slack/setup.py``) with the engine and
+store the composition root built, and by tests; nothing here reads the environment
+(``Settings`` already holds the secrets).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -19,8 +22,11 @@ from bot.slack.activity import Activity
 from bot.slack.commands import SlashCommands
 from bot.slack.delivery import SlackDelivery
 from bot.slack.events import EventListeners
+from bot.slack.http import routes
 from bot.slack.interactivity import Interactivity
+from bot.slack.people import SLACK
 from bot.slack.replies import Replies
+from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
@@ -28,6 +34,7 @@ from conversations.ports import Store
 log = logging.getLogger("mentorbot.slack")
 
 ANY = re.compile(".*")
+SHUTDOWN_SECONDS = 10.0  # how long a shutdown waits for listeners still answering
 
 
 @dataclass
@@ -66,6 +73,29 @@ class SlackAdapter:
     workspaces: Workspaces
     activity: Activity
     listeners: SlackListeners
+    http: bool = False  # takes Slack's requests at POST /slack/events
+    socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
+
+    @property
+    def name(self) -> str:
+        return SLACK
+
+    def routes(self) -> list[web.RouteDef] | None:
+        return routes(self.app) if self.http else None
+
+    async def start(self) -> None:
+        if self.socket is not None:
+            await self.socket.connect()
+
+    async def shutdown(self) -> None:
+        """Disconnect Socket Mode, then wait (at most ``SHUTDOWN_SECONDS``) for listeners that
+        acked but are still answering: their replies are posted before the database closes."""
+        if self.socket is not None:
+            await self.socket.close()
+        try:
+            await self.activity.idle(timeout=SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("event=shutdown_listeners_still_running")
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -85,8 +115,12 @@ def build_slack(
     client: AsyncWebClient | None = None,
     activity: Activity | None = None,
     timing: Timing | None = None,
+    http: bool = False,
+    socket_token: str = "",
 ) -> SlackAdapter:
-    """Everything Slack needs, sharing one Web API client."""
+    """Everything Slack needs, sharing one Web API client. With ``http`` it adds its route
+    to the web server; with ``socket_token`` (an app-level token) ``start`` connects to Slack
+    over Socket Mode. With neither it only sends (and tests post to ``app`` directly)."""
     client = client or slack_client(settings)
     activity = activity or Activity()
     workspaces = Workspaces(store, engine.clock)
@@ -113,4 +147,6 @@ def build_slack(
         workspaces=workspaces,
         activity=activity,
         listeners=listeners,
+        http=http,
+        socket=SocketMode(app, socket_token) if socket_token else None,
     )
