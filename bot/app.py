@@ -1,69 +1,76 @@
-"""The composition root: settings -> storage -> core -> scheduler -> adapters.
+"""The composition root: services -> platforms -> delivery -> scheduler, and the registry of
+platforms.
 
-Nothing here runs at import time. Tests call ``build_services`` with their own settings (a
-temporary database) and clock; the CLI calls it with the real ones.
+``SETUPS`` is the one list of the platforms this build knows. The CLI reaches every platform
+through it and through the ``Platform`` objects ``build_platforms`` makes, so ``bot/cli.py``
+and ``bot/server.py`` name none and import no SDK. Adding a platform is one entry here (see
+CONVENTIONS.md, "How to add a platform").
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from bot.delivery import PlatformDelivery
+from bot.platforms import Platform, PlatformSetup, Receiving
+from bot.services import Services
 from bot.settings import Settings
-from conversations.engine import Engine
-from conversations.planner import PlanRules
-from conversations.ports import Clock
-from scheduler.dispatcher import DeliveryLimits
-from storage import migrate
-from storage.store import SqlStore
+from bot.slack.setup import SLACK_SETUP
+from scheduler.dispatcher import Dispatcher
 
-log = logging.getLogger("mentorbot.app")
+if TYPE_CHECKING:
+    from scheduler.runner import Scheduler
 
+SETUPS: tuple[PlatformSetup, ...] = (SLACK_SETUP,)
 
-@dataclass
-class Services:
-    settings: Settings
-    store: SqlStore
-    clock: Clock
-    engine: Engine
-    rules: PlanRules
-    limits: DeliveryLimits
-
-    def close(self) -> None:
-        self.store.close()
+# What the CLI says about the platforms as a whole (it names none itself).
+ABOUT = "A mentoring-programme bot for Slack and Microsoft Teams."
+RUN_HELP = (
+    "Run the bot: Socket Mode with SLACK_APP_TOKEN; HTTP with Slack or Teams credentials; "
+    "otherwise the offline console on the embedded database."
+)
+NO_CREDENTIALS = "no Slack or Teams credentials"
+HEALTH_ROUTE = "GET /healthz"  # bot.server.HEALTH_PATH (not imported: it loads aiohttp)
 
 
-def plan_rules(settings: Settings) -> PlanRules:
-    return PlanRules(
-        catch_up_hours=settings.scheduler.catch_up_hours,
-        max_nudges_per_week=settings.scheduler.max_nudges_per_week,
-        max_subjects_per_tick=settings.scheduler.max_subjects_per_tick,
+def serve_help() -> str:
+    """``mentorbot serve``'s help: every platform's route, and the health check."""
+    return "Serve HTTP: " + ", ".join([*(s.http_help for s in SETUPS), HEALTH_ROUTE]) + "."
+
+
+def connections(settings: Settings) -> list[str]:
+    """What ``mentorbot run`` says for each platform it connects to itself; empty when it
+    serves HTTP or starts the offline console instead."""
+    return [said for setup in SETUPS if (said := setup.connects(settings)) is not None]
+
+
+def serves_http(settings: Settings) -> bool:
+    """Whether ``mentorbot run`` serves HTTP: some platform's HTTP credentials are set. Teams'
+    (``MICROSOFT_APP_ID``) count already, as before ``bot/teams`` exists; the server then
+    answers ``/healthz`` only."""
+    return any(setup.takes_http(settings) for setup in SETUPS) or settings.teams_enabled
+
+
+def build_platforms(services: Services, receiving: Receiving) -> list[Platform]:
+    """Every platform whose credentials are set, built for how this process takes in
+    messages. Raises ``NotConfigured`` when one cannot take them that way."""
+    built = (setup.build(services, receiving) for setup in SETUPS)
+    return [platform for platform in built if platform is not None]
+
+
+def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
+    """The scheduler and its outbox dispatcher, delivering to each person on their platform."""
+    from scheduler.runner import Scheduler  # loads APScheduler: only when it is needed
+
+    delivery = PlatformDelivery(services.store, platforms)
+    dispatcher = Dispatcher(
+        services.store, delivery, services.clock, services.limits, store=services.store
     )
-
-
-def delivery_limits(settings: Settings) -> DeliveryLimits:
-    return DeliveryLimits(
-        global_per_second=settings.delivery.global_per_second,
-        global_burst=settings.delivery.global_burst,
-        per_conversation_seconds=settings.delivery.per_conversation_seconds,
-        max_attempts=settings.delivery.max_attempts,
-    )
-
-
-def build_services(settings: Settings, clock: Clock) -> Services:
-    """Open (and, if needed, create or upgrade) the database and build the core on it."""
-    url = settings.database_url
-    migrate.upgrade(url)
-    store = SqlStore(url)
-    engine = Engine(store, clock, settings.core)
-    log.info(
-        "event=services_ready database=%s", store.engine.url.render_as_string(hide_password=True)
-    )
-    return Services(
-        settings=settings,
-        store=store,
-        clock=clock,
-        engine=engine,
-        rules=plan_rules(settings),
-        limits=delivery_limits(settings),
+    return Scheduler(
+        services.store,
+        dispatcher,
+        services.clock,
+        services.rules,
+        services.settings.core,
+        tick_seconds=services.settings.scheduler.tick_seconds,
     )

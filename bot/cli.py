@@ -1,4 +1,8 @@
-"""``mentorbot``: run | serve | scheduler | demo | manifest | db."""
+"""``mentorbot``: run | serve | scheduler | demo | manifest | db.
+
+It names no platform: what it says about them, and how they are built, come from the registry
+in ``bot/app.py`` and the ``Platform`` objects it builds (``bot/platforms.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
-from bot.app import Services, build_services
-from bot.delivery import PlatformDelivery
+from bot.app import (
+    ABOUT,
+    NO_CREDENTIALS,
+    RUN_HELP,
+    SETUPS,
+    build_platforms,
+    build_scheduler,
+    connections,
+    serve_help,
+    serves_http,
+)
+from bot.platforms import NotConfigured, Platform, PlatformSetup, Receiving
 from bot.runtime import SystemClock
+from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
-from conversations.ports import Delivery
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from bot.slack.app import SlackAdapter
     from scheduler.runner import Scheduler
 
-SHUTDOWN_SECONDS = 10.0  # how long a stop waits for Slack listeners still answering
-
 app = typer.Typer(
-    help="A mentoring-programme bot for Slack and Microsoft Teams.",
+    help=ABOUT,
     no_args_is_help=True,
     add_completion=False,
 )
@@ -54,21 +66,33 @@ def _logging(level: int = logging.INFO) -> None:
 
 
 def _settings(config: Path | None) -> Settings:
-    return load_settings(config)
+    """The settings, checked whole at start: a mistake in app.yaml is a clear line and exit
+    code 2, not a traceback."""
+    settings: Settings | None = None
+    try:
+        settings = load_settings(config)
+        settings.core  # noqa: B018  (validates the core's part: coordinators, limits)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            if settings is not None:  # the core's settings come from two sections
+                where = ("programme." if where in settings.programme else "bot.") + where
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            typer.echo(f"mentorbot: invalid setting {where}: {reason}", err=True)
+        raise typer.Exit(2) from None
+    return settings
 
 
-@app.command()
+@app.command(help=RUN_HELP)
 def run(config: ConfigOption = None) -> None:
-    """Run the bot: Socket Mode with SLACK_APP_TOKEN; HTTP with Slack or Teams credentials;
-    otherwise the offline console on the embedded database."""
     settings = _settings(config)
-    if settings.secrets.slack_app_token:
+    connecting = connections(settings)
+    if connecting:
         _logging()
-        typer.echo(
-            "mentorbot: connecting to Slack over Socket Mode (SLACK_APP_TOKEN is set)", err=True
-        )
-        asyncio.run(_socket_mode(settings))
-    elif settings.slack_http_enabled or settings.teams_enabled:
+        for said in connecting:
+            typer.echo(f"mentorbot: {said}", err=True)
+        asyncio.run(_connected(settings))
+    elif serves_http(settings):
         typer.echo(
             "mentorbot: platform credentials found: serving HTTP (as `mentorbot serve`)", err=True
         )
@@ -76,8 +100,7 @@ def run(config: ConfigOption = None) -> None:
     else:
         _logging(logging.WARNING)
         typer.echo(
-            "mentorbot: no Slack or Teams credentials: starting the offline console on "
-            f"{settings.database_url}",
+            f"mentorbot: {NO_CREDENTIALS}: starting the offline console on {settings.database_url}",
             err=True,
         )
         _console(settings)
@@ -96,7 +119,7 @@ def _console(settings: Settings) -> None:
         services.close()
 
 
-@app.command()
+@app.command(help=serve_help())
 def serve(
     config: ConfigOption = None,
     host: Annotated[
@@ -107,7 +130,6 @@ def serve(
         bool, typer.Option("--no-scheduler", help="Do not run the scheduler in this process.")
     ] = False,
 ) -> None:
-    """Serve HTTP: POST /slack/events (with Slack credentials), GET /healthz."""
     _logging()
     settings = _settings(config)
     asyncio.run(
@@ -138,12 +160,18 @@ def demo(
     play(lang=lang, pairs=pairs, database=database, out=sys.stdout)
 
 
-@manifest_app.command("slack")
-def manifest_slack(config: ConfigOption = None) -> None:
-    """The Slack app manifest (YAML) for this configuration."""
-    from bot.slack.manifest import slack_manifest
+def _add_manifest_command(setup: PlatformSetup) -> None:
+    """``mentorbot manifest <platform>`` for a platform that has a manifest."""
 
-    typer.echo(slack_manifest(_settings(config)))
+    def manifest(config: ConfigOption = None) -> None:
+        typer.echo(setup.manifest(_settings(config)))
+
+    manifest_app.command(setup.name, help=setup.manifest_help)(manifest)
+
+
+for _setup in SETUPS:
+    if _setup.manifest_help is not None:
+        _add_manifest_command(_setup)
 
 
 @db_app.command("upgrade")
@@ -177,33 +205,13 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-def _platforms(services: Services) -> tuple[SlackAdapter | None, PlatformDelivery]:
-    """The Slack adapter (if configured) and the delivery routing every platform."""
-    from bot.slack.app import build_slack
-
-    adapters: dict[str, Delivery] = {}
-    slack = None
-    if services.settings.secrets.slack_bot_token:
-        slack = build_slack(services.engine, services.store, services.settings)
-        adapters["slack"] = slack.delivery
-    return slack, PlatformDelivery(services.store, adapters)
-
-
-def _scheduler(services: Services, delivery: Delivery) -> Scheduler:
-    from scheduler.dispatcher import Dispatcher
-    from scheduler.runner import Scheduler
-
-    dispatcher = Dispatcher(
-        services.store, delivery, services.clock, services.limits, store=services.store
-    )
-    return Scheduler(
-        services.store,
-        dispatcher,
-        services.clock,
-        services.rules,
-        services.settings.core,
-        tick_seconds=services.settings.scheduler.tick_seconds,
-    )
+def _platforms(services: Services, receiving: Receiving) -> list[Platform]:
+    """The configured platforms; a missing credential is the operator's usage error."""
+    try:
+        return build_platforms(services, receiving)
+    except NotConfigured as error:
+        services.close()
+        raise typer.BadParameter(str(error)) from error
 
 
 async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool) -> None:
@@ -212,53 +220,49 @@ async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool)
     from scheduler.runner import start_in_loop
 
     services = build_services(settings, SystemClock())
-    slack, delivery = _platforms(services)
-    if slack is not None and not settings.slack_http_enabled:
-        logging.getLogger("mentorbot.cli").warning(
-            "event=slack_http_disabled reason=SLACK_SIGNING_SECRET_missing"
-        )
-    web_app = build_web_app(
-        slack=slack.app if slack is not None and settings.slack_http_enabled else None
-    )
-    scheduler = _scheduler(services, delivery) if with_scheduler else None
+    platforms = _platforms(services, Receiving.HTTP)
+    web_app = build_web_app(route for p in platforms for route in p.routes() or ())
+    scheduler = build_scheduler(services, platforms) if with_scheduler else None
     aps = start_in_loop(scheduler) if scheduler is not None else None
     try:
+        for platform in platforms:
+            await platform.start()
         await serve_http(web_app, host, port, _stop_event())
     finally:
-        await _shut_down(services, slack, aps, scheduler)
+        await _shut_down(services, platforms, aps, scheduler)
 
 
-async def _socket_mode(settings: Settings) -> None:
-    from bot.slack.socket import run_socket_mode
+async def _connected(settings: Settings) -> None:
+    """``run`` when a platform connects out itself: no web server, until a signal stops it."""
     from scheduler.runner import start_in_loop
 
     services = build_services(settings, SystemClock())
-    slack, delivery = _platforms(services)
-    if slack is None:
-        services.close()
-        raise typer.BadParameter("Socket Mode needs SLACK_BOT_TOKEN as well as SLACK_APP_TOKEN")
-    scheduler = _scheduler(services, delivery)
+    platforms = _platforms(services, Receiving.CONNECTION)
+    scheduler = build_scheduler(services, platforms)
     aps = start_in_loop(scheduler)
+    stop = _stop_event()
     try:
-        await run_socket_mode(slack.app, settings.secrets.slack_app_token, _stop_event())
+        for platform in platforms:
+            await platform.start()
+        await stop.wait()
     finally:
-        await _shut_down(services, slack, aps, scheduler)
+        await _shut_down(services, platforms, aps, scheduler)
 
 
 async def _scheduler_only(settings: Settings) -> None:
     from scheduler.runner import run_forever
 
     services = build_services(settings, SystemClock())
-    _, delivery = _platforms(services)
+    platforms = _platforms(services, Receiving.NOTHING)
     try:
-        await run_forever(_scheduler(services, delivery), _stop_event())
+        await run_forever(build_scheduler(services, platforms), _stop_event())
     finally:
         services.close()
 
 
 async def _shut_down(
     services: Services,
-    slack: SlackAdapter | None,
+    platforms: list[Platform],
     aps: AsyncIOScheduler | None,
     scheduler: Scheduler | None,
 ) -> None:
@@ -266,16 +270,12 @@ async def _shut_down(
     reply is posted), then close the database."""
     from scheduler.runner import stop_gracefully
 
-    log = logging.getLogger("mentorbot.cli")
     if aps is not None and scheduler is not None:
         await stop_gracefully(aps, scheduler)
-    if slack is not None:
-        try:
-            await slack.activity.idle(timeout=SHUTDOWN_SECONDS)
-        except TimeoutError:
-            log.warning("event=shutdown_listeners_still_running")
+    for platform in platforms:
+        await platform.shutdown()
     services.close()
-    log.info("event=stopped")
+    logging.getLogger("mentorbot.cli").info("event=stopped")
 
 
 def main() -> None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
+from bot.platforms import Platform
 from conversations.messages import Message
-from conversations.ports import Delivery, PermanentError, Store
+from conversations.ports import PermanentError, Store
 from conversations.records import OutboxItem, Pair, Person
 
 
 class PlatformDelivery:
-    """A ``Delivery`` that forwards to the adapter of the recipient's platform."""
+    """A ``Delivery`` that forwards to the ``Delivery`` of the recipient's platform."""
 
-    def __init__(self, store: Store, adapters: dict[str, Delivery]) -> None:
+    def __init__(self, store: Store, platforms: Iterable[Platform]) -> None:
         self._store = store
-        self._adapters = adapters
+        self._deliveries = {platform.name: platform.delivery for platform in platforms}
 
     def _platform(self, item: OutboxItem) -> str:
         with self._store.transaction() as repo:
@@ -29,7 +31,7 @@ class PlatformDelivery:
 
     async def send(self, item: OutboxItem, message: Message) -> str | None:
         platform = await asyncio.to_thread(self._platform, item)
-        adapter = self._adapters.get(platform)
-        if adapter is None:
+        delivery = self._deliveries.get(platform)
+        if delivery is None:
             raise PermanentError(f"no adapter for platform {platform!r} in this process")
-        return await adapter.send(item, message)
+        return await delivery.send(item, message)

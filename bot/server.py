@@ -1,48 +1,28 @@
-"""The HTTP server: ``POST /slack/events`` (slash commands, events and interactivity, when
-Slack's HTTP credentials are set), ``GET /healthz``, and whatever other routes the composition
-root adds (the Teams endpoint). One aiohttp application, one port."""
+"""The HTTP server: ``GET /healthz`` and the routes each platform adds (``Platform.routes``
+in ``bot/platforms.py``). One aiohttp application, one port; it knows no platform."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
 
 log = logging.getLogger("mentorbot.server")
 
-SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-
-
-def slack_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """An aiohttp handler that hands the raw request to bolt (which verifies the signature
-    and the timestamp, and answers 401 when either is wrong) and returns bolt's response."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
-
-    return handle
 
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_web_app(
-    slack: AsyncApp | None = None, routes: Iterable[web.RouteDef] = ()
-) -> web.Application:
-    """The web application: Slack's endpoint when ``slack`` is given, the health check, and
-    any extra ``routes`` (e.g. ``web.post("/api/messages", teams_handler)``)."""
+def build_web_app(routes: Iterable[web.RouteDef] = ()) -> web.Application:
+    """The web application: the health check and the platforms' ``routes``."""
     application = web.Application()
     application.router.add_get(HEALTH_PATH, healthz)
-    if slack is not None:
-        application.router.add_post(SLACK_PATH, slack_handler(slack))
     application.add_routes(list(routes))
     return application
 

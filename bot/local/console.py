@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.app import Services
 from bot.local.render import render
+from bot.services import Services
 from conversations.events import Actor, ButtonPressed, Event, FormSubmitted, TextReceived
 from conversations.i18n import Texts
 from conversations.memory import ManualClock

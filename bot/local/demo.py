@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_services
 from bot.local.console import Console
+from bot.services import build_services
 from bot.settings import load_settings
 from conversations.memory import ManualClock
 

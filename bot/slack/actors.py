@@ -3,7 +3,7 @@
 At first contact (or when the person was created from a mention and has no profile yet, or
 asked to be forgotten and came back) the real name, locale and time zone come from
 ``users.info``; afterwards the person's own settings rule, so nothing is asked of Slack again.
-The listeners decide how long they wait for that call (see ``bot.slack.listeners``).
+The listeners decide how long they wait for that call (see ``bot.slack.turns``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The Slack adapter, wired: a slack-bolt ``AsyncApp`` whose listeners feed the core, the Web
-API client they and the outbox delivery share, and the delivery itself.
+API client they and the outbox delivery share, and the delivery itself. ``SlackAdapter`` is
+one of the bot's platforms (``bot.platforms.Platform``).
 
-``build_slack`` is called by the composition root (``bot/app.py``) with the engine and store it
-built; nothing here reads the environment (``Settings`` already holds the secrets).
+``build_slack`` is called through the registry (``bot/slack/setup.py``) with the engine and
+store the composition root built, and by tests; nothing here reads the environment
+(``Settings`` already holds the secrets).
 """
 
 from __future__ import annotations
@@ -11,19 +13,56 @@ import logging
 import re
 from dataclasses import dataclass
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 from bot.slack.activity import Activity
+from bot.slack.commands import SlashCommands
 from bot.slack.delivery import SlackDelivery
-from bot.slack.listeners import Core, SlackListeners, Timing
+from bot.slack.events import EventListeners
+from bot.slack.http import routes
+from bot.slack.interactivity import Interactivity
+from bot.slack.people import SLACK
+from bot.slack.replies import Replies
+from bot.slack.socket import SocketMode
+from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
 
 log = logging.getLogger("mentorbot.slack")
 
 ANY = re.compile(".*")
+SHUTDOWN_SECONDS = 10.0  # how long a shutdown waits for listeners still answering
+
+
+@dataclass
+class SlackListeners:
+    """Bolt's listeners, by what Slack sends, sharing one way to run a turn and show a reply."""
+
+    commands: SlashCommands
+    events: EventListeners
+    interactivity: Interactivity
+    turns: Turns
+
+    @property
+    def timing(self) -> Timing:
+        return self.turns.timing
+
+    @timing.setter
+    def timing(self, timing: Timing) -> None:
+        self.turns.timing = timing
+
+    def register(self, app: AsyncApp, command: str) -> None:
+        """Which listener answers which of Slack's requests."""
+        app.command(command)(self.commands.slash_command)
+        app.event("message")(self.events.direct_message)
+        app.event("app_home_opened")(self.events.home_opened)
+        app.event("app_uninstalled")(self.events.app_uninstalled)
+        app.event("tokens_revoked")(self.events.tokens_revoked)
+        app.action(ANY)(self.interactivity.button)
+        app.view_submission(ANY)(self.interactivity.view_submission)
 
 
 @dataclass(frozen=True)
@@ -34,6 +73,29 @@ class SlackAdapter:
     workspaces: Workspaces
     activity: Activity
     listeners: SlackListeners
+    http: bool = False  # takes Slack's requests at POST /slack/events
+    socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
+
+    @property
+    def name(self) -> str:
+        return SLACK
+
+    def routes(self) -> list[web.RouteDef] | None:
+        return routes(self.app) if self.http else None
+
+    async def start(self) -> None:
+        if self.socket is not None:
+            await self.socket.connect()
+
+    async def shutdown(self) -> None:
+        """Disconnect Socket Mode, then wait (at most ``SHUTDOWN_SECONDS``) for listeners that
+        acked but are still answering: their replies are posted before the database closes."""
+        if self.socket is not None:
+            await self.socket.close()
+        try:
+            await self.activity.idle(timeout=SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("event=shutdown_listeners_still_running")
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -53,26 +115,31 @@ def build_slack(
     client: AsyncWebClient | None = None,
     activity: Activity | None = None,
     timing: Timing | None = None,
+    http: bool = False,
+    socket_token: str = "",
 ) -> SlackAdapter:
-    """Everything Slack needs, sharing one Web API client."""
+    """Everything Slack needs, sharing one Web API client. With ``http`` it adds its route
+    to the web server; with ``socket_token`` (an app-level token) ``start`` connects to Slack
+    over Socket Mode. With neither it only sends (and tests post to ``app`` directly)."""
     client = client or slack_client(settings)
     activity = activity or Activity()
     workspaces = Workspaces(store, engine.clock)
     delivery = SlackDelivery(client, store, workspaces)
-    listeners = SlackListeners(engine, store, client, delivery, workspaces, activity, timing)
+    replies = Replies(client, delivery, store, engine.clock)
+    turns = Turns(engine, store, client, workspaces, replies, timing)
+    listeners = SlackListeners(
+        commands=SlashCommands(turns, replies, activity),
+        events=EventListeners(turns, replies, workspaces, activity),
+        interactivity=Interactivity(turns, replies, activity),
+        turns=turns,
+    )
     app = AsyncApp(
         name="mentorbot",
         client=client,
         signing_secret=settings.secrets.slack_signing_secret,
         logger=logging.getLogger("mentorbot.slack.bolt"),
     )
-    app.command(settings.slack.command)(listeners.slash_command)
-    app.event("message")(listeners.direct_message)
-    app.event("app_home_opened")(listeners.home_opened)
-    app.event("app_uninstalled")(listeners.app_uninstalled)
-    app.event("tokens_revoked")(listeners.tokens_revoked)
-    app.action(ANY)(listeners.button)
-    app.view_submission(ANY)(listeners.view_submission)
+    listeners.register(app, settings.slack.command)
     return SlackAdapter(
         app=app,
         client=client,
@@ -80,4 +147,6 @@ def build_slack(
         workspaces=workspaces,
         activity=activity,
         listeners=listeners,
+        http=http,
+        socket=SocketMode(app, socket_token) if socket_token else None,
     )

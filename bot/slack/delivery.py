@@ -15,8 +15,8 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.api_errors import classify
+from bot.slack.messages import message_payload
 from bot.slack.people import SLACK
-from bot.slack.render import message_payload
 from bot.slack.workspaces import REVOKED_CODES, Workspaces, revoked_error
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store

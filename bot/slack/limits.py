@@ -1,8 +1,9 @@
-"""Slack's Block Kit limits, and a check of a finished payload against them.
+"""Slack's Block Kit limits, text cut to fit them, and a check of a finished payload.
 
-The renderer keeps inside these numbers; ``problems`` re-checks a payload as Slack would
-receive it (slack-sdk's model validation plus the counts slack-sdk does not check), for tests
-and for a log line before Slack would refuse a message.
+The renderers (``messages``, ``modals``, ``home``) keep inside these numbers with ``clip``,
+``clip_escaped`` and ``split_text``; ``problems`` re-checks a payload as Slack would receive it
+(slack-sdk's model validation plus the counts slack-sdk does not check), for tests and for a
+log line before Slack would refuse a message.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.slack.mrkdwn import escape, escaped_length
+
+# https://docs.slack.dev/reference/block-kit
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100  # a modal or the Home tab
 SECTION_TEXT = 3000
@@ -28,11 +32,62 @@ SELECT_OPTIONS = 100
 RADIO_OPTIONS = 10
 OPTION_VALUE = 150
 PRIVATE_METADATA = 3000
+FIELDS_PER_SECTION = 10
+VIEW_TITLE = 24  # a modal's title, submit and close labels
+VIEW_BUTTON = 24
+INPUT_LABEL = 2000
+INPUT_HINT = 2000
+PLACEHOLDER = 150
+OPTION_TEXT = 75
+FALLBACK_TEXT = 3000  # the notification text that goes with a message's blocks
 
 
 def width(text: str) -> int:
     """Characters as Slack may count them: UTF-16 code units (an emoji can be two)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(text: str, limit: int, *, escaped: bool) -> int:
+    """How many characters of ``text`` fit in ``limit`` (after escaping, if ``escaped``)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += width(escape(char) if escaped else char)
+        if used > limit:
+            return index
+    return len(text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
+    if width(text) <= limit:
+        return text
+    return text[: _prefix(text, limit - 1, escaped=False)].rstrip() + "…"
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """``text`` escaped and cut so that the escaped form fits ``limit``."""
+    if width(text) + escaped_length(text) - len(text) <= limit:
+        return escape(text)
+    return escape(text[: _prefix(text, limit - 1, escaped=True)].rstrip()) + "…"
+
+
+def split_text(text: str, limit: int = SECTION_TEXT) -> list[str]:
+    """Escaped chunks of ``text`` of at most ``limit`` characters each, cut at a paragraph,
+    line or word boundary when there is one in the second half of a chunk."""
+    chunks: list[str] = []
+    rest = text
+    while rest.strip():
+        size = _prefix(rest, limit, escaped=True)
+        cut = size
+        if size < len(rest):
+            for boundary in ("\n\n", "\n", " "):
+                found = rest.rfind(boundary, size // 2, size)
+                if found > 0:
+                    cut = found + len(boundary)
+                    break
+        chunks.append(escape(rest[:cut].rstrip()) or escape(rest[:cut]))
+        rest = rest[cut:].lstrip("\n")
+    return chunks
 
 
 def problems(blocks: Sequence[Mapping[str, Any]], *, max_blocks: int = MESSAGE_BLOCKS) -> list[str]:

@@ -30,11 +30,12 @@ from aiohttp import web
 from jsonschema import Draft7Validator
 from slack_sdk.signature import SignatureVerifier
 
-from bot.server import RunningServer, build_web_app, start
+from bot.server import RunningServer, start
 from bot.settings import Secrets, Settings, SlackSettings
 from bot.slack.app import SlackAdapter, build_slack
+from bot.slack.http import web_app as build_web_app
 from bot.slack.limits import problems, view_problems
-from bot.slack.listeners import Core, Timing
+from bot.slack.turns import Core, Timing
 from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, Event

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import bot.slack.listeners
+import bot.slack.replies
 from conversations.messages import Form, FormField, Message, Reply, text
 from conversations.ports import PermanentError
 from conversations.records import AuditEntry, OutboxItem, Person
@@ -74,14 +74,14 @@ async def test_a_form_too_large_for_a_modal_is_refused_with_a_message(
 async def test_a_reply_that_cannot_be_rendered_does_not_stop_the_rest(
     fake_slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = bot.slack.listeners.message_payload
+    real = bot.slack.replies.message_payload
 
     def payload(message: Message, *, lang: str = "en") -> dict[str, Any]:
         if message.plain_text().startswith("BOOM"):
             raise ValueError("cannot render")
         return real(message, lang=lang)
 
-    monkeypatch.setattr(bot.slack.listeners, "message_payload", payload)
+    monkeypatch.setattr(bot.slack.replies, "message_payload", payload)
     async with running_world(fake_slack, tmp_path, core=ScriptedCore) as world:
         world.core.replies["två"] = Reply(messages=[text("BOOM"), text("and the rest")])
         sent = await world.command("UMENTOR", "två")

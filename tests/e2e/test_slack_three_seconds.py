@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.listeners import Timing
+from bot.slack.turns import Timing
 from conversations.events import ButtonPressed, Command, FormSubmitted
 from conversations.records import Person
 from tests.e2e.conftest import FakeSlack, GatedCore, SlackWorld, running_world

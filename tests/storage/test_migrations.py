@@ -69,7 +69,9 @@ def test_upgrading_to_0002_wakes_every_open_pair_its_members_and_open_programmes
 
             def insert(record: rec.Record) -> int:
                 # Only the columns the table had at that revision.
-                table = sa.Table(table_of(type(record)).name, sa.MetaData(), autoload_with=connection)
+                table = sa.Table(
+                    table_of(type(record)).name, sa.MetaData(), autoload_with=connection
+                )
                 values = {
                     k: v for k, v in (_to_row(record) | {"version": 1}).items() if k in table.c
                 }

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, build_services
 from bot.local.console import Console
+from bot.services import Services, build_services
 from bot.settings import load_settings
 from conversations.memory import ManualClock
 

@@ -3,18 +3,11 @@ from typing import Any
 
 import pytest
 
+from bot.slack.actions import action_id, neutral_action
+from bot.slack.home import home_view
 from bot.slack.limits import problems, view_problems, width
-from bot.slack.render import (
-    FormTooLarge,
-    action_id,
-    field_errors,
-    form_identity,
-    form_values,
-    home_view,
-    message_payload,
-    modal_view,
-    neutral_action,
-)
+from bot.slack.messages import message_payload
+from bot.slack.modals import FormTooLarge, field_errors, form_identity, form_values, modal_view
 from conversations.messages import Button, Choice, Fact, Form, FormField, Message, Section
 
 LONG = "Å" * 10_000

@@ -1,0 +1,77 @@
+"""What every way of running the bot shares: settings -> database -> core, and the rules the
+scheduler and the dispatcher follow. The offline console runs on these alone; ``bot/app.py``
+adds the platforms and the scheduler around them.
+
+Nothing here runs at import time. Tests call ``build_services`` with their own settings (a
+temporary database) and clock; the CLI calls it with the real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from conversations.engine import Engine
+from conversations.flows.coordinators import apply_configured
+from conversations.planner import PlanRules
+from conversations.ports import Clock
+from scheduler.dispatcher import DeliveryLimits
+from storage import migrate
+from storage.store import SqlStore
+
+log = logging.getLogger("mentorbot.app")  # the name operators know from the logs
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SqlStore
+    clock: Clock
+    engine: Engine
+    rules: PlanRules
+    limits: DeliveryLimits
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def plan_rules(settings: Settings) -> PlanRules:
+    return PlanRules(
+        catch_up_hours=settings.scheduler.catch_up_hours,
+        max_nudges_per_week=settings.scheduler.max_nudges_per_week,
+        max_subjects_per_tick=settings.scheduler.max_subjects_per_tick,
+    )
+
+
+def delivery_limits(settings: Settings) -> DeliveryLimits:
+    return DeliveryLimits(
+        global_per_second=settings.delivery.global_per_second,
+        global_burst=settings.delivery.global_burst,
+        per_conversation_seconds=settings.delivery.per_conversation_seconds,
+        max_attempts=settings.delivery.max_attempts,
+    )
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    """Open (and, if needed, create or upgrade) the database and build the core on it."""
+    url = settings.database_url
+    migrate.upgrade(url)
+    store = SqlStore(url)
+    engine = Engine(store, clock, settings.core)
+    with store.transaction() as repo:
+        # app.yaml's coordinators are the truth at every start: removed there -> revoked.
+        granted, revoked = apply_configured(repo, settings.core, clock.now())
+    if granted or revoked:
+        log.info("event=coordinators_applied granted=%d revoked=%d", granted, revoked)
+    log.info(
+        "event=services_ready database=%s", store.engine.url.render_as_string(hide_password=True)
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        clock=clock,
+        engine=engine,
+        rules=plan_rules(settings),
+        limits=delivery_limits(settings),
+    )

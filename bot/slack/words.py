@@ -1,0 +1,44 @@
+"""The Slack adapter's own few words, for what it adds itself: notes on shortened content,
+the loading and "done" modals, yes/no options, and what a person is told when Slack could not
+show something. The core's texts arrive translated already."""
+
+from __future__ import annotations
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "trimmed": "… (shortened: too long for Slack)",
+        "buttons_dropped": "Some buttons could not be shown here; `home` has them.",
+        "yes": "Yes",
+        "no": "No",
+        "cancel": "Cancel",
+        "close": "Close",
+        "loading_title": "One moment",
+        "loading": "Just a moment…",
+        "done_title": "Done",
+        "done": "Done. The answer is in your messages too.",
+        "error": "Sorry, something went wrong on my side. Please try again.",
+        "not_saved": "Nothing was saved from the form",
+        "form_unavailable": "This form could not be opened in Slack. Nothing was changed.",
+        "form_later": "The next form could not be opened automatically. Please start it again.",
+    },
+    "sv": {
+        "trimmed": "… (förkortat: för långt för Slack)",
+        "buttons_dropped": "Några knappar fick inte plats här; `hem` har dem.",
+        "yes": "Ja",
+        "no": "Nej",
+        "cancel": "Avbryt",
+        "close": "Stäng",
+        "loading_title": "Ett ögonblick",
+        "loading": "Ett ögonblick…",
+        "done_title": "Klart",
+        "done": "Klart. Svaret finns också bland dina meddelanden.",
+        "error": "Förlåt, något gick fel hos mig. Försök igen.",
+        "not_saved": "Inget sparades från formuläret",
+        "form_unavailable": "Formuläret kunde inte öppnas i Slack. Inget ändrades.",
+        "form_later": "Nästa formulär kunde inte öppnas automatiskt. Börja det igen.",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return _WORDS.get(lang, _WORDS["en"])
