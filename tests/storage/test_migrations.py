@@ -106,3 +106,76 @@ def test_upgrading_to_0002_wakes_every_open_pair_its_members_and_open_programmes
         f"programme:{programme}",
     }
     assert found == {(s, True, EPOCH) for s in subjects}
+
+
+def test_upgrading_to_0003_gives_every_record_the_workspace_of_its_people(empty_url: str) -> None:
+    """A database from before workspaces: each record takes its people's workspace, the
+    console's people become 'local', coordinators keep where their right came from."""
+    upgrade(empty_url, "0002")
+    sample = {type(r): r for r in one_of_each()}
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+
+            def insert(record: rec.Record) -> int:
+                table = sa.Table(
+                    table_of(type(record)).name, sa.MetaData(), autoload_with=connection
+                )
+                values = {
+                    k: v for k, v in (_to_row(record) | {"version": 1}).items() if k in table.c
+                }
+                new_id: int = connection.execute(
+                    sa.insert(table).values(values).returning(table.c.id)
+                ).scalar_one()
+                return new_id
+
+            kim = insert(person(1, workspace="TA", is_coordinator=True))
+            eva = insert(person(2, workspace="TA", is_coordinator=True))
+            anna, bo = insert(person(3, workspace="TA")), insert(person(4, workspace="TA"))
+            local = insert(person(5, platform="local", workspace="", platform_user_id="ola"))
+            other = insert(person(6, workspace="TB"))
+            programme = insert(sample[rec.Programme].model_copy(update={"created_by": kim}))
+            pair = insert(
+                sample[rec.Pair].model_copy(
+                    update={"programme_id": programme, "mentor_id": anna, "adept_id": bo}
+                )
+            )
+            for cls in (rec.Meeting, rec.Goal, rec.Agreement, rec.CheckIn, rec.Review):
+                insert(sample[cls].model_copy(update={"pair_id": pair}))
+            insert(
+                sample[rec.Enrolment].model_copy(
+                    update={"programme_id": programme, "person_id": bo}
+                )
+            )
+            insert(sample[rec.Reflection].model_copy(update={"person_id": other}))
+            insert(
+                rec.AuditEntry(
+                    at=sample[rec.Pair].introduced_at,
+                    actor_id=kim,
+                    action="coordinator.added",
+                    subject=f"person:{eva}",
+                )
+            )
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    store = SqlStore(empty_url)
+    try:
+        with store.transaction() as repo:
+            for cls in (
+                rec.Programme,
+                rec.Pair,
+                rec.Enrolment,
+                rec.Meeting,
+                rec.Goal,
+                rec.Agreement,
+                rec.CheckIn,
+                rec.Review,
+            ):
+                assert {r.workspace for r in repo.find(cls)} == {"TA"}, cls.__name__
+            assert [r.workspace for r in repo.find(rec.Reflection)] == ["TB"]
+            assert (repo.get(rec.Person, local) or person()).workspace == "local"
+            via = {p.id: p.coordinator_via for p in repo.find(rec.Person)}
+            assert via[kim] == "config" and via[eva] == "command" and via[anna] == ""
+    finally:
+        store.close()
