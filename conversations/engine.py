@@ -42,7 +42,7 @@ from conversations.flows import (
 )
 from conversations.i18n import Texts, normalise_locale
 from conversations.messages import Reply, text
-from conversations.pairs import has_pair
+from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
@@ -198,7 +198,11 @@ class Engine:
             return reply.model_copy(update={"messages": [*reply.messages, text(note)]})
         if spec is not None and line is not None:
             if not may_use(turn.repo, turn.person, spec.audience):
-                return turn.say(f"error.only_{spec.audience}", command=spec.name)
+                ended = last_ended_pair(turn.repo, turn.person)
+                if spec.audience == Audience.PAIR and ended is not None:
+                    return pair_closed_reply(turn, ended)  # the reason that fits: it ended
+                command = help.command_word(turn.t, spec.name)
+                return turn.say(f"error.only_{spec.audience}", command=command)
             return spec.handler(turn, line, mentions)
         if answer is not None and state is not None:
             return answer.handler(turn, text_, dict(state.data))

@@ -21,6 +21,13 @@ def has_pair(repo: Repo, person: Person) -> bool:
     return bool(open_pairs_of(repo, person.id))
 
 
+def last_ended_pair(repo: Repo, person: Person) -> Pair | None:
+    """The person's most recently ended pair, if they have had one."""
+    pairs = repo.find(Pair, mentor_id=person.id) + repo.find(Pair, adept_id=person.id)
+    ended = [p for p in pairs if p.ended_at is not None]
+    return max(ended, key=lambda p: p.ended_at or p.introduced_at) if ended else None
+
+
 def current_pair(turn: Turn, ref: PairRef | PairMeetingRef | GoalsRef | None = None) -> Pair | None:
     """The pair a button/form refers to (``ref``: must be the actor's own), else the actor's
     only (or newest) open pair."""

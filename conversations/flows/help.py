@@ -3,11 +3,40 @@ flow declares (the engine hands them over on the turn). On top of the other flow
 
 from __future__ import annotations
 
+import difflib
+
+from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section
 from conversations.pairs import has_pair
 from conversations.parsing import CommandLine
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.turn import Turn
+
+
+def command_word(t: Texts, name: str) -> str:
+    """A command as the reader types it, in their language (``mål``, not ``goals``)."""
+    return t("usage." + name).split()[0]
+
+
+def usable(turn: Turn) -> list[CommandRoute]:
+    """The commands the person may use now, in the flows' order."""
+    groups = {Audience.EVERYONE}
+    if has_pair(turn.repo, turn.person):
+        groups.add(Audience.PAIR)
+    if turn.person.is_coordinator:
+        groups.add(Audience.COORDINATOR)
+    return [c for c in turn.commands if c.audience in groups]
+
+
+def closest(turn: Turn, word: str) -> CommandRoute | None:
+    """The command a misspelt word most likely meant (``statsu`` -> ``status``), among those
+    the person may use, or None when nothing is close."""
+    words: dict[str, CommandRoute] = {}
+    for route in usable(turn):
+        for spelling in (route.name, *route.aliases, command_word(turn.t, route.name)):
+            words.setdefault(spelling.lower(), route)
+    found = difflib.get_close_matches(word.lower(), list(words), n=1, cutoff=0.75)
+    return words[found[0]] if found else None
 
 
 def help_message(turn: Turn, unknown: str = "") -> Message:
@@ -41,6 +70,11 @@ def help_button(turn: Turn, value: str) -> Reply:
 
 
 def unknown_command(turn: Turn, word: str) -> Reply:
+    guess = closest(turn, word) if len(word) >= 3 else None
+    if guess is not None:
+        prefix = turn.config.command_prefixes.get(turn.person.platform, "")
+        command = f"{prefix} {command_word(turn.t, guess.name)}".strip()
+        return turn.say("help.did_you_mean", word=word[:40], command=command)
     return turn.show(help_message(turn, unknown=word or "?"))
 
 

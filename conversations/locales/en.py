@@ -85,6 +85,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "help.title": "What I can do for you",
     "help.note": "Type a command here, or use the buttons in my messages. Your journal is private; check-in notes stay within your pair. Coordinators only ever see counts and dates.",
     "help.unknown": "I don't know “{word}”. Here is what you can use:",
+    "help.did_you_mean": "I don't know “{word}”. Did you mean `{command}`? (`help` lists everything you can use.)",
     "help.group.everyone": "For everyone",
     "help.group.pair": "For your mentoring pair",
     "help.group.coordinator": "For coordinators",

@@ -85,6 +85,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "help.title": "Det här kan jag hjälpa dig med",
     "help.note": "Skriv ett kommando här, eller använd knapparna i mina meddelanden. Din dagbok är privat; incheckningar stannar inom ert par. Koordinatorer ser bara antal och datum.",
     "help.unknown": "Jag känner inte till ”{word}”. Det här kan du använda:",
+    "help.did_you_mean": "Jag känner inte till ”{word}”. Menade du `{command}`? (`hjälp` visar allt du kan använda.)",
     "help.group.everyone": "För alla",
     "help.group.pair": "För ert mentorpar",
     "help.group.coordinator": "För koordinatorer",
