@@ -8,6 +8,7 @@ retried; a crash in a step rolls back that step only and tells the person nothin
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import traceback
@@ -41,18 +42,20 @@ from conversations.flows import (
     status,
 )
 from conversations.i18n import Texts, normalise_locale
-from conversations.messages import Reply, text
+from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
-from conversations.routes import Audience, CommandRoute, Routes
+from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.sanitising import clean_actor, clean_event, clean_line
 from conversations.scoping import WorkspaceRepo
-from conversations.turn import Turn
+from conversations.turn import Turn, button
 
 log = logging.getLogger("mentorbot.engine")
+
+PARKED = "parked_line"  # ConversationState.data: a typed line waiting for "which did you mean"
 
 # Every flow the engine routes to. The order is help's order: commands are listed by audience,
 # each in the order of its flow here.
@@ -73,8 +76,6 @@ FLOWS = (
     status,
     coordinators,
 )
-ROUTES = Routes.gather(flow.ROUTES for flow in FLOWS)
-COMMANDS: tuple[CommandRoute, ...] = ROUTES.commands
 
 
 def find_command(word: str) -> CommandRoute | None:
@@ -87,6 +88,86 @@ def may_use(repo: Repo, person: Person, audience: Audience) -> bool:
     if audience == Audience.COORDINATOR:
         return person.is_coordinator
     return has_pair(repo, person)
+
+
+def park(turn: Turn, state: ConversationState, line: str, command: str) -> Reply:
+    """Keep an ambiguous line (privately, on the person's own state) and ask what it was."""
+    data = {**state.data, PARKED: line}
+    turn.repo.update(state.model_copy(update={"data": data, "updated_at": turn.now}))
+    token = parked_token(line)
+    t = turn.t
+    return turn.show(
+        Message(
+            sections=(Section(text=t("parked.question", command=command)),),
+            buttons=(
+                button(t, "button.parked_save", Action.SAVE_PARKED, token, "primary"),
+                Button(
+                    label=t("button.parked_run", command=command),
+                    action=Action.RUN_PARKED,
+                    value=token,
+                ),
+            ),
+        )
+    )
+
+
+def parked_token(line: str) -> str:
+    """Ties a button to the line it was asked about (a newer line makes it stale)."""
+    return hashlib.sha256(line.encode()).hexdigest()[:12]
+
+
+def _take_parked(turn: Turn, value: str) -> tuple[ConversationState, str] | None:
+    state = turn.repo.first(ConversationState, person_id=turn.person.id)
+    line = str(state.data.get(PARKED, "")) if state is not None else ""
+    if state is None or not line or parked_token(line) != value:
+        return None
+    data = {k: v for k, v in state.data.items() if k != PARKED}
+    state = turn.repo.update(state.model_copy(update={"data": data, "updated_at": turn.now}))
+    return state, line
+
+
+def save_parked(turn: Turn, value: str) -> Reply:
+    """'Save it in my journal': the parked line is the awaited answer after all."""
+    taken = _take_parked(turn, value)
+    answer = ROUTES.answer(taken[0].awaiting) if taken is not None else None
+    if taken is None or answer is None:
+        return turn.say("parked.gone")
+    state, line = taken
+    return answer.handler(turn, line, dict(state.data))
+
+
+def run_parked(turn: Turn, value: str) -> Reply:
+    """'Run the command': the parked line is a command; the question stays open."""
+    taken = _take_parked(turn, value)
+    if taken is None:
+        return turn.say("parked.gone")
+    line = parse_command(taken[1])
+    spec = find_command(line.word) if line else None
+    if spec is None or line is None:
+        return turn.say("parked.gone")
+    return run_command(turn, spec, line, {})
+
+
+def run_command(
+    turn: Turn, spec: CommandRoute, line: CommandLine, mentions: dict[str, str]
+) -> Reply:
+    if not may_use(turn.repo, turn.person, spec.audience):
+        ended = last_ended_pair(turn.repo, turn.person)
+        if spec.audience == Audience.PAIR and ended is not None:
+            return pair_closed_reply(turn, ended)  # the reason that fits: it ended
+        command = help.command_word(turn.t, spec.name)
+        return turn.say(f"error.only_{spec.audience}", command=command)
+    return spec.handler(turn, line, mentions)
+
+
+ENGINE_ROUTES = Routes(
+    buttons=(
+        ButtonRoute(Action.SAVE_PARKED, save_parked),
+        ButtonRoute(Action.RUN_PARKED, run_parked),
+    )
+)
+ROUTES = Routes.gather([*(flow.ROUTES for flow in FLOWS), ENGINE_ROUTES])
+COMMANDS: tuple[CommandRoute, ...] = ROUTES.commands
 
 
 class Engine:
@@ -187,23 +268,15 @@ class Engine:
             and line is not None
             and (line.args or line.options)
         ):
-            # "Möte med chefen gick bra …" answers the open question; it is not the `möte`
-            # command. Save it as the answer and say how to give the command instead.
+            # A line that could be the awaited answer or a command: a valid use of the command
+            # runs (``paus 2v``); otherwise it is parked and the person chooses
+            # (``Möte med chefen gick bra`` is most likely the answer). Nothing is saved as
+            # an answer unasked.
             assert state is not None
-            reply = answer.handler(turn, text_, dict(state.data))
-            after = turn.repo.first(ConversationState, person_id=turn.person.id)
-            if after is not None and after.awaiting is not None:
-                return reply  # refused (e.g. too long): nothing was saved, nothing to explain
-            note = turn.t("answer.not_command", command=line.word)
-            return reply.model_copy(update={"messages": [*reply.messages, text(note)]})
+            if spec.accepts is None or not spec.accepts(turn, line):
+                return park(turn, state, text_, help.command_word(turn.t, spec.name))
         if spec is not None and line is not None:
-            if not may_use(turn.repo, turn.person, spec.audience):
-                ended = last_ended_pair(turn.repo, turn.person)
-                if spec.audience == Audience.PAIR and ended is not None:
-                    return pair_closed_reply(turn, ended)  # the reason that fits: it ended
-                command = help.command_word(turn.t, spec.name)
-                return turn.say(f"error.only_{spec.audience}", command=command)
-            return spec.handler(turn, line, mentions)
+            return run_command(turn, spec, line, mentions)
         if answer is not None and state is not None:
             return answer.handler(turn, text_, dict(state.data))
         return help.unknown_command(turn, line.word if line else "")

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from conversations.turn import Turn
 
 CommandHandler = Callable[["Turn", "CommandLine", dict[str, str]], "Reply"]
+# Whether a line with arguments is a valid use of the command (``paus 2v``), as opposed to a
+# sentence that happens to start with its word (``Möte med chefen gick bra``).
+Accepts = Callable[["Turn", "CommandLine"], bool]
 ButtonHandler = Callable[["Turn", str], "Reply"]
 FormHandler = Callable[["Turn", dict[str, str], str], "Reply"]
 AnswerHandler = Callable[["Turn", str, dict[str, object]], "Reply"]
@@ -58,6 +61,8 @@ class Action(StrEnum):
     VIEW_JOURNAL = "journal.view"
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
+    SAVE_PARKED = "parked.save"  # a line that was both a command and an answer: the answer
+    RUN_PARKED = "parked.run"  # … or the command
 
 
 class FormId(StrEnum):
@@ -88,6 +93,9 @@ class CommandRoute:
     aliases: tuple[str, ...]
     audience: Audience
     handler: CommandHandler
+    # While a typed answer is awaited, a line with arguments runs as this command only when
+    # ``accepts`` says it is a valid use; otherwise the person is asked which they meant.
+    accepts: Accepts | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ VIA_CONFIG = "config"
 VIA_COMMAND = "command"
 
 
+def accepts_coordinators(turn: Turn, line: CommandLine) -> bool:
+    return bool(line.args) and line.args[0].lower() in ADD_WORDS + REMOVE_WORDS + LIST_WORDS
+
+
 def coordinators_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     sub = line.args[0].lower() if line.args else ""
     people = [a for a in line.args[1:] if a.startswith("@")]
@@ -123,7 +127,11 @@ def apply_configured(repo: Repo, config: CoreConfig, now: datetime) -> tuple[int
 ROUTES = Routes(
     commands=(
         CommandRoute(
-            "coordinators", ("koordinatorer",), Audience.COORDINATOR, coordinators_command
+            "coordinators",
+            ("koordinatorer",),
+            Audience.COORDINATOR,
+            coordinators_command,
+            accepts_coordinators,
         ),
     ),
 )

@@ -28,6 +28,11 @@ ROLE_WORDS = {
 }
 
 
+def names_someone(turn: Turn, line: CommandLine) -> bool:
+    """``registrera @anna som mentor``: a command about people names them."""
+    return any(a.startswith("@") and len(a) > 1 for a in line.args)
+
+
 def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     # enroll @a [@b …] as mentor|adept [--program X] [--capacity N] [--offers …] [--wants …] [--department …]
     args = [a for a in line.args if a.lower() not in ("as", "som")]
@@ -180,8 +185,12 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
 
 ROUTES = Routes(
     commands=(
-        CommandRoute("enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command),
-        CommandRoute("pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command),
-        CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command),
+        CommandRoute(
+            "enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command, names_someone
+        ),
+        CommandRoute(
+            "pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command, names_someone
+        ),
+        CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command, names_someone),
     ),
 )

@@ -78,6 +78,18 @@ def book_button(turn: Turn, value: str) -> Reply:
     return Reply(form=meeting_form(turn, pair, first=not has_first_meeting(turn, pair)))
 
 
+def accepts_meeting(turn: Turn, line: CommandLine) -> bool:
+    """``möte 2027-04-07 10:00 [plats]``: a date and time it can read first."""
+    if not line.args:
+        return False
+    words = 1 if "T" in line.args[0].upper()[10:11] else 2
+    try:
+        parse_local_datetime(" ".join(line.args[:words]), turn.t.tz, turn.now)
+    except ParseError:
+        return False
+    return True
+
+
 def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     # meeting 2027-01-14 10:00 [place…] or meeting 2027-01-14T10:00 [place…]
     pair = current_pair(turn)
@@ -207,7 +219,11 @@ def _booked_notice(t: Texts, name: str, meeting: Meeting) -> Message:
 
 
 ROUTES = Routes(
-    commands=(CommandRoute("meeting", ("möte", "mote", "boka"), Audience.PAIR, meeting_command),),
+    commands=(
+        CommandRoute(
+            "meeting", ("möte", "mote", "boka"), Audience.PAIR, meeting_command, accepts_meeting
+        ),
+    ),
     buttons=(ButtonRoute(Action.BOOK_MEETING, book_button),),
     forms=(FormRoute(FormId.MEETING, meeting_submitted),),
 )

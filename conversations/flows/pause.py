@@ -77,6 +77,15 @@ def pause_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Re
     return _pause_until(turn, line.args[0])
 
 
+def accepts_pause(turn: Turn, line: CommandLine) -> bool:
+    """``paus 2v`` or ``pause 2027-03-01``: a date it can read."""
+    try:
+        parse_date(line.args[0], turn.today)
+    except (ParseError, IndexError):
+        return False
+    return len(line.args) == 1
+
+
 def pause_button(turn: Turn, value: str) -> Reply:
     return Reply(form=pause_form(turn))
 
@@ -105,7 +114,7 @@ def resume_button(turn: Turn, value: str) -> Reply:
 
 ROUTES = Routes(
     commands=(
-        CommandRoute("pause", ("paus", "pausa"), Audience.EVERYONE, pause_command),
+        CommandRoute("pause", ("paus", "pausa"), Audience.EVERYONE, pause_command, accepts_pause),
         CommandRoute("resume", ("återuppta", "fortsätt"), Audience.EVERYONE, resume_command),
     ),
     buttons=(

@@ -38,6 +38,13 @@ PURPOSE_ALIASES = {
 }
 
 
+SUBCOMMANDS = ("new", "ny", "skapa", "list", "lista", "close", "stäng", "avsluta")
+
+
+def accepts_program(turn: Turn, line: CommandLine) -> bool:
+    return bool(line.args) and line.args[0].lower() in SUBCOMMANDS
+
+
 def program_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     sub = line.args[0].lower() if line.args else ""
     if sub in ("new", "ny", "skapa"):
@@ -168,5 +175,9 @@ def _program_close(turn: Turn, line: CommandLine) -> Reply:
 
 
 ROUTES = Routes(
-    commands=(CommandRoute("program", ("programme",), Audience.COORDINATOR, program_command),),
+    commands=(
+        CommandRoute(
+            "program", ("programme",), Audience.COORDINATOR, program_command, accepts_program
+        ),
+    ),
 )

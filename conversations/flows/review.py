@@ -43,11 +43,19 @@ def review_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     if pair is None:
         return no_pair_reply(turn)
     kind = "closing" if turn.today >= closing_opens(pair) else "midpoint"
-    if line.args and line.args[0].lower() in ("closing", "avslut", "slut"):
+    if line.args and line.args[0].lower() in CLOSING_WORDS:
         kind = "closing"
-    elif line.args and line.args[0].lower() in ("midpoint", "halvtid", "mitt"):
+    elif line.args and line.args[0].lower() in MIDPOINT_WORDS:
         kind = "midpoint"
     return turn.show(review_message(turn.t, pair, kind))
+
+
+CLOSING_WORDS = ("closing", "avslut", "slut")
+MIDPOINT_WORDS = ("midpoint", "halvtid", "mitt")
+
+
+def accepts_review(turn: Turn, line: CommandLine) -> bool:
+    return len(line.args) == 1 and line.args[0].lower() in CLOSING_WORDS + MIDPOINT_WORDS
 
 
 def midpoint_form(turn: Turn, pair: Pair) -> Form:
@@ -334,7 +342,13 @@ def _ask_for_a_new_mentor(turn: Turn, pair: Pair, reviews: list[Review]) -> None
 
 ROUTES = Routes(
     commands=(
-        CommandRoute("review", ("utvärdering", "utvardering"), Audience.PAIR, review_command),
+        CommandRoute(
+            "review",
+            ("utvärdering", "utvardering"),
+            Audience.PAIR,
+            review_command,
+            accepts_review,
+        ),
     ),
     buttons=(
         ButtonRoute(Action.MIDPOINT_REVIEW, midpoint_button),

@@ -80,7 +80,10 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "error.weekdays": "“{value}” is not a list of weekdays I can read. Write 1-5 for Monday to Friday, or 1,3,5.",
     "error.work_hours": "The working day must end after it starts.",
     "error.yes_no": "Answer yes or no.",
-    "answer.not_command": "(I saved this as your answer. If you meant the command `{command}`, send it again now.)",
+    "parked.question": "Shall I save what you wrote in your journal, or did you mean the command `{command}`? Nothing is saved yet.",
+    "parked.gone": "That one is already handled (or you have written something new since). Please write it again.",
+    "button.parked_save": "Save in my journal",
+    "button.parked_run": "Run the command “{command}”",
     # help
     "help.title": "What I can do for you",
     "help.note": "Type a command here, or use the buttons in my messages. Your journal is private; check-in notes stay within your pair. Coordinators only ever see counts and dates.",

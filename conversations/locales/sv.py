@@ -80,7 +80,10 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "error.weekdays": "”{value}” är ingen lista med veckodagar jag kan läsa. Skriv 1-5 för måndag till fredag, eller 1,3,5.",
     "error.work_hours": "Arbetsdagen måste sluta efter att den börjar.",
     "error.yes_no": "Svara ja eller nej.",
-    "answer.not_command": "(Jag sparade det här som ditt svar. Menade du kommandot `{command}`, skicka det igen nu.)",
+    "parked.question": "Ska jag spara det du skrev i din dagbok, eller menade du kommandot `{command}`? Inget är sparat än.",
+    "parked.gone": "Det där är redan hanterat (eller så har du skrivit något nytt sedan dess). Skriv gärna igen.",
+    "button.parked_save": "Spara i min dagbok",
+    "button.parked_run": "Kör kommandot ”{command}”",
     # hjälp
     "help.title": "Det här kan jag hjälpa dig med",
     "help.note": "Skriv ett kommando här, eller använd knapparna i mina meddelanden. Din dagbok är privat; incheckningar stannar inom ert par. Koordinatorer ser bara antal och datum.",

@@ -200,12 +200,17 @@ def test_a_late_journal_reply_never_reaches_the_mentor_as_preparation(bot: Bot) 
     assert [r.text for r in bot.record(Reflection)] == ["MARKER-PRIVATE-jag tvivlar"]
 
 
-def test_a_journal_answer_starting_with_a_command_word_is_kept_as_the_answer(bot: Bot) -> None:
+def test_a_journal_answer_starting_with_a_command_word_is_saved_when_the_person_says_so(
+    bot: Bot,
+) -> None:
     paired(bot)
     bot.say("bo", "reflect")
     reply = bot.type("bo", "Möte med chefen gick bättre än väntat")
     text = "\n".join(m.plain_text() for m in reply.messages)
-    assert "Sparat i din dagbok" in text and "`möte`" in text
+    assert "`möte`" in text and "Inget är sparat än" in text
+    assert bot.record(Reflection) == []  # nothing lands in the journal unasked
+    saved = bot.press("bo", "parked.save").messages[0].plain_text()
+    assert "Sparat i din dagbok" in saved
     assert [r.text for r in bot.record(Reflection)] == ["Möte med chefen gick bättre än väntat"]
     assert bot.record(Meeting) == []
 
