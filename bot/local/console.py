@@ -23,6 +23,7 @@ from conversations.memory import ManualClock
 from conversations.messages import Button, Form, FormField, Message, Reply
 from conversations.parsing import ParseError, parse_date, parse_duration
 from conversations.records import OutboxItem, Pair, Person
+from conversations.scoping import LOCAL
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from scheduler.runner import Scheduler
 
@@ -122,7 +123,7 @@ class Console:
 
     def person(self, name: str) -> Person | None:
         with self.services.store.transaction() as repo:
-            return repo.first(Person, platform=PLATFORM, workspace="", platform_user_id=name)
+            return repo.first(Person, platform=PLATFORM, workspace=LOCAL, platform_user_id=name)
 
     def _texts(self, name: str | None = None) -> Texts:
         found = self.person(name or self.state.me)

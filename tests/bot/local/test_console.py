@@ -244,3 +244,10 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
     current = run_mentorbot(["db", "current"], config=config, cwd=tmp_path)
     assert current.returncode == 0, current.stderr
     assert current.stdout.strip() == migrate.head()
+
+
+def test_the_consoles_own_clock_line_follows_the_persons_language(console_session: Play) -> None:
+    # settings: language [2] English, keep the rest; then move the clock a day.
+    text = console_session(["settings", "2", "", "", "", "", "", "", "/clock +1d", "/quit"]).text
+    clock_line = next(line for line in text.splitlines() if line.startswith("(clock: "))
+    assert "Tuesday" in clock_line and "tisdag" not in clock_line
