@@ -150,7 +150,8 @@ def validate(
                 errors[spec.name] = t("error.required")
             clean[spec.name] = None
             continue
-        if len(raw) > spec.max_length:
+        if len(raw) > spec.max_length and spec.kind not in ("number", "rating"):
+            # A number's own check says what fits ("from 1 to 5"), not "2 characters of 1".
             errors[spec.name] = t("error.too_long", n=len(raw), limit=spec.max_length)
             continue
         try:
@@ -163,13 +164,16 @@ def validate(
 def _convert(spec: FormField, raw: str, t: Texts, now: datetime) -> Any:
     if spec.kind in ("number", "rating"):
         digits = raw.lstrip("-")
-        if not (digits.isascii() and digits.isdigit()):  # "¹" is a digit, not a number
-            raise ParseError("error.number", value=raw)
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:  # "¹" is no number
+            shown = raw if len(raw) <= 20 else raw[:20] + "…"  # quoted back in the error
+            raise ParseError(
+                "error.rating" if spec.kind == "rating" else "error.number", value=shown
+            )
         number = int(raw)
         if spec.kind == "rating" and not 1 <= number <= 5:
             raise ParseError("error.rating")
         if spec.kind == "number" and not 0 < number < 10_000:
-            raise ParseError("error.number", value=raw)
+            raise ParseError("error.number", value=raw[:20])
         return number
     if spec.kind == "date":
         return parse_date(raw, now.astimezone(t.tz).date())

@@ -225,3 +225,20 @@ def reflection_text(text: str):  # type: ignore[no-untyped-def]
     from conversations.events import TextReceived
 
     return TextReceived(text=text)
+
+
+def test_a_rating_out_of_range_is_told_the_range_not_a_length_limit(bot: Bot) -> None:
+    from conversations.events import FormSubmitted
+
+    paired(bot)
+    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    opened = bot.press("bo", "goals.draft")
+    assert opened.form is not None
+    values = {f.name: f.initial for f in opened.form.fields}
+    values.update({"goal1_text": "Leda", "goal1_signal": "Två möten", "goal1_target": "2027-04-01"})
+    for typed in ("10", "0", "x" * 5000):
+        values["goal1_rating"] = typed
+        reply = bot.act(
+            "bo", FormSubmitted(form_id="goals", values=values, context=opened.form.context)
+        )
+        assert reply.errors["goal1_rating"] == "Välj ett tal från 1 (lågt) till 5 (högt)."
