@@ -296,10 +296,10 @@ class Engine:
         if person is None:
             return repo.add(new_person(self.config, actor, self.clock.now()))
         if person.erased_at is not None:
-            # They asked to be forgotten and came back: a fresh start under the same identity.
-            fresh = new_person(self.config, actor, self.clock.now())
-            keep = {"id": person.id, "version": person.version}
-            return repo.update(fresh.model_copy(update=keep))
+            # Erased before their shell was detached from the identity (migration 0003 detaches
+            # those): detach it now, and start a new, empty person.
+            repo.update(person.model_copy(update={"platform_user_id": f"erased:{person.id}"}))
+            return repo.add(new_person(self.config, actor, self.clock.now()))
         if (
             person.display_name == person.platform_user_id
             and actor.display_name

@@ -19,6 +19,7 @@ from conversations.records import (
     OutboxItem,
     OutboxStatus,
     Pair,
+    Person,
     Preparation,
     Record,
     Reflection,
@@ -110,6 +111,10 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
             lambda t: text(t("forget.partner_notice")),
             programme_id=pair.programme_id,
         )
+    for pair in repo.find(Pair, mentor_id=me.id):  # the mentor's comments on the goals
+        for goal in repo.find(Goal, pair_id=pair.id):
+            if goal.mentor_comment:
+                repo.update(goal.model_copy(update={"mentor_comment": ""}))
     for pair in repo.find(Pair, adept_id=me.id):  # the adept wrote the goals
         for goal in repo.find(Goal, pair_id=pair.id):
             for rating in repo.find(GoalRating, goal_id=goal.id):
@@ -125,11 +130,26 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
     for enrolment in repo.find(Enrolment, person_id=me.id):
         repo.update(enrolment.model_copy(update=blank))
     reply_text = turn.t("forget.done")
+    # The shell no longer answers to their identity: writing again starts a new, empty
+    # person, and a coordinator naming them finds nobody.
     turn.person = repo.update(
-        me.model_copy(update={"display_name": "—", "erased_at": turn.now, "paused_until": None})
+        me.model_copy(
+            update={
+                "display_name": "—",
+                "platform_user_id": erased_identity(me),
+                "erased_at": turn.now,
+                "paused_until": None,
+                "is_coordinator": False,
+                "coordinator_via": "",
+            }
+        )
     )
     turn.audit("person.erased", f"person:{me.id}")
     return Reply(messages=[text(reply_text)])
+
+
+def erased_identity(person: Person) -> str:
+    return f"erased:{person.id}"
 
 
 ROUTES = Routes(

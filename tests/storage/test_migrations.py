@@ -134,6 +134,7 @@ def test_upgrading_to_0003_gives_every_record_the_workspace_of_its_people(empty_
             anna, bo = insert(person(3, workspace="TA")), insert(person(4, workspace="TA"))
             local = insert(person(5, platform="local", workspace="", platform_user_id="ola"))
             other = insert(person(6, workspace="TB"))
+            gone = insert(person(8, workspace="TA", erased_at=sample[rec.Pair].introduced_at))
             programme = insert(sample[rec.Programme].model_copy(update={"created_by": kim}))
             pair = insert(
                 sample[rec.Pair].model_copy(
@@ -175,6 +176,7 @@ def test_upgrading_to_0003_gives_every_record_the_workspace_of_its_people(empty_
                 assert {r.workspace for r in repo.find(cls)} == {"TA"}, cls.__name__
             assert [r.workspace for r in repo.find(rec.Reflection)] == ["TB"]
             assert (repo.get(rec.Person, local) or person()).workspace == "local"
+            assert (repo.get(rec.Person, gone) or person()).platform_user_id == f"erased:{gone}"
             via = {p.id: p.coordinator_via for p in repo.find(rec.Person)}
             assert via[kim] == "config" and via[eva] == "command" and via[anna] == ""
     finally:

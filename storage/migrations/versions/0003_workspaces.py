@@ -49,6 +49,14 @@ def upgrade() -> None:
     )
     run = op.get_bind().execute
     run(sa.text("UPDATE person SET workspace = 'local' WHERE platform = 'local' AND workspace = ''"))
+    # An erased person's shell no longer answers to their identity (writing again is a new,
+    # empty person).
+    run(
+        sa.text(
+            "UPDATE person SET platform_user_id = 'erased:' || CAST(id AS VARCHAR) "
+            "WHERE erased_at IS NOT NULL"
+        )
+    )
     run(_workspace_of("person", "created_by", "programme"))
     run(_workspace_of("person", "person_id", "enrolment"))
     run(_workspace_of("programme", "programme_id", "pair"))
