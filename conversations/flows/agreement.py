@@ -37,6 +37,50 @@ from conversations.routes import (
 from conversations.turn import Turn, button, validate
 
 CADENCES = ("7", "14", "21", "30")
+# The clauses a pair writes, by form field: the record's field and the default text's key. A
+# clause left as the default is stored as ``DEFAULT`` + its key, so that each reader sees the
+# default in their own language (and a later translation fix reaches old agreements too).
+CLAUSES = {
+    "confidentiality": ("confidentiality", "agreement.default.confidentiality"),
+    "ethics": ("ethics", "agreement.default.ethics"),
+    "mentor_resp": ("mentor_responsibilities", "agreement.default.mentor"),
+    "adept_resp": ("adept_responsibilities", "agreement.default.adept"),
+}
+DEFAULT = "default:"
+
+
+def clause(t: Texts, stored: str) -> str:
+    """A clause as the reader reads it: a default in their language, else the pair's words."""
+    if stored.startswith(DEFAULT):
+        key = stored.removeprefix(DEFAULT)
+        return t(key) if t.has(key) else stored
+    return stored
+
+
+def _stored(t: Texts, written: str, default_key: str) -> str:
+    """What to store for a clause the proposer left as the default text (in their language,
+    or, amending, the default as they were shown it)."""
+    return DEFAULT + default_key if written.strip() == t(default_key).strip() else written
+
+
+def changes(t: Texts, new: Agreement, old: Agreement) -> list[str]:
+    """The names of what a new version changes from the one in force."""
+    changed = []
+    if new.cadence_days != old.cadence_days:
+        changed.append(t("agreement.cadence"))
+    if new.meeting_minutes != old.meeting_minutes:
+        changed.append(t("agreement.length"))
+    for label, (field, _) in (
+        ("agreement.confidentiality", CLAUSES["confidentiality"]),
+        ("agreement.ethics", CLAUSES["ethics"]),
+        ("agreement.mentor_resp_label", CLAUSES["mentor_resp"]),
+        ("agreement.adept_resp_label", CLAUSES["adept_resp"]),
+    ):
+        if clause(t, getattr(new, field)) != clause(t, getattr(old, field)):
+            changed.append(t(label))
+    if new.ends_on != old.ends_on:
+        changed.append(t("agreement.ends_on"))
+    return changed
 
 
 def pending(repo: Repo, pair_id: int) -> Agreement | None:
@@ -48,17 +92,31 @@ def pending(repo: Repo, pair_id: int) -> Agreement | None:
     return max(waiting, key=lambda a: a.number) if waiting else None
 
 
-def status_line(t: Texts, repo: Repo, pair: Pair) -> str:
+def status_line(t: Texts, repo: Repo, pair: Pair, reader: int | None = None) -> str:
     current, proposal = in_force(repo, pair.id or 0), pending(repo, pair.id or 0)
     parts = []
     if current:
         parts.append(t("agreement.status.in_force", number=current.number))
-    if proposal:
+    if proposal and reader is not None and _acceptance(pair, proposal, reader) is None:
+        parts.append(t("agreement.status.waiting_for_you", number=proposal.number))
+    elif proposal:
         parts.append(t("agreement.status.pending", number=proposal.number))
     return "; ".join(parts) or t("agreement.status.none")
 
 
-def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Person) -> Message:
+def _acceptance(pair: Pair, agreement: Agreement, person_id: int) -> object:
+    if person_id == pair.mentor_id:
+        return agreement.mentor_accepted_at
+    return agreement.adept_accepted_at
+
+
+def agreement_message(
+    t: Texts,
+    agreement: Agreement,
+    mentor: Person,
+    adept: Person,
+    in_force_now: Agreement | None = None,
+) -> Message:
     def accepted(at: object) -> str:
         from datetime import datetime
 
@@ -79,18 +137,33 @@ def agreement_message(t: Texts, agreement: Agreement, mentor: Person, adept: Per
         ),
     )
     state = "agreement.in_force" if agreement.accepted else "agreement.proposed"
+    what_changed: tuple[Section, ...] = ()
+    if in_force_now is not None and not agreement.accepted and in_force_now.id != agreement.id:
+        changed = changes(t, agreement, in_force_now)
+        what_changed = (
+            Section(
+                text=t(
+                    "agreement.changed_from",
+                    number=in_force_now.number,
+                    what=", ".join(changed) if changed else t("agreement.nothing_changed"),
+                )
+            ),
+        )
+    mentor_resp = clause(t, agreement.mentor_responsibilities)
+    adept_resp = clause(t, agreement.adept_responsibilities)
     return Message(
         title=t("agreement.title", number=agreement.number),
         sections=(
             Section(text=t(state), facts=facts),
-            Section(text=f"*{t('agreement.confidentiality')}*\n{agreement.confidentiality}"),
-            Section(text=f"*{t('agreement.ethics')}*\n{agreement.ethics}"),
+            *what_changed,
             Section(
-                text=f"*{t('agreement.mentor_resp', name=mentor.display_name)}*\n{agreement.mentor_responsibilities}"
+                text=f"*{t('agreement.confidentiality')}*\n{clause(t, agreement.confidentiality)}"
             ),
+            Section(text=f"*{t('agreement.ethics')}*\n{clause(t, agreement.ethics)}"),
             Section(
-                text=f"*{t('agreement.adept_resp', name=adept.display_name)}*\n{agreement.adept_responsibilities}"
+                text=f"*{t('agreement.mentor_resp', name=mentor.display_name)}*\n{mentor_resp}"
             ),
+            Section(text=f"*{t('agreement.adept_resp', name=adept.display_name)}*\n{adept_resp}"),
             Section(
                 text=t("agreement.acceptances"),
                 facts=(
@@ -133,10 +206,9 @@ def _view(turn: Turn, pair: Pair) -> Reply:
     t = turn.t
     mentor, adept = _members(turn, pair)
     messages = []
-    for agreement in filter(
-        None, (in_force(turn.repo, pair.id or 0), pending(turn.repo, pair.id or 0))
-    ):
-        message = agreement_message(t, agreement, mentor, adept)
+    current = in_force(turn.repo, pair.id or 0)
+    for agreement in filter(None, (current, pending(turn.repo, pair.id or 0))):
+        message = agreement_message(t, agreement, mentor, adept, current)
         messages.append(
             message.model_copy(
                 update={"buttons": _buttons_for(t, turn.person.id or 0, pair, agreement)}
@@ -195,44 +267,23 @@ def agreement_form(turn: Turn, pair: Pair) -> Form:
                     else (programme.meeting_minutes if programme else 60)
                 ),
             ),
-            FormField(
-                name="confidentiality",
-                label=t("agreement.confidentiality"),
-                kind="multiline",
-                max_length=1500,
-                initial=base.confidentiality if base else t("agreement.default.confidentiality"),
+            *(
+                FormField(
+                    name=name,
+                    label=t(label),
+                    kind="multiline",
+                    max_length=1500,
+                    initial=clause(t, getattr(base, field)) if base else t(default_key),
+                )
+                for name, label, (field, default_key) in (
+                    ("confidentiality", "agreement.confidentiality", CLAUSES["confidentiality"]),
+                    ("ethics", "agreement.ethics", CLAUSES["ethics"]),
+                    ("mentor_resp", "agreement.mentor_resp_label", CLAUSES["mentor_resp"]),
+                    ("adept_resp", "agreement.adept_resp_label", CLAUSES["adept_resp"]),
+                )
             ),
-            FormField(
-                name="ethics",
-                label=t("agreement.ethics"),
-                kind="multiline",
-                max_length=1500,
-                initial=base.ethics if base else t("agreement.default.ethics"),
-            ),
-            FormField(
-                name="mentor_resp",
-                label=t("agreement.mentor_resp_label"),
-                kind="multiline",
-                max_length=1500,
-                initial=base.mentor_responsibilities if base else t("agreement.default.mentor"),
-            ),
-            FormField(
-                name="adept_resp",
-                label=t("agreement.adept_resp_label"),
-                kind="multiline",
-                max_length=1500,
-                initial=base.adept_responsibilities if base else t("agreement.default.adept"),
-            ),
-            FormField(
-                name="exit",
-                label=t("agreement.exit"),
-                kind="choice",
-                initial="yes" if (base is None or base.no_fault_exit) else "no",
-                choices=(
-                    Choice(value="yes", label=t("agreement.exit_yes")),
-                    Choice(value="no", label=t("agreement.exit_no")),
-                ),
-            ),
+            # No field for the no-fault exit: it stays in every agreement (METHOD.md, the
+            # method's safety valve: either may end the mentorship without giving reasons).
             FormField(
                 name="ends_on",
                 label=t("agreement.ends_on"),
@@ -280,11 +331,15 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
             number=number,
             cadence_days=int(clean["cadence"]),
             meeting_minutes=clean["minutes"],
-            confidentiality=clean["confidentiality"],
-            ethics=clean["ethics"],
-            mentor_responsibilities=clean["mentor_resp"],
-            adept_responsibilities=clean["adept_resp"],
-            no_fault_exit=clean["exit"] == "yes",
+            confidentiality=_stored(
+                turn.t, clean["confidentiality"], CLAUSES["confidentiality"][1]
+            ),
+            ethics=_stored(turn.t, clean["ethics"], CLAUSES["ethics"][1]),
+            mentor_responsibilities=_stored(
+                turn.t, clean["mentor_resp"], CLAUSES["mentor_resp"][1]
+            ),
+            adept_responsibilities=_stored(turn.t, clean["adept_resp"], CLAUSES["adept_resp"][1]),
+            no_fault_exit=True,
             ends_on=clean["ends_on"],
             proposed_by=turn.person.id or 0,
             created_at=turn.now,
@@ -293,10 +348,11 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
     turn.audit("agreement.proposed", f"pair:{pair.id}", number=number)
     mentor, adept = _members(turn, pair)
     proposer = turn.person.display_name
+    current = in_force(turn.repo, pair.id or 0)
     for member in pair.member_ids():
 
         def build(t: Texts, member: int = member) -> Message:
-            message = agreement_message(t, agreement, mentor, adept)
+            message = agreement_message(t, agreement, mentor, adept, current)
             return message.model_copy(
                 update={
                     "title": t("agreement.proposed_title", number=number, name=proposer),

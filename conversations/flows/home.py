@@ -61,7 +61,7 @@ def home_message(turn: Turn) -> Message:
         goals = goals_flow.current_goals(repo, pair.id or 0)
         facts.append(Fact(label=t("home.goals"), value=goals_flow.goals_summary(t, goals)))
         facts.append(
-            Fact(label=t("home.agreement"), value=agreement_flow.status_line(t, repo, pair))
+            Fact(label=t("home.agreement"), value=agreement_flow.status_line(t, repo, pair, me.id))
         )
         facts.append(Fact(label=t("home.ends"), value=t.date(pair.ends_on)))
         sections.append(Section(text=f"*{t('home.your_pair')}*", facts=tuple(facts)))

@@ -1,0 +1,66 @@
+"""Agreements that are clear: default clauses in each reader's language, what a new version
+changes, Home says when a version waits for you, and the no-fault exit in every agreement."""
+
+from __future__ import annotations
+
+from conversations.records import Agreement
+from tests.conversations.harness import Bot, paired
+
+
+def to_agreement_phase(bot: Bot) -> None:
+    paired(bot)
+    bot.say("anna", "inställningar")
+    bot.fill("anna", "settings.open", {"language": "en"})
+    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    bot.fill(
+        "bo",
+        "goals.draft",
+        {
+            "goal1_text": "Leda",
+            "goal1_signal": "Två möten",
+            "goal1_target": "2027-04-01",
+            "goal1_rating": "2",
+        },
+    )
+    bot.press("anna", "goals.confirm")
+
+
+def test_default_clauses_are_shown_in_each_readers_language(bot: Bot) -> None:
+    to_agreement_phase(bot)
+    before = len(bot.transcript)
+    bot.fill("bo", "agreement.propose", {})  # the Swedish adept proposes the defaults
+    to_anna = bot.texts_to("anna", before)
+    to_bo = bot.texts_to("bo", before)
+    assert "What we say in our meetings stays between the two of us" in to_anna
+    assert "stannar mellan oss två" not in to_anna
+    assert "stannar mellan oss två" in to_bo
+
+
+def test_a_new_version_says_what_changed_from_the_one_in_force(bot: Bot) -> None:
+    to_agreement_phase(bot)
+    bot.fill("bo", "agreement.propose", {})
+    bot.press("bo", "agreement.accept")
+    bot.press("anna", "agreement.accept")
+    before = len(bot.transcript)
+    bot.fill("anna", "agreement.propose", {"cadence": "21", "ethics": "We are on time."})
+    to_bo = bot.texts_to("bo", before)
+    assert "Ändrat jämfört med version 1, som gäller nu: Hur ofta ni ses, Etik." in to_bo
+
+
+def test_home_says_when_a_version_waits_for_your_acceptance(bot: Bot) -> None:
+    to_agreement_phase(bot)
+    bot.fill("bo", "agreement.propose", {})
+    assert "väntar på ditt godkännande" in bot.say("bo", "hem").messages[0].plain_text()
+    bot.press("bo", "agreement.accept")
+    home = bot.say("bo", "hem").messages[0].plain_text()
+    assert "väntar på ditt godkännande" not in home and "väntar på godkännande" in home
+    assert "waits for your acceptance" in bot.say("anna", "home").messages[0].plain_text()
+
+
+def test_every_agreement_keeps_the_no_fault_exit(bot: Bot) -> None:
+    to_agreement_phase(bot)
+    opened = bot.press("bo", "agreement.propose")
+    assert opened.form is not None
+    assert "exit" not in [f.name for f in opened.form.fields]  # nothing to opt out with
+    bot.fill("bo", "agreement.propose", {"exit": "no"})
+    assert [a.no_fault_exit for a in bot.record(Agreement)] == [True]
