@@ -35,11 +35,20 @@ def my_data_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     repo, me = turn.repo, turn.person
     pairs = repo.find(Pair, mentor_id=me.id) + repo.find(Pair, adept_id=me.id)
     pair_ids = [p.id for p in pairs]
+    goals = repo.find(Goal, pair_id=pair_ids)
     export = {
         "person": me.model_dump(mode="json", exclude={"version"}),
         "enrolments": [e.model_dump(mode="json") for e in repo.find(Enrolment, person_id=me.id)],
         "pairs": [p.model_dump(mode="json") for p in pairs],
-        "goals": [g.model_dump(mode="json") for g in repo.find(Goal, pair_id=pair_ids)],
+        "goals": [g.model_dump(mode="json") for g in goals],
+        # Each goal's self-ratings over time (first, after updates, mid-point, last).
+        "goal_ratings": [
+            r.model_dump(mode="json")
+            for r in sorted(
+                repo.find(GoalRating, goal_id=[g.id for g in goals]),
+                key=lambda r: (r.goal_id, r.rated_at),
+            )
+        ],
         "agreements": [a.model_dump(mode="json") for a in repo.find(Agreement, pair_id=pair_ids)],
         "meetings": [m.model_dump(mode="json") for m in repo.find(Meeting, pair_id=pair_ids)],
         "checkins": [c.model_dump(mode="json") for c in repo.find(CheckIn, author_id=me.id)],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from conversations.i18n import Texts
-from conversations.messages import Fact, Form, FormField, Message, Reply, Section, text
+from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section, text
 from conversations.pairs import current_pair, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
 from conversations.phases import advance
@@ -307,13 +307,24 @@ def confirm_button(turn: Turn, value: str) -> Reply:
 
 
 def comment_form(turn: Turn, pair: Pair) -> Form:
+    """The mentor's comment, on one goal: it belongs to the goal it was written on."""
     t = turn.t
+    goals = current_goals(turn.repo, pair.id or 0)
     return Form(
         form_id=FormId.GOALS_COMMENT,
         title=t("goals.comment_title"),
         submit_label=t("button.send"),
         context=PairRef(pair.id or 0).encode(),
         fields=(
+            FormField(
+                name="goal",
+                label=t("goals.comment_goal"),
+                kind="choice",
+                initial=str(goals[0].id) if goals else "",
+                choices=tuple(
+                    Choice(value=str(g.id), label=f"{g.position}. {g.text[:60]}") for g in goals
+                ),
+            ),
             FormField(
                 name="comment", label=t("goals.comment_label"), kind="multiline", max_length=1000
             ),
@@ -340,13 +351,20 @@ def comment_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
     clean, errors = validate(form, values, turn.t, turn.now)
     if errors:
         return Reply(form=form, errors=errors)
-    for goal in current_goals(turn.repo, pair.id or 0):
-        turn.repo.update(goal.model_copy(update={"mentor_comment": clean["comment"]}))
-    name, comment = turn.person.display_name, clean["comment"]
+    goal = next(
+        (g for g in current_goals(turn.repo, pair.id or 0) if str(g.id) == clean["goal"]), None
+    )
+    if goal is None:
+        return turn.say("goals.changed_since")
+    turn.repo.update(goal.model_copy(update={"mentor_comment": clean["comment"]}))
+    name, comment, about = turn.person.display_name, clean["comment"], goal.text[:60]
     turn.send(
         pair.adept_id,
         lambda t: Message(
-            sections=(Section(text=t("goals.comment_notice", name=name)), Section(text=comment)),
+            sections=(
+                Section(text=t("goals.comment_notice_on", name=name, goal=about)),
+                Section(text=comment),
+            ),
             buttons=(
                 button(
                     t,

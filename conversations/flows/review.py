@@ -10,6 +10,7 @@ from conversations.i18n import Texts
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section, text
 from conversations.pairs import current_pair, end_pair, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine
+from conversations.ports import Repo
 from conversations.records import GoalRating, Pair, Phase, Programme, Review, Role
 from conversations.refs import PairRef
 from conversations.routes import (
@@ -56,6 +57,24 @@ MIDPOINT_WORDS = ("midpoint", "halvtid", "mitt")
 
 def accepts_review(turn: Turn, line: CommandLine) -> bool:
     return len(line.args) == 1 and line.args[0].lower() in CLOSING_WORDS + MIDPOINT_WORDS
+
+
+def first_rating(repo: Repo, goal_id: int) -> int | None:
+    ratings = sorted(repo.find(GoalRating, goal_id=goal_id), key=lambda r: r.rated_at)
+    return ratings[0].rating if ratings else None
+
+
+def _midpoint_notice(
+    t: Texts, name: str, then_and_now: list[tuple[str, int | None, int]]
+) -> Message:
+    lines = [
+        t("review.rating_then_now", goal=goal, then=then if then is not None else "—", now=now)
+        for goal, then, now in then_and_now
+    ]
+    sections = [Section(text=t("review.partner_notice", name=name))]
+    if lines:
+        sections.append(Section(text="\n".join(lines)))
+    return Message(sections=tuple(sections))
 
 
 def midpoint_form(turn: Turn, pair: Pair) -> Form:
@@ -199,9 +218,13 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
     clean, errors = validate(form, values, turn.t, turn.now)
     if errors:
         return Reply(form=form, errors=errors)
+    # Shared within the pair: each goal's rating then (the first) and now.
+    then_and_now: list[tuple[str, int | None, int]] = []
     for goal in current_goals(turn.repo, pair.id or 0):
         rating = clean.get(f"rate_{goal.id}")
         if rating is not None:
+            first = first_rating(turn.repo, goal.id or 0)
+            then_and_now.append((goal.text[:60], first, rating))
             turn.repo.add(
                 GoalRating(
                     goal_id=goal.id or 0, rating=rating, context="midpoint", rated_at=turn.now
@@ -221,7 +244,7 @@ def midpoint_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
     name = turn.person.display_name
     turn.send(
         pair.partner_of(turn.person.id or 0),
-        lambda t: text(t("review.partner_notice", name=name)),
+        lambda t: _midpoint_notice(t, name, then_and_now),
         programme_id=pair.programme_id,
     )
     if clean["adjust"] == "agreement":

@@ -274,6 +274,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "goals.comment_title": "Comment on the goals",
     "goals.comment_label": "Your comment to the adept",
     "goals.comment_notice": "{name} commented on your goals:",
+    "goals.comment_notice_on": "{name} commented on your goal “{goal}”:",
+    "goals.comment_goal": "Which goal is the comment about?",
     "goals.comment_sent": "Your comment was sent to your adept.",
     # agreement
     "agreement.title": "Agreement, version {number}",
@@ -391,6 +393,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "review.feedback": "Feedback to the programme",
     "review.new_mentor": "Would you like a new mentor for the next step?",
     "review.partner_notice": "{name} has done the mid-point review.",
+    "review.rating_then_now": "• {goal}: {then} at the start, {now} now (1–5)",
     "review.closing.saved_first": "Thanks! Your closing review is saved. The mentorship closes when your partner has done theirs.",
     "review.closing.saved_last": "Thanks! Both closing reviews are done: your mentorship is completed.",
     "review.closing.partner_waiting": "{name} has done the closing review. Yours closes the mentorship.",

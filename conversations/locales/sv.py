@@ -274,6 +274,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "goals.comment_title": "Kommentera målen",
     "goals.comment_label": "Din kommentar till adepten",
     "goals.comment_notice": "{name} har kommenterat dina mål:",
+    "goals.comment_notice_on": "{name} har kommenterat ditt mål ”{goal}”:",
+    "goals.comment_goal": "Vilket mål gäller kommentaren?",
     "goals.comment_sent": "Din kommentar skickades till din adept.",
     # avtal
     "agreement.title": "Avtal, version {number}",
@@ -394,6 +396,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "review.feedback": "Feedback till programmet",
     "review.new_mentor": "Vill du ha en ny mentor för nästa steg?",
     "review.partner_notice": "{name} har gjort halvtidsutvärderingen.",
+    "review.rating_then_now": "• {goal}: {then} i början, {now} nu (1–5)",
     "review.closing.saved_first": "Tack! Din slututvärdering är sparad. Mentorskapet avslutas när din partner har gjort sin.",
     "review.closing.saved_last": "Tack! Båda slututvärderingarna är klara: ert mentorskap är slutfört.",
     "review.closing.partner_waiting": "{name} har gjort slututvärderingen. Din avslutar mentorskapet.",
