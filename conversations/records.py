@@ -80,6 +80,7 @@ class MeetingStatus(StrEnum):
     HELD = "held"  # a member checked in: we met
     MISSED = "missed"  # a member checked in: we did not meet
     CANCELLED = "cancelled"
+    DISPUTED = "disputed"  # the two check-ins disagree; both were asked
 
 
 class OutboxStatus(StrEnum):

@@ -88,6 +88,14 @@ class MeetingRef(Ref):
 
 
 @dataclass(frozen=True)
+class MeetingOutcomeRef(Ref):
+    """A meeting and what a member says of it: "yes" we met, "no" we did not."""
+
+    meeting: int
+    answer: str = ""
+
+
+@dataclass(frozen=True)
 class GoalsRef(Ref):
     """A pair's goals as they were shown: the token changes when the adept revises them."""
 

@@ -3,6 +3,7 @@ each member checks in (art. 2 §4's learning loop). Both texts stay within the p
 
 from __future__ import annotations
 
+from conversations.flows.meeting_outcome import settle_from_checkin
 from conversations.i18n import Texts
 from conversations.messages import Choice, Fact, Form, FormField, Message, Reply, Section
 from conversations.pairs import current_pair, no_pair_reply, pair_closed_reply
@@ -137,15 +138,8 @@ def checkin_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
             created_at=turn.now,
         )
     )
-    # The meeting counts as held if either of the two says they met.
-    if meeting is not None and (
-        meeting.status == MeetingStatus.BOOKED or (met and meeting.status == MeetingStatus.MISSED)
-    ):
-        turn.repo.update(
-            meeting.model_copy(
-                update={"status": MeetingStatus.HELD if met else MeetingStatus.MISSED}
-            )
-        )
+    if meeting is not None:
+        settle_from_checkin(turn, pair, meeting, met)
     turn.audit("checkin.saved", f"pair:{pair.id}", met=met)
     name = turn.person.display_name
     raised, will_try = clean.get("raised") or "", clean.get("will_try") or ""
