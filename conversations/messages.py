@@ -33,6 +33,12 @@ class FormField(_Frozen):
     hint: str = ""
     initial: str = ""
     choices: tuple[Choice, ...] = ()
+    # Where a form is asked question by question (the console; a chat without forms), fields
+    # may be skipped: the rest of an optional ``group`` when its first field is left empty
+    # (goal 2 and 3), and a field ``shown_if`` (name, value) only when that earlier field was
+    # answered so (what only a held meeting asks). A form shown whole shows every field.
+    group: str = ""
+    shown_if: tuple[str, str] | None = None
 
 
 class Form(_Frozen):
@@ -45,6 +51,22 @@ class Form(_Frozen):
     submit_label: str
     context: str = ""
     intro: str = ""
+
+    def applicable(self, values: dict[str, str]) -> dict[str, str]:
+        """``values`` with the fields that do not apply blanked: the rest of an optional group
+        whose first field is empty, and a field ``shown_if`` an answer that was not given.
+        The core reads a submission through this on every platform, so a value typed into a
+        field that does not apply is never saved."""
+        applied = dict(values)
+        openers: dict[str, str] = {}
+        for spec in self.fields:
+            if spec.group:
+                opener = openers.setdefault(spec.group, spec.name)
+                if opener != spec.name and not (applied.get(opener) or "").strip():
+                    applied[spec.name] = ""
+            if spec.shown_if and applied.get(spec.shown_if[0]) != spec.shown_if[1]:
+                applied[spec.name] = ""
+        return applied
 
 
 class Button(_Frozen):

@@ -143,6 +143,7 @@ def validate(
     Unknown fields are ignored; text is stripped; nothing is saved by this function."""
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    values = form.applicable(values)
     for spec in form.fields:
         raw = (values.get(spec.name) or "").strip()
         if not raw:

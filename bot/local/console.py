@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.local.render import render
+from bot.local.words import AS, CANCEL, CLOCK, PEOPLE, QUIT, words
 from bot.services import Services
 from conversations.events import Actor, ButtonPressed, Event, FormSubmitted, TextReceived
 from conversations.i18n import Texts
@@ -31,12 +32,6 @@ log = logging.getLogger("mentorbot.console")
 
 PLATFORM = "local"
 TICK = timedelta(hours=6)  # /clock moves in steps like this, running the scheduler each step
-CONSOLE_HELP = """Console commands:
-  /as <name>     become another person (created if new)
-  /people        list the people in the database
-  /clock +3d     move the clock forward (+2w, +6h, or a date 2027-01-15) and deliver what falls due
-  /quit          leave
-Anything else is a message to the bot (try: help). A number presses that button."""
 
 
 async def _no_wait(seconds: float) -> None:
@@ -149,9 +144,12 @@ class Console:
         finally:
             self._loop.close()
 
+    def w(self, key: str, **values: object) -> str:
+        """The console's own line in the acting person's language."""
+        return words(self._texts().lang)[key].format(**values)
+
     def banner(self) -> str:
-        t = self._texts()
-        return f"mentorbot console — {t.when(self.clock.now())} — /help for console commands"
+        return self.w("banner", when=self._texts().when(self.clock.now()))
 
     def handle_line(self, line: str) -> bool:
         text = line.strip()
@@ -162,7 +160,7 @@ class Console:
         if text.isdigit():
             pressed = self.state.buttons.get(self.state.me, {}).get(int(text))
             if pressed is None:
-                self.write("(no button with that number; messages show them as [1], [2] …)")
+                self.write(self.w("no_button"))
                 return True
             self.send_event(ButtonPressed(action=pressed.action, value=pressed.value))
             return True
@@ -172,19 +170,19 @@ class Console:
     def _console_command(self, text: str) -> bool:
         word, _, rest = text.partition(" ")
         rest = rest.strip()
-        if word in ("/quit", "/exit", "/q"):
+        if word in QUIT:
             return False
-        if word == "/as" and rest:
+        if word in AS and rest:
             self.state.me = rest.lstrip("@")
             self.services.engine.handle(self.actor(), TextReceived(text="home"))
             self.deliver()
-            self.write(f"(you are now {self.state.me})")
-        elif word == "/people":
+            self.write(self.w("you_are", name=self.state.me))
+        elif word in PEOPLE:
             self._people()
-        elif word == "/clock":
+        elif word in CLOCK:
             self._clock(rest)
         else:
-            self.write(CONSOLE_HELP)
+            self.write(self.w("help"))
         return True
 
     def _people(self) -> None:
@@ -217,14 +215,14 @@ class Console:
             try:
                 day = parse_date(rest, now.date())
             except ParseError:
-                self.write("(usage: /clock +3d, /clock +2w, /clock +6h or /clock 2027-01-15)")
+                self.write(self.w("clock_usage"))
                 return
             target = datetime.combine(day, now.timetz()).astimezone(UTC)
         if target <= now:
-            self.write("(the clock only moves forward)")
+            self.write(self.w("clock_forward"))
             return
         self.advance_to(target)
-        self.write(f"(clock: {self._texts().when(self.clock.now())})")
+        self.write(self.w("clock", when=self._texts().when(self.clock.now())))
 
     def advance_to(self, target: datetime) -> None:
         """Move the clock in steps, running the scheduler and delivering at each step."""
@@ -251,22 +249,46 @@ class Console:
     def fill(
         self, form: Form, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
     ) -> Reply:
-        """Ask a form's fields one by one (only the ones with errors on a second round)."""
+        """Ask a form's fields one by one (only the ones with errors on a second round). The
+        rest of an optional group is skipped when its first field is left empty, a field
+        ``shown_if`` an earlier answer only after that answer; ``avbryt``/``cancel`` leaves the
+        form, and a console command (``/klocka …``) leaves it and runs."""
         values = dict(values or {})
         t = self._texts()
-        self.write(f"## {form.title}")
+        asked = [f for f in form.fields if errors is None or f.name in errors]
+        count = self.w("question") if len(asked) == 1 else self.w("questions", n=len(asked))
+        self.write(f"## {form.title} ({count})")
         if form.intro and not errors:
             self.write(form.intro)
-        for spec in form.fields:
-            if errors is not None and spec.name not in errors:
+        skipped_groups: set[str] = set()
+        for spec in asked:
+            if spec.group and spec.group in skipped_groups:
+                continue
+            if spec.shown_if and values.get(spec.shown_if[0]) != spec.shown_if[1]:
+                values[spec.name] = ""
                 continue
             if errors and spec.name in errors:
                 self.write(f"  ! {errors[spec.name]}")
             answer = self._ask(spec, t)
             if answer is None:
-                self.write("(form abandoned; nothing was saved)")
+                self.write(self.w("abandoned"))
+                return Reply()
+            if answer.strip().lower() in CANCEL:
+                self.write(self.w("cancelled"))
+                return Reply()
+            if answer.startswith("/"):
+                self.write(self.w("abandoned"))
+                self.handle_line(answer)
                 return Reply()
             values[spec.name] = answer
+            first_of_group = spec.group and spec is next(
+                f for f in form.fields if f.group == spec.group
+            )
+            if first_of_group and not answer.strip():
+                skipped_groups.add(spec.group)
+                for other in form.fields:
+                    if other.group == spec.group and other.name != spec.name:
+                        values[other.name] = ""
         reply = self.services.engine.handle(
             self.actor(), FormSubmitted(form_id=form.form_id, values=values, context=form.context)
         )
@@ -279,9 +301,7 @@ class Console:
         return reply
 
     def _ask(self, spec: FormField, t: Texts) -> str | None:
-        label = spec.label + (
-            "" if spec.required else " (optional)" if t.lang == "en" else " (frivilligt)"
-        )
+        label = spec.label + ("" if spec.required else self.w("optional"))
         if spec.choices:
             self.write(
                 f"  {label}: "
@@ -314,7 +334,7 @@ class Console:
     # Output ------------------------------------------------------------------------------
     def show_reply(self, reply: Reply) -> None:
         if reply.duplicate:
-            self.write("(already handled)")
+            self.write(self.w("already"))
         for message in reply.messages:
             self.write("── bot ──")
             self._show(self.state.me, message)

@@ -65,6 +65,7 @@ def checkin_form(turn: Turn, pair: Pair, meeting: Meeting | None) -> Form:
                 kind="multiline",
                 required=False,
                 max_length=turn.config.max_text_length,
+                shown_if=("met", "yes"),
             ),
             FormField(
                 name="will_try",
@@ -72,8 +73,11 @@ def checkin_form(turn: Turn, pair: Pair, meeting: Meeting | None) -> Form:
                 kind="multiline",
                 required=False,
                 max_length=turn.config.max_text_length,
+                shown_if=("met", "yes"),
             ),
-            rating_field("usefulness", t("checkin.usefulness"), required=False),
+            rating_field("usefulness", t("checkin.usefulness"), required=False).model_copy(
+                update={"shown_if": ("met", "yes")}
+            ),
         ),
     )
 

@@ -79,7 +79,8 @@ def goals_form(turn: Turn, pair: Pair) -> Form:
         goal = existing.get(n)
         required = n == 1
         rating = latest_rating(turn.repo, goal) if goal else None
-        fields += [
+        group = "" if required else f"goal{n}"
+        block = [
             FormField(
                 name=f"goal{n}_text",
                 label=t("goals.field.text", n=n),
@@ -112,6 +113,7 @@ def goals_form(turn: Turn, pair: Pair) -> Form:
                 initial=str(rating.rating) if rating else "",
             ),
         ]
+        fields += [f.model_copy(update={"group": group}) for f in block]
     return Form(
         form_id=FormId.GOALS,
         title=t("goals.form_title"),

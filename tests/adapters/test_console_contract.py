@@ -66,10 +66,15 @@ class ConsoleUser:
         opener = Message(buttons=(Button(label="Öppna", action=OPEN.action),))
 
         def typing() -> Iterator[str]:
+            seen = len(self.out.getvalue())  # the form is printed after the press
             yield _number(self.out.getvalue(), opener.buttons, 0)
-            for spec in form.fields:  # the console asks them in order
-                asked = self.out.getvalue()
-                yield _answer(spec, values.get(spec.name, ""), asked[asked.rindex(spec.label) :])
+            for spec in form.fields:  # the console asks them in order, skipping what it may
+                new = self.out.getvalue()[seen:]
+                if spec.label not in new:
+                    continue  # not asked: it does not apply (form.applicable)
+                asked = new[new.rindex(spec.label) :]
+                seen = len(self.out.getvalue())
+                yield _answer(spec, values.get(spec.name, ""), asked)
 
         return self._session(opener, typing())
 

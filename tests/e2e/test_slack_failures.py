@@ -193,7 +193,9 @@ async def test_a_person_who_was_forgotten_gets_their_slack_profile_again(
 ) -> None:
     await world.command("UMENTOR", "glöm-mig")
     await world.press("UMENTOR", "forget.confirm")
-    assert _person(world, "UMENTOR").erased_at is not None
+    with world.store.transaction() as repo:  # the erased shell no longer answers to the id
+        assert repo.first(Person, platform_user_id="UMENTOR") is None
+        assert [p.erased_at is not None for p in repo.find(Person, display_name="—")] == [True]
     assert len(world.fake.of("users.info")) == 1
 
     await world.command("UMENTOR", "hjälp")  # back again: a fresh start, with their profile

@@ -27,7 +27,7 @@ def test_as_switches_person_and_the_prompt_shows_who_you_are(console_session: Pl
     session = console_session(["home", "/as anna", "home", "/quit"])
     text = session.text
     assert "koordinator> home" in text
-    assert "(you are now anna)" in text
+    assert "(du är nu anna)" in text
     assert "anna> home" in text
     assert SV("home.hello", name="anna") in text.split("anna> home", 1)[1]
     assert session.console.state.me == "anna"
@@ -55,8 +55,8 @@ def test_a_typed_button_number_presses_that_button_and_an_unknown_number_says_so
         yield "/quit"
 
     text = console_session(lines).text
-    assert "bo> 999\n(no button with that number" in text
-    after_press = text.split("(no button with that number", 1)[1]
+    assert "bo> 999\n(ingen knapp med det numret" in text
+    after_press = text.split("(ingen knapp med det numret", 1)[1]
     assert SV("help.title") in after_press
     assert SV("help.group.pair") in after_press  # bo is in a pair now
 
@@ -70,7 +70,7 @@ def test_someone_elses_button_number_does_not_work_for_you(console_session: Play
         yield "/quit"
 
     text = console_session(lines).text
-    assert "(no button with that number" in text.split("(you are now bo)", 1)[1]
+    assert "(ingen knapp med det numret" in text.split("(du är nu bo)", 1)[1]
 
 
 def test_a_form_is_asked_field_by_field_and_an_invalid_answer_is_asked_again_before_anything_is_saved(
@@ -93,7 +93,7 @@ def test_a_form_is_asked_field_by_field_and_an_invalid_answer_is_asked_again_bef
 
     session = console_session(lines)
     text = session.text
-    form = text.split("(you are now bo)", 1)[1]
+    form = text.split("(du är nu bo)", 1)[1]
     # Field by field: one prompt per field, in order.
     assert (
         form.index(SV("meeting.when"))
@@ -132,7 +132,7 @@ def test_moving_the_clock_delivers_a_meeting_reminder_headed_by_its_recipient(
     assert SV("nudge.first_meeting_reminder") in body
     header, _ = block_with(after, "Påminnelse: du träffar anna torsdag 14 januari 2027 09:00")
     assert header.startswith("── to bo · ")
-    assert "(clock: torsdag 14 januari 2027 08:00)" in after
+    assert "(klockan: torsdag 14 januari 2027 08:00)" in after
 
 
 def test_unknown_command_gets_usage_help_in_swedish_by_default(console_session: Play) -> None:
@@ -237,7 +237,7 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
     assert "Registrerade anna som mentor i Terminalen." in out
     assert "Parade ihop anna (mentor) med bo (adept) i Terminalen." in out
     assert "── to anna & bo · " in out
-    assert "(clock: " in out
+    assert "(klockan: " in out
     assert database.exists()
     assert sqlite3.connect(database).execute("select count(*) from sqlite_master").fetchone()[0] > 0
 
