@@ -114,15 +114,95 @@ def parse_local_datetime(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     returned timezone-aware in that zone (records store it as UTC)."""
     value = _ISO_T.sub(r"\1 \2", text.strip())  # '2027-03-28T10:00' -> '2027-03-28 10:00'
     parts = value.split()
-    if len(parts) != 2:
-        raise ParseError("error.datetime_format", value=text)
     local_today = now.astimezone(tz).date()
     try:
+        if len(parts) != 2:
+            raise ParseError("error.datetime_format", value=text)
         day = parse_date(parts[0], local_today)
         moment = parse_time(parts[1])
     except ParseError:
-        raise ParseError("error.datetime_format", value=text) from None
+        found = _natural(text, tz, now)
+        if found is None:
+            raise ParseError("error.datetime_format", value=text[:40]) from None
+        return found
     return datetime.combine(day, moment, tzinfo=tz)
+
+
+_FILLER = re.compile(r"\b(nästa|på|kl\.?|klockan|i|next|on|at)\b", re.IGNORECASE)
+_CLOCK_HOUR = re.compile(r"\b(kl\.?|klockan|at)\s*(\d{1,2})\b(?![:.]\d)", re.IGNORECASE)
+_DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b")
+_MONTHS = [
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "maj",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "oct",
+    "nov",
+    "dec",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+    "january",
+    "february",
+    "march",
+    "june",
+    "july",
+    "august",
+    "october",
+]
+
+
+def _natural(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """A date and time as people write them, in Swedish or English (``fredag 10:00``,
+    ``nästa tisdag 14``, ``friday 10am``, ``14 jan kl 10``), read by dateparser in the
+    person's zone, towards the future. None unless it names both a day and a time within
+    the next two years."""
+    import dateparser  # slow to import: only when the strict forms did not match
+
+    value = _DOTTED_TIME.sub(r"\1:\2", text.strip().lower())
+    value = _CLOCK_HOUR.sub(r"\2:00", value)  # "kl 10", "at 9": an hour
+    words = _FILLER.sub(" ", value).split()
+    if not words:
+        return None
+    last = words[-1]
+    after_month = len(words) > 1 and words[-2].rstrip(".") in _MONTHS
+    if last.isascii() and last.isdigit() and int(last) < 24 and not after_month:
+        words[-1] = f"{last}:00"  # "tisdag 14" is two o'clock, "14 jan" is a day
+    joined = " ".join(words)
+    if ":" not in joined and not re.search(r"\d\s*(am|pm)\b", joined):
+        return None  # no time of day: "fredag" or "14 jan" alone is not a meeting time
+    local_now = now.astimezone(tz).replace(tzinfo=None)
+    found = dateparser.parse(
+        joined,
+        languages=["sv", "en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "DATE_ORDER": "DMY",
+        },
+    )
+    if found is None or not local_now - timedelta(days=1) <= found <= local_now + timedelta(
+        days=730
+    ):
+        return None
+    moment: datetime = found.replace(second=0, microsecond=0, tzinfo=tz)
+    return moment
 
 
 def parse_zone(text: str) -> ZoneInfo:
@@ -162,3 +242,16 @@ def _digits(text: str) -> bool:
     """ASCII digits only: ``str.isdigit`` also accepts "¹" and "١", which ``int`` refuses or
     reads as another number."""
     return text.isascii() and text.isdigit()
+
+
+def split_datetime(args: list[str], tz: ZoneInfo, now: datetime) -> tuple[datetime, int] | None:
+    """The date and time at the start of a command's arguments (``2027-04-07 10:00``,
+    ``fredag 10:00``, ``nästa tisdag 14``) and how many arguments it took; None if none."""
+    for count in (2, 1, 3, 4):
+        if count > len(args):
+            continue
+        try:
+            return parse_local_datetime(" ".join(args[:count]), tz, now), count
+        except ParseError:
+            continue
+    return None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from conversations.i18n import Texts
 from conversations.messages import Form, FormField, Message, Reply, Section, text
 from conversations.pairs import current_pair, in_force, no_pair_reply, pair_closed_reply
-from conversations.parsing import CommandLine, ParseError, parse_local_datetime
+from conversations.parsing import CommandLine, split_datetime
 from conversations.phases import advance
 from conversations.records import Meeting, MeetingStatus, Pair, Programme
 from conversations.refs import PairRef
@@ -79,15 +79,8 @@ def book_button(turn: Turn, value: str) -> Reply:
 
 
 def accepts_meeting(turn: Turn, line: CommandLine) -> bool:
-    """``möte 2027-04-07 10:00 [plats]``: a date and time it can read first."""
-    if not line.args:
-        return False
-    words = 1 if "T" in line.args[0].upper()[10:11] else 2
-    try:
-        parse_local_datetime(" ".join(line.args[:words]), turn.t.tz, turn.now)
-    except ParseError:
-        return False
-    return True
+    """``möte 2027-04-07 10:00 [plats]`` or ``möte fredag 10:00``: a date and time first."""
+    return split_datetime(line.args, turn.t.tz, turn.now) is not None
 
 
 def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
@@ -98,11 +91,10 @@ def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     first = not has_first_meeting(turn, pair)
     if not line.args:
         return Reply(form=meeting_form(turn, pair, first=first))
-    words = 1 if "T" in line.args[0].upper()[10:11] else 2
-    try:
-        starts_at = parse_local_datetime(" ".join(line.args[:words]), turn.t.tz, turn.now)
-    except ParseError as exc:
-        return turn.say(exc.key, **exc.values)
+    found = split_datetime(line.args, turn.t.tz, turn.now)
+    if found is None:
+        return turn.say("error.datetime_format", value=" ".join(line.args[:2])[:40])
+    starts_at, words = found
     minutes = default_minutes(turn, pair, first)
     place = " ".join(line.args[words:])
     if len(place) > MAX_PLACE:
