@@ -61,6 +61,7 @@ class Action(StrEnum):
     VIEW_JOURNAL = "journal.view"
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
+    CONFIRM_ODD_MEETING = "meeting.confirm_odd"  # at night or on a weekend: book anyway
     SETTLE_MEETING = "meeting.settle"  # the check-ins disagree: did we meet?
     SAVE_PARKED = "parked.save"  # a line that was both a command and an answer: the answer
     RUN_PARKED = "parked.run"  # … or the command

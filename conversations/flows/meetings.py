@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from conversations.i18n import Texts
@@ -9,7 +11,7 @@ from conversations.messages import Form, FormField, Message, Reply, Section, tex
 from conversations.pairs import current_pair, in_force, no_pair_reply, pair_closed_reply
 from conversations.parsing import CommandLine, split_datetime
 from conversations.phases import advance
-from conversations.records import Meeting, MeetingStatus, Pair, Programme
+from conversations.records import ConversationState, Meeting, MeetingStatus, Pair, Programme
 from conversations.refs import PairRef
 from conversations.routes import (
     Action,
@@ -20,7 +22,7 @@ from conversations.routes import (
     FormRoute,
     Routes,
 )
-from conversations.turn import Turn, validate
+from conversations.turn import Turn, button, set_awaiting, validate
 
 MAX_PLACE = 200
 FIRST_MEETING_MINUTES = 60  # the method: the first meeting takes at least an hour
@@ -107,7 +109,7 @@ def meeting_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     error = _check(turn, pair, starts_at, minutes)
     if error:
         return turn.say(error, min=MIN_MINUTES, max=MAX_MINUTES)
-    return book(turn, pair, starts_at, minutes, place)
+    return book_checked(turn, pair, starts_at, minutes, place)
 
 
 def default_minutes(turn: Turn, pair: Pair, first: bool) -> int:
@@ -149,7 +151,63 @@ def meeting_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply
             )
     if errors:
         return Reply(form=form, errors=errors)
-    return book(turn, pair, clean["when"], clean["minutes"], clean["place"] or "")
+    return book_checked(turn, pair, clean["when"], clean["minutes"], clean["place"] or "")
+
+
+NIGHT_BEFORE, NIGHT_FROM = 7, 20  # a meeting before 07:00 or from 20:00 local time is "at night"
+ODD = "odd_booking"  # ConversationState.data: a booking at night or on a weekend, to confirm
+
+
+def at_odd_time(turn: Turn, starts_at: datetime) -> bool:
+    local = starts_at.astimezone(turn.t.tz)
+    return local.weekday() >= 5 or not NIGHT_BEFORE <= local.hour < NIGHT_FROM
+
+
+def book_checked(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
+    """Book, unless the time is at night or on a weekend: then ask first (a typo like 22:00
+    for 10:00 is more likely than a meeting at ten at night)."""
+    if not at_odd_time(turn, starts_at):
+        return book(turn, pair, starts_at, minutes, place)
+    pending = {"pair": pair.id, "at": starts_at.isoformat(), "minutes": minutes, "place": place}
+    state = turn.repo.first(ConversationState, person_id=turn.person.id)
+    data = {**(state.data if state else {}), ODD: pending}
+    set_awaiting(
+        turn.repo, turn.person.id or 0, state.awaiting if state else None, turn.now, **data
+    )
+    t = turn.t
+    token = _odd_token(pending)
+    return turn.show(
+        Message(
+            sections=(Section(text=t("meeting.odd_time", when=t.when(starts_at))),),
+            buttons=(
+                button(t, "button.book_anyway", Action.CONFIRM_ODD_MEETING, token, "primary"),
+                button(t, "button.other_time", Action.BOOK_MEETING, PairRef(pair.id or 0).encode()),
+            ),
+        )
+    )
+
+
+def _odd_token(pending: Mapping[str, object]) -> str:
+    return hashlib.sha256(repr(sorted(pending.items())).encode()).hexdigest()[:12]
+
+
+def confirm_odd_button(turn: Turn, value: str) -> Reply:
+    state = turn.repo.first(ConversationState, person_id=turn.person.id)
+    pending = state.data.get(ODD) if state else None
+    if state is None or not isinstance(pending, dict) or _odd_token(pending) != value:
+        return turn.say("error.stale_button")
+    data = {k: v for k, v in state.data.items() if k != ODD}
+    set_awaiting(turn.repo, turn.person.id or 0, state.awaiting, turn.now, **data)
+    pair = current_pair(turn, PairRef(int(pending["pair"])))
+    if pair is None:
+        return no_pair_reply(turn)
+    if not pair.phase.is_open:
+        return pair_closed_reply(turn, pair)
+    starts_at = datetime.fromisoformat(str(pending["at"]))
+    error = _check(turn, pair, starts_at, int(pending["minutes"]))
+    if error:
+        return turn.say(error, min=MIN_MINUTES, max=MAX_MINUTES)
+    return book(turn, pair, starts_at, int(pending["minutes"]), str(pending["place"]))
 
 
 def book(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
@@ -216,6 +274,9 @@ ROUTES = Routes(
             "meeting", ("möte", "mote", "boka"), Audience.PAIR, meeting_command, accepts_meeting
         ),
     ),
-    buttons=(ButtonRoute(Action.BOOK_MEETING, book_button),),
+    buttons=(
+        ButtonRoute(Action.BOOK_MEETING, book_button),
+        ButtonRoute(Action.CONFIRM_ODD_MEETING, confirm_odd_button),
+    ),
     forms=(FormRoute(FormId.MEETING, meeting_submitted),),
 )
