@@ -1,0 +1,209 @@
+"""What a request may do, over the real endpoint: signed requests from two workspaces, a
+second Grid organisation, hostile or careless input, and requests that are not Slack's at all.
+
+Each test sends signed (or deliberately unsigned) HTTP requests to the bot on a loopback port
+and reads what it did from the database, the fake Slack's recorded Web API calls and the log.
+People named in commands, Enterprise Grid and typed ``@names``: ``test_slack_trust_people.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conversations.records import (
+    AuditEntry,
+    CheckIn,
+    Enrolment,
+    Meeting,
+    OutboxItem,
+    Person,
+    Programme,
+    Receipt,
+)
+from tests.e2e.conftest import (
+    FakeSlack,
+    SlackWorld,
+    make_store,
+    running_world,
+    store_at,
+)
+
+TA, TB = "TALPHA", "TBETA"
+PROGRAMME = "--purpose onboarding --start 2026-11-02 --end 2027-04-30"
+
+
+def texts(world: SlackWorld, user: str) -> str:
+    """Everything the bot answered ``user`` (ephemerally or in a DM), as one string."""
+    said = []
+    for call in world.fake.calls:
+        if (call.method == "response_url" and call.args.get("_user") == user) or (
+            call.method == "chat.postMessage" and str(call.args["channel"]).startswith(f"D{user}")
+        ):
+            said.append(call.args)
+    return "\n".join(_text_of(args) for args in said)
+
+
+def _text_of(args: dict[str, Any]) -> str:
+    blocks = args.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks, ensure_ascii=False) + str(args.get("text", ""))
+
+
+def counts(world: SlackWorld) -> dict[str, int]:
+    with world.store.transaction() as repo:
+        return {
+            cls.__name__: len(repo.find(cls))
+            for cls in (Person, Programme, Enrolment, Meeting, CheckIn, OutboxItem, Receipt)
+        } | {"AuditEntry": len(repo.find(AuditEntry))}
+
+
+def crashes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.exc_info or r.levelno >= logging.ERROR or "Traceback" in r.getMessage()
+    ]
+
+
+async def paired(world: SlackWorld) -> None:
+    """A programme with UMENTOR and UADEPT paired in it, set up by UCOORD over Slack."""
+    await world.command("UCOORD", f'program new "Vår 2027" {PROGRAMME}')
+    await world.command("UCOORD", "enroll <@UMENTOR|maja> as mentor")
+    await world.command("UCOORD", "enroll <@UADEPT|åsa> as adept")
+    await world.command("UCOORD", "pair <@UMENTOR|maja> <@UADEPT|åsa>")
+    await world.command("UMENTOR", "hem")  # both have written to the bot themselves
+    await world.command("UADEPT", "hem")
+    await world.deliver()
+
+
+@pytest.fixture
+async def two(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    """Two workspaces on one bot: UCOORD coordinates TALPHA, UKIM coordinates TBETA."""
+    fake_slack.add_user("UKIM", "Kim Beta", locale="en-US")
+    fake_slack.add_user("UX", "Xena")
+    async with running_world(
+        fake_slack, tmp_path, coordinators=[f"slack:{TA}:UCOORD", f"slack:{TB}:UKIM"]
+    ) as world:
+        yield world
+
+
+# 1. Programmes are separated by workspace ---------------------------------------------------
+
+
+async def test_a_programme_of_one_workspace_is_not_seen_or_used_from_another(
+    two: SlackWorld,
+) -> None:
+    await two.command("UCOORD", f'program new "Alfa-programmet" {PROGRAMME}', team=TA)
+    assert "Alfa-programmet" in texts(two, "UCOORD")
+    await two.command("UKIM", "program list", team=TB)
+    await two.command("UKIM", "status", team=TB)
+    await two.command("UKIM", "enroll <@UX|xena> as mentor", team=TB)
+    assert "Alfa-programmet" not in texts(two, "UKIM")
+    assert "You have no open programme" in texts(two, "UKIM")
+    with two.store.transaction() as repo:
+        assert [p.workspace for p in repo.find(Programme)] == [TA]
+        assert repo.find(Enrolment) == []
+
+
+# 3. Coordinator rights belong to one workspace ------------------------------------------------
+
+
+async def test_a_coordinator_of_one_workspace_is_not_one_in_another(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.add_user("UX", "Xena", locale="en-US")
+    async with running_world(fake_slack, tmp_path, coordinators=[f"slack:{TA}:UX"]) as world:
+        await world.command("UX", f'program new "Beta-programmet" {PROGRAMME}', team=TB)
+        assert "Only programme coordinators can use `program`" in texts(world, "UX")
+        with world.store.transaction() as repo:
+            assert repo.find(Programme) == []
+            me_in_b = repo.first(Person, workspace=TB, platform_user_id="UX")
+        assert me_in_b is not None and not me_in_b.is_coordinator
+        await world.command("UX", f'program new "Alfa-programmet" {PROGRAMME}', team=TA)
+        with world.store.transaction() as repo:
+            assert [(p.name, p.workspace) for p in repo.find(Programme)] == [
+                ("Alfa-programmet", TA)
+            ]
+
+
+# 6. The same meeting sent twice is booked once -----------------------------------------------
+
+
+async def test_the_same_meeting_command_sent_twice_books_one_meeting_and_tells_the_partner_once(
+    world: SlackWorld,
+) -> None:
+    await paired(world)
+    await world.command("UADEPT", "möte 2026-11-10 14:00 Kaféet")
+    await world.deliver()
+    await world.command("UADEPT", "möte 2026-11-10 14:00 Kaféet")
+    await world.deliver()
+    with world.store.transaction() as repo:
+        assert len(repo.find(Meeting)) == 1
+    assert "redan bokat" in texts(world, "UADEPT")
+    told = [c for c in world.fake.of("chat.postMessage") if "bokade ett möte" in _text_of(c.args)]
+    assert len(told) == 1
+    assert told[0].args["channel"] in ("DUMENTOR", "GUADEPTUMENTOR")
+
+
+# 7. A NUL byte or a huge number is answered, not a crash (SQLite and PostgreSQL) ------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_world(
+    request: pytest.FixtureRequest, fake_slack: FakeSlack, tmp_path: Path
+) -> AsyncIterator[SlackWorld]:
+    if request.param == "sqlite":
+        store = make_store(tmp_path)
+    else:
+        store = store_at(request.getfixturevalue("pg_database_url"))
+    async with running_world(fake_slack, tmp_path, store=store) as world:
+        try:
+            yield world
+        finally:
+            store.close()  # type: ignore[attr-defined]
+
+
+async def test_a_huge_number_in_a_button_and_a_nul_in_a_command_are_answered_politely(
+    any_world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = any_world
+    await paired(world)
+    before = counts(world)
+    for action in ("checkin.open", "goals.confirm", "agreement.accept", "prep.answer"):
+        for value in ("9" * 400, "1:99999999999999999999", "\x00"):
+            where = {"channel": {"id": "DUADEPT"}, "container": {"type": "message"}}
+            sent = await world.click(
+                "UADEPT", {"action_id": f"{action}~0", "value": value}, where=where
+            )
+            assert sent.status == 200
+    said = texts(world, "UADEPT")
+    assert "äldre meddelande" in said  # the stale-button answer
+    assert "gick fel" not in said
+    after = counts(world)
+    assert {k: n for k, n in after.items() if k != "Receipt"} == {
+        k: n for k, n in before.items() if k != "Receipt"
+    }
+    sent = await world.command("UADEPT", "möte 2026-11-10 14:00 Kafé\x00et")
+    assert sent.status == 200
+    with world.store.transaction() as repo:
+        assert [m.place for m in repo.find(Meeting)] == ["Kaféet"]
+    assert crashes(caplog) == []
+
+
+# 8. An over-long text is refused with its length, never cut ------------------------------------
+
+
+async def test_an_over_long_meeting_place_is_refused_with_its_length(world: SlackWorld) -> None:
+    await paired(world)
+    await world.command("UADEPT", "möte 2026-11-10 14:00 " + "x" * 250)
+    said = texts(world, "UADEPT")
+    assert "250 tecken av högst 200" in said and "Inget sparades" in said
+    with world.store.transaction() as repo:
+        assert repo.find(Meeting) == []
