@@ -112,6 +112,31 @@ async def test_a_programme_of_one_workspace_is_not_seen_or_used_from_another(
         assert repo.find(Enrolment) == []
 
 
+# 2. A DM is opened per workspace and person ---------------------------------------------------
+
+
+async def test_a_message_for_a_person_of_another_workspace_goes_to_their_own_dm(
+    two: SlackWorld,
+) -> None:
+    two.fake.distinct_channels = True  # the same user id has a DM of its own in each workspace
+    await two.command("UCOORD", f'program new "Alfa-programmet" {PROGRAMME}', team=TA)
+    await two.command("UCOORD", "enroll <@UX|xena> as mentor", team=TA)
+    await two.deliver()  # the welcome for UX in TALPHA opens (and remembers) that DM
+    await two.command("UKIM", f'program new "Beta-programmet" {PROGRAMME}', team=TB)
+    await two.command("UKIM", "enroll <@UX|xena> as mentor", team=TB)
+    await two.deliver()
+    welcomes = {
+        name: [
+            c.args["channel"] for c in two.fake.of("chat.postMessage") if name in _text_of(c.args)
+        ]
+        for name in ("Alfa-programmet", "Beta-programmet")
+    }
+    opened = [c.answer["channel"]["id"] for c in two.fake.of("conversations.open")]
+    assert len(welcomes["Alfa-programmet"]) == len(welcomes["Beta-programmet"]) == 1
+    assert welcomes["Alfa-programmet"] != welcomes["Beta-programmet"]
+    assert set(welcomes["Alfa-programmet"] + welcomes["Beta-programmet"]) <= set(opened)
+
+
 # 3. Coordinator rights belong to one workspace ------------------------------------------------
 
 
