@@ -74,6 +74,7 @@ class SlackAdapter:
     activity: Activity
     listeners: SlackListeners
     http: bool = False  # takes Slack's requests at POST /slack/events
+    signing_secret: str = ""  # what those requests must be signed with
     socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
 
     @property
@@ -81,7 +82,7 @@ class SlackAdapter:
         return SLACK
 
     def routes(self) -> list[web.RouteDef] | None:
-        return routes(self.app) if self.http else None
+        return routes(self.app, self.signing_secret) if self.http else None
 
     async def start(self) -> None:
         if self.socket is not None:
@@ -148,5 +149,6 @@ def build_slack(
         activity=activity,
         listeners=listeners,
         http=http,
+        signing_secret=settings.secrets.slack_signing_secret,
         socket=SocketMode(app, socket_token) if socket_token else None,
     )

@@ -835,7 +835,7 @@ async def running_world(
     engine = Engine(store, clock, config)
     wrapped = core(engine) if core else engine
     adapter = build_slack(wrapped, store, world_settings(fake), timing=timing)
-    server = await start(build_web_app(adapter.app), "127.0.0.1", 0)
+    server = await start(build_web_app(adapter.app, SECRET), "127.0.0.1", 0)
     running = SlackWorld(fake, adapter, engine, store, clock, server.url)
     running.core = wrapped
     try:

@@ -8,12 +8,16 @@ People named in commands, Enterprise Grid and typed ``@names``: ``test_slack_tru
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from conversations.records import (
@@ -27,6 +31,7 @@ from conversations.records import (
     Receipt,
 )
 from tests.e2e.conftest import (
+    SECRET,
     FakeSlack,
     SlackWorld,
     make_store,
@@ -156,6 +161,92 @@ async def test_a_coordinator_of_one_workspace_is_not_one_in_another(
             assert [(p.name, p.workspace) for p in repo.find(Programme)] == [
                 ("Alfa-programmet", TA)
             ]
+
+
+# 4. What is not a readable, signed request is refused before anything reads it ------------------
+
+
+async def post_raw(world: SlackWorld, body: bytes, headers: dict[str, str]) -> int:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(world.url, data=body, headers=headers) as response,
+    ):
+        await response.read()
+        return response.status
+
+
+def _signed(body: bytes, content_type: str) -> dict[str, str]:
+    """Slack's signature of the exact bytes (which need not be text)."""
+    timestamp = str(int(time.time()))
+    base = b"v0:" + timestamp.encode() + b":" + body
+    digest = hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"
+MARK = "GARBAGE-7f3a"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "how", "status"),
+    [
+        (b"{{{" + MARK.encode(), JSON, "unsigned", 401),
+        (b"payload={{{" + MARK.encode(), FORM, "unsigned", 401),
+        (b'{"type": "event_callback", "x": "' + MARK.encode() + b'"}', JSON, "abc", 401),
+        (b'{"type": "event_callback", "x": "' + MARK.encode() + b'"}', JSON, "9" * 5000, 401),
+        (b'{"type": "event_callback", "x": "' + MARK.encode() + b'"}', JSON, "wrong", 401),
+        (b"{{{" + MARK.encode(), JSON, "signed", 400),
+        (b"payload=%7B%7B%7B" + MARK.encode(), FORM, "signed", 400),
+        (b'["' + MARK.encode() + b'"]', JSON, "signed", 400),
+        (b'{"type": "event_callback", "event": "' + MARK.encode() + b'"}', JSON, "signed", 400),
+        (b'{"type": "block_actions", "actions": "' + MARK.encode() + b'"}', JSON, "signed", 400),
+        (b"payload=%7B%22type%22%3A%22" + MARK.encode() + b"%22%7D%5B", FORM, "signed", 400),
+        (b"\xff\xfe" + MARK.encode() + b"\x80", JSON, "signed", 400),
+    ],
+    ids=[
+        "unsigned-json",
+        "unsigned-payload",
+        "timestamp-not-a-number",
+        "timestamp-huge",
+        "bad-signature",
+        "signed-json-garbage",
+        "signed-payload-garbage",
+        "signed-json-list",
+        "signed-event-not-an-object",
+        "signed-actions-not-a-list",
+        "signed-payload-truncated",
+        "signed-not-utf8",
+    ],
+)
+async def test_garbage_is_refused_with_400_or_401_without_a_trace_or_a_side_effect(
+    world: SlackWorld,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+    how: str,
+    status: int,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    before = counts(world)
+    if how == "unsigned":
+        headers = {"Content-Type": content_type}
+    elif how == "signed":
+        headers = _signed(body, content_type)
+    else:
+        headers = _signed(body, content_type)
+        if how == "wrong":
+            headers["X-Slack-Signature"] = "v0=" + "0" * 64
+        else:
+            headers["X-Slack-Request-Timestamp"] = how
+    assert await post_raw(world, body, headers) == status
+    assert counts(world) == before
+    assert world.fake.calls == []
+    assert crashes(caplog) == []
+    assert MARK not in caplog.text
 
 
 # 6. The same meeting sent twice is booked once -----------------------------------------------
