@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -247,6 +248,58 @@ async def test_garbage_is_refused_with_400_or_401_without_a_trace_or_a_side_effe
     assert world.fake.calls == []
     assert crashes(caplog) == []
     assert MARK not in caplog.text
+
+
+# 5. Logs: nothing a request carries before it is verified, one line per event -------------------
+
+
+async def test_a_stale_signed_message_is_refused_without_logging_what_it_says(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body, _ = world.event_body(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DUMENTOR",
+            "user": "UMENTOR",
+            "text": "min hemliga dagbok om chefen",
+        }
+    )
+    sent = await world.post(body, JSON, age=6 * 60, expect_handled=False)
+    assert sent.status == 401
+    assert "hemliga" not in caplog.text
+    assert "event=slack_request_refused" in caplog.text
+
+
+async def test_a_request_bolt_does_not_handle_is_not_logged_with_its_content(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    payload = {  # what a person typed into a menu that asks the app for its options
+        "type": "block_suggestion",
+        "action_id": "menu",
+        "block_id": "b",
+        "team": {"id": world.team},
+        "user": {"id": "UMENTOR", "team_id": world.team},
+        "value": "min hemliga anteckning",
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    sent = await world.post(body, FORM, expect_handled=False)
+    assert sent.status < 500
+    assert "hemliga" not in caplog.text
+
+
+async def test_a_journal_entry_is_not_logged_even_at_debug_level(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await world.dm("UMENTOR", "reflektera")
+    await world.dm("UMENTOR", "Min hemliga dagbokstext om chefen")
+    await world.dm("UMENTOR", "mina-data")  # the bot sends the entry back to its author
+    sent = [c for c in world.fake.of("chat.postMessage") if "hemliga" in _text_of(c.args)]
+    assert sent, "the journal entry was never sent back"
+    assert "hemliga" not in caplog.text
 
 
 # 6. The same meeting sent twice is booked once -----------------------------------------------
