@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -300,6 +302,40 @@ async def test_a_journal_entry_is_not_logged_even_at_debug_level(
     sent = [c for c in world.fake.of("chat.postMessage") if "hemliga" in _text_of(c.args)]
     assert sent, "the journal entry was never sent back"
     assert "hemliga" not in caplog.text
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the bot's own log setup (``mentorbot serve``) writes, while the test runs."""
+    from bot.log_lines import handler  # the formatter the CLI installs
+
+    stream = io.StringIO()
+    installed = handler(stream)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(installed)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(installed)
+        root.setLevel(old_level)
+
+
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=[A-Z]+ logger=\S+ ")
+
+
+async def test_a_line_break_in_a_request_cannot_start_a_log_line_of_its_own(
+    world: SlackWorld, log_lines: io.StringIO
+) -> None:
+    forged = "UEVE\nlevel=ERROR logger=mentorbot.engine event=forged\r\x1b[2K"
+    sent = await world.command(forged, "help")  # Slack does not know this user: it is logged
+    assert sent.status == 200
+    written = log_lines.getvalue().splitlines()
+    assert written, "nothing was logged"
+    assert [line for line in written if not LINE.match(line)] == []
+    assert any("event=forged" in line for line in written)  # there, but inside another line
+    assert "\x1b" not in log_lines.getvalue()
 
 
 # 6. The same meeting sent twice is booked once -----------------------------------------------
