@@ -1,4 +1,10 @@
-"""Who is talking to the bot: a Slack user as the core's ``Actor``.
+"""Who is talking to the bot: a Slack user, in a workspace, as the core's ``Actor``.
+
+The workspace key (``workspace_of``) is the one organisation a request belongs to: the team id,
+or, for an app installed org-wide on an Enterprise Grid (``is_enterprise_install``), the
+enterprise id, whichever of the organisation's workspaces the request came from. Commands,
+events and interactivity all take it from here, so a person is the same person whatever they
+use, and app.yaml names coordinators with it (``slack:<workspace>:<user>``).
 
 At first contact (or when the person was created from a mention and has no profile yet, or
 asked to be forgotten and came back) the real name, locale and time zone come from
@@ -9,7 +15,9 @@ The listeners decide how long they wait for that call (see ``bot.slack.turns``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +29,55 @@ from conversations.i18n import normalise_locale
 from conversations.ports import Store
 
 log = logging.getLogger("mentorbot.slack.actors")
+
+
+def workspace_of(body: Mapping[str, Any]) -> str:
+    """The workspace key of a slash command, event or interactivity payload: the enterprise id
+    for an org-wide Enterprise Grid install, else the team id ("" when there is neither)."""
+    if _org_wide(body):
+        enterprise = _id(body.get("enterprise_id")) or _id(body.get("enterprise"))
+        if enterprise:
+            return enterprise
+    return team_of(body)
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    """The team (workspace) id a payload came from, wherever its kind of payload keeps it."""
+    for candidate in (
+        body.get("team_id"),  # slash commands, events
+        body.get("team"),  # interactivity: {"id": …}, null for some org-wide payloads
+        _field(body.get("user"), "team_id"),  # interactivity
+        _field(body.get("event"), "team"),  # events
+    ):
+        found = _id(candidate)
+        if found:
+            return found
+    return ""
+
+
+def user_of(body: Mapping[str, Any]) -> str:
+    """The acting user's id in an interactivity payload."""
+    return _id(body.get("user"))
+
+
+def _org_wide(body: Mapping[str, Any]) -> bool:
+    flag = body.get("is_enterprise_install")
+    if flag is None:
+        authorizations = body.get("authorizations")
+        if isinstance(authorizations, list) and authorizations:
+            flag = _field(authorizations[0], "is_enterprise_install")
+    return flag is True or flag == "true"
+
+
+def _field(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, Mapping) else None
+
+
+def _id(value: Any) -> str:
+    """An id given as a string or as an object's ``id``."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
