@@ -39,9 +39,13 @@ class SlashCommands:
             trigger = str(body.get("trigger_id") or "")
             try:
                 event = command_event(body)
-                reply, loading = await self._turns.turn(
-                    known, event, trigger=trigger, deadline=deadline
-                )
+                refused = await self._turns.people_named(who, event, deadline)
+                if refused is not None:  # it named someone with a typed @word
+                    reply, loading = refused, None
+                else:
+                    reply, loading = await self._turns.turn(
+                        known, event, trigger=trigger, deadline=deadline
+                    )
                 await self._replies.show_form(reply, loading, trigger, known)
                 for message in reply.messages[:RESPONSE_URL_LIMIT]:
                     await self._replies.safely(

@@ -68,7 +68,9 @@ class EventListeners:
             who = await self._turns.who(workspace_of(body), str(event["user"]), deadline)
             known = who.known
             try:
-                reply = await self._turns.handle(known.actor, typed, key=event_key(body))
+                reply = await self._turns.people_named(who, typed, deadline)
+                if reply is None:  # (not: it named someone with a typed @word)
+                    reply = await self._turns.handle(known.actor, typed, key=event_key(body))
                 if not reply.duplicate:
                     messages = list(reply.messages)
                     if reply.form is not None:

@@ -76,9 +76,13 @@ class Interactivity:
                 view = body.get("view") or {}
                 push = view.get("type") == "modal"
                 trigger = str(body.get("trigger_id") or "")
-                reply, loading = await self._turns.turn(
-                    known, event, key=key, trigger=trigger, deadline=deadline, push=push
-                )
+                refused = await self._turns.people_named(who, event, deadline)  # a reopened command
+                if refused is not None:
+                    reply, loading = refused, None
+                else:
+                    reply, loading = await self._turns.turn(
+                        known, event, key=key, trigger=trigger, deadline=deadline, push=push
+                    )
                 await self._replies.show_form(reply, loading, trigger, known, push=push)
                 if not reply.duplicate:
                     await self._replies.answer_in_place(body, respond, known, reply.messages)
