@@ -7,7 +7,8 @@ Nothing a request carries is read before it is verified. In this order:
    ``v0:<timestamp>:<body>`` with the signing secret (Slack's scheme). Otherwise ``401``.
 2. Only then is the body decoded and parsed the way bolt parses it, and its shape checked: the
    fields bolt and the listeners read must have the types Slack sends (``event`` an object,
-   ``actions`` a list of objects, …). Signed but unreadable or misshapen: ``400``.
+   ``actions`` a list of objects, …), and a command, button or submission must name its
+   sender and workspace. Signed but unreadable or misshapen: ``400``.
 3. bolt dispatches it (its own check of the signature passes again) and answers as the
    listeners ack.
 
@@ -18,18 +19,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.server import build_web_app
+from bot.slack.actors import user_of, workspace_of
 from bot.slack.manifest import EVENTS_PATH
 
 log = logging.getLogger("mentorbot.slack.http")
@@ -132,7 +138,21 @@ def well_formed(body: Any) -> bool:
     view = body.get("view")
     if kind in ("view_submission", "view_closed") and not isinstance(view, dict):
         return False
-    return not isinstance(view, dict) or _view_well_formed(view)
+    if isinstance(view, dict) and not _view_well_formed(view):
+        return False
+    return _names_its_sender(body)
+
+
+def _names_its_sender(body: Mapping[str, Any]) -> bool:
+    """A slash command, a button or a submission says who sent it and from which workspace
+    (the listeners would take nobody for a person otherwise)."""
+    if "command" in body:
+        user = body.get("user_id")
+    elif body.get("type") in ("block_actions", "view_submission"):
+        user = user_of(body)
+    else:
+        return True
+    return bool(user) and bool(workspace_of(body))
 
 
 def _view_well_formed(view: Mapping[str, Any]) -> bool:
@@ -147,6 +167,16 @@ def _view_well_formed(view: Mapping[str, Any]) -> bool:
     )
 
 
+def parse(text: str, content_type: str | None) -> Any:
+    """A body as Slack sends it: JSON (events), a form with a ``payload`` field holding JSON
+    (interactivity), or a plain form (slash commands). bolt reads a form that merely contains
+    the word "payload" (``/mentor reflect payload``) as an empty request; this does not."""
+    if content_type == "application/json" or text.startswith("{"):
+        return json.loads(text)
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    return json.loads(fields["payload"]) if "payload" in fields else fields
+
+
 def read(request_body: bytes, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest:
     """A verified body as bolt's request; ``Refused(400)`` when it cannot be read as Slack's."""
     try:
@@ -155,10 +185,16 @@ def read(request_body: bytes, query: str, headers: Mapping[str, str]) -> AsyncBo
         raise Refused(400, "not_utf8") from None
     try:
         bolt_request = AsyncBoltRequest(body=text, query=query, headers=dict(headers))
+        body = parse(text, bolt_request.content_type)
+        if not well_formed(body):
+            raise Refused(400, "unexpected_shape")
+        if body != bolt_request.body:  # bolt's reading of "payload" in a slash command
+            bolt_request.body = body
+            bolt_request.context = build_async_context(AsyncBoltContext({}), body)
+    except Refused:
+        raise
     except Exception:
         raise Refused(400, "unparseable") from None
-    if not well_formed(bolt_request.body):
-        raise Refused(400, "unexpected_shape")
     return bolt_request
 
 
