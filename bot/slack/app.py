@@ -26,7 +26,7 @@ from bot.slack.http import routes
 from bot.slack.interactivity import Interactivity
 from bot.slack.people import SLACK
 from bot.slack.replies import Replies
-from bot.slack.sdk_logs import CLIENT_LOGGER, quiet
+from bot.slack.sdk_logs import BOLT_LOGGER, CLIENT_LOGGER, quiet
 from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
@@ -142,7 +142,7 @@ def build_slack(
         turns=turns,
     )
     app = AsyncApp(
-        name="mentorbot",
+        name=BOLT_LOGGER,  # bolt names its per-request and listener loggers after the app
         client=client,
         signing_secret=settings.secrets.slack_signing_secret,
         logger=bolt_logger,
