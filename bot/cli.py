@@ -28,6 +28,7 @@ from bot.app import (
     serve_help,
     serves_http,
 )
+from bot.log_lines import configure
 from bot.platforms import NotConfigured, Platform, PlatformSetup, Receiving
 from bot.runtime import SystemClock
 from bot.services import Services, build_services
@@ -57,12 +58,9 @@ ConfigOption = Annotated[
 
 
 def _logging(level: int = logging.INFO) -> None:
-    """One event per line: time, level, logger, then the event's key=value pairs."""
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-    )
+    """One event per line: time, level, logger, then the event's key=value pairs, with every
+    line break or other control character in them escaped (``bot/log_lines.py``)."""
+    configure(level, sys.stderr)
 
 
 def _settings(config: Path | None) -> Settings:

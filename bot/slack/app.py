@@ -26,6 +26,7 @@ from bot.slack.http import routes
 from bot.slack.interactivity import Interactivity
 from bot.slack.people import SLACK
 from bot.slack.replies import Replies
+from bot.slack.sdk_logs import BOLT_LOGGER, CLIENT_LOGGER, quiet
 from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
@@ -74,6 +75,7 @@ class SlackAdapter:
     activity: Activity
     listeners: SlackListeners
     http: bool = False  # takes Slack's requests at POST /slack/events
+    signing_secret: str = ""  # what those requests must be signed with
     socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
 
     @property
@@ -81,7 +83,7 @@ class SlackAdapter:
         return SLACK
 
     def routes(self) -> list[web.RouteDef] | None:
-        return routes(self.app) if self.http else None
+        return routes(self.app, self.signing_secret) if self.http else None
 
     async def start(self) -> None:
         if self.socket is not None:
@@ -104,7 +106,11 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     base_url = settings.secrets.slack_api_url or AsyncWebClient.BASE_URL
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=settings.secrets.slack_bot_token or None, base_url=base_url)
+    return AsyncWebClient(
+        token=settings.secrets.slack_bot_token or None,
+        base_url=base_url,
+        logger=logging.getLogger(CLIENT_LOGGER),
+    )
 
 
 def build_slack(
@@ -120,7 +126,9 @@ def build_slack(
 ) -> SlackAdapter:
     """Everything Slack needs, sharing one Web API client. With ``http`` it adds its route
     to the web server; with ``socket_token`` (an app-level token) ``start`` connects to Slack
-    over Socket Mode. With neither it only sends (and tests post to ``app`` directly)."""
+    over Socket Mode. With neither it only sends (and tests post to ``app`` directly).
+    Neither bolt nor slack-sdk logs what a request or a message says (``sdk_logs``)."""
+    bolt_logger, _ = quiet()
     client = client or slack_client(settings)
     activity = activity or Activity()
     workspaces = Workspaces(store, engine.clock)
@@ -134,12 +142,13 @@ def build_slack(
         turns=turns,
     )
     app = AsyncApp(
-        name="mentorbot",
+        name=BOLT_LOGGER,  # bolt names its per-request and listener loggers after the app
         client=client,
         signing_secret=settings.secrets.slack_signing_secret,
-        logger=logging.getLogger("mentorbot.slack.bolt"),
+        logger=bolt_logger,
     )
     listeners.register(app, settings.slack.command)
+    quiet()  # and the loggers bolt made without the base logger
     return SlackAdapter(
         app=app,
         client=client,
@@ -148,5 +157,6 @@ def build_slack(
         activity=activity,
         listeners=listeners,
         http=http,
+        signing_secret=settings.secrets.slack_signing_secret,
         socket=SocketMode(app, socket_token) if socket_token else None,
     )

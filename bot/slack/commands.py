@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.activity import Activity
+from bot.slack.actors import workspace_of
 from bot.slack.mrkdwn import incoming
 from bot.slack.replies import RESPONSE_URL_LIMIT, Ack, Replies, Respond, ephemeral
 from bot.slack.turns import Turns
@@ -32,15 +33,19 @@ class SlashCommands:
         await ack()
         async with self._activity.track():
             deadline = self._turns.deadline()
-            team, user = str(body.get("team_id") or ""), str(body.get("user_id") or "")
+            team, user = workspace_of(body), str(body.get("user_id") or "")
             who = await self._turns.who(team, user, deadline)
             known = who.known
             trigger = str(body.get("trigger_id") or "")
             try:
                 event = command_event(body)
-                reply, loading = await self._turns.turn(
-                    known, event, trigger=trigger, deadline=deadline
-                )
+                refused = await self._turns.people_named(who, event, deadline)
+                if refused is not None:  # it named someone with a typed @word
+                    reply, loading = refused, None
+                else:
+                    reply, loading = await self._turns.turn(
+                        known, event, trigger=trigger, deadline=deadline
+                    )
                 await self._replies.show_form(reply, loading, trigger, known)
                 for message in reply.messages[:RESPONSE_URL_LIMIT]:
                     await self._replies.safely(

@@ -30,7 +30,9 @@ class SlackDelivery:
         self._client = client
         self._store = store
         self._workspaces = workspaces
-        self._channels: dict[tuple[str, ...], str] = {}  # user ids -> DM or group DM id
+        # (workspace, user ids) -> DM or group DM id: the same user id in two workspaces is
+        # two people with a DM each.
+        self._channels: dict[tuple[str, tuple[str, ...]], str] = {}
 
     async def send(self, item: OutboxItem, message: Message) -> str | None:
         recipients, lang = await asyncio.to_thread(self._recipients, item)
@@ -38,7 +40,7 @@ class SlackDelivery:
         if await asyncio.to_thread(self._workspaces.is_revoked, team):
             raise revoked_error(team)
         try:
-            channel = await self.conversation([p.platform_user_id for p in recipients])
+            channel = await self.conversation(team, [p.platform_user_id for p in recipients])
             response = await self._client.chat_postMessage(
                 channel=channel, **message_payload(message, lang=lang)
             )
@@ -51,9 +53,10 @@ class SlackDelivery:
         ts = response.get("ts")
         return str(ts) if ts else None
 
-    async def conversation(self, user_ids: list[str]) -> str:
-        """The DM (one user) or group DM (several) with the bot, opened once per process."""
-        key = tuple(user_ids)
+    async def conversation(self, workspace: str, user_ids: list[str]) -> str:
+        """The DM (one user) or group DM (several) with the bot in ``workspace``, opened once
+        per process."""
+        key = (workspace, tuple(user_ids))
         if key not in self._channels:
             response = await self._client.conversations_open(users=",".join(user_ids))
             self._channels[key] = str(response["channel"]["id"])

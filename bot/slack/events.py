@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.slack.actions import REOPEN
 from bot.slack.activity import Activity
+from bot.slack.actors import workspace_of
 from bot.slack.limits import BUTTON_VALUE, clip
 from bot.slack.mrkdwn import incoming
 from bot.slack.replies import Replies, kind
@@ -63,11 +64,13 @@ class EventListeners:
             typed = text_event(event)
             if typed is None:
                 return
-            team = str(body.get("team_id") or event.get("team") or "")
-            who = await self._turns.who(team, str(event["user"]), self._turns.deadline())
+            deadline = self._turns.deadline()
+            who = await self._turns.who(workspace_of(body), str(event["user"]), deadline)
             known = who.known
             try:
-                reply = await self._turns.handle(known.actor, typed, key=event_key(body))
+                reply = await self._turns.people_named(who, typed, deadline)
+                if reply is None:  # (not: it named someone with a typed @word)
+                    reply = await self._turns.handle(known.actor, typed, key=event_key(body))
                 if not reply.duplicate:
                     messages = list(reply.messages)
                     if reply.form is not None:
@@ -83,7 +86,7 @@ class EventListeners:
         async with self._activity.track():
             if event.get("tab") != "home":
                 return
-            team, user = str(body.get("team_id") or ""), str(event.get("user") or "")
+            team, user = workspace_of(body), str(event.get("user") or "")
             who = await self._turns.who(team, user, self._turns.deadline())
             try:
                 reply = await self._turns.handle(who.known.actor, HomeOpened(), key=event_key(body))
@@ -94,12 +97,12 @@ class EventListeners:
 
     async def app_uninstalled(self, body: dict[str, Any]) -> None:
         async with self._activity.track():
-            await self._revoke(str(body.get("team_id") or ""), "app_uninstalled")
+            await self._revoke(workspace_of(body), "app_uninstalled")
 
     async def tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         async with self._activity.track():
             if (event.get("tokens") or {}).get("bot"):
-                await self._revoke(str(body.get("team_id") or ""), "tokens_revoked")
+                await self._revoke(workspace_of(body), "tokens_revoked")
 
     async def _revoke(self, team: str, reason: str) -> None:
         try:

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.slack.actions import REOPEN, neutral_action
 from bot.slack.activity import Activity
-from bot.slack.actors import Known
+from bot.slack.actors import Known, user_of, workspace_of
 from bot.slack.modals import field_errors, form_identity, form_values
 from bot.slack.mrkdwn import mention_tokens
 from bot.slack.people import bare_actor
@@ -56,15 +56,6 @@ def submission_event(body: dict[str, Any]) -> FormSubmitted:
     return FormSubmitted(form_id=form_id, values=values, context=context)
 
 
-def _team(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or "")
-
-
 class Interactivity:
     def __init__(self, turns: Turns, replies: Replies, activity: Activity) -> None:
         self._turns = turns
@@ -75,7 +66,7 @@ class Interactivity:
         await ack()
         async with self._activity.track():
             deadline = self._turns.deadline()
-            team, user = _team(body), _user(body)
+            team, user = workspace_of(body), user_of(body)
             who = await self._turns.who(team, user, deadline)
             known = who.known
             try:
@@ -85,9 +76,13 @@ class Interactivity:
                 view = body.get("view") or {}
                 push = view.get("type") == "modal"
                 trigger = str(body.get("trigger_id") or "")
-                reply, loading = await self._turns.turn(
-                    known, event, key=key, trigger=trigger, deadline=deadline, push=push
-                )
+                refused = await self._turns.people_named(who, event, deadline)  # a reopened command
+                if refused is not None:
+                    reply, loading = refused, None
+                else:
+                    reply, loading = await self._turns.turn(
+                        known, event, key=key, trigger=trigger, deadline=deadline, push=push
+                    )
                 await self._replies.show_form(reply, loading, trigger, known, push=push)
                 if not reply.duplicate:
                     await self._replies.answer_in_place(body, respond, known, reply.messages)
@@ -108,7 +103,7 @@ class Interactivity:
                     acked = True
                     await ack(**kwargs)
 
-            team, user = _team(body), _user(body)
+            team, user = workspace_of(body), user_of(body)
             known = Known(bare_actor(team, user), self._turns.default_locale)
             try:
                 event = submission_event(body)

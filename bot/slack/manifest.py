@@ -20,7 +20,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and a pair's group DM
-    "users.info": ("users:read",),  # name, locale and time zone at first contact
+    "users.info": ("users:read",),  # name, locale, time zone: at first contact, when named
     "views.open": (),
     "views.push": (),
     "views.publish": (),

@@ -150,7 +150,9 @@ class Replies:
             return
         channel = await self.safely(
             "conversations.open",
-            lambda: self._delivery.conversation([known.actor.platform_user_id]),
+            lambda: self._delivery.conversation(
+                known.actor.workspace, [known.actor.platform_user_id]
+            ),
             known,
         )
         if channel:

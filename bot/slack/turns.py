@@ -7,6 +7,10 @@ seconds (``Timing`` holds the numbers):
   If it is not done by then, a small "one moment" modal is opened with the trigger at once and
   replaced (``views.update``) by the form, or by the answer, when the turn ends. A profile that
   came too late is filled in after the turn (``after``).
+* A coordinator's command that names people by mention first records each of them with their
+  Slack profile, asked for in parallel and waited on for at most ``profile_wait`` too; one
+  that names someone with a typed ``@word`` is answered without the core (``people_named``,
+  see ``bot.slack.mentions``).
 * The core runs in a worker thread (``asyncio.to_thread``): it is synchronous and talks to the
   database.
 """
@@ -15,21 +19,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.actors import Actors, Known
+from bot.slack.mentions import (
+    mentioned_ids,
+    record_named,
+    typed_names,
+    typed_names_reply,
+    without_profile,
+)
 from bot.slack.modals import loading_view
 from bot.slack.people import bare_actor, find_person
+from bot.slack.profiles import Profiles
 from bot.slack.replies import Replies, kind
 from bot.slack.workspaces import Workspaces
 from conversations.config import CoreConfig
-from conversations.events import Actor, Event
+from conversations.events import Actor, Command, Event, TextReceived
 from conversations.messages import Reply
 from conversations.ports import Clock, Repo, Store
 from conversations.records import Person
+from conversations.sanitising import clean_actor
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -55,11 +69,13 @@ class Timing:
 
 @dataclass
 class Who:
-    """The person behind an interaction, and their profile lookup if it is still running."""
+    """The person behind an interaction, and their profile lookup if it is still running (and
+    those of people their command named)."""
 
-    team: str
+    team: str  # the workspace key (``bot.slack.actors.workspace_of``)
     known: Known
     lookup: asyncio.Future[Actor] | None = None
+    named: list[asyncio.Future[Actor]] = field(default_factory=list)
 
 
 class Turns:
@@ -76,7 +92,7 @@ class Turns:
         self._store = store
         self._workspaces = workspaces
         self._replies = replies
-        self._actors = Actors(client, store, core.config.default_locale)
+        self._actors = Actors(Profiles(client, core.clock), store, core.config.default_locale)
         self.timing = timing or Timing()
 
     @property
@@ -102,16 +118,53 @@ class Turns:
         if not missing:
             return who
         lookup = asyncio.ensure_future(self._actors.profile(known.actor))
-        if deadline is not None:
-            left = deadline - asyncio.get_running_loop().time()
-            wait = min(self.timing.profile_wait, left)
-            if wait > 0:
-                await asyncio.wait({lookup}, timeout=wait)
+        await self._wait_for_profiles([lookup], deadline)
         if lookup.done():
             who.known = self._actors.with_profile(known, lookup.result())
         else:
             who.lookup = lookup
         return who
+
+    async def _wait_for_profiles(
+        self, lookups: Sequence[asyncio.Future[Actor]], deadline: float | None
+    ) -> None:
+        if deadline is None:
+            return
+        left = deadline - asyncio.get_running_loop().time()
+        wait = min(self.timing.profile_wait, left)
+        if wait > 0:
+            await asyncio.wait(lookups, timeout=wait)
+
+    async def people_named(self, who: Who, event: Event, deadline: float | None) -> Reply | None:
+        """Before a command turn: the answer asking for real mentions when the command names
+        someone with a typed ``@word`` (the core never sees it), else None, once each person
+        it names by mention is recorded with their Slack profile (never raises)."""
+        if not isinstance(event, Command | TextReceived):
+            return None
+        typed = typed_names(event)
+        if typed:
+            log.info("event=slack_typed_name_refused count=%d", len(typed))
+            return typed_names_reply(typed, who.known.lang)
+        user_ids = mentioned_ids(event)
+        if not user_ids:
+            return None
+        try:
+            missing = await asyncio.to_thread(without_profile, self._store, who.team, user_ids)
+            lookups = [
+                asyncio.ensure_future(self._actors.named(bare_actor(who.team, user_id)))
+                for user_id in missing
+            ]
+            if not lookups:
+                return None
+            await self._wait_for_profiles(lookups, deadline)
+            who.named += [lookup for lookup in lookups if not lookup.done()]
+            profiles = [lookup.result() for lookup in lookups if lookup.done()]
+            await asyncio.to_thread(
+                record_named, self._core, self._store, who.known.actor, profiles
+            )
+        except Exception as error:
+            log.warning("event=slack_named_people_not_recorded error=%s", kind(error))
+        return None
 
     async def after(self, who: Who) -> None:
         """Slow bookkeeping after the answer: the workspace is installed, and a profile that
@@ -120,33 +173,35 @@ class Turns:
             await asyncio.to_thread(self._workspaces.seen, who.team)
         except Exception as error:
             log.warning("event=slack_workspace_seen_failed error=%s", kind(error))
-        if who.lookup is None:
-            return
-        actor = await who.lookup
-        if not actor.display_name:
-            return
-        try:
-            await asyncio.to_thread(self._fill_profile, actor)
-        except Exception as error:
-            log.warning(
-                "event=slack_profile_not_saved user=%s error=%s",
-                actor.platform_user_id,
-                kind(error),
-            )
+        own = [(who.lookup, False)] if who.lookup is not None else []
+        for lookup, named in [*own, *((named, True) for named in who.named)]:
+            actor = await lookup
+            if not actor.display_name:
+                continue
+            try:
+                await asyncio.to_thread(self._fill_profile, actor, named)
+            except Exception as error:
+                log.warning(
+                    "event=slack_profile_not_saved user=%s error=%s",
+                    actor.platform_user_id,
+                    kind(error),
+                )
 
-    def _fill_profile(self, actor: Actor) -> None:
-        """Store a late profile. A language or time zone the person already changed from the
-        defaults (e.g. in the settings form they just submitted) is theirs and stays."""
+    def _fill_profile(self, actor: Actor, named: bool = False) -> None:
+        """Store a late profile (``named``: of someone a command named, whom the turn may have
+        created; never brings back someone who asked to be forgotten). A language or time
+        zone the person already changed from the defaults (e.g. in the settings form they
+        just submitted) is theirs and stays."""
         config = self._core.config
         with self._store.transaction() as repo:
             person = find_person(repo, actor.workspace or "", actor.platform_user_id)
-            if person is None:
+            if person is None or (named and person.erased_at is not None):
                 return
             if person.locale != config.default_locale:
                 actor = replace(actor, locale=None)
             if person.timezone != config.default_timezone:
                 actor = replace(actor, timezone=None)
-            self._core.ensure_person(repo, actor)
+            self._core.ensure_person(repo, clean_actor(actor))  # Slack's name: untrusted
 
     # The turn ----------------------------------------------------------------------------
 

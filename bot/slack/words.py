@@ -1,6 +1,7 @@
 """The Slack adapter's own few words, for what it adds itself: notes on shortened content,
-the loading and "done" modals, yes/no options, and what a person is told when Slack could not
-show something. The core's texts arrive translated already."""
+the loading and "done" modals, yes/no options, what a person is told when Slack could not
+show something, and that a name typed after ``@`` is not a mention. The core's texts arrive
+translated already."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "not_saved": "Nothing was saved from the form",
         "form_unavailable": "This form could not be opened in Slack. Nothing was changed.",
         "form_later": "The next form could not be opened automatically. Please start it again.",
+        "typed_name": (
+            "I can't tell who {names} is: a name typed after @ is not a Slack mention. Pick "
+            "each person with Slack's @-autocomplete (type @ and choose them in the list), "
+            "then send the command again. Nothing was changed."
+        ),
     },
     "sv": {
         "trimmed": "… (förkortat: för långt för Slack)",
@@ -36,6 +42,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "not_saved": "Inget sparades från formuläret",
         "form_unavailable": "Formuläret kunde inte öppnas i Slack. Inget ändrades.",
         "form_later": "Nästa formulär kunde inte öppnas automatiskt. Börja det igen.",
+        "typed_name": (
+            "Jag kan inte veta vem {names} är: ett namn som skrivs efter @ är inte en "
+            "Slack-omnämning. Välj varje person med Slacks @-förslag (skriv @ och välj personen "
+            "i listan) och skicka kommandot igen. Inget ändrades."
+        ),
     },
 }
 

@@ -116,6 +116,10 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
+        # Each conversations.open answers a new channel id (as Slack does for the same user id
+        # in two workspaces), instead of the stable ``D<user>``.
+        self.distinct_channels = False
+        self._channels = count(1)
         self.failures: dict[str, list[Failure]] = {}
         self.url = ""
         self._ts = count(1)
@@ -322,6 +326,8 @@ class FakeSlack:
         if method == "conversations.open":
             users = str(args.get("users", "")).split(",")
             channel = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
+            if self.distinct_channels:
+                channel += f"-{next(self._channels)}"
             return {"ok": True, "channel": {"id": channel}}
         if method == "chat.postMessage":
             return {
@@ -428,11 +434,21 @@ class SlackWorld:
         await self.adapter.activity.wait_finished(self.handled)
 
     # Payloads
-    async def command(self, user: str, text: str, *, wait: bool = True) -> Sent:
+    async def command(
+        self,
+        user: str,
+        text: str,
+        *,
+        wait: bool = True,
+        team: str = TEAM,
+        extra: dict[str, str] | None = None,
+    ) -> Sent:
+        """A slash command (``team``: the workspace it comes from; ``extra``: more fields,
+        such as an Enterprise Grid's ``enterprise_id`` and ``is_enterprise_install``)."""
         body = urlencode(
             {
                 "token": "legacy",
-                "team_id": TEAM,
+                "team_id": team,
                 "team_domain": "test",
                 "channel_id": "C0GENERAL",
                 "channel_name": "general",
@@ -443,28 +459,43 @@ class SlackWorld:
                 "api_app_id": "A0001",
                 "response_url": f"{self.fake.url}/respond/{user}.{next(self._responses)}",
                 "trigger_id": f"trigger.{next(self._triggers)}",
+                **(extra or {}),
             }
         )
         return await self.post(body, "application/x-www-form-urlencoded", wait=wait)
 
-    def event_body(self, event: dict[str, Any], event_id: str | None = None) -> tuple[str, str]:
+    def event_body(
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        *,
+        team: str = TEAM,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[str, str]:
         event_id = event_id or f"Ev{next(self._events):06d}"
         body = {
             "token": "legacy",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A0001",
             "event": {"event_ts": f"{time.time():.6f}", **event},
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
+            **(extra or {}),
         }
         return json.dumps(body), event_id
 
     async def event(
-        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int | None = None,
+        team: str = TEAM,
+        extra: dict[str, Any] | None = None,
     ) -> Sent:
-        body, _ = self.event_body(event, event_id)
+        body, _ = self.event_body(event, event_id, team=team, extra=extra)
         headers = (
             {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
             if retry
@@ -472,7 +503,15 @@ class SlackWorld:
         )
         return await self.post(body, "application/json", headers=headers)
 
-    async def dm(self, user: str, text: str, *, event_id: str | None = None) -> Sent:
+    async def dm(
+        self,
+        user: str,
+        text: str,
+        *,
+        event_id: str | None = None,
+        team: str = TEAM,
+        extra: dict[str, Any] | None = None,
+    ) -> Sent:
         return await self.event(
             {
                 "type": "message",
@@ -483,6 +522,8 @@ class SlackWorld:
                 "ts": f"{time.time():.6f}",
             },
             event_id=event_id,
+            team=team,
+            extra=extra,
         )
 
     async def open_home(self, user: str) -> Sent:
@@ -490,12 +531,20 @@ class SlackWorld:
             {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"}
         )
 
-    async def click(self, user: str, button: dict[str, Any], *, where: dict[str, Any]) -> Sent:
+    async def click(
+        self,
+        user: str,
+        button: dict[str, Any],
+        *,
+        where: dict[str, Any],
+        team: str = TEAM,
+        extra: dict[str, Any] | None = None,
+    ) -> Sent:
         """Press a Block Kit button the bot showed (``where``: the message's channel or view)."""
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM, "domain": "test"},
-            "user": {"id": user, "team_id": TEAM},
+            "team": {"id": team, "domain": "test"},
+            "user": {"id": user, "team_id": team},
             "api_app_id": "A0001",
             "trigger_id": f"trigger.{next(self._triggers)}",
             "actions": [
@@ -508,6 +557,7 @@ class SlackWorld:
                 }
             ],
             **where,
+            **(extra or {}),
         }
         if "channel" in where:
             payload["response_url"] = f"{self.fake.url}/respond/{user}.{next(self._responses)}"
@@ -516,14 +566,20 @@ class SlackWorld:
         )
 
     async def submit(
-        self, user: str, view: dict[str, Any], values: dict[str, Any], *, wait: bool = True
+        self,
+        user: str,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        wait: bool = True,
+        team: str = TEAM,
     ) -> Sent:
         """Submit a modal the bot opened, typing ``values`` (field name -> text) and keeping
         each other field's initial value."""
         payload = {
             "type": "view_submission",
-            "team": {"id": TEAM, "domain": "test"},
-            "user": {"id": user, "team_id": TEAM},
+            "team": {"id": team, "domain": "test"},
+            "user": {"id": user, "team_id": team},
             "api_app_id": "A0001",
             "trigger_id": f"trigger.{next(self._triggers)}",
             "view": {**view, "state": {"values": filled_state(view, values)}},
@@ -642,6 +698,15 @@ def make_store(tmp_path: Path) -> Store:
     return SqlStore(url)
 
 
+def store_at(url: str) -> Store:
+    """The real SQL store on an empty database at ``url`` (a ``pg_database_url`` too)."""
+    from storage import migrate
+    from storage.store import SqlStore
+
+    migrate.upgrade(url)
+    return SqlStore(url)
+
+
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     if not METHODS.is_dir():
@@ -755,20 +820,22 @@ async def running_world(
     store: Store | None = None,
     clock: ManualClock | None = None,
     timing: Timing | None = None,
+    coordinators: list[str] | None = None,
 ) -> AsyncIterator[SlackWorld]:
     """The bot on a loopback port; ``core`` wraps the real engine, ``store`` replaces the
-    fresh database (a second process shares the first one's), ``timing`` its time budget."""
+    fresh database (a second process shares the first one's), ``timing`` its time budget,
+    ``coordinators`` app.yaml's list (default: UCOORD of the test workspace)."""
     clock = clock or ManualClock(START)
     store = store or make_store(tmp_path)
     config = CoreConfig(
-        coordinators=[f"slack:{TEAM}:UCOORD"],
+        coordinators=coordinators if coordinators is not None else [f"slack:{TEAM}:UCOORD"],
         default_locale="sv",
         command_prefixes={"slack": "/mentor"},
     )
     engine = Engine(store, clock, config)
     wrapped = core(engine) if core else engine
     adapter = build_slack(wrapped, store, world_settings(fake), timing=timing)
-    server = await start(build_web_app(adapter.app), "127.0.0.1", 0)
+    server = await start(build_web_app(adapter.app, SECRET), "127.0.0.1", 0)
     running = SlackWorld(fake, adapter, engine, store, clock, server.url)
     running.core = wrapped
     try:

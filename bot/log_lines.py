@@ -1,0 +1,52 @@
+"""The bot's log format: one event per line, whatever a value holds.
+
+A value can come from a request (a user id, a form id, an error type), and a line break in it
+would start a line of its own that reads like the bot's (``level=ERROR … event=…``).
+``OneLineFormatter`` formats a record as usual, then escapes every line break and other
+control character (``\\n``, ``\\r``, ``\\x1b``, ``\\u2028``, bidirectional overrides) in the
+whole line, a traceback included, so each record is exactly one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TextIO
+
+FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+# C0 and C1 controls (line breaks and tabs too), DEL, the Unicode line and paragraph
+# separators, and bidirectional overrides and isolates.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped: it cannot break or recolour a line."""
+    return _CONTROLS.sub(_escaped, text)
+
+
+class OneLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
+
+
+def handler(stream: TextIO) -> logging.Handler:
+    """A handler writing the bot's one-line records to ``stream``."""
+    out = logging.StreamHandler(stream)
+    out.setFormatter(OneLineFormatter(FORMAT))
+    return out
+
+
+def configure(level: int, stream: TextIO) -> None:
+    """The process's logging: one-line records at ``level`` and above to ``stream`` (nothing
+    changes when logging is set up already, as under pytest)."""
+    logging.basicConfig(level=level, handlers=[handler(stream)])
