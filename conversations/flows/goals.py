@@ -340,6 +340,8 @@ def comment_button(turn: Turn, value: str) -> Reply:
         return no_pair_reply(turn)
     if pair.role_of(turn.person.id or 0) != Role.MENTOR:
         return turn.say("goals.mentor_confirms")
+    if not current_goals(turn.repo, pair.id or 0):
+        return turn.say("goals.none")  # nothing to comment on yet
     return Reply(form=comment_form(turn, pair))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from conversations.events import ButtonPressed
 from conversations.records import Goal
 from tests.conversations.harness import Bot, paired
 
@@ -67,3 +68,10 @@ def test_my_data_shows_each_goals_rating_history(bot: Bot) -> None:
     history = [(r["goal_id"], r["context"], r["rating"]) for r in export["goal_ratings"]]
     assert (goals[0].id, "start", 2) in history and (goals[0].id, "midpoint", 4) in history
     assert history.index((goals[0].id, "start", 2)) < history.index((goals[0].id, "midpoint", 4))
+
+
+def test_commenting_before_any_goal_is_written_says_there_are_none(bot: Bot) -> None:
+    paired(bot)
+    reply = bot.act("anna", ButtonPressed(action="goals.comment", value="1"))
+    assert reply.form is None  # a choice of no goals is no form (Slack refuses an empty menu)
+    assert "Inga mål än" in reply.messages[0].plain_text()
