@@ -163,6 +163,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "home.next_step.closing.mentor": "Closing: look back together at what was achieved, then fill in the closing review.",
     "home.next_step.closing.adept": "Closing: look back together at what was achieved, then fill in the closing review.",
     # settings
+    "console.clock_past": "The clock only moves forward: {when} is already past (it is {now}).",
     "settings.title": "Your settings",
     "settings.intro": "Reminders come only on your working days and within your working hours.",
     "settings.language": "Language",

@@ -163,6 +163,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "home.next_step.closing.mentor": "Avslutning: se tillbaka tillsammans på vad ni uppnått och fyll sedan i slututvärderingen.",
     "home.next_step.closing.adept": "Avslutning: se tillbaka tillsammans på vad ni uppnått och fyll sedan i slututvärderingen.",
     # inställningar
+    "console.clock_past": "Klockan går bara framåt: {when} har redan varit (nu är det {now}).",
     "settings.title": "Dina inställningar",
     "settings.intro": "Påminnelser kommer bara på dina arbetsdagar och inom dina arbetstider.",
     "settings.language": "Språk",
