@@ -15,6 +15,7 @@ import traceback
 import uuid
 
 from conversations.config import CoreConfig
+from conversations.countries import country_of_zone
 from conversations.events import (
     Actor,
     ButtonPressed,
@@ -312,6 +313,8 @@ class Engine:
                 changes["locale"] = normalise_locale(actor.locale, person.locale)
             if person.timezone == self.config.default_timezone and actor.timezone:
                 changes["timezone"] = actor.timezone
+                if person.country == self.config.default_country:
+                    changes["country"] = country_of_zone(actor.timezone) or person.country
             person = repo.update(person.model_copy(update=changes))
             # Audited so a scheduler's cached view re-reads this person (time zone, language).
             repo.add(
