@@ -47,6 +47,7 @@ from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
+from conversations.planner.calendar import allowed_from
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
@@ -219,6 +220,7 @@ class Engine:
                 config=self.config,
                 key=key,
                 commands=COMMANDS,
+                allowed_from=allowed_from,
             )
             reply = self._route(turn, event)
             log.info(
