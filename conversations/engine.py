@@ -15,6 +15,7 @@ import traceback
 import uuid
 
 from conversations.config import CoreConfig
+from conversations.countries import country_of_zone
 from conversations.events import (
     Actor,
     ButtonPressed,
@@ -47,6 +48,7 @@ from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
+from conversations.planner.calendar import allowed_from
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
@@ -220,6 +222,7 @@ class Engine:
                 config=self.config,
                 key=key,
                 commands=COMMANDS,
+                allowed_from=allowed_from,
             )
             reply = self._route(turn, event)
             log.info(
@@ -314,6 +317,8 @@ class Engine:
                 changes["locale"] = normalise_locale(actor.locale, person.locale)
             if person.timezone == self.config.default_timezone and actor.timezone:
                 changes["timezone"] = actor.timezone
+                if person.country == self.config.default_country:
+                    changes["country"] = country_of_zone(actor.timezone) or person.country
             person = repo.update(person.model_copy(update=changes))
             # Audited so a scheduler's cached view re-reads this person (time zone, language).
             repo.add(

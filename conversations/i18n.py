@@ -73,6 +73,10 @@ class Texts:
             return f"{format_date(local.date(), 'full', locale=self._locale)} {format_time(local, 'short', locale=self._locale)}"
         return format_datetime(local, format=fmt, locale=self._locale)
 
+    def country(self, code: str) -> str:
+        """A country's name in the reader's language ('US' -> 'USA' in Swedish)."""
+        return str(self._locale.territories.get(code, code))
+
     def weekday(self, index: int) -> str:
         names = get_day_names("wide", locale=self._locale)
         return str(names[index])

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from conversations.flows import reflection
 from conversations.flows.review import review_message
+from conversations.i18n import Texts
 from conversations.messages import Message, Section, text
 from conversations.nudges import Nudge
 from conversations.ports import Repo
@@ -31,7 +32,6 @@ from conversations.records import (
     Programme,
     ProgrammeStatus,
     Record,
-    Reflection,
 )
 from conversations.refs import MeetingRef, PairMeetingRef, PairRef
 from conversations.routes import Action, Awaiting
@@ -57,7 +57,6 @@ class ReadAhead:
     pairs: dict[int, Pair] = field(default_factory=dict)
     meetings: dict[int, Meeting] = field(default_factory=dict)
     open_pairs: dict[int, list[Pair]] = field(default_factory=dict)  # reflection recipients
-    written: dict[int, int] = field(default_factory=dict)  # journal entries, same people
     states: dict[int, ConversationState | None] = field(default_factory=dict)  # same people
     checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting, author)
     loaded: set[tuple[str, int]] = field(default_factory=set)  # (what, id) read, found or not
@@ -89,15 +88,12 @@ class ReadAhead:
                 where: dict[str, Any] = {role: chunk, "phase": list(OPEN_PHASES)}
                 for pair in repo.find(Pair, **where):
                     open_pairs[getattr(pair, role)].append(pair)
-            for (person_id,) in repo.columns(Reflection, ("person_id",), person_id=chunk):
-                ahead.written[person_id] = ahead.written.get(person_id, 0) + 1
             for state in repo.find(ConversationState, person_id=chunk):
                 ahead.states[state.person_id] = state
         for person_id in reflecting:
             ahead.open_pairs[person_id] = sorted(
                 {p.id: p for p in open_pairs.get(person_id, [])}.values(), key=lambda p: p.id or 0
             )
-            ahead.written.setdefault(person_id, 0)
             ahead.states.setdefault(person_id, None)
         people = {n.person_id for n in due}
         people.update(m for p in ahead.pairs.values() for m in (p.mentor_id, p.adept_id))
@@ -163,6 +159,16 @@ def compose(
     return None if message is None else NudgeMessage(message, prompt_key)
 
 
+def _prompt_week(nudge: Nudge, t: Texts) -> date:
+    """The local week a reflection prompt belongs to: the week its key names
+    (``reflection:<person>:<iso-week>``), even when quiet hours moved it into the next."""
+    try:
+        year, week = nudge.key.rsplit(":", 1)[1].split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return nudge.due_at.astimezone(t.tz).date()
+
+
 def _compose(
     repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None
 ) -> tuple[Message | None, str | None]:
@@ -200,15 +206,12 @@ def _compose(
     kind = nudge.kind
 
     if kind == "reflection-prompt":
+        week = _prompt_week(nudge, t)
         if ahead is not None and person.id in ahead.states:
-            key = reflection.next_prompt_key(
-                repo,
-                person,
-                pairs=ahead.open_pairs[person.id or 0],
-                written=ahead.written[person.id or 0],
-            )
+            pairs = ahead.open_pairs[person.id or 0]
+            key = reflection.next_prompt_key(repo, person, week, pairs=pairs)
         else:
-            key = reflection.next_prompt_key(repo, person)
+            key = reflection.next_prompt_key(repo, person, week)
         return reflection.prompt_message(t, key), key
     return _word(repo, nudge, now, ahead, person, pair, meeting, partner_name, get_person), None
 

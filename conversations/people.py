@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from conversations.config import CoreConfig
+from conversations.countries import country_of_zone
 from conversations.events import Actor
 from conversations.i18n import normalise_locale
 from conversations.records import Person
@@ -21,7 +22,8 @@ def identity_of(platform: str, workspace: str, user_id: str) -> str:
 
 def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
     """A person from their platform identity and profile hints, with the configured defaults;
-    a coordinator from the start if app.yaml names them."""
+    a coordinator from the start if app.yaml names them. Their country (public holidays) is
+    the one their profile's time zone lies in, if it names one."""
     from_config = identity_of(actor.platform, actor.workspace, actor.platform_user_id) in set(
         config.coordinators
     )
@@ -32,7 +34,7 @@ def new_person(config: CoreConfig, actor: Actor, now: datetime) -> Person:
         display_name=actor.display_name or actor.platform_user_id,
         locale=normalise_locale(actor.locale, config.default_locale),
         timezone=actor.timezone or config.default_timezone,
-        country=config.default_country,
+        country=(actor.timezone and country_of_zone(actor.timezone)) or config.default_country,
         is_coordinator=from_config,
         coordinator_via="config" if from_config else "",
         created_at=now,

@@ -35,6 +35,9 @@ class Turn:
     sent: int = 0
     # Every command the engine routes, in the flows' order (help lists them from here).
     commands: tuple[CommandRoute, ...] = ()
+    # When a message this turn causes may reach someone else (the engine gives the calendar's
+    # ``allowed_from``: their working hours, working days and public holidays).
+    allowed_from: Callable[[Person, datetime], datetime] = lambda person, moment: moment
 
     @property
     def t(self) -> Texts:
@@ -58,10 +61,12 @@ class Turn:
         kind: str = "notice",
         programme_id: int | None = None,
     ) -> None:
-        """Queue a message to one person, worded in their own language."""
+        """Queue a message to one person, worded in their own language. To anyone but the
+        actor it is due at the recipient's next allowed time (quiet hours), not at once."""
         recipient = self.person_by_id(person_id)
         if recipient.erased_at is not None:
             return
+        due_at = self.now if person_id == self.person.id else self.allowed_from(recipient, self.now)
         self.sent += 1
         self.repo.enqueue(
             OutboxItem(
@@ -70,7 +75,7 @@ class Turn:
                 programme_id=programme_id,
                 kind=kind,
                 payload=build(texts_for(recipient)).model_dump(mode="json"),
-                due_at=self.now,
+                due_at=due_at,
                 created_at=self.now,
             )
         )

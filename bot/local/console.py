@@ -22,7 +22,7 @@ from conversations.events import Actor, ButtonPressed, Event, FormSubmitted, Tex
 from conversations.i18n import Texts
 from conversations.memory import ManualClock
 from conversations.messages import Button, Form, FormField, Message, Reply
-from conversations.parsing import ParseError, parse_date, parse_duration
+from conversations.parsing import ParseError, parse_date, parse_duration, parse_local_datetime
 from conversations.records import OutboxItem, Pair, Person
 from conversations.scoping import LOCAL
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
@@ -206,23 +206,30 @@ class Console:
             )
 
     def _clock(self, rest: str) -> None:
+        """``+3d``, ``+2w``, ``+6h``, a date (the same time of day on that date) or a date and
+        time, both on the acting person's own calendar (their time zone)."""
         now = self.clock.now()
+        t = self._texts()
         delta = parse_duration(rest) if rest.startswith("+") else None
         if delta is None and rest.endswith("h") and rest[1:-1].isdigit():
             delta = timedelta(hours=int(rest[1:-1]))
         target: datetime | None = now + delta if delta else None
         if target is None:
+            local_now = now.astimezone(t.tz)
             try:
-                day = parse_date(rest, now.date())
+                if " " in rest or "T" in rest:
+                    target = parse_local_datetime(rest, t.tz, now).astimezone(UTC)
+                else:
+                    day = parse_date(rest, local_now.date())
+                    target = datetime.combine(day, local_now.time(), tzinfo=t.tz).astimezone(UTC)
             except ParseError:
                 self.write(self.w("clock_usage"))
                 return
-            target = datetime.combine(day, now.timetz()).astimezone(UTC)
         if target <= now:
-            self.write(self.w("clock_forward"))
+            self.write(f"({t('console.clock_past', when=t.when(target), now=t.when(now))})")
             return
         self.advance_to(target)
-        self.write(self.w("clock", when=self._texts().when(self.clock.now())))
+        self.write(self.w("clock", when=t.when(self.clock.now())))
 
     def advance_to(self, target: datetime) -> None:
         """Move the clock in steps, running the scheduler and delivering at each step."""

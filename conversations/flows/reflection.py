@@ -4,6 +4,7 @@ readable by their author only — never by the partner, never by a coordinator."
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from conversations.i18n import Texts
@@ -24,7 +25,7 @@ from conversations.routes import (
     FormRoute,
     Routes,
 )
-from conversations.turn import Turn, button, validate
+from conversations.turn import Turn, button, texts_for, validate
 
 PROMPTS = {
     Role.MENTOR: ("time", "decline", "small_tasks", "two_hours", "priorities", "buffer", "learned"),
@@ -44,16 +45,26 @@ def prompt_key(role: Role, index: int) -> str:
     return f"{role.value}.{keys[index % len(keys)]}"
 
 
+def week_number(start: datetime, day: date, tz: tzinfo) -> int:
+    """Whole local weeks (Monday to Monday) from the week of ``start`` to the week of ``day``."""
+    first = start.astimezone(tz).date()
+    first -= timedelta(days=first.weekday())
+    return ((day - timedelta(days=day.weekday())) - first).days // 7
+
+
 def next_prompt_key(
-    repo: Repo, person: Person, *, pairs: list[Pair] | None = None, written: int | None = None
+    repo: Repo, person: Person, day: date, *, pairs: list[Pair] | None = None
 ) -> str:
-    """The next prompt for the person; ``pairs`` (their open pairs by id) and ``written``
-    (their journal entries so far) may be given when already read (the scheduler reads them
-    in bulk for all due prompts)."""
+    """The prompt for the person in the local week of ``day``. It follows the calendar, not
+    what was answered: one step through the role's prompts per week since their pair was
+    introduced (without an open pair: since they were created), so an unanswered question is
+    not asked again next week, and a retried tick or a ``reflect`` the same week asks the same.
+    ``pairs`` (their open pairs by id) may be given when already read (the scheduler reads
+    them in bulk for all due prompts)."""
+    pairs = open_pairs_of(repo, person.id or 0) if pairs is None else pairs
     role = role_for_prompts(repo, person, pairs)
-    if written is None:
-        written = len(repo.find(Reflection, person_id=person.id))
-    return prompt_key(role, written)
+    start = pairs[-1].introduced_at if pairs else person.created_at
+    return prompt_key(role, week_number(start, day, texts_for(person).tz))
 
 
 def prompt_message(t: Texts, key: str) -> Message:
@@ -96,11 +107,13 @@ def reflection_form(turn: Turn, key: str) -> Form:
 
 
 def _valid_key(turn: Turn, key: str) -> str:
-    return key if turn.t.has("reflect.prompt." + key) else next_prompt_key(turn.repo, turn.person)
+    if turn.t.has("reflect.prompt." + key):
+        return key
+    return next_prompt_key(turn.repo, turn.person, turn.today)
 
 
 def reflect_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
-    key = next_prompt_key(turn.repo, turn.person)
+    key = next_prompt_key(turn.repo, turn.person, turn.today)
     turn.await_answer(Awaiting.REFLECTION, prompt_key=key)
     return turn.show(prompt_message(turn.t, key))
 

@@ -1,10 +1,12 @@
-"""`settings`: a person's language, time zone, reflection day and time, and working hours."""
+"""`settings`: a person's language, time zone, country (public holidays), reflection day and
+time, and working hours."""
 
 from __future__ import annotations
 
 from datetime import time
 
-from conversations.i18n import SUPPORTED
+from conversations.countries import holiday_countries
+from conversations.i18n import SUPPORTED, Texts
 from conversations.messages import Choice, Form, FormField, Reply
 from conversations.parsing import CommandLine, ParseError, parse_time, parse_weekdays, parse_zone
 from conversations.routes import (
@@ -44,6 +46,13 @@ def settings_form(turn: Turn) -> Form:
                 initial=p.timezone,
                 max_length=64,
                 hint=t("settings.timezone_hint"),
+            ),
+            FormField(
+                name="country",
+                label=t("settings.country"),
+                initial=p.country,
+                max_length=64,
+                hint=t("settings.country_hint", country=t.country(p.country)),
             ),
             FormField(
                 name="reflection_day",
@@ -90,6 +99,20 @@ def _days_text(days: list[int]) -> str:
     return ",".join(str(d + 1) for d in days)
 
 
+def parse_country(text: str, t: Texts) -> str:
+    """A country we know public holidays of: its code ('US', 'se') or its name in the
+    reader's language ('USA', 'Sverige')."""
+    value = text.strip()
+    known = holiday_countries()
+    if value.upper() in known:
+        return value.upper()
+    by_name = {t.country(code).casefold(): code for code in known}
+    found = by_name.get(value.casefold())
+    if found is None:
+        raise ParseError("error.country", value=value)
+    return found
+
+
 def settings_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     return Reply(form=settings_form(turn))
 
@@ -104,6 +127,7 @@ def settings_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
     parsed: dict[str, object] = {}
     for name, parse in (
         ("timezone", lambda v: parse_zone(v).key),
+        ("country", lambda v: parse_country(v, turn.t)),
         ("reflection_time", parse_time),
         ("work_start", parse_time),
         ("work_end", parse_time),
@@ -125,6 +149,7 @@ def settings_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
             update={
                 "locale": clean["language"],
                 "timezone": parsed["timezone"],
+                "country": parsed["country"],
                 "reflection_weekday": int(clean["reflection_day"]),
                 "reflection_time": parsed["reflection_time"],
                 "work_start": parsed["work_start"],

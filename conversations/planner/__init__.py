@@ -19,6 +19,9 @@ days that is not a public holiday of their country. A blocked time moves to the 
 time; nothing is dropped for being blocked. Pair prompts (overdue, phase deadlines) go out at a
 time that is allowed for both members; when the two never overlap within
 ``PlanRules.pair_slot_search_days`` (e.g. Tokyo and New York), each gets it at their own time.
+The same calendar holds back what a flow sends to someone other than the actor
+(``calendar.allowed_from``, given to each ``Turn`` by the engine): due at their next allowed
+time, not at once.
 
 Pauses: a person's or pair's ``paused_until`` (inclusive, local date) skips the occurrence-bound
 prompts (reflection, reminder, preparation, check-in) that fall into it, and defers the

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from conversations.planner.views import PersonView
+from conversations.records import Person
 
 log = logging.getLogger("mentorbot.program")  # the logger's name from before the split
 
@@ -131,6 +132,28 @@ def _next_allowed(
             continue
         return start
     return None
+
+
+def person_view(person: Person) -> PersonView:
+    """The calendar's view of a person record (their pause left out)."""
+    return PersonView(
+        id=person.id or 0,
+        tz=zone(person.timezone),
+        country=person.country,
+        reflection_weekday=person.reflection_weekday,
+        reflection_time=person.reflection_time,
+        work_start=person.work_start,
+        work_end=person.work_end,
+        work_days=frozenset(person.work_days),
+    )
+
+
+def allowed_from(person: Person, moment: datetime) -> datetime:
+    """When a message someone else caused may reach ``person``: ``moment`` if it is inside
+    their working hours on one of their working days that is no public holiday of their
+    country, else the start of their next such time. Their pause does not hold it (a notice
+    about their pair still reaches them); with no allowed time at all, ``moment``."""
+    return next_allowed(person_view(person), moment) or moment
 
 
 def last_allowed_before(

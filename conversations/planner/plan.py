@@ -5,7 +5,9 @@ and capped; ``next_due`` lists what comes next; ``candidate_keys`` names the key
 
 The weekly cap (``PlanRules.max_nudges_per_week``, per person and local ISO week) counts pair
 member nudges only (``CAPPED_KINDS``: not coordinator notes or replies); over the cap,
-lower-priority nudges (``PRIORITY``) are skipped. A nudge whose due time is older than
+lower-priority nudges (``PRIORITY``) are skipped. The reflection prompt is never skipped (it
+still counts): a person who gets one in a week keeps a slot for it, so the other kinds may use
+at most the cap minus one until it is counted. A nudge whose due time is older than
 ``PlanRules.catch_up_hours`` (after downtime) is stale."""
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from conversations import nudges
 from conversations.config import CoreConfig
 from conversations.nudges import Nudge
-from conversations.planner.calendar import iso_week
+from conversations.planner.calendar import at_local, iso_week, paused
 from conversations.planner.context import Ctx
 from conversations.planner.digests import digests
 from conversations.planner.meetings import meeting_nudges, overdue
@@ -113,17 +115,43 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
             if counted and person_id in capped_people:
                 counts[(person_id, _week_of(view, person_id, due_at))] += 1
     fresh.sort(key=_order)
+    reflected: set[tuple[int, str]] = set()  # weeks whose reflection prompt this plan counts
     for nudge in fresh:
         if nudge.kind not in CAPPED_KINDS:
             result.due.append(nudge)
             continue
         week = (nudge.person_id, _week_of(view, nudge.person_id, nudge.due_at))
-        if counts[week] >= rules.max_nudges_per_week:
+        if nudge.kind == "reflection-prompt":  # never capped, but it counts
+            reflected.add(week)
+            counts[week] += 1
+            result.due.append(nudge)
+            continue
+        limit = rules.max_nudges_per_week
+        if week not in reflected and _reflection_ahead(view, *week):
+            limit -= 1  # the week's reflection prompt keeps its slot
+        if counts[week] >= limit:
             result.capped.append(nudge)
         else:
             counts[week] += 1
             result.due.append(nudge)
     return result
+
+
+def _reflection_ahead(view: PlanView, person_id: int, week: str) -> bool:
+    """Whether the person gets a reflection prompt in the local ISO ``week`` that is not
+    counted yet: they are in an open pair introduced before its time, not paused that day,
+    and its outbox row is not written."""
+    person = view.people.get(person_id)
+    if person is None or f"reflection:{person_id}:{week}" in view.queued:
+        return False
+    year, number = week.split("-W")
+    day = date.fromisocalendar(int(year), int(number), 1) + timedelta(
+        days=person.reflection_weekday
+    )
+    if paused(day, person.paused_until):
+        return False
+    nominal = at_local(day, person.reflection_time, person.tz)
+    return any(person_id in p.members and p.introduced_at <= nominal for p in view.pairs)
 
 
 def subject_of(nudge: Nudge) -> str:

@@ -240,7 +240,7 @@ def test_phase_deadline_pair_first_then_coordinator() -> None:
     assert local(stuck[f"phase:{ids['pair']}:intro-stuck:{ids['mia']}"]) == (2026, 5, 25, 9, 0)
 
 
-def test_weekly_cap_keeps_the_most_important() -> None:
+def test_weekly_cap_keeps_the_reflection_prompt_and_the_most_important() -> None:
     store, ids = world()
     rules = PlanRules(max_nudges_per_week=1)
     with store.transaction() as repo:
@@ -254,8 +254,9 @@ def test_weekly_cap_keeps_the_most_important() -> None:
     outcome = plan_all(view, utc(2026, 5, 7, 12), rules, CONFIG)
     mia_due = [n.key for n in outcome.due if n.person_id == ids["mia"]]
     mia_capped = [n.key for n in outcome.capped if n.person_id == ids["mia"]]
-    assert mia_due == [f"meeting-reminder:{meeting.id}:{ids['mia']}"]
-    assert mia_capped == [f"reflection:{ids['mia']}:2026-W19"]
+    # A cap of one leaves no slot beside the week's reflection prompt, which is never capped.
+    assert mia_due == [f"reflection:{ids['mia']}:2026-W19"]
+    assert mia_capped == [f"meeting-reminder:{meeting.id}:{ids['mia']}"]
 
 
 def test_catch_up_window_splits_fresh_from_stale() -> None:

@@ -147,7 +147,7 @@ def test_unknown_command_gets_usage_help_in_english_after_switching_language_in_
     console_session: Play,
 ) -> None:
     # settings: language [1] Svenska [2] English, then keep every other field as it is.
-    text = console_session(["settings", "2", "", "", "", "", "", "", "blaha", "/quit"]).text
+    text = console_session(["settings", "2", "", "", "", "", "", "", "", "blaha", "/quit"]).text
     assert "Saved. Your weekly reflection prompt comes on" in text
     answer = text.split("koordinator> blaha", 1)[1]
     assert EN("help.unknown", word="blaha") in answer
@@ -248,6 +248,8 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
 
 def test_the_consoles_own_clock_line_follows_the_persons_language(console_session: Play) -> None:
     # settings: language [2] English, keep the rest; then move the clock a day.
-    text = console_session(["settings", "2", "", "", "", "", "", "", "/clock +1d", "/quit"]).text
+    text = console_session(
+        ["settings", "2", "", "", "", "", "", "", "", "/clock +1d", "/quit"]
+    ).text
     clock_line = next(line for line in text.splitlines() if line.startswith("(clock: "))
     assert "Tuesday" in clock_line and "tisdag" not in clock_line
