@@ -25,6 +25,7 @@ from bot.app import (
     build_platforms,
     build_scheduler,
     connections,
+    http_platforms,
     serve_help,
     serves_http,
 )
@@ -93,8 +94,11 @@ def run(config: ConfigOption = None) -> None:
             typer.echo(f"mentorbot: {said}", err=True)
         asyncio.run(_connected(settings))
     elif serves_http(settings):
+        serving = ", ".join(http_platforms(settings))
         typer.echo(
-            "mentorbot: platform credentials found: serving HTTP (as `mentorbot serve`)", err=True
+            f"mentorbot: platform credentials found: serving HTTP for {serving} "
+            "(as `mentorbot serve`)",
+            err=True,
         )
         serve(config=config)
     else:
@@ -163,8 +167,17 @@ def demo(
 def _add_manifest_command(setup: PlatformSetup) -> None:
     """``mentorbot manifest <platform>`` for a platform that has a manifest."""
 
-    def manifest(config: ConfigOption = None) -> None:
-        typer.echo(setup.manifest(_settings(config)))
+    def manifest(
+        config: ConfigOption = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write it to this file instead.")
+        ] = None,
+    ) -> None:
+        settings = _settings(config)
+        if out is None:
+            typer.echo(setup.manifest(settings))
+        else:
+            typer.echo(setup.write_manifest(settings, out), err=True)
 
     manifest_app.command(setup.name, help=setup.manifest_help)(manifest)
 
