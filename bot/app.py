@@ -17,6 +17,7 @@ from bot.platforms import Platform, PlatformSetup, Receiving
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.setup import SLACK_SETUP
+from bot.teams.setup import TEAMS_SETUP
 from conversations.records import Person
 from scheduler.dispatcher import Dispatcher
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mentorbot.app")
 
-SETUPS: tuple[PlatformSetup, ...] = (SLACK_SETUP,)
+SETUPS: tuple[PlatformSetup, ...] = (SLACK_SETUP, TEAMS_SETUP)
 
 # What the CLI says about the platforms as a whole (it names none itself).
 ABOUT = "A mentoring-programme bot for Slack and Microsoft Teams."
