@@ -254,11 +254,22 @@ async def _connected(settings: Settings) -> None:
     scheduler = build_scheduler(services, platforms)
     aps = start_in_loop(scheduler)
     stop = _stop_event()
+    # A platform that only comes over HTTP, beside one that connects out: serve its routes.
+    routes = [route for p in platforms for route in p.routes() or ()]
+    server = None
     try:
         for platform in platforms:
             await platform.start()
+        if routes:
+            from bot.server import build_web_app, start
+
+            server = await start(build_web_app(routes), settings.server.host, settings.port)
+            names = ", ".join(p.name for p in platforms if p.routes())
+            typer.echo(f"mentorbot: also serving HTTP for {names} at {server.url}", err=True)
         await stop.wait()
     finally:
+        if server is not None:
+            await server.stop()
         await _shut_down(services, platforms, aps, scheduler)
 
 

@@ -111,8 +111,9 @@ class TeamsListeners(ActivityHandler):  # type: ignore[misc]
         """Store the reference; greet the person once ever (the key is theirs, not the
         activity's), in their language."""
         actor = actor_of(activity)
-        if actor is None:
-            return
+        kind = (activity.get("conversation") or {}).get("conversationType") or "personal"
+        if actor is None or kind != "personal":
+            return  # the app has personal scope only: a team or group chat is not greeted
         await self._remember(activity)
         try:
             key = f"teams:welcome:{actor.workspace}:{actor.platform_user_id}"

@@ -46,20 +46,19 @@ class TeamsSetup:
 
     def build(self, services: Services, receiving: Receiving) -> TeamsAdapter | None:
         """The adapter when ``MICROSOFT_APP_ID`` is set (or app.yaml serves the Emulator):
-        taking activities at ``POST /api/messages`` when this process serves HTTP, and
+        taking activities at ``POST /api/messages`` unless this process only delivers, and
         sending the outbox through the stored conversation references in any case."""
         settings = services.settings
         if not settings.teams_enabled:
             return None
         if not settings.secrets.microsoft_app_id:
             log.warning("event=teams_authentication_off reason=MICROSOFT_APP_ID_missing")
-        if receiving is Receiving.CONNECTION:
-            log.warning("event=teams_http_not_served reason=connection_mode sending_only=true")
         from bot.teams.app import build_teams  # the SDK, only now
 
-        return build_teams(
-            services.engine, services.store, settings, http=receiving is Receiving.HTTP
-        )
+        # Beside a platform that connects out (Slack's Socket Mode), `run` still serves
+        # Teams' route on the configured port.
+        http = receiving in (Receiving.HTTP, Receiving.CONNECTION)
+        return build_teams(services.engine, services.store, settings, http=http)
 
 
 TEAMS_SETUP = TeamsSetup()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.records import AuditEntry, OutboxItem, Person, Receipt
-from tests.e2e.teams_world import COORD, MENTOR, TENANT, TeamsWorld
+from tests.e2e.teams_world import BOT_ID, COORD, MENTOR, TENANT, TeamsWorld
 
 
 def _counts(world: TeamsWorld) -> tuple[int, int, int, int]:
@@ -56,3 +56,42 @@ async def test_a_retried_activity_changes_nothing(teams: TeamsWorld) -> None:
     assert again.status < 300
     assert _counts(teams) == before
     assert len(teams.fake.calls) == sent
+
+
+async def test_installation_update_greets_too_but_only_once(teams: TeamsWorld) -> None:
+    installed = teams.activity(MENTOR, "installationUpdate", action="add")
+    assert (await teams.post(installed)).status < 300
+    await teams.install(MENTOR)
+    assert len(teams.fake.sent(MENTOR.conversation)) == 1
+
+
+async def test_the_bot_alone_added_to_a_team_greets_nobody(teams: TeamsWorld) -> None:
+    added = teams.activity(MENTOR, "conversationUpdate", membersAdded=[{"id": BOT_ID}])
+    added["conversation"] = {"id": "19:team", "conversationType": "channel", "tenantId": TENANT}
+    assert (await teams.post(added)).status < 300
+    assert teams.fake.calls == []
+    with teams.store.transaction() as repo:
+        assert repo.find(Person) == []
+
+
+async def test_a_pressed_card_is_updated_and_a_second_press_says_it_is_stale(
+    teams: TeamsWorld,
+) -> None:
+    await teams.say(MENTOR, "hem")
+    card_id, _, button = teams.find_action(MENTOR, lambda r: r.get("k") == "b", "a button")
+    first = await teams.submit(MENTOR, card_id, dict(button["data"]))
+    assert first.status < 300
+    (update,) = teams.fake.updates(MENTOR.conversation)
+    assert update.activity_id == card_id
+    assert "actions" not in update.cards()[0]  # nothing left to press
+    before, sent = _counts(teams), len(teams.fake.sent())
+    again = await teams.submit(MENTOR, card_id, dict(button["data"]))  # a double click
+    assert again.status < 300
+    assert _counts(teams) == before
+    assert len(teams.fake.sent()) == sent  # no second answer
+    stale = teams.fake.updates(MENTOR.conversation)[-1]
+    assert "redan använt" in str(stale.body)
+
+
+async def test_a_request_that_is_not_an_activity_is_refused(teams: TeamsWorld) -> None:
+    assert (await teams.post({"no": "type"})).status == 400

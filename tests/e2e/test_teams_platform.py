@@ -3,10 +3,14 @@ and `scheduler` build it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +22,8 @@ from bot.settings import Secrets, Settings, TeamsSettings
 from bot.teams.app import TeamsAdapter
 from conversations.memory import ManualClock
 from conversations.records import Person
-from tests.e2e.conftest import START
+from tests.e2e.conftest import BOT_TOKEN, START, FakeSlack
+from tests.e2e.teams_world import FakeConnector
 
 
 def _settings(tmp_path: Path, *, emulator: bool = False, **secrets: str) -> Settings:
@@ -54,7 +59,7 @@ def test_with_only_teams_credentials_teams_is_registered_and_delivers(
     for receiving in Receiving:
         (platform,) = build_platforms(services, receiving)
         assert isinstance(platform, TeamsAdapter)
-        assert (platform.routes() is not None) == (receiving is Receiving.HTTP)
+        assert (platform.routes() is None) == (receiving is Receiving.NOTHING)
     (served,) = build_platforms(services, Receiving.HTTP)
     paths = [route.path for route in served.routes() or ()]  # type: ignore[attr-defined]
     assert paths == ["/api/messages"]
@@ -107,3 +112,70 @@ def test_run_says_it_serves_teams(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     assert "serving HTTP for teams" in result.output
     assert served == [True]
+
+
+async def test_mentorbot_run_serves_teams_beside_slacks_socket_mode(
+    fake_slack: FakeSlack, fake_connector: FakeConnector, tmp_path: Path
+) -> None:
+    """The real `mentorbot run` with Slack's app-level token and Teams for the Emulator: Slack
+    connects over Socket Mode and Teams' route is served on the configured port."""
+    root = Path(__file__).resolve().parents[2]
+    config = tmp_path / "app.yaml"
+    config.write_text(
+        (root / "app.yaml")
+        .read_text(encoding="utf-8")
+        .replace("url: sqlite:///var/mentorbot.db", f"url: sqlite:///{tmp_path}/run.db")
+        .replace("emulator: false", "emulator: true")
+        .replace("port: 3978", "port: 0"),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    env |= {
+        "MENTORBOT_CONFIG": str(config),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-test-token",
+        "SLACK_API_URL": fake_slack.url + "/api/",
+    }
+    for name in ("DATABASE_URL", "PORT"):
+        env.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        str(root / ".venv" / "bin" / "mentorbot"),
+        "run",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    said: list[str] = []
+    try:
+        while not any("also serving HTTP for teams at " in line for line in said):
+            line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+            assert line, "mentorbot run ended before serving: " + "".join(said)
+            said.append(line.decode())
+        url = next(s for s in said if "also serving" in s).rsplit(" at ", 1)[1].strip()
+        activity = {
+            "type": "message",
+            "id": "f:1",
+            "serviceUrl": fake_connector.url,
+            "channelId": "msteams",
+            "from": {"id": "29:a", "name": "Ada", "aadObjectId": "aad-a"},
+            "conversation": {"id": "a:aad-a", "conversationType": "personal", "tenantId": "t"},
+            "recipient": {"id": "28:bot"},
+            "channelData": {"tenant": {"id": "t"}},
+            "text": "help",
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{url}/api/messages", json=activity) as response,
+        ):
+            assert response.status == 201
+        assert fake_connector.sent("a:aad-a")
+        process.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(process.stderr.read(), timeout=30)).decode()
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert "event=stopped" in rest
+    assert fake_slack.of("apps.connections.open")
