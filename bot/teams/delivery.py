@@ -109,18 +109,19 @@ class TeamsDelivery:
         self._store = store
         self._app_id = app_id
         self._pacing = pacing or Pacing()
-        # (outbox row, person) -> the activity id sent: a pair's row retried after one
-        # member's chat took it is not sent to them again.
-        self._sent: dict[tuple[int, int], str] = {}
+        # (outbox row, person) -> the ids of the cards that reached them: a row retried
+        # after part of it went out (one member of a pair, the first cards of a long
+        # message) sends only the rest.
+        self._sent: dict[tuple[int, int], list[str]] = {}
 
     async def send(self, item: OutboxItem, message: Message) -> str | None:
         people = await asyncio.to_thread(self._recipients, item)
         first: str | None = None
-        for person in people:
-            part = (item.id or 0, person.id or 0)
-            if part not in self._sent:
+        try:
+            for person in people:
+                ids = self._sent.setdefault((item.id or 0, person.id or 0), [])
                 try:
-                    self._sent[part] = await self._send_to(person, message)
+                    await self._send_to(person, message, ids)
                 except Exception as error:
                     failure = classify(error)
                     log.warning(
@@ -130,25 +131,36 @@ class TeamsDelivery:
                         failure,
                     )
                     raise failure from error
-            first = first or self._sent[part]
-        for person in people:
-            self._sent.pop((item.id or 0, person.id or 0), None)
+                first = first or (ids[0] if ids else None)
+        except TransientError:
+            raise  # retried: what went out is remembered
+        except Exception:
+            self._forget(item, people)  # failed for good: never retried
+            raise
+        self._forget(item, people)
         return first
 
-    async def _send_to(self, person: Person, message: Message) -> str:
+    def _forget(self, item: OutboxItem, people: list[Person]) -> None:
+        for person in people:
+            self._sent.pop((item.id or 0, person.id or 0), None)
+
+    async def _send_to(self, person: Person, message: Message, ids: list[str]) -> None:
+        """Send the message's cards that ``ids`` does not count yet, adding each one's id."""
+        cards = message_cards(message, lang=person.locale)[len(ids) :]
+        if not cards:
+            return
         reference = await asyncio.to_thread(
             self._references.find, person.workspace, person.platform_user_id
         )
         if reference is None:
             reference = await self._open(person)
-        ids: list[str] = []
         failed: list[Exception] = []
 
         async def post(turn_context: TurnContext) -> None:
             # A failure is kept and raised after the turn: raised inside it, the adapter's
             # on_turn_error would take it, and the row would count as sent.
             try:
-                for card in message_cards(message, lang=person.locale):
+                for card in cards:
                     await self._pacing.wait(reference.conversation_id)
                     response = await turn_context.send_activity(card_activity(card))
                     ids.append(str(getattr(response, "id", "") or ""))
@@ -160,7 +172,6 @@ class TeamsDelivery:
         )
         if failed:
             raise failed[0]
-        return ids[0] if ids else ""
 
     async def _open(self, person: Person) -> Reference:
         """Create the 1:1 chat with someone the bot has not heard from yet."""

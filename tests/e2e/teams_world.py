@@ -75,6 +75,7 @@ class Failure:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    after: int = 0  # calls let through first
 
 
 class FakeConnector:
@@ -96,8 +97,10 @@ class FakeConnector:
         *,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        self.failures.setdefault(conversation, []).append(Failure(status, headers or {}, times))
+        failure = Failure(status, headers or {}, times, after)
+        self.failures.setdefault(conversation, []).append(failure)
 
     async def start(self) -> None:
         app = web.Application()
@@ -138,6 +141,9 @@ class FakeConnector:
             queue = self.failures.get(key) or []
             if queue:
                 failure = queue[0]
+                if failure.after > 0:
+                    failure.after -= 1
+                    return None
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.messages import text
+from conversations.messages import Message, Section, text
 from conversations.records import OutboxItem, OutboxStatus, Person
 from tests.e2e.teams_world import ADEPT, COORD, MENTOR, TeamsWorld
 
@@ -93,3 +93,32 @@ async def test_a_429_storm_loses_nothing_and_sends_nothing_twice(teams: TeamsWor
     texts = sorted(str(card["body"]) for card in shown)
     assert len(texts) == 5 and len(set(texts)) == 5  # each once
     assert teams.fake.problems == []
+
+
+async def test_a_long_message_cut_short_by_an_error_sends_only_the_rest_when_retried(
+    teams: TeamsWorld,
+) -> None:
+    await teams.say(ADEPT, "hem")
+    adept = _person(teams, ADEPT.aad)
+    long = Message(sections=tuple(Section(text=f"Del {i}: " + "ord " * 2000) for i in range(8)))
+    with teams.store.transaction() as repo:
+        repo.enqueue(
+            OutboxItem(
+                key="long",
+                person_id=adept.id,
+                kind="test",
+                payload=long.model_dump(mode="json"),
+                due_at=teams.clock.now(),
+                created_at=teams.clock.now(),
+            )
+        )
+    teams.fake.fail(ADEPT.conversation, 503, after=1)  # the first card goes, the second fails
+    before = len(teams.fake.sent(ADEPT.conversation))
+    await teams.deliver()
+    teams.clock.advance(timedelta(minutes=5))
+    await teams.deliver()
+    assert [r.status for r in _rows(teams) if r.key == "long"] == [OutboxStatus.SENT]
+    parts = [str(c.body) for c in teams.fake.sent(ADEPT.conversation)[before:]]
+    firsts = [p for p in parts if "Del 0:" in p]
+    assert len(firsts) == 1  # not sent again
+    assert all(any(f"Del {i}:" in p for p in parts) for i in range(8))
