@@ -9,6 +9,7 @@ CONVENTIONS.md, "How to add a platform").
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.delivery import PlatformDelivery
@@ -16,12 +17,16 @@ from bot.platforms import Platform, PlatformSetup, Receiving
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.setup import SLACK_SETUP
+from bot.teams.setup import TEAMS_SETUP
+from conversations.records import Person
 from scheduler.dispatcher import Dispatcher
 
 if TYPE_CHECKING:
     from scheduler.runner import Scheduler
 
-SETUPS: tuple[PlatformSetup, ...] = (SLACK_SETUP,)
+log = logging.getLogger("mentorbot.app")
+
+SETUPS: tuple[PlatformSetup, ...] = (SLACK_SETUP, TEAMS_SETUP)
 
 # What the CLI says about the platforms as a whole (it names none itself).
 ABOUT = "A mentoring-programme bot for Slack and Microsoft Teams."
@@ -45,10 +50,25 @@ def connections(settings: Settings) -> list[str]:
 
 
 def serves_http(settings: Settings) -> bool:
-    """Whether ``mentorbot run`` serves HTTP: some platform's HTTP credentials are set. Teams'
-    (``MICROSOFT_APP_ID``) count already, as before ``bot/teams`` exists; the server then
-    answers ``/healthz`` only."""
-    return any(setup.takes_http(settings) for setup in SETUPS) or settings.teams_enabled
+    """Whether ``mentorbot run`` serves HTTP: some platform's HTTP credentials are set."""
+    return bool(http_platforms(settings))
+
+
+def http_platforms(settings: Settings) -> list[str]:
+    """The platforms whose HTTP credentials are set (what ``mentorbot run`` says it serves)."""
+    return [setup.name for setup in SETUPS if setup.takes_http(settings)]
+
+
+def warn_unserved(services: Services, platforms: list[Platform]) -> list[str]:
+    """The platforms people are on that no adapter in this process serves (their messages
+    would fail): each is logged as a warning at start, and returned."""
+    with services.store.transaction() as repo:
+        stored = {platform for (platform,) in repo.columns(Person, ["platform"])}
+    served = {platform.name for platform in platforms} | {"local"}
+    unserved = sorted(stored - served)
+    for name in unserved:
+        log.warning("event=platform_not_served platform=%s reason=credentials_missing", name)
+    return unserved
 
 
 def build_platforms(services: Services, receiving: Receiving) -> list[Platform]:
@@ -62,6 +82,7 @@ def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
     """The scheduler and its outbox dispatcher, delivering to each person on their platform."""
     from scheduler.runner import Scheduler  # loads APScheduler: only when it is needed
 
+    warn_unserved(services, platforms)
     delivery = PlatformDelivery(services.store, platforms)
     dispatcher = Dispatcher(
         services.store, delivery, services.clock, services.limits, store=services.store

@@ -25,6 +25,7 @@ from bot.app import (
     build_platforms,
     build_scheduler,
     connections,
+    http_platforms,
     serve_help,
     serves_http,
 )
@@ -91,8 +92,11 @@ def run(config: ConfigOption = None) -> None:
             typer.echo(f"mentorbot: {said}", err=True)
         asyncio.run(_connected(settings))
     elif serves_http(settings):
+        serving = ", ".join(http_platforms(settings))
         typer.echo(
-            "mentorbot: platform credentials found: serving HTTP (as `mentorbot serve`)", err=True
+            f"mentorbot: platform credentials found: serving HTTP for {serving} "
+            "(as `mentorbot serve`)",
+            err=True,
         )
         serve(config=config)
     else:
@@ -161,8 +165,17 @@ def demo(
 def _add_manifest_command(setup: PlatformSetup) -> None:
     """``mentorbot manifest <platform>`` for a platform that has a manifest."""
 
-    def manifest(config: ConfigOption = None) -> None:
-        typer.echo(setup.manifest(_settings(config)))
+    def manifest(
+        config: ConfigOption = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write it to this file instead.")
+        ] = None,
+    ) -> None:
+        settings = _settings(config)
+        if out is None:
+            typer.echo(setup.manifest(settings))
+        else:
+            typer.echo(setup.write_manifest(settings, out), err=True)
 
     manifest_app.command(setup.name, help=setup.manifest_help)(manifest)
 
@@ -239,11 +252,22 @@ async def _connected(settings: Settings) -> None:
     scheduler = build_scheduler(services, platforms)
     aps = start_in_loop(scheduler)
     stop = _stop_event()
+    # A platform that only comes over HTTP, beside one that connects out: serve its routes.
+    routes = [route for p in platforms for route in p.routes() or ()]
+    server = None
     try:
         for platform in platforms:
             await platform.start()
+        if routes:
+            from bot.server import build_web_app, start
+
+            server = await start(build_web_app(routes), settings.server.host, settings.port)
+            names = ", ".join(p.name for p in platforms if p.routes())
+            typer.echo(f"mentorbot: also serving HTTP for {names} at {server.url}", err=True)
         await stop.wait()
     finally:
+        if server is not None:
+            await server.stop()
         await _shut_down(services, platforms, aps, scheduler)
 
 

@@ -1,4 +1,9 @@
-"""Routes each outbox row to the platform its recipient is on."""
+"""Routes each outbox row to the platform its recipient is on.
+
+A row for a pair whose members are on different platforms (one on Slack, one on Teams) is
+sent to each member on their own platform, as a row for that person; a member whose part went
+out is not sent it again when another member's part is retried (remembered in this process).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.platforms import Platform
 from conversations.messages import Message
-from conversations.ports import PermanentError, Store
+from conversations.ports import Delivery, PermanentError, Store
 from conversations.records import OutboxItem, Pair, Person
 
 
@@ -17,21 +22,41 @@ class PlatformDelivery:
     def __init__(self, store: Store, platforms: Iterable[Platform]) -> None:
         self._store = store
         self._deliveries = {platform.name: platform.delivery for platform in platforms}
+        self._parts: dict[tuple[int, int], str | None] = {}  # (row, person) -> message id
 
-    def _platform(self, item: OutboxItem) -> str:
+    def _recipients(self, item: OutboxItem) -> list[tuple[int, str]]:
+        """(person id, platform) of each recipient: the person, or the pair's members."""
         with self._store.transaction() as repo:
-            person_id = item.person_id
-            if person_id is None and item.pair_id is not None:
+            ids: list[int] = []
+            if item.person_id is not None:
+                ids = [item.person_id]
+            elif item.pair_id is not None:
                 pair = repo.get(Pair, item.pair_id)
-                person_id = pair.mentor_id if pair else None
-            person = repo.get(Person, person_id) if person_id is not None else None
-            if person is None:
-                raise PermanentError("recipient is gone")
-            return person.platform
+                ids = list(pair.member_ids()) if pair else []
+            people = [repo.get(Person, person_id) for person_id in ids]
+        found = [(p.id or 0, p.platform) for p in people if p is not None]
+        if not found:
+            raise PermanentError("recipient is gone")
+        return found
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
-        platform = await asyncio.to_thread(self._platform, item)
+    def _delivery(self, platform: str) -> Delivery:
         delivery = self._deliveries.get(platform)
         if delivery is None:
             raise PermanentError(f"no adapter for platform {platform!r} in this process")
-        return await delivery.send(item, message)
+        return delivery
+
+    async def send(self, item: OutboxItem, message: Message) -> str | None:
+        recipients = await asyncio.to_thread(self._recipients, item)
+        platforms = {platform for _, platform in recipients}
+        if len(platforms) == 1:
+            return await self._delivery(platforms.pop()).send(item, message)
+        first: str | None = None
+        for person_id, platform in recipients:  # a pair across platforms
+            part = (item.id or 0, person_id)
+            if part not in self._parts:
+                alone = item.model_copy(update={"person_id": person_id, "pair_id": None})
+                self._parts[part] = await self._delivery(platform).send(alone, message)
+            first = first or self._parts[part]
+        for person_id, _ in recipients:
+            self._parts.pop((item.id or 0, person_id), None)
+        return first

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from conversations.ports import Delivery
@@ -99,6 +100,10 @@ class PlatformSetup(Protocol):
 
     def manifest(self, settings: Settings) -> str:
         """Its app manifest, built from app.yaml."""
+        ...
+
+    def write_manifest(self, settings: Settings, out: Path) -> str:
+        """Write its app manifest (or package) to ``out``; what the CLI says it did."""
         ...
 
     def build(self, services: Services, receiving: Receiving) -> Platform | None:

@@ -64,6 +64,25 @@ class SlackSettings(_Section):
     public_url: str = "https://example.org"
 
 
+class TeamsSettings(_Section):
+    app_name: str = "Mentorbot"
+    description: str = "Runs your mentoring programme in a chat with you."
+    # Serve POST /api/messages without MICROSOFT_APP_ID (no authentication): the Bot
+    # Framework Emulator on this machine only.
+    emulator: bool = False
+    # Pacing of what the bot sends to Teams, under Teams' limits (per bot and conversation:
+    # 7 messages a second, 60 in 30 seconds; per tenant: 50 requests a second).
+    messages_per_second: float = 15.0
+    per_conversation_seconds: float = 0.6
+    # The manifest's identity: the Azure Bot's app id is MICROSOFT_APP_ID; these describe
+    # the app in Teams' store listing.
+    developer_name: str = "Mentorbot"
+    website_url: str = "https://example.org"
+    privacy_url: str = "https://example.org/privacy"
+    terms_url: str = "https://example.org/terms"
+    version: str = "1.0.0"
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 3978
@@ -80,6 +99,8 @@ class Secrets(BaseSettings):
     slack_api_url: str = ""
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    microsoft_app_type: str = "SingleTenant"
     database_url: str = ""
     port: int | None = None
 
@@ -92,6 +113,7 @@ class Settings(_Section):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     local: LocalSettings = Field(default_factory=LocalSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     secrets: Secrets = Field(default_factory=Secrets)
     config_dir: Path = Field(default_factory=Path.cwd)
@@ -120,7 +142,8 @@ class Settings(_Section):
 
     @property
     def teams_enabled(self) -> bool:
-        return bool(self.secrets.microsoft_app_id)
+        """Teams' credentials are set, or app.yaml serves the Bot Framework Emulator."""
+        return bool(self.secrets.microsoft_app_id) or self.teams.emulator
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:

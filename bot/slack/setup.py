@@ -9,6 +9,7 @@ adapter is built.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.platforms import NotConfigured, Receiving
@@ -39,6 +40,10 @@ class SlackSetup:
 
     def manifest(self, settings: Settings) -> str:
         return slack_manifest(settings)
+
+    def write_manifest(self, settings: Settings, out: Path) -> str:
+        out.write_text(slack_manifest(settings), encoding="utf-8")
+        return f"wrote the Slack app manifest to {out}"
 
     def build(self, services: Services, receiving: Receiving) -> SlackAdapter | None:
         """The adapter when ``SLACK_BOT_TOKEN`` is set: over Socket Mode for a connection,

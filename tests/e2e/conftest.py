@@ -44,6 +44,7 @@ from conversations.messages import Reply
 from conversations.ports import Repo, Store
 from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.e2e.teams_world import fake_connector, teams  # noqa: F401  (Teams' fixtures)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
 METHODS = SCHEMAS / "slack-web-api" / "methods"
