@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from conversations.i18n import Texts
 from conversations.messages import Form, FormField, Message, Reply, Section, text
@@ -158,15 +159,19 @@ NIGHT_BEFORE, NIGHT_FROM = 7, 20  # a meeting before 07:00 or from 20:00 local t
 ODD = "odd_booking"  # ConversationState.data: a booking at night or on a weekend, to confirm
 
 
-def at_odd_time(turn: Turn, starts_at: datetime) -> bool:
-    local = starts_at.astimezone(turn.t.tz)
+def at_odd_time(zone: ZoneInfo, starts_at: datetime) -> bool:
+    local = starts_at.astimezone(zone)
     return local.weekday() >= 5 or not NIGHT_BEFORE <= local.hour < NIGHT_FROM
 
 
 def book_checked(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, place: str) -> Reply:
-    """Book, unless the time is at night or on a weekend: then ask first (a typo like 22:00
-    for 10:00 is more likely than a meeting at ten at night)."""
-    if not at_odd_time(turn, starts_at):
+    """Book, unless the time is at night or on a weekend for the booker or their partner: then
+    ask first (a typo like 22:00 for 10:00 is more likely than a meeting at ten at night, and a
+    partner in another time zone may be asleep at the booker's ten in the morning)."""
+    partner = turn.person_by_id(pair.partner_of(turn.person.id or 0))
+    partner_zone = ZoneInfo(partner.timezone)
+    mine, theirs = at_odd_time(turn.t.tz, starts_at), at_odd_time(partner_zone, starts_at)
+    if not mine and not theirs:
         return book(turn, pair, starts_at, minutes, place)
     pending = {"pair": pair.id, "at": starts_at.isoformat(), "minutes": minutes, "place": place}
     state = turn.repo.first(ConversationState, person_id=turn.person.id)
@@ -178,7 +183,18 @@ def book_checked(turn: Turn, pair: Pair, starts_at: datetime, minutes: int, plac
     token = _odd_token(pending)
     return turn.show(
         Message(
-            sections=(Section(text=t("meeting.odd_time", when=t.when(starts_at))),),
+            sections=(
+                Section(
+                    text=t("meeting.odd_time", when=t.when(starts_at))
+                    if mine
+                    else t(
+                        "meeting.odd_time_partner",
+                        when=t.when(starts_at),
+                        name=partner.display_name,
+                        their_time=Texts(t.lang, partner.timezone).when(starts_at),
+                    )
+                ),
+            ),
             buttons=(
                 button(t, "button.book_anyway", Action.CONFIRM_ODD_MEETING, token, "primary"),
                 button(t, "button.other_time", Action.BOOK_MEETING, PairRef(pair.id or 0).encode()),

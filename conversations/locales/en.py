@@ -232,6 +232,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "button.we_met": "We met",
     "button.we_did_not_meet": "We did not meet",
     "meeting.odd_time": "{when} is in the evening, at night or at a weekend. Is that the right time? Nothing is booked yet.",
+    "meeting.odd_time_partner": "{when} is {their_time} for {name}: in the evening, at night or at a weekend there. Is that the right time? Nothing is booked yet.",
     "button.book_anyway": "Book anyway",
     "button.other_time": "Choose another time",
     "meeting.already_booked": "That meeting is already booked ({when}); nothing was changed and nobody was told again.",

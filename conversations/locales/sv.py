@@ -232,6 +232,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "button.we_met": "Vi träffades",
     "button.we_did_not_meet": "Vi träffades inte",
     "meeting.odd_time": "{when} är på kvällen, natten eller en helgdag. Stämmer tiden? Inget är bokat än.",
+    "meeting.odd_time_partner": "{when} är {their_time} för {name}: på kvällen, natten eller en helgdag där. Stämmer tiden? Inget är bokat än.",
     "button.book_anyway": "Boka ändå",
     "button.other_time": "Välj en annan tid",
     "meeting.already_booked": "Det mötet är redan bokat ({when}); inget ändrades och ingen fick besked igen.",

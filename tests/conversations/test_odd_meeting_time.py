@@ -28,3 +28,13 @@ def test_a_meeting_at_night_from_the_form_offers_another_time(bot: Bot) -> None:
     assert other.label == "Välj en annan tid"
     bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"}, other.value)
     assert len(bot.record(Meeting)) == 1
+
+
+def test_a_time_at_night_for_the_partner_in_another_zone_is_asked_about_too(bot: Bot) -> None:
+    paired(bot)
+    bot.fill("anna", "settings.open", {"timezone": "America/New_York"})
+    asked = bot.say("bo", "möte 2027-01-14 10:00").messages[0].plain_text()
+    assert "är torsdag 14 januari 2027 04:00 för anna" in asked and "Inget är bokat än" in asked
+    assert bot.record(Meeting) == []
+    bot.press("bo", "meeting.confirm_odd")
+    assert len(bot.record(Meeting)) == 1
