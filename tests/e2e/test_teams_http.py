@@ -23,7 +23,7 @@ async def test_installing_greets_the_person_once_in_their_language(teams: TeamsW
     assert (await teams.install(MENTOR)).status < 300  # conversationUpdate and installationUpdate
     sent = teams.fake.sent(MENTOR.conversation)
     assert len(sent) == 1
-    assert "hjälp" in teams.text_of(MENTOR).lower() or "hem" in teams.text_of(MENTOR)
+    assert "Det här kan jag hjälpa dig med" in teams.text_of(MENTOR)  # sv-SE: Swedish
     with teams.store.transaction() as repo:
         person = repo.first(Person, platform_user_id=MENTOR.aad)
     assert person is not None
@@ -95,3 +95,12 @@ async def test_a_pressed_card_is_updated_and_a_second_press_says_it_is_stale(
 
 async def test_a_request_that_is_not_an_activity_is_refused(teams: TeamsWorld) -> None:
     assert (await teams.post({"no": "type"})).status == 400
+
+
+async def test_an_english_teams_locale_gets_english_and_its_time_zone(teams: TeamsWorld) -> None:
+    await teams.install(COORD)  # locale en-US, Europe/London
+    assert "What I can do for you" in teams.text_of(COORD)
+    with teams.store.transaction() as repo:
+        person = repo.first(Person, platform_user_id=COORD.aad)
+    assert person is not None
+    assert (person.locale, person.timezone, person.is_coordinator) == ("en", "Europe/London", True)
