@@ -15,6 +15,11 @@ from conversations.records import Enrolment, EnrolmentStatus, OutboxItem, Pair, 
 
 log = logging.getLogger("mentorbot.delivery")
 
+# A permanent error that is about the person, not the message (the app is not installed for
+# them, their account is gone): every message to them fails the same way, so their
+# coordinator is told once per person, not once per message.
+UNREACHABLE = "unreachable:"
+
 
 def report_failure(
     repo: Repo,

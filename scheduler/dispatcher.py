@@ -48,7 +48,7 @@ from typing import Literal, TypeVar
 from pydantic import ValidationError
 
 from conversations.delivery_status import UNCONFIRMED
-from conversations.failure_notes import report_failure
+from conversations.failure_notes import UNREACHABLE, report_failure
 from conversations.messages import Message
 from conversations.ports import (
     Clock,
@@ -404,11 +404,17 @@ class Dispatcher:
         if self.store is None or item.kind == "delivery-failed-coordinator":
             return False
         with self.store.transaction() as repo:
-            # A removed workspace fails every row with one reason: tell once per programme.
-            revoked = error.startswith("workspace_revoked:")
+            # A removed workspace fails every row with one reason: tell once per programme; a
+            # person who cannot be reached at all: once per person.
+            if error.startswith("workspace_revoked:"):
+                key = f"{error}:programme={item.programme_id}"
+            elif error.startswith(UNREACHABLE) and item.person_id is not None:
+                key = f"{UNREACHABLE}person={item.person_id}"
+            else:
+                key = item.key
             return report_failure(
                 repo,
-                key=f"{error}:programme={item.programme_id}" if revoked else item.key,
+                key=key,
                 error=error,
                 now=now,
                 person_id=item.person_id,

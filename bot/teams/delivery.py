@@ -32,6 +32,7 @@ from bot.teams.cards import message_cards
 from bot.teams.pacing import Pacing
 from bot.teams.references import Reference, References
 from bot.teams.replies import card_activity
+from conversations.failure_notes import UNREACHABLE
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store, TransientError
 from conversations.records import OutboxItem, Pair, Person
@@ -39,8 +40,8 @@ from conversations.records import OutboxItem, Pair, Person
 log = logging.getLogger("mentorbot.teams.delivery")
 
 TRANSIENT = frozenset({408, 412, 429, 500, 502, 503, 504})
-NOT_INSTALLED = (
-    "teams_forbidden: Mentorbot is not installed for this person in Teams; "
+NOT_INSTALLED = UNREACHABLE + (
+    " teams_forbidden: Mentorbot is not installed for this person in Teams; "
     "install it for them (Teams admin center, setup policy) or ask them to add it"
 )
 

@@ -73,6 +73,13 @@ async def test_a_person_the_app_is_not_installed_for_is_reported_to_the_coordina
     notes = [r for r in _rows(teams) if r.kind == "delivery-failed-coordinator"]
     assert len(notes) == 1
     assert len([c for c in teams.fake.calls if c.path == "/v3/conversations"]) == 1  # tried once
+    _queue(teams, mentor, 2, "nudge")  # later messages to the same person fail the same way
+    await teams.deliver()
+    await teams.deliver()
+    failed = [r for r in _rows(teams) if r.person_id == mentor.id]
+    assert [r.status for r in failed] == [OutboxStatus.FAILED] * 3
+    notes = [r for r in _rows(teams) if r.kind == "delivery-failed-coordinator"]
+    assert len(notes) == 1  # once per person, not once per message
 
 
 async def test_a_429_storm_loses_nothing_and_sends_nothing_twice(teams: TeamsWorld) -> None:
