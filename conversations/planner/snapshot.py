@@ -5,12 +5,14 @@ and the outbox rows of the keys the planner looks at and of the weeks the cap co
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conversations.config import CoreConfig
+from conversations.planner.calendar import person_view as calendar_view
 from conversations.planner.calendar import zone
 from conversations.planner.plan import CAPPED_KINDS, candidate_keys
 from conversations.planner.views import (
@@ -65,17 +67,8 @@ def chunks(values: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
 
 
 def person_view(person: Person) -> PersonView:
-    return PersonView(
-        id=person.id or 0,
-        tz=zone(person.timezone),
-        country=person.country,
-        reflection_weekday=person.reflection_weekday,
-        reflection_time=person.reflection_time,
-        work_start=person.work_start,
-        work_end=person.work_end,
-        work_days=frozenset(person.work_days),
-        paused_until=person.paused_until,
-    )
+    """The planner's view of a person record: the calendar's, with their pause."""
+    return dataclasses.replace(calendar_view(person), paused_until=person.paused_until)
 
 
 _PERSON_COLUMNS = (
