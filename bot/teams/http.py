@@ -21,6 +21,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.server import build_web_app
+from conversations.engine import crash_site
 
 log = logging.getLogger("mentorbot.teams")
 
@@ -56,7 +57,10 @@ def messages_handler(
         try:
             answer = await adapter.process_activity(authenticated, activity, bot.on_turn)
         except Exception as error:
-            log.error("event=teams_request_failed error=%s", type(error).__name__, exc_info=True)
+            # The type and where, never the message: it may quote what a person wrote.
+            log.error(
+                "event=teams_request_failed error=%s at=%s", type(error).__name__, crash_site()[1]
+            )
             return web.Response(status=500)
         if answer is not None:
             return web.json_response(serializer_helper(answer.body), status=answer.status)
