@@ -17,7 +17,7 @@ from conversations.i18n import Texts
 from conversations.messages import Button, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_date, parse_local_datetime
 from conversations.ports import Repo
-from conversations.records import AuditEntry, ConversationState, OutboxItem, Person
+from conversations.records import AuditEntry, ConversationState, OutboxItem, Pair, Person
 from conversations.routes import CommandRoute
 
 
@@ -89,7 +89,14 @@ class Turn:
         kind: str = "notice",
         programme_id: int | None = None,
     ) -> None:
-        """Queue one message to a pair's shared conversation (a group DM)."""
+        """Queue one message to a pair's shared conversation (a group DM), due when it is an
+        allowed time for the later of its members who did not cause it (as ``send``)."""
+        pair = self.repo.get(Pair, pair_id)
+        others = [m for m in (pair.member_ids() if pair else ()) if m != self.person.id]
+        due_at = max(
+            (self.allowed_from(self.person_by_id(m), self.now) for m in others),
+            default=self.now,
+        )
         self.sent += 1
         self.repo.enqueue(
             OutboxItem(
@@ -98,7 +105,7 @@ class Turn:
                 programme_id=programme_id,
                 kind=kind,
                 payload=build(texts_for(lang_of)).model_dump(mode="json"),
-                due_at=self.now,
+                due_at=due_at,
                 created_at=self.now,
             )
         )

@@ -4,6 +4,7 @@ hours, working days and their country's public holidays; answers to one's own ac
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from conversations.events import Actor, Command
 from conversations.i18n import Texts
@@ -74,3 +75,18 @@ def test_independence_day_holds_a_us_persons_notice_but_not_a_swedish_persons() 
     (to_bo,) = [r for r in rows_to(bot, bo, fourth) if "pausat" in str(r.payload)]
     assert to_amy.due_at == datetime(2028, 7, 5, 12, 0, tzinfo=UTC)  # Wednesday 08:00 EDT
     assert to_bo.due_at == fourth
+
+
+def test_a_pairs_introduction_waits_for_both_members_working_hours() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say(
+        "kim", 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
+    )
+    bot.say("anna", "help")
+    bot.fill("anna", "settings.open", {"timezone": "America/New_York"}, value="")
+    bot.say("kim", "enroll @anna as mentor")
+    bot.say("kim", "enroll @bo as adept")
+    bot.say("kim", "pair @anna @bo")  # Monday 08:00 in Stockholm is 02:00 in New York
+    with bot.store.transaction() as repo:
+        (intro,) = [o for o in repo.find(OutboxItem, kind="intro") if o.pair_id is not None]
+    assert intro.due_at.astimezone(ZoneInfo("America/New_York")).hour == 8

@@ -4,6 +4,7 @@ installed the bot org-wide is one workspace whichever of its workspaces a reques
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from conversations.records import Enrolment, Meeting, Person, Programme
@@ -52,6 +53,8 @@ async def test_people_named_by_mention_are_shown_and_stored_with_their_slack_pro
         await world.command("UCOORD", "enroll <@UADEPT|åsa> as adept")
         await world.command("UCOORD", "pair <@UNORA|nora> <@UADEPT|åsa>")
         assert "Paired Nora Newyork (mentor) with Åsa Adept (adept)" in texts(world, "UCOORD")
+        # The group introduction waits for both members' working hours: 09:00 in New York.
+        world.clock.advance(timedelta(hours=6))
         await world.deliver()
         intro = [
             c for c in world.fake.of("chat.postMessage") if str(c.args["channel"]).startswith("G")
