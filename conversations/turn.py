@@ -7,10 +7,10 @@ the same transaction: nothing is sent unless everything was saved).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from conversations.config import CoreConfig
 from conversations.i18n import Texts
@@ -18,7 +18,20 @@ from conversations.messages import Button, Form, FormField, Message, Reply, Sect
 from conversations.parsing import ParseError, parse_date, parse_local_datetime
 from conversations.ports import Repo
 from conversations.records import AuditEntry, ConversationState, OutboxItem, Pair, Person
-from conversations.routes import CommandRoute
+
+
+class CommandInfo(Protocol):
+    """What help needs to know of a command (``conversations.routes.CommandRoute`` has it):
+    declared here so that the turn, below the routes, imports nothing of them."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+    @property
+    def audience(self) -> str: ...
 
 
 def texts_for(person: Person) -> Texts:
@@ -34,7 +47,7 @@ class Turn:
     key: str  # unique per handled event; outbox keys derive from it
     sent: int = 0
     # Every command the engine routes, in the flows' order (help lists them from here).
-    commands: tuple[CommandRoute, ...] = ()
+    commands: Sequence[CommandInfo] = ()
     # When a message this turn causes may reach someone else (the engine gives the calendar's
     # ``allowed_from``: their working hours, working days and public holidays).
     allowed_from: Callable[[Person, datetime], datetime] = lambda person, moment: moment

@@ -10,7 +10,7 @@ from conversations.messages import Message, Reply, Section
 from conversations.pairs import has_pair
 from conversations.parsing import CommandLine
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
-from conversations.turn import Turn
+from conversations.turn import CommandInfo, Turn
 
 
 def command_word(t: Texts, name: str) -> str:
@@ -18,7 +18,7 @@ def command_word(t: Texts, name: str) -> str:
     return t("usage." + name).split()[0]
 
 
-def usable(turn: Turn) -> list[CommandRoute]:
+def usable(turn: Turn) -> list[CommandInfo]:
     """The commands the person may use now, in the flows' order."""
     groups = {Audience.EVERYONE}
     if has_pair(turn.repo, turn.person):
@@ -28,10 +28,10 @@ def usable(turn: Turn) -> list[CommandRoute]:
     return [c for c in turn.commands if c.audience in groups]
 
 
-def closest(turn: Turn, word: str) -> CommandRoute | None:
+def closest(turn: Turn, word: str) -> CommandInfo | None:
     """The command a misspelt word most likely meant (``statsu`` -> ``status``), among those
     the person may use, or None when nothing is close."""
-    words: dict[str, CommandRoute] = {}
+    words: dict[str, CommandInfo] = {}
     for route in usable(turn):
         for spelling in (route.name, *route.aliases, command_word(turn.t, route.name)):
             words.setdefault(spelling.lower(), route)
