@@ -16,6 +16,23 @@ from conversations.ports import Delivery, PermanentError, Store
 from conversations.records import OutboxItem, Pair, Person
 
 
+def recipients_of(store: Store, item: OutboxItem) -> list[Person]:
+    """The people an outbox row is for: its person, or its pair's members (those still in
+    the database). Each platform's delivery filters them further (erased, on that platform)."""
+    with store.transaction() as repo:
+        if item.person_id is not None:
+            ids = [item.person_id]
+        elif item.pair_id is not None:
+            pair = repo.get(Pair, item.pair_id)
+            if pair is None:
+                raise PermanentError(f"pair {item.pair_id} is gone")
+            ids = list(pair.member_ids())
+        else:
+            raise PermanentError("outbox item has no recipient")
+        found = [repo.get(Person, person_id) for person_id in ids]
+    return [p for p in found if p is not None]
+
+
 class PlatformDelivery:
     """A ``Delivery`` that forwards to the ``Delivery`` of the recipient's platform."""
 
@@ -26,15 +43,7 @@ class PlatformDelivery:
 
     def _recipients(self, item: OutboxItem) -> list[tuple[int, str]]:
         """(person id, platform) of each recipient: the person, or the pair's members."""
-        with self._store.transaction() as repo:
-            ids: list[int] = []
-            if item.person_id is not None:
-                ids = [item.person_id]
-            elif item.pair_id is not None:
-                pair = repo.get(Pair, item.pair_id)
-                ids = list(pair.member_ids()) if pair else []
-            people = [repo.get(Person, person_id) for person_id in ids]
-        found = [(p.id or 0, p.platform) for p in people if p is not None]
+        found = [(p.id or 0, p.platform) for p in recipients_of(self._store, item)]
         if not found:
             raise PermanentError("recipient is gone")
         return found

@@ -14,13 +14,14 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery import recipients_of
 from bot.slack.api_errors import classify
 from bot.slack.messages import message_payload
 from bot.slack.people import SLACK
 from bot.slack.workspaces import REVOKED_CODES, Workspaces, revoked_error
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store
-from conversations.records import OutboxItem, Pair, Person
+from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.slack.delivery")
 
@@ -63,19 +64,7 @@ class SlackDelivery:
         return self._channels[key]
 
     def _recipients(self, item: OutboxItem) -> tuple[list[Person], str]:
-        with self._store.transaction() as repo:
-            if item.person_id is not None:
-                person = repo.get(Person, item.person_id)
-                people = [person] if person is not None else []
-            elif item.pair_id is not None:
-                pair = repo.get(Pair, item.pair_id)
-                if pair is None:
-                    raise PermanentError(f"pair {item.pair_id} is gone")
-                found = [repo.get(Person, pid) for pid in pair.member_ids()]
-                people = [p for p in found if p is not None]
-            else:
-                raise PermanentError("outbox item has no recipient")
-        people = [p for p in people if p.erased_at is None]
+        people = [p for p in recipients_of(self._store, item) if p.erased_at is None]
         if not people:
             raise PermanentError("recipient is gone or erased")
         if any(p.platform != SLACK for p in people):

@@ -27,6 +27,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from bot.delivery import recipients_of
 from bot.teams.activities import TEAMS
 from bot.teams.cards import message_cards
 from bot.teams.pacing import Pacing
@@ -35,7 +36,7 @@ from bot.teams.replies import card_activity
 from conversations.failure_notes import UNREACHABLE
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store, TransientError
-from conversations.records import OutboxItem, Pair, Person
+from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.teams.delivery")
 
@@ -211,19 +212,11 @@ class TeamsDelivery:
         return reference
 
     def _recipients(self, item: OutboxItem) -> list[Person]:
-        with self._store.transaction() as repo:
-            if item.person_id is not None:
-                person = repo.get(Person, item.person_id)
-                people = [person] if person is not None else []
-            elif item.pair_id is not None:
-                pair = repo.get(Pair, item.pair_id)
-                if pair is None:
-                    raise PermanentError(f"pair {item.pair_id} is gone")
-                found = [repo.get(Person, pid) for pid in pair.member_ids()]
-                people = [p for p in found if p is not None]
-            else:
-                raise PermanentError("outbox item has no recipient")
-        people = [p for p in people if p.erased_at is None and p.platform == TEAMS]
+        people = [
+            p
+            for p in recipients_of(self._store, item)
+            if p.erased_at is None and p.platform == TEAMS
+        ]
         if not people:
             raise PermanentError("recipient is gone, erased or not on Teams")
         return people
