@@ -1,8 +1,8 @@
 """A pair's phase follows from what it has done, decided in this one place:
-first meeting booked -> goals; goals confirmed by the mentor -> agreement; agreement accepted
+first meeting held -> goals; goals confirmed by the mentor -> agreement; agreement accepted
 by both (with the goals still confirmed) -> active. Entering a phase sends its invitation,
-worded here. Not a flow: the meeting, goals and agreement flows call ``advance`` after they
-write."""
+worded here. Not a flow: the check-in, meeting-outcome, goals and agreement flows call
+``advance`` after they write."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from functools import partial
 
 from conversations.i18n import Texts
 from conversations.messages import Message, Section, text
-from conversations.records import Agreement, Goal, Meeting, Pair, Phase, Role
+from conversations.records import Agreement, Goal, Meeting, MeetingStatus, Pair, Phase, Role
 from conversations.refs import PairRef
 from conversations.routes import Action
 from conversations.turn import Turn, button
@@ -55,13 +55,15 @@ def advance(turn: Turn, pair: Pair) -> Pair:
     pair = turn.repo.get(Pair, pair.id or 0) or pair
     if pair.phase not in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT):
         return pair
-    booked = bool(turn.repo.find(Meeting, pair_id=pair.id))
+    # Goals come after the first meeting has taken place (the method: get to know each other
+    # first), not when it is booked: a check-in saying "we met" (or a settled dispute) moves on.
+    met = bool(turn.repo.find(Meeting, pair_id=pair.id, status=MeetingStatus.HELD))
     goals = turn.repo.find(Goal, pair_id=pair.id)
     goals_done = bool(goals) and all(g.status != "draft" for g in goals)
     agreements = turn.repo.find(Agreement, pair_id=pair.id)
     agreed = any(a.accepted for a in agreements)
     phase: Phase = pair.phase
-    if phase == Phase.INTRO and booked:
+    if phase == Phase.INTRO and met:
         phase = Phase.GOALS
     if phase == Phase.GOALS and goals_done:
         phase = Phase.AGREEMENT

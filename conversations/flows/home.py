@@ -66,6 +66,9 @@ def home_message(turn: Turn) -> Message:
         facts.append(Fact(label=t("home.ends"), value=t.date(pair.ends_on)))
         sections.append(Section(text=f"*{t('home.your_pair')}*", facts=tuple(facts)))
         step = pair.phase.value
+        met_or_booked = bool(repo.find(Meeting, pair_id=pair.id))
+        if pair.phase == Phase.INTRO and met_or_booked:
+            step = "intro_booked"  # goals come once the first meeting has taken place
         if pair.phase == Phase.GOALS and goals and any(g.status == "draft" for g in goals):
             step = "goals_review"  # drafted, waiting for the mentor
         sections.append(Section(text=t(f"home.next_step.{step}.{role or Role.ADEPT}")))
@@ -74,7 +77,7 @@ def home_message(turn: Turn) -> Message:
             button(t, "button.book_meeting", Action.BOOK_MEETING, pid),
             *(
                 [button(t, "button.checkin", Action.OPEN_CHECKIN, pid)]
-                if pair.phase != Phase.INTRO
+                if pair.phase != Phase.INTRO or met_or_booked
                 else []
             ),
             button(t, "button.goals", Action.VIEW_GOALS, pid),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section, text
 from conversations.pairs import pair_closed_reply
+from conversations.phases import advance
 from conversations.records import CheckIn, Meeting, MeetingStatus, Pair
 from conversations.refs import MeetingOutcomeRef
 from conversations.routes import Action, ButtonRoute, Routes
@@ -28,6 +29,8 @@ def settle_from_checkin(turn: Turn, pair: Pair, meeting: Meeting, met: bool) -> 
         status = MeetingStatus.HELD if met else MeetingStatus.MISSED
         if meeting.status != status:
             turn.repo.update(meeting.model_copy(update={"status": status}))
+            if met:
+                advance(turn, pair)
 
 
 def _question(t: Texts, meeting: Meeting) -> Message:
@@ -63,6 +66,8 @@ def settle_button(turn: Turn, value: str) -> Reply:
     status = MeetingStatus.HELD if met else MeetingStatus.MISSED
     turn.repo.update(meeting.model_copy(update={"status": status}))
     turn.audit("meeting.settled", f"pair:{pair.id}", meeting=meeting.id, met=met)
+    if met:
+        advance(turn, pair)
     name = turn.person.display_name
     key = "meeting.settled_met" if met else "meeting.settled_not_met"
     turn.send(

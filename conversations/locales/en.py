@@ -155,6 +155,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "home.not_enrolled": "You are not in a mentoring programme yet. Your coordinator enrols you.",
     "home.next_step.intro.mentor": "Next: book your first meeting (at least an hour, at your workplace or somewhere neutral).",
     "home.next_step.intro.adept": "Next: book your first meeting with your mentor (at least an hour).",
+    "home.next_step.intro_booked.mentor": "Next: meet, then check in here. Goal setting starts once your first meeting has taken place.",
+    "home.next_step.intro_booked.adept": "Next: meet your mentor, then check in here. Goal setting starts once your first meeting has taken place.",
     "home.next_step.goals.mentor": "Next: your adept drafts 1–3 goals; you confirm or comment.",
     "home.next_step.goals.adept": "Next: draft 1–3 goals — what you want to achieve and how progress will show.",
     "home.next_step.agreement.mentor": "Next: agree on how you work together — propose or accept the agreement.",

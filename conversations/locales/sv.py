@@ -155,6 +155,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "home.not_enrolled": "Du är inte med i något mentorprogram än. Din koordinator registrerar dig.",
     "home.next_step.intro.mentor": "Nästa steg: boka ert första möte (minst en timme, på din arbetsplats eller på neutral mark).",
     "home.next_step.intro.adept": "Nästa steg: boka ert första möte med din mentor (minst en timme).",
+    "home.next_step.intro_booked.mentor": "Nästa steg: träffas och checka sedan in här. Målsättningen börjar när ert första möte har ägt rum.",
+    "home.next_step.intro_booked.adept": "Nästa steg: träffa din mentor och checka sedan in här. Målsättningen börjar när ert första möte har ägt rum.",
     "home.next_step.goals.mentor": "Nästa steg: din adept skriver 1–3 mål; du bekräftar eller kommenterar.",
     "home.next_step.goals.adept": "Nästa steg: skriv 1–3 mål — vad du vill uppnå och hur framstegen syns.",
     "home.next_step.agreement.mentor": "Nästa steg: kom överens om hur ni arbetar — föreslå eller godkänn avtalet.",

@@ -36,11 +36,13 @@ def _deadlines(ctx: Ctx, pair: PairView) -> list[tuple[str, datetime]]:
             ("agreement", pair.phase_since + timedelta(days=config.agreement_deadline_days))
         )
     if pair.phase in (Phase.INTRO, Phase.GOALS, Phase.AGREEMENT, Phase.CLOSING):
+        since = pair.phase_since
+        if pair.phase == Phase.INTRO and pair.last_meeting_at is not None:
+            # Introductions end when the first meeting has taken place: a pair waiting for a
+            # meeting it booked is not stuck before that meeting.
+            since = max(since, pair.last_meeting_at)
         found.append(
-            (
-                f"{pair.phase.value}-stuck",
-                pair.phase_since + timedelta(days=config.stuck_phase_days),
-            )
+            (f"{pair.phase.value}-stuck", since + timedelta(days=config.stuck_phase_days))
         )
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from conversations.config import CoreConfig
 from conversations.engine import Engine
@@ -17,7 +18,7 @@ from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmi
 from conversations.memory import ManualClock
 from conversations.messages import Button, Message, Reply
 from conversations.planner import PlanRules, queue_due
-from conversations.records import OutboxItem, Pair, Person
+from conversations.records import Meeting, MeetingStatus, OutboxItem, Pair, Person
 
 START = datetime(2027, 1, 11, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Stockholm
 
@@ -155,3 +156,22 @@ def paired(bot: Bot, mentor: str = "anna", adept: str = "bo") -> None:
     bot.say("kim", f"enroll @{mentor} as mentor")
     bot.say("kim", f"enroll @{adept} as adept")
     bot.say("kim", f"pair @{mentor} @{adept}")
+
+
+def first_meeting_held(
+    bot: Bot, adept: str = "bo", when: str = "2027-01-14 10:00", **booking: str
+) -> None:
+    """The pair's first meeting booked and, once it is over, the adept's check-in says they met.
+    Goal setting opens then: it follows the first meeting held, not the booking."""
+    bot.fill(adept, "meeting.book", {"when": when, **booking})
+    starts = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+    bot.clock.set(max(bot.clock.now(), starts.astimezone(UTC) + timedelta(hours=2)))
+    opened = bot.say(adept, "checkin")
+    assert opened.form is not None, [m.plain_text() for m in opened.messages]
+    values = {f.name: f.initial for f in opened.form.fields}
+    values |= {"met": "yes", "raised": "Vi lärde känna varandra"}
+    bot.act(
+        adept,
+        FormSubmitted(form_id=opened.form.form_id, values=values, context=opened.form.context),
+    )
+    assert any(m.status == MeetingStatus.HELD for m in bot.record(Meeting))

@@ -4,14 +4,14 @@ changes, Home says when a version waits for you, and the no-fault exit in every 
 from __future__ import annotations
 
 from conversations.records import Agreement
-from tests.conversations.harness import Bot, paired
+from tests.conversations.harness import Bot, first_meeting_held, paired
 
 
 def to_agreement_phase(bot: Bot) -> None:
     paired(bot)
     bot.say("anna", "inställningar")
     bot.fill("anna", "settings.open", {"language": "en"})
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     bot.fill(
         "bo",
         "goals.draft",

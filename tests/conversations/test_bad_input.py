@@ -9,7 +9,7 @@ import pytest
 from conversations.events import ButtonPressed, FormSubmitted
 from conversations.flows import reflection
 from conversations.records import AuditEntry, Goal, Meeting, Person, Reflection
-from tests.conversations.harness import Bot, paired
+from tests.conversations.harness import Bot, first_meeting_held, paired
 
 
 def test_unknown_command_gets_usage_help_in_swedish_by_default(bot: Bot) -> None:
@@ -103,7 +103,7 @@ def test_bad_date_and_time_get_a_field_error(bot: Bot) -> None:
 
 def test_a_button_pressed_twice_does_nothing_the_second_time_and_says_why(bot: Bot) -> None:
     paired(bot)
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     bot.fill(
         "bo",
         "goals.draft",
@@ -119,7 +119,7 @@ def test_a_button_pressed_twice_does_nothing_the_second_time_and_says_why(bot: B
 
 def test_a_stale_goals_button_shows_the_current_goals_instead(bot: Bot) -> None:
     paired(bot)
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     bot.fill(
         "bo",
         "goals.draft",
@@ -231,7 +231,7 @@ def test_a_rating_out_of_range_is_told_the_range_not_a_length_limit(bot: Bot) ->
     from conversations.events import FormSubmitted
 
     paired(bot)
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     opened = bot.press("bo", "goals.draft")
     assert opened.form is not None
     values = {f.name: f.initial for f in opened.form.fields}

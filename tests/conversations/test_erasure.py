@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conversations.records import Goal, Pair, Person
-from tests.conversations.harness import Bot, paired
+from tests.conversations.harness import Bot, first_meeting_held, paired
 
 
 def erase(bot: Bot, who: str) -> None:
@@ -16,7 +16,7 @@ def erase(bot: Bot, who: str) -> None:
 
 def with_goals(bot: Bot) -> None:
     paired(bot)
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     bot.fill(
         "bo",
         "goals.draft",

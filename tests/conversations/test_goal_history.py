@@ -7,7 +7,7 @@ import json
 
 from conversations.events import ButtonPressed
 from conversations.records import Goal
-from tests.conversations.harness import Bot, paired
+from tests.conversations.harness import Bot, first_meeting_held, paired
 
 TWO_GOALS = {
     "goal1_text": "Leda möten",
@@ -23,7 +23,7 @@ TWO_GOALS = {
 
 def with_goals(bot: Bot) -> list[Goal]:
     paired(bot)
-    bot.fill("bo", "meeting.book", {"when": "2027-01-14 10:00"})
+    first_meeting_held(bot)
     bot.fill("bo", "goals.draft", TWO_GOALS)
     goals = sorted(bot.record(Goal), key=lambda g: g.position)
     assert [g.text for g in goals] == ["Leda möten", "Ge feedback"]

@@ -41,7 +41,9 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
     )
     assert "Bokat" in booked.messages[0].plain_text()
     assert "anna" in {w for d in bot.received("anna") for w in d.to}
-    assert bot.record(Pair)[0].phase == Phase.GOALS
+    # Goal setting waits for the first meeting to take place (not for its booking).
+    assert bot.record(Pair)[0].phase == Phase.INTRO
+    assert "goals-invitation" not in bot.kinds_to("bo")
 
     # Before the meeting: the adept is asked which challenge to bring; the mentor sees it.
     bot.advance(timedelta(days=2, hours=3))  # Wednesday 11:00, a day before the meeting
@@ -62,6 +64,8 @@ def test_a_pair_from_enrolment_to_closing(bot: Bot) -> None:
         )
         assert not reply.errors
     assert len(bot.record(CheckIn)) == 2
+    assert bot.record(Pair)[0].phase == Phase.GOALS
+    assert "goals-invitation" in bot.kinds_to("bo")
 
     # Goals: the adept drafts, the mentor confirms; then the agreement, accepted by both.
     bot.fill(

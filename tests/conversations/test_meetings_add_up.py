@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.records import Meeting, MeetingStatus
+from conversations.records import Meeting, MeetingStatus, Pair, Phase
 from tests.conversations.harness import Bot, paired
 
 
@@ -50,3 +50,27 @@ def test_a_meeting_nobody_checked_in_on_is_unconfirmed_after_three_days(bot: Bot
     assert "0 obekräftade" in bot.say("kim", "status").messages[0].plain_text()
     bot.advance(timedelta(days=3, hours=1))
     assert "1 obekräftade" in bot.say("kim", "status").messages[0].plain_text()
+
+
+def test_goal_setting_opens_when_the_first_meeting_has_taken_place_not_at_booking(
+    bot: Bot,
+) -> None:
+    paired(bot)
+    bot.fill("bo", "meeting.book", {"when": "2027-01-12 10:00"})
+    assert bot.record(Pair)[0].phase == Phase.INTRO
+    assert "goals-invitation" not in bot.kinds_to("bo")
+    home = bot.say("bo", "hem").messages[0].plain_text()
+    assert "Målsättningen börjar när ert första möte har ägt rum" in home
+    bot.advance(timedelta(days=1, hours=5))  # the meeting is over
+    meeting = bot.record(Meeting)[0]
+    bot.fill("bo", "checkin.open", {"met": "no"}, f"1:{meeting.id}")
+    assert bot.record(Pair)[0].phase == Phase.INTRO  # a meeting that did not happen opens nothing
+    bot.fill("bo", "meeting.book", {"when": "2027-01-19 10:00"})
+    bot.advance(timedelta(days=7))
+    second = max(bot.record(Meeting), key=lambda m: m.starts_at)
+    bot.fill(
+        "anna", "checkin.open", {"met": "yes", "raised": "Vad jag vill lära mig"}, f"1:{second.id}"
+    )
+    assert bot.record(Pair)[0].phase == Phase.GOALS
+    assert "goals-invitation" in bot.kinds_to("bo")
+    assert bot.button("bo", "goals.draft")

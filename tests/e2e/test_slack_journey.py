@@ -84,6 +84,16 @@ async def test_a_pair_from_enrolment_to_closing_through_slack(world: Any) -> Non
     )
     assert booked.status == 200
     await world.deliver()
+    assert _pair(world).phase == Phase.INTRO  # goals come after the first meeting, held
+
+    # After the meeting the scheduler prompts a check-in; saying they met opens goal setting; the mentor logs it in a modal.
+    await _tick(world, datetime(2026, 11, 10, 15, 30, tzinfo=UTC))  # the meeting ended at 14:00 UTC
+    await world.press(
+        MENTOR, "checkin.open", {"met": "yes", "raised": "Agenda, återkoppling", "usefulness": "5"}
+    )
+    with world.store.transaction() as repo:
+        assert len(repo.find(CheckIn)) == 1
+    await world.deliver()
     assert _pair(world).phase == Phase.GOALS
 
     # Goals: the adept drafts them in a modal, the mentor confirms from the DM.
@@ -114,14 +124,6 @@ async def test_a_pair_from_enrolment_to_closing_through_slack(world: Any) -> Non
         (agreement,) = repo.find(Agreement)
     assert agreement.accepted
     assert _pair(world).phase == Phase.ACTIVE
-
-    # After the meeting the scheduler prompts a check-in; the mentor logs it in a modal.
-    await _tick(world, datetime(2026, 11, 10, 15, 30, tzinfo=UTC))  # the meeting ended at 14:00 UTC
-    await world.press(
-        MENTOR, "checkin.open", {"met": "yes", "raised": "Agenda, återkoppling", "usefulness": "5"}
-    )
-    with world.store.transaction() as repo:
-        assert len(repo.find(CheckIn)) == 1
 
     # A typed journal entry, answered in the DM (the prompt sets what the next message answers).
     await world.dm(ADEPT, "reflektera")

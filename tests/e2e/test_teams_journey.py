@@ -69,6 +69,18 @@ async def test_a_pair_from_enrolment_to_closing_through_teams(teams: TeamsWorld)
     # First meeting: the adept books it from the button; the form comes as a card.
     await teams.press(ADEPT, "meeting.book", {"when": "2026-11-10 14:00", "place": "Kaféet"})
     await teams.deliver()
+    assert _pair(teams).phase == Phase.INTRO  # goals come after the first meeting, held
+
+    # After the meeting a check-in prompt comes through the stored reference; "we met" opens goals.
+    sent_before = len(fake.sent(MENTOR.conversation))
+    await _tick(teams, datetime(2026, 11, 10, 15, 30, tzinfo=UTC))
+    assert len(fake.sent(MENTOR.conversation)) > sent_before
+    await teams.press(
+        MENTOR, "checkin.open", {"met": "yes", "raised": "Agenda, återkoppling", "usefulness": "5"}
+    )
+    with teams.store.transaction() as repo:
+        assert len(repo.find(CheckIn)) == 1
+    await teams.deliver()
     assert _pair(teams).phase == Phase.GOALS
 
     # Goals: the adept drafts, the mentor confirms.
@@ -99,16 +111,6 @@ async def test_a_pair_from_enrolment_to_closing_through_teams(teams: TeamsWorld)
         (agreement,) = repo.find(Agreement)
     assert agreement.accepted
     assert _pair(teams).phase == Phase.ACTIVE
-
-    # After the meeting the scheduler prompts a check-in through the stored reference.
-    sent_before = len(fake.sent(MENTOR.conversation))
-    await _tick(teams, datetime(2026, 11, 10, 15, 30, tzinfo=UTC))
-    assert len(fake.sent(MENTOR.conversation)) > sent_before
-    await teams.press(
-        MENTOR, "checkin.open", {"met": "yes", "raised": "Agenda, återkoppling", "usefulness": "5"}
-    )
-    with teams.store.transaction() as repo:
-        assert len(repo.find(CheckIn)) == 1
 
     # A typed journal entry: the prompt sets what the next message answers.
     await teams.say(ADEPT, "reflektera")
