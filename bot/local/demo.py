@@ -171,8 +171,7 @@ class Script:
             yield from self.press(mentor.handle, "goals.confirm")
             yield from self.press(mentor.handle, "agreement.propose")
             yield from [""] * 8  # the suggested agreement as it stands
-            yield from self.press(mentor.handle, "agreement.accept")
-            yield from self.press(adept.handle, "agreement.accept")
+            yield from self.press(adept.handle, "agreement.accept")  # the mentor proposed it
         yield f"/as {pairs[0][0].handle}"
         yield "home"
         self.used.update(
@@ -251,12 +250,11 @@ class Script:
             )  # the first pair changes its agreement
             yield from self.press(mentor.handle, "review.midpoint")
             yield from (w["working"], "1")
-        # The first pair amends the agreement: every three weeks instead of two. Both accept again.
+        # The first pair amends the agreement: every three weeks instead of two. The proposal is the adept's acceptance; the mentor accepts.
         mentor, adept = pairs[0]
         yield from self.press(adept.handle, "agreement.propose")
         yield from ("3", "", "", "", "", "", "", "")
-        yield from self.press(adept.handle, "agreement.accept")
-        yield from self.press(mentor.handle, "agreement.accept")
+        yield from self.press(mentor.handle, "agreement.accept")  # the adept proposed it
         yield f"/as {mentor.handle}"
         yield "agreement"
 

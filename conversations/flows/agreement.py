@@ -5,6 +5,7 @@ new version that both accept again, and the old one stays in force until they ha
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
 from conversations.i18n import Texts
@@ -343,25 +344,37 @@ def agreement_submitted(turn: Turn, values: dict[str, str], context: str) -> Rep
             ends_on=clean["ends_on"],
             proposed_by=turn.person.id or 0,
             created_at=turn.now,
+            # Proposing a version is accepting it: only the partner is asked.
+            **{_acceptance_field(pair, turn.person.id or 0): turn.now},
         )
     )
     turn.audit("agreement.proposed", f"pair:{pair.id}", number=number)
     mentor, adept = _members(turn, pair)
     proposer = turn.person.display_name
     current = in_force(turn.repo, pair.id or 0)
-    for member in pair.member_ids():
+    partner = pair.partner_of(turn.person.id or 0)
 
-        def build(t: Texts, member: int = member) -> Message:
-            message = agreement_message(t, agreement, mentor, adept, current)
-            return message.model_copy(
-                update={
-                    "title": t("agreement.proposed_title", number=number, name=proposer),
-                    "buttons": _buttons_for(t, member, pair, agreement),
-                }
-            )
+    def build(t: Texts, member: int) -> Message:
+        message = agreement_message(t, agreement, mentor, adept, current)
+        return message.model_copy(
+            update={
+                "title": t("agreement.proposed_title", number=number, name=proposer),
+                "buttons": _buttons_for(t, member, pair, agreement),
+            }
+        )
 
-        turn.send(member, build, kind="agreement-proposal", programme_id=pair.programme_id)
-    return turn.say("agreement.proposal_sent", number=number)
+    turn.send(
+        partner,
+        partial(build, member=partner),
+        kind="agreement-proposal",
+        programme_id=pair.programme_id,
+    )
+    sent = turn.say("agreement.proposal_sent", number=number)
+    return Reply(messages=[*sent.messages, build(turn.t, turn.person.id or 0)])
+
+
+def _acceptance_field(pair: Pair, person_id: int) -> str:
+    return "mentor_accepted_at" if person_id == pair.mentor_id else "adept_accepted_at"
 
 
 def accept_button(turn: Turn, value: str) -> Reply:
@@ -390,7 +403,7 @@ def accept_button(turn: Turn, value: str) -> Reply:
                 *_view(turn, pair).messages,
             ]
         )
-    field = "mentor_accepted_at" if me == pair.mentor_id else "adept_accepted_at"
+    field = _acceptance_field(pair, me or 0)
     mine = getattr(agreement, field)
     if mine is not None:
         return turn.say("agreement.already_accepted", number=agreement.number, when=t.when(mine))

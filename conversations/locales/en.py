@@ -321,7 +321,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "agreement.acceptances": "Accepted",
     "agreement.not_yet": "not yet",
     "agreement.proposed_title": "Agreement version {number}, proposed by {name}",
-    "agreement.proposal_sent": "Version {number} proposed. You and your partner have each been asked to accept it.",
+    "agreement.proposal_sent": "Version {number} proposed; it counts as your acceptance. Your partner has been asked to accept it.",
     "agreement.accepted_waiting": "You accepted version {number}. Waiting for your partner.",
     "agreement.partner_accepted": "{name} accepted agreement version {number}. Your acceptance is still needed.",
     "agreement.both_accepted": "You accepted version {number}: it is now in force for both of you.",

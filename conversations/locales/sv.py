@@ -321,7 +321,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "agreement.acceptances": "Godkänt",
     "agreement.not_yet": "inte än",
     "agreement.proposed_title": "Avtal version {number}, föreslaget av {name}",
-    "agreement.proposal_sent": "Version {number} är föreslagen. Du och din partner har båda ombetts godkänna den.",
+    "agreement.proposal_sent": "Version {number} är föreslagen och räknas som ditt godkännande. Din partner har ombetts godkänna den.",
     "agreement.accepted_waiting": "Du har godkänt version {number}. Väntar på din partner.",
     "agreement.partner_accepted": "{name} har godkänt avtalet version {number}. Ditt godkännande behövs också.",
     "agreement.both_accepted": "Du har godkänt version {number}: nu gäller det för er båda.",

@@ -131,8 +131,7 @@ def walk(bot: Bot) -> None:
     bot.press("bo", "goals.view")
     bot.press("anna", "goals.confirm")
     fill("anna", "agreement.propose", {})
-    bot.press("anna", "agreement.accept")
-    bot.press("bo", "agreement.accept")
+    bot.press("bo", "agreement.accept")  # anna's proposal is her acceptance
     bot.say("bo", "home")
     bot.press("bo", "agreement.view")
     bot.advance(timedelta(days=1))

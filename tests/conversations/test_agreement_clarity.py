@@ -3,7 +3,7 @@ changes, Home says when a version waits for you, and the no-fault exit in every 
 
 from __future__ import annotations
 
-from conversations.records import Agreement
+from conversations.records import Agreement, Pair, Phase
 from tests.conversations.harness import Bot, first_meeting_held, paired
 
 
@@ -39,7 +39,6 @@ def test_default_clauses_are_shown_in_each_readers_language(bot: Bot) -> None:
 def test_a_new_version_says_what_changed_from_the_one_in_force(bot: Bot) -> None:
     to_agreement_phase(bot)
     bot.fill("bo", "agreement.propose", {})
-    bot.press("bo", "agreement.accept")
     bot.press("anna", "agreement.accept")
     before = len(bot.transcript)
     bot.fill("anna", "agreement.propose", {"cadence": "21", "ethics": "We are on time."})
@@ -49,12 +48,28 @@ def test_a_new_version_says_what_changed_from_the_one_in_force(bot: Bot) -> None
 
 def test_home_says_when_a_version_waits_for_your_acceptance(bot: Bot) -> None:
     to_agreement_phase(bot)
-    bot.fill("bo", "agreement.propose", {})
-    assert "väntar på ditt godkännande" in bot.say("bo", "hem").messages[0].plain_text()
-    bot.press("bo", "agreement.accept")
+    bot.fill("bo", "agreement.propose", {})  # bo's proposal is bo's acceptance
     home = bot.say("bo", "hem").messages[0].plain_text()
     assert "väntar på ditt godkännande" not in home and "väntar på godkännande" in home
     assert "waits for your acceptance" in bot.say("anna", "home").messages[0].plain_text()
+    bot.press("anna", "agreement.accept")
+    assert "waits for" not in bot.say("anna", "home").messages[0].plain_text()
+
+
+def test_the_proposers_proposal_counts_as_their_acceptance(bot: Bot) -> None:
+    to_agreement_phase(bot)
+    before = len(bot.transcript)
+    proposed = bot.fill("bo", "agreement.propose", {})
+    said = "\n".join(m.plain_text() for m in proposed.messages)
+    assert "räknas som ditt godkännande" in said
+    assert not any(b.action == "agreement.accept" for m in proposed.messages for b in m.buttons)
+    assert [d.kind for d in bot.received("bo", before) if d.kind == "agreement-proposal"] == []
+    assert bot.button("anna", "agreement.accept")  # only the partner is asked
+    (agreement,) = bot.record(Agreement)
+    assert agreement.adept_accepted_at is not None and agreement.mentor_accepted_at is None
+    done = bot.press("anna", "agreement.accept").messages[0].plain_text()
+    assert "both" in done.lower() or "accepted" in done.lower()
+    assert bot.record(Pair)[0].phase == Phase.ACTIVE
 
 
 def test_every_agreement_keeps_the_no_fault_exit(bot: Bot) -> None:

@@ -33,7 +33,6 @@ def with_goals(bot: Bot) -> list[Goal]:
 def to_active(bot: Bot) -> None:
     bot.press("anna", "goals.confirm")
     bot.fill("bo", "agreement.propose", {})
-    bot.press("bo", "agreement.accept")
     bot.press("anna", "agreement.accept")
 
 

@@ -63,7 +63,7 @@ def test_the_demo_shows_every_phase_of_the_programme(demo: tuple[str, str, float
         "agreement v1 accepted": t("agreement.both_accepted_notice", name="bo", number=1),
         "under way": t("phase.active_notice"),
         "agreement v2 proposed": t("agreement.proposed_title", number=2, name="bo"),
-        "agreement v2 half accepted": t("agreement.partner_accepted", name="bo", number=2),
+        "agreement v2 proposed and so accepted by bo": t("agreement.proposal_sent", number=2),
         "agreement v2 accepted by both": t("agreement.both_accepted_notice", name="anna", number=2),
         "agreement v2 shown": "# " + t("agreement.title", number=2),
         "weekly reflection prompt": "# " + t("reflect.title"),
