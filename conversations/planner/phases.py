@@ -41,9 +41,7 @@ def _deadlines(ctx: Ctx, pair: PairView) -> list[tuple[str, datetime]]:
             # Introductions end when the first meeting has taken place: a pair waiting for a
             # meeting it booked is not stuck before that meeting.
             since = max(since, pair.last_meeting_at)
-        found.append(
-            (f"{pair.phase.value}-stuck", since + timedelta(days=config.stuck_phase_days))
-        )
+        found.append((f"{pair.phase.value}-stuck", since + timedelta(days=config.stuck_phase_days)))
     return found
 
 
