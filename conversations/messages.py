@@ -51,6 +51,13 @@ class Form(_Frozen):
     submit_label: str
     context: str = ""
     intro: str = ""
+    # Where a form is asked question by question: after ``field`` is answered ``value``, the
+    # rest is asked as in ``form`` (same field names). The language chosen in settings applies
+    # to the rest of that form.
+    variants: tuple[FormVariant, ...] = ()
+
+    def variant_after(self, name: str, value: str) -> FormVariant | None:
+        return next((v for v in self.variants if (v.field, v.value) == (name, value)), None)
 
     def applicable(self, values: dict[str, str]) -> dict[str, str]:
         """``values`` with the fields that do not apply blanked: the rest of an optional group
@@ -67,6 +74,13 @@ class Form(_Frozen):
             if spec.shown_if and applied.get(spec.shown_if[0]) != spec.shown_if[1]:
                 applied[spec.name] = ""
         return applied
+
+
+class FormVariant(_Frozen):
+    field: str
+    value: str
+    form: Form
+    language: str = ""  # the language the rest is in, when that is what changes
 
 
 class Button(_Frozen):
@@ -104,6 +118,10 @@ class Message(_Frozen):
         if self.note:
             parts.append(self.note)
         return "\n".join(p for p in parts if p)
+
+
+FormVariant.model_rebuild()
+Form.model_rebuild()
 
 
 def text(body: str, *, title: str = "", note: str = "") -> Message:

@@ -88,6 +88,7 @@ class Console:
         )
         self._lines: Iterator[str] = iter(())
         self._loop = asyncio.new_event_loop()
+        self._language: str | None = None  # the console's lines follow a form's chosen language
 
     # I/O ---------------------------------------------------------------------------------
     def write(self, text: str = "") -> None:
@@ -146,7 +147,7 @@ class Console:
 
     def w(self, key: str, **values: object) -> str:
         """The console's own line in the acting person's language."""
-        return words(self._texts().lang)[key].format(**values)
+        return words(self._language or self._texts().lang)[key].format(**values)
 
     def banner(self) -> str:
         return self.w("banner", when=self._texts().when(self.clock.now()))
@@ -268,7 +269,9 @@ class Console:
         if form.intro and not errors:
             self.write(form.intro)
         skipped_groups: set[str] = set()
-        for spec in asked:
+        self._language = None
+        for index, spec in enumerate(list(asked)):
+            spec = asked[index]  # the rest may have switched language
             if spec.group and spec.group in skipped_groups:
                 continue
             if spec.shown_if and values.get(spec.shown_if[0]) != spec.shown_if[1]:
@@ -277,6 +280,8 @@ class Console:
             if errors and spec.name in errors:
                 self.write(f"  ! {errors[spec.name]}")
             answer = self._ask(spec, t)
+            if answer is None or answer.strip().lower() in CANCEL or answer.startswith("/"):
+                self._language = None  # nothing was saved: the person's own language again
             if answer is None:
                 self.write(self.w("abandoned"))
                 return Reply()
@@ -288,6 +293,11 @@ class Console:
                 self.handle_line(answer)
                 return Reply()
             values[spec.name] = answer
+            switched = form.variant_after(spec.name, answer)
+            if switched is not None:  # e.g. the language chosen in settings: the rest in it
+                rest = {f.name: f for f in switched.form.fields}
+                asked[index + 1 :] = [rest.get(f.name, f) for f in asked[index + 1 :]]
+                self._language = switched.language or None
             first_of_group = spec.group and spec is next(
                 f for f in form.fields if f.group == spec.group
             )
@@ -296,6 +306,7 @@ class Console:
                 for other in form.fields:
                     if other.group == spec.group and other.name != spec.name:
                         values[other.name] = ""
+        self._language = None
         reply = self.services.engine.handle(
             self.actor(), FormSubmitted(form_id=form.form_id, values=values, context=form.context)
         )

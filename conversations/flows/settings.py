@@ -7,8 +7,9 @@ from datetime import time
 
 from conversations.countries import holiday_countries
 from conversations.i18n import SUPPORTED, Texts
-from conversations.messages import Choice, Form, FormField, Reply
+from conversations.messages import Choice, Form, FormField, FormVariant, Reply
 from conversations.parsing import CommandLine, ParseError, parse_time, parse_weekdays, parse_zone
+from conversations.records import Person
 from conversations.routes import (
     Action,
     Audience,
@@ -22,8 +23,20 @@ from conversations.turn import Turn, validate
 
 
 def settings_form(turn: Turn) -> Form:
-    t = turn.t
+    """The form in the person's language; asked question by question, the rest of it follows
+    the language they choose in its first field."""
     p = turn.person
+    variants = tuple(
+        FormVariant(
+            field="language", value=code, form=_form(Texts(code, p.timezone), p), language=code
+        )
+        for code in SUPPORTED
+        if code != turn.t.lang
+    )
+    return _form(turn.t, p).model_copy(update={"variants": variants})
+
+
+def _form(t: Texts, p: Person) -> Form:
     weekdays = tuple(Choice(value=str(i), label=t.weekday(i)) for i in range(7))
     return Form(
         form_id=FormId.SETTINGS,

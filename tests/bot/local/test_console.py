@@ -155,6 +155,17 @@ def test_unknown_command_gets_usage_help_in_english_after_switching_language_in_
     assert "Jag känner inte till" not in answer
 
 
+def test_the_language_chosen_in_settings_applies_to_the_rest_of_that_form(
+    console_session: Play,
+) -> None:
+    text = console_session(["settings", "2", "", "", "", "", "", "", "", "/quit"]).text
+    form = text.split("koordinator> settings", 1)[1].split("Saved.", 1)[0]
+    before, after = form.split("Svenska  [2] English", 1)
+    assert SV("settings.language") in before
+    assert EN("settings.timezone") in after and EN("settings.work_days") in after
+    assert SV("settings.timezone") not in after and SV("settings.work_days") not in after
+
+
 def test_a_comment_line_is_shown_as_a_heading_and_not_sent_to_the_bot(
     console_session: Play,
 ) -> None:
