@@ -41,9 +41,20 @@ async def _no_wait(seconds: float) -> None:
 @dataclass
 class ConsoleState:
     me: str
-    # Button numbers are unique across the session; each person may press the ones they got.
+    # Button numbers are unique across the session; each person may press the ones they got
+    # since their own last input (an old welcome's [3] does not open settings weeks later).
     buttons: dict[str, dict[int, Button]] = field(default_factory=dict)
     next_number: int = 1
+    valid_from: dict[str, int] = field(default_factory=dict)
+
+    def pressable(self, person: str) -> dict[int, Button]:
+        since = self.valid_from.get(person, 0)
+        return {n: b for n, b in self.buttons.get(person, {}).items() if n >= since}
+
+    def took_input(self, person: str) -> None:
+        """``person`` typed a line: what they were shown before it can no longer be pressed."""
+        self.valid_from[person] = self.next_number
+        self.buttons[person] = self.pressable(person)
 
 
 class ConsoleDelivery:
@@ -159,12 +170,14 @@ class Console:
         if text.startswith("/"):
             return self._console_command(text)
         if text.isdigit():
-            pressed = self.state.buttons.get(self.state.me, {}).get(int(text))
+            pressed = self.state.pressable(self.state.me).get(int(text))
             if pressed is None:
                 self.write(self.w("no_button"))
                 return True
+            self.state.took_input(self.state.me)
             self.send_event(ButtonPressed(action=pressed.action, value=pressed.value))
             return True
+        self.state.took_input(self.state.me)
         self.send_event(TextReceived(text=text))
         return True
 
@@ -346,7 +359,7 @@ class Console:
 
     def button_number(self, person: str, action: str) -> int | None:
         """The newest button with this action that ``person`` has been shown (for scripts)."""
-        found = [n for n, b in self.state.buttons.get(person, {}).items() if b.action == action]
+        found = [n for n, b in self.state.pressable(person).items() if b.action == action]
         return max(found) if found else None
 
     # Output ------------------------------------------------------------------------------

@@ -106,6 +106,22 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+HOME = {"sv": "hem", "en": "home"}
+# The command that shows a button again (Home shows the rest).
+GOALS = {"sv": "mål", "en": "goals"}
+AGREEMENT = {"sv": "avtal", "en": "agreement"}
+REVIEW = {"sv": "utvärdering", "en": "review"}
+SHOWN_BY = {
+    "goals.draft": GOALS,
+    "goals.confirm": GOALS,
+    "goals.comment": GOALS,
+    "agreement.propose": AGREEMENT,
+    "agreement.accept": AGREEMENT,
+    "review.midpoint": REVIEW,
+    "review.closing": REVIEW,
+}
+
+
 class Script:
     """The lines the demo types, decided as it goes from what the console has shown."""
 
@@ -118,8 +134,13 @@ class Script:
         self.used: set[tuple[str, int]] = set()
 
     def press(self, person: str, action: str, *, optional: bool = False) -> Iterator[str]:
-        """Become ``person`` and press the newest ``action`` button they were sent."""
+        """Become ``person`` and press the newest ``action`` button they were sent. Buttons
+        shown before the person's last message no longer answer: Home shows theirs again."""
         number = self.c.button_number(person, action)
+        if (number is None or (person, number) in self.used) and not optional:
+            yield f"/as {person}"
+            yield SHOWN_BY.get(action, HOME)[self.lang]
+            number = self.c.button_number(person, action)
         if number is None or (person, number) in self.used:
             if optional:
                 return
@@ -250,7 +271,8 @@ class Script:
             )  # the first pair changes its agreement
             yield from self.press(mentor.handle, "review.midpoint")
             yield from (w["working"], "1")
-        # The first pair amends the agreement: every three weeks instead of two. The proposal is the adept's acceptance; the mentor accepts.
+        # The first pair amends the agreement: every three weeks instead of two. The proposal
+        # is the adept's acceptance; the mentor accepts.
         mentor, adept = pairs[0]
         yield from self.press(adept.handle, "agreement.propose")
         yield from ("3", "", "", "", "", "", "", "")

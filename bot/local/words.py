@@ -16,7 +16,7 @@ WORDS: dict[str, dict[str, str]] = {
             "In a form: Enter keeps the value in [brackets], - clears it, cancel leaves the form."
         ),
         "banner": "mentorbot console — {when} — /help for console commands",
-        "no_button": "(no button with that number; messages show them as [1], [2] …)",
+        "no_button": "(no button with that number since your last message; type `home` for yours)",
         "you_are": "(you are now {name})",
         "clock": "(clock: {when})",
         "clock_usage": "(usage: /clock +3d, /clock +2w, /clock +6h, /clock 2027-01-15 or /clock 2027-01-15 08:30)",
@@ -43,7 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
             "I ett formulär: Enter behåller värdet inom [hakparentes], - tömmer det, avbryt lämnar formuläret."
         ),
         "banner": "mentorbot-konsolen — {when} — /hjälp för konsolens kommandon",
-        "no_button": "(ingen knapp med det numret; meddelanden visar dem som [1], [2] …)",
+        "no_button": "(ingen knapp med det numret sedan ditt senaste meddelande; skriv `hem` för dina)",
         "you_are": "(du är nu {name})",
         "clock": "(klockan: {when})",
         "clock_usage": "(så här: /klocka +3d, /klocka +2v, /klocka +6t, /klocka 2027-01-15 eller /klocka 2027-01-15 08:30)",

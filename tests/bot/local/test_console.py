@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.local.console import Console
+from bot.local.words import words
 from conversations.i18n import Texts
 from conversations.records import Meeting
 from storage import migrate
@@ -264,3 +265,12 @@ def test_the_consoles_own_clock_line_follows_the_persons_language(console_sessio
     ).text
     clock_line = next(line for line in text.splitlines() if line.startswith("(clock: "))
     assert "Tuesday" in clock_line and "tisdag" not in clock_line
+
+
+def test_a_button_number_answers_only_until_the_persons_next_message(
+    console_session: Play,
+) -> None:
+    # The welcome's buttons: pressing one after typing something else no longer works.
+    text = console_session(["hem", "status", "1", "hem", "/quit"]).text
+    after_status = text.split("koordinator> status", 1)[1]
+    assert words("sv")["no_button"] in after_status.split("koordinator> hem", 1)[0]
