@@ -85,12 +85,14 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
             intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
         )
         turn.send(person.id or 0, welcome, programme_id=programme.id)
+        held = turn.held_until([person], programme.id)
         lines.append(
             turn.t(
-                "enroll.done",
+                "enroll.done_later" if held else "enroll.done",
                 name=person.display_name,
                 role=turn.t("role." + role),
                 programme=programme.name,
+                start=turn.t.date(programme.starts_on),
             )
         )
     return turn.show(text("\n".join(lines)))
@@ -131,14 +133,17 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     start = max(turn.today, programme.starts_on)
     ends_on = max(programme.ends_on, start + timedelta(days=28))
     midpoint = start + (ends_on - start) / 2
+    # Before the programme starts, the pair is introduced on its start date (in both members'
+    # working hours), and its clocks (deadlines, a stalled phase) start then, not now.
+    held = turn.held_until([mentor, adept], programme.id)
     pair = turn.repo.add(
         Pair(
             programme_id=programme.id or 0,
             mentor_id=mentor.id or 0,
             adept_id=adept.id or 0,
             phase=Phase.INTRO,
-            phase_since=turn.now,
-            introduced_at=turn.now,
+            phase_since=held or turn.now,
+            introduced_at=held or turn.now,
             midpoint_on=midpoint,
             ends_on=ends_on,
         )
@@ -146,7 +151,11 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     turn.audit("pair.created", f"pair:{pair.id}", programme=programme.id)
     intro.introduce(turn, pair, programme, mentor, adept)
     return turn.say(
-        "pair.done", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name
+        "pair.done_later" if held else "pair.done",
+        mentor=mentor.display_name,
+        adept=adept.display_name,
+        programme=programme.name,
+        start=turn.t.date(programme.starts_on),
     )
 
 
