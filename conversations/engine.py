@@ -25,6 +25,7 @@ from conversations.events import (
     HomeOpened,
     TextReceived,
 )
+from conversations.flags import Unknown
 from conversations.flows import (
     agreement,
     checkin,
@@ -155,13 +156,17 @@ def run_parked(turn: Turn, value: str) -> Reply:
 def run_command(
     turn: Turn, spec: CommandRoute, line: CommandLine, mentions: dict[str, str]
 ) -> Reply:
+    """Run a command for the person, if they may use it and it takes the flags given."""
     if not may_use(turn.repo, turn.person, spec.audience):
         ended = last_ended_pair(turn.repo, turn.person)
         if spec.audience == Audience.PAIR and ended is not None:
             return pair_closed_reply(turn, ended)  # the reason that fits: it ended
         command = help.command_word(turn.t, spec.name)
         return turn.say(f"error.only_{spec.audience}", command=command)
-    return spec.handler(turn, line, mentions)
+    read = spec.flags.read(line, turn.t)
+    if isinstance(read, Unknown):
+        return help.unknown_flag(turn, spec, read.flag)
+    return spec.handler(turn, read, mentions)
 
 
 ENGINE_ROUTES = Routes(

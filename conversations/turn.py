@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from conversations.config import CoreConfig
+from conversations.flags import FlagTable
 from conversations.i18n import Texts
 from conversations.messages import Button, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_date, parse_local_datetime
@@ -40,6 +41,9 @@ class CommandInfo(Protocol):
 
     @property
     def audience(self) -> str: ...
+
+    @property
+    def flags(self) -> FlagTable: ...
 
 
 def texts_for(person: Person) -> Texts:

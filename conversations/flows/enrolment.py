@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
+from conversations.flags import Flag, FlagKind, FlagTable
 from conversations.flows import intro
 from conversations.messages import Reply, text
 from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, int_option
 from conversations.people import resolve_person
-from conversations.programme_choice import chosen_programme, my_programmes
+from conversations.programme_choice import PROGRAMME_FLAG, chosen_programme, my_programmes
 from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Phase, Role
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
@@ -20,6 +21,16 @@ COMPLETED_WORDS = ("completed", "klar", "slutförd", "slutfört")
 EARLY_WORDS = ("ended-early", "avbruten", "avbrutet")
 OPTION_LIMITS = {"wants": 500, "offers": 500, "department": 100}
 MAX_END_NOTE = 300
+ENROLL_FLAGS = FlagTable(
+    (
+        PROGRAMME_FLAG,
+        Flag("capacity", "kapacitet", FlagKind.COUNT),
+        Flag("offers", "erbjuder", FlagKind.TEXT),
+        Flag("wants", "vill-lära", FlagKind.TEXT),
+        Flag("department", "avdelning", FlagKind.TEXT),
+    )
+)
+PAIR_FLAGS = FlagTable((PROGRAMME_FLAG, Flag("force", "tvinga", FlagKind.SWITCH)))
 ROLE_WORDS = {
     "mentor": Role.MENTOR,
     "adept": Role.ADEPT,
@@ -40,7 +51,7 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     roles = [ROLE_WORDS[a.lower()] for a in args if a.lower() in ROLE_WORDS]
     capacity = int_option(line, "capacity", 1)
     if not people or len(roles) != 1 or capacity is None or not 1 <= capacity <= 10:
-        return turn.say("usage.enroll.full")
+        return turn.say("usage.enroll.full", options=ENROLL_FLAGS.usage(turn.t, required=False))
     for option, limit in OPTION_LIMITS.items():
         value = line.options.get(option, "")
         if len(value) > limit:
@@ -195,10 +206,20 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
 ROUTES = Routes(
     commands=(
         CommandRoute(
-            "enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command, names_someone
+            "enroll",
+            ("enrol", "registrera"),
+            Audience.COORDINATOR,
+            enroll_command,
+            names_someone,
+            flags=ENROLL_FLAGS,
         ),
         CommandRoute(
-            "pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command, names_someone
+            "pair",
+            ("para", "matcha-par"),
+            Audience.COORDINATOR,
+            pair_command,
+            names_someone,
+            flags=PAIR_FLAGS,
         ),
         CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command, names_someone),
     ),

@@ -7,9 +7,10 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from conversations.delivery_status import delivery_summary
+from conversations.flags import FlagTable
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
-from conversations.programme_choice import my_programmes
+from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, named_programme
 from conversations.records import (
     CheckIn,
     Enrolment,
@@ -33,6 +34,9 @@ def is_unconfirmed(meeting: Meeting, now: datetime) -> bool:
         return True
     over = meeting.starts_at + timedelta(minutes=meeting.minutes) + UNCONFIRMED_AFTER
     return meeting.status == MeetingStatus.BOOKED and over < now
+
+
+STATUS_FLAGS = FlagTable((PROGRAMME_FLAG,))
 
 
 def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> list[Section]:
@@ -109,15 +113,22 @@ def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> li
 
 
 def status_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    """Every open programme, or the one ``--program`` names."""
+    wanted = line.options.get("program")
+    chosen = named_programme(turn, wanted) if wanted else None
+    if wanted and chosen is None:
+        return turn.say("program.not_found")
     return turn.show(
         Message(
             title=turn.t("status.title"),
-            sections=tuple(health_sections(turn)),
+            sections=tuple(health_sections(turn, [chosen] if chosen else None)),
             note=turn.t("status.privacy"),
         )
     )
 
 
 ROUTES = Routes(
-    commands=(CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command),),
+    commands=(
+        CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command, flags=STATUS_FLAGS),
+    ),
 )

@@ -1,13 +1,15 @@
 """A programme's dates rule: nothing reaches a pair before its start date, no deadline or stall
-clock runs before it, and its statistics count from it (fake clock, across the start)."""
+clock runs before it, its statistics count from it, and creating a programme asks for dates
+instead of assuming them (fake clock, across the start)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from conversations.events import FormSubmitted
 from conversations.memory import InMemoryStore
-from conversations.records import OutboxItem, Pair, Person, Phase
+from conversations.records import OutboxItem, Pair, Person, Phase, Programme
 from tests.conversations.harness import START, Bot, make_bot
 
 FUTURE = 'program new "Vår 2027" --purpose onboarding --start 2027-02-15 --end 2027-06-15'
@@ -35,6 +37,7 @@ def test_nothing_reaches_the_pair_before_the_start_date_then_the_introduction_in
     bot = make_bot(InMemoryStore())
     mark = paired_a_month_early(bot, anna_in_new_york=True)
     told = bot.texts_to("kim", mark)
+    assert "Inget når deltagarna före 15 februari 2027" in told  # said when it was created
     assert "Deras introduktion kommer 15 februari 2027" in told  # and when they were paired
 
     bot.advance(STARTS - START - timedelta(hours=1), step=timedelta(hours=6))
@@ -122,6 +125,56 @@ def test_a_programme_that_has_started_introduces_at_once_as_before() -> None:
     assert "intro" in bot.kinds_to("bo")
     (pair,) = bot.record(Pair)
     assert pair.introduced_at == START
+
+
+# Creating a programme: dates are asked for, never assumed ----------------------------------
+
+
+def test_a_programme_without_dates_is_asked_for_them_prefilled_with_what_was_typed() -> None:
+    bot = make_bot(InMemoryStore())
+    reply = bot.say("kim", 'program ny "Vår 2027" --syfte introduktion --slut 12v')
+    assert reply.form is not None and bot.record(Programme) == []  # nothing assumed
+    initial = {f.name: f.initial for f in reply.form.fields}
+    assert initial["name"] == "Vår 2027" and initial["purpose"] == "introduktion"
+    assert initial["start"] == "" and initial["end"] == "2027-04-05"  # 12 weeks, as a date
+    kinds = {f.name: f.kind for f in reply.form.fields}
+    assert kinds["start"] == kinds["end"] == "date"
+    shown = " ".join(f"{f.label} {f.hint}" for f in reply.form.fields) + reply.form.intro
+    assert "onboarding" not in shown and "introduktion" in shown  # the reader's words only
+
+    values = initial | {"start": "2027-02-15"}
+    done = bot.act("kim", FormSubmitted(form_id=reply.form.form_id, values=values))
+    assert not done.errors
+    (programme,) = bot.record(Programme)
+    assert (programme.starts_on.isoformat(), programme.ends_on.isoformat()) == (
+        "2027-02-15",
+        "2027-04-05",
+    )
+    assert "Skapade *Vår 2027*" in done.messages[0].plain_text()
+
+
+def test_a_programme_form_with_an_end_too_soon_is_refused_on_that_field() -> None:
+    bot = make_bot(InMemoryStore())
+    reply = bot.say("kim", 'program new "Kort"')
+    assert reply.form is not None
+    values = {f.name: f.initial for f in reply.form.fields} | {
+        "purpose": "karriär",
+        "start": "2027-02-01",
+        "end": "2027-02-10",
+    }
+    refused = bot.act("kim", FormSubmitted(form_id=reply.form.form_id, values=values))
+    assert set(refused.errors) == {"end"} and "fyra veckor" in refused.errors["end"]
+    assert bot.record(Programme) == []
+
+
+def test_a_typed_programme_with_a_bad_date_says_which_field() -> None:
+    bot = make_bot(InMemoryStore(), default_locale="en")
+    reply = bot.say(
+        "kim", 'program new "Spring" --purpose career --start 2027-02-30 --end 2027-06-01'
+    )
+    said = reply.messages[0].plain_text()
+    assert said.startswith("Start date") and "2027-02-30" in said
+    assert bot.record(Programme) == []
 
 
 def test_the_start_date_is_kept_on_the_outbox_rows_of_the_welcome() -> None:
