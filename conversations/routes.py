@@ -67,6 +67,8 @@ class Action(StrEnum):
     SETTLE_MEETING = "meeting.settle"  # the check-ins disagree: did we meet?
     SAVE_PARKED = "parked.save"  # a line that was both a command and an answer: the answer
     RUN_PARKED = "parked.run"  # … or the command
+    CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
+    CLOSE_PROGRAMME = "programme.close"  # yes, close it
 
 
 class FormId(StrEnum):

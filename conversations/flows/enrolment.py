@@ -12,7 +12,7 @@ from conversations.messages import Reply, text
 from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, int_option
 from conversations.people import resolve_person
-from conversations.programme_choice import PROGRAMME_FLAG, chosen_programme, my_programmes
+from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, pick_programme
 from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Phase, Role
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
@@ -57,9 +57,9 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         if len(value) > limit:
             field = turn.t(f"enroll.{option}_field")
             return turn.say("error.too_long_named", field=field, n=len(value), limit=limit)
-    programme = chosen_programme(turn, line)
-    if programme is None:
-        return turn.say("program.none_open")
+    programme = pick_programme(turn, line, mentions)
+    if isinstance(programme, Reply):
+        return programme
     role = roles[0]
     lines = []
     for token in people:
@@ -113,9 +113,9 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     people = [a for a in line.args if a.startswith("@")]
     if len(people) != 2:
         return turn.say("usage.pair.full")
-    programme = chosen_programme(turn, line)
-    if programme is None:
-        return turn.say("program.none_open")
+    programme = pick_programme(turn, line, mentions)
+    if isinstance(programme, Reply):
+        return programme
     mentor = resolve_person(turn, people[0], mentions)
     adept = resolve_person(turn, people[1], mentions)
     if mentor is None or adept is None:

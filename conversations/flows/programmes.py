@@ -1,15 +1,24 @@
 """`program new | list | close`: a coordinator creates programmes (``programme_setup``), lists
-them and closes them (only once no pair is open)."""
+them and closes them (after a confirmation, and only once no pair is open)."""
 
 from __future__ import annotations
 
 from conversations.flows.programme_setup import PROGRAM_FLAGS, program_new, programme_submitted
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
-from conversations.programme_choice import chosen_programme, my_programmes
-from conversations.records import OPEN_PHASES, Pair, ProgrammeStatus
-from conversations.routes import Audience, CommandRoute, FormId, FormRoute, Routes
-from conversations.turn import Turn
+from conversations.programme_choice import my_programmes, named_programme, pick_programme
+from conversations.records import OPEN_PHASES, Pair, Programme, ProgrammeStatus
+from conversations.refs import ProgrammeRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
+from conversations.turn import Turn, button
 
 SUBCOMMANDS = ("new", "ny", "skapa", "list", "lista", "close", "stäng", "avsluta")
 
@@ -25,7 +34,7 @@ def program_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     if sub in ("list", "lista", ""):
         return _program_list(turn)
     if sub in ("close", "stäng", "avsluta"):
-        return _program_close(turn, line)
+        return _program_close(turn, line, mentions)
     return turn.say(
         "usage.program.full",
         flags=PROGRAM_FLAGS.usage(turn.t, required=True),
@@ -55,16 +64,62 @@ def _program_list(turn: Turn) -> Reply:
     )
 
 
-def _program_close(turn: Turn, line: CommandLine) -> Reply:
-    wanted = line.args[1] if len(line.args) > 1 else ""
-    programme = chosen_programme(
-        turn, CommandLine(word="program", options={"program": wanted} if wanted else {})
+def _program_close(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    """``program close [id or name]``: which one (asked when several are open), then a
+    question with a button: nothing is closed by the command itself."""
+    if len(line.args) > 1:
+        named = named_programme(turn, line.args[1])
+        if named is None:
+            return turn.say("program.not_found")
+        picked: Programme | Reply = named
+    else:
+        picked = pick_programme(turn, line, mentions)
+    if isinstance(picked, Reply):
+        return picked
+    refused = _open_pairs(turn, picked)
+    if refused is not None:
+        return refused
+    t = turn.t
+    return turn.show(
+        Message(
+            sections=(
+                Section(
+                    text=t(
+                        "program.close_confirm",
+                        name=picked.name,
+                        start=t.date(picked.starts_on, "medium"),
+                        end=t.date(picked.ends_on, "medium"),
+                    )
+                ),
+            ),
+            buttons=(
+                button(
+                    t,
+                    "button.close_programme",
+                    Action.CLOSE_PROGRAMME,
+                    ProgrammeRef(picked.id or 0).encode(),
+                    "danger",
+                ),
+            ),
+        )
     )
-    if programme is None:
-        return turn.say("program.not_found")
+
+
+def _open_pairs(turn: Turn, programme: Programme) -> Reply | None:
     open_pairs = turn.repo.find(Pair, programme_id=programme.id, phase=list(OPEN_PHASES))
-    if open_pairs:
-        return turn.say("program.close_open_pairs", n=len(open_pairs))
+    return turn.say("program.close_open_pairs", n=len(open_pairs)) if open_pairs else None
+
+
+def close_confirmed(turn: Turn, value: str) -> Reply:
+    ref = ProgrammeRef.decode(value)
+    programme = turn.repo.get(Programme, ref.programme) if ref is not None else None
+    if programme is None:
+        return turn.say("error.stale_button")
+    if programme.status == ProgrammeStatus.CLOSED:
+        return turn.say("program.already_closed", name=programme.name)
+    refused = _open_pairs(turn, programme)  # paired since the question was asked
+    if refused is not None:
+        return refused
     turn.repo.update(programme.model_copy(update={"status": ProgrammeStatus.CLOSED}))
     turn.audit("programme.closed", f"programme:{programme.id}")
     return turn.say("program.closed", name=programme.name)
@@ -81,5 +136,6 @@ ROUTES = Routes(
             flags=PROGRAM_FLAGS,
         ),
     ),
+    buttons=(ButtonRoute(Action.CLOSE_PROGRAMME, close_confirmed, Audience.COORDINATOR),),
     forms=(FormRoute(FormId.PROGRAMME, programme_submitted, Audience.COORDINATOR),),
 )
