@@ -13,6 +13,7 @@ import logging
 import sys
 import traceback
 import uuid
+from dataclasses import replace
 
 from conversations.config import CoreConfig
 from conversations.countries import country_of_zone
@@ -25,6 +26,7 @@ from conversations.events import (
     HomeOpened,
     TextReceived,
 )
+from conversations.flags import Unknown
 from conversations.flows import (
     agreement,
     checkin,
@@ -50,6 +52,7 @@ from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.planner.calendar import allowed_from
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
+from conversations.programme_choice import take_parked
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.sanitising import clean_actor, clean_event, clean_line
@@ -153,21 +156,43 @@ def run_parked(turn: Turn, value: str) -> Reply:
 
 
 def run_command(
-    turn: Turn, spec: CommandRoute, line: CommandLine, mentions: dict[str, str]
+    turn: Turn,
+    spec: CommandRoute,
+    line: CommandLine,
+    mentions: dict[str, str],
+    programme: str = "",
 ) -> Reply:
+    """Run a command for the person, if they may use it and it takes the flags given.
+    ``programme``: the programme chosen with a button for a parked command."""
     if not may_use(turn.repo, turn.person, spec.audience):
         ended = last_ended_pair(turn.repo, turn.person)
         if spec.audience == Audience.PAIR and ended is not None:
             return pair_closed_reply(turn, ended)  # the reason that fits: it ended
         command = help.command_word(turn.t, spec.name)
         return turn.say(f"error.only_{spec.audience}", command=command)
-    return spec.handler(turn, line, mentions)
+    read = spec.flags.read(line, turn.t)
+    if isinstance(read, Unknown):
+        return help.unknown_flag(turn, spec, read.flag)
+    if programme:
+        read = replace(read, options={**read.options, "program": programme})
+    return spec.handler(turn, read, mentions)
+
+
+def run_with_programme(turn: Turn, value: str) -> Reply:
+    """A programme chosen for a parked command: the command runs again, for that one."""
+    taken = take_parked(turn, value)
+    spec = find_command(taken[0].word) if taken is not None else None
+    if taken is None or spec is None:
+        return turn.say("parked.gone")
+    line, mentions, programme = taken
+    return run_command(turn, spec, line, mentions, programme)
 
 
 ENGINE_ROUTES = Routes(
     buttons=(
         ButtonRoute(Action.SAVE_PARKED, save_parked),
         ButtonRoute(Action.RUN_PARKED, run_parked),
+        ButtonRoute(Action.CHOOSE_PROGRAMME, run_with_programme, Audience.COORDINATOR),
     )
 )
 ROUTES = Routes.gather([*(flow.ROUTES for flow in FLOWS), ENGINE_ROUTES])

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from conversations.messages import Reply, text
 from conversations.ports import Repo
-from conversations.records import OPEN_PHASES, Agreement, Pair, Person, Phase
+from conversations.records import (
+    OPEN_PHASES,
+    Agreement,
+    OutboxItem,
+    OutboxStatus,
+    Pair,
+    Person,
+    Phase,
+)
 from conversations.refs import GoalsRef, PairMeetingRef, PairRef
 from conversations.turn import Turn
 
@@ -63,7 +71,10 @@ def end_pair(
     turn: Turn, pair: Pair, reason: str, note: str = "", *, by_coordinator: bool = True
 ) -> Pair:
     """End a pair (``completed`` or ``ended-early``); the members are told when a coordinator
-    ended it (a member who ends it by erasure or a closing review already knows)."""
+    ended it (a member who ends it by erasure or a closing review already knows). A pair
+    ended before its introduction went out (its programme had not started) is withdrawn
+    instead: the introduction is not sent, and neither is a notice of a pair never heard of."""
+    unannounced = pair.introduced_at > turn.now
     phase = Phase.COMPLETED if reason == "completed" else Phase.ENDED_EARLY
     ended = turn.repo.update(
         pair.model_copy(
@@ -77,8 +88,17 @@ def end_pair(
         )
     )
     turn.audit("pair.ended", f"pair:{pair.id}", reason=reason)
-    if not by_coordinator:
+    if unannounced:
+        _withdraw_introduction(turn, pair)
+    if not by_coordinator or unannounced:
         return ended
     for member in pair.member_ids():
         turn.send(member, lambda t: text(t("end.notice." + reason)), programme_id=pair.programme_id)
     return ended
+
+
+def _withdraw_introduction(turn: Turn, pair: Pair) -> None:
+    """Delete what of the pair still waits in the outbox: its introduction (the group message
+    and each member's own part) and anything queued for it since."""
+    for item in turn.repo.find(OutboxItem, pair_id=pair.id, status=OutboxStatus.PENDING):
+        turn.repo.delete(OutboxItem, item.id or 0)

@@ -123,3 +123,18 @@ class PromptRef(Ref):
     """A reflection prompt, by its key in the catalog."""
 
     key: str = ""
+
+
+@dataclass(frozen=True)
+class ProgrammeRef(Ref):
+    """A programme (confirming that it closes)."""
+
+    programme: int
+
+
+@dataclass(frozen=True)
+class ProgrammeChoiceRef(Ref):
+    """A programme chosen for a parked command, and the token of that command."""
+
+    programme: int
+    token: str = ""

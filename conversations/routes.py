@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from conversations.flags import NO_FLAGS, FlagTable
+
 if TYPE_CHECKING:
     from conversations.messages import Reply
     from conversations.parsing import CommandLine
@@ -65,6 +67,8 @@ class Action(StrEnum):
     SETTLE_MEETING = "meeting.settle"  # the check-ins disagree: did we meet?
     SAVE_PARKED = "parked.save"  # a line that was both a command and an answer: the answer
     RUN_PARKED = "parked.run"  # … or the command
+    CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
+    CLOSE_PROGRAMME = "programme.close"  # yes, close it
 
 
 class FormId(StrEnum):
@@ -81,6 +85,7 @@ class FormId(StrEnum):
     REFLECTION = "reflection"
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
+    PROGRAMME = "programme"  # a new programme: what `program new` did not say
 
 
 class Awaiting(StrEnum):
@@ -98,6 +103,9 @@ class CommandRoute:
     # While a typed answer is awaited, a line with arguments runs as this command only when
     # ``accepts`` says it is a valid use; otherwise the person is asked which they meant.
     accepts: Accepts | None = None
+    # The flags it takes (``--start``): the engine refuses any other before the handler runs,
+    # and help shows them in the reader's language.
+    flags: FlagTable = NO_FLAGS
 
 
 @dataclass(frozen=True)

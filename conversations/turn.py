@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 from conversations.config import CoreConfig
+from conversations.flags import FlagTable
 from conversations.i18n import Texts
 from conversations.messages import Button, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_date, parse_local_datetime
 from conversations.ports import Repo
-from conversations.records import AuditEntry, ConversationState, OutboxItem, Pair, Person
+from conversations.records import (
+    AuditEntry,
+    ConversationState,
+    OutboxItem,
+    Pair,
+    Person,
+    Programme,
+)
 
 
 class CommandInfo(Protocol):
@@ -32,6 +41,9 @@ class CommandInfo(Protocol):
 
     @property
     def audience(self) -> str: ...
+
+    @property
+    def flags(self) -> FlagTable: ...
 
 
 def texts_for(person: Person) -> Texts:
@@ -66,6 +78,27 @@ class Turn:
             raise LookupError(f"person {person_id}")
         return found
 
+    def held_until(self, people: Sequence[Person], programme_id: int | None) -> datetime | None:
+        """When a message of a programme that has not started yet may reach all of
+        ``people``: the first allowed time (working hours) on or after its start date on each
+        one's calendar, for the last of them. None once it has started for each of them:
+        nothing of a programme reaches anyone before its start date."""
+        programme = self.repo.get(Programme, programme_id) if programme_id else None
+        if programme is None:
+            return None
+        starts = [
+            datetime.combine(programme.starts_on, time(0), tzinfo=ZoneInfo(p.timezone)).astimezone(
+                UTC
+            )
+            for p in people
+        ]
+        if all(start <= self.now for start in starts):
+            return None
+        return max(
+            self.allowed_from(p, max(start, self.now))
+            for p, start in zip(people, starts, strict=True)
+        )
+
     def send(
         self,
         person_id: int,
@@ -73,18 +106,24 @@ class Turn:
         *,
         kind: str = "notice",
         programme_id: int | None = None,
+        pair_id: int | None = None,
     ) -> None:
-        """Queue a message to one person, worded in their own language. To anyone but the
-        actor it is due at the recipient's next allowed time (quiet hours), not at once."""
+        """Queue a message to one person (about ``pair_id``, if given), worded in their own
+        language. To anyone but the actor it is due at the recipient's next allowed time
+        (quiet hours), not at once; of a programme that has not started, not before its start
+        date (``held_until``)."""
         recipient = self.person_by_id(person_id)
         if recipient.erased_at is not None:
             return
-        due_at = self.now if person_id == self.person.id else self.allowed_from(recipient, self.now)
+        due_at = self.held_until([recipient], programme_id) or (
+            self.now if person_id == self.person.id else self.allowed_from(recipient, self.now)
+        )
         self.sent += 1
         self.repo.enqueue(
             OutboxItem(
                 key=f"{self.key}:{self.sent}",
                 person_id=person_id,
+                pair_id=pair_id,
                 programme_id=programme_id,
                 kind=kind,
                 payload=build(texts_for(recipient)).model_dump(mode="json"),
@@ -103,11 +142,12 @@ class Turn:
         programme_id: int | None = None,
     ) -> None:
         """Queue one message to a pair's shared conversation (a group DM), due when it is an
-        allowed time for the later of its members who did not cause it (as ``send``)."""
+        allowed time for the later of its members who did not cause it (as ``send``); of a
+        programme that has not started, not before its start date for both."""
         pair = self.repo.get(Pair, pair_id)
-        others = [m for m in (pair.member_ids() if pair else ()) if m != self.person.id]
-        due_at = max(
-            (self.allowed_from(self.person_by_id(m), self.now) for m in others),
+        members = [self.person_by_id(m) for m in (pair.member_ids() if pair else ())]
+        due_at = self.held_until(members, programme_id) or max(
+            (self.allowed_from(m, self.now) for m in members if m.id != self.person.id),
             default=self.now,
         )
         self.sent += 1

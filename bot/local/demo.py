@@ -82,6 +82,8 @@ WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "coordinator": "koordinator",
         "programme": "Nya chefer våren 2027",
+        "new_programme": 'program ny "{name}" --syfte introduktion,ledarskap --start 2027-01-11 '
+        "--slut {end} --mall nya-chefer",
         "place": "Mentorns kontor",
         "prep": "Jag vill prata om hur jag förbereder ett svårt samtal.",
         "raised": "Vi pratade om bakgrund, styrkor och svagheter och vad jag vill utveckla.",
@@ -94,6 +96,8 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "coordinator": "coordinator",
         "programme": "New managers spring 2027",
+        "new_programme": 'program new "{name}" --purpose onboarding,leadership --start 2027-01-11 '
+        "--end {end} --template new-managers",
         "place": "The mentor's office",
         "prep": "I want to talk about preparing a difficult conversation.",
         "raised": "We talked about our backgrounds, strengths and weaknesses, and what I want to develop.",
@@ -167,7 +171,7 @@ class Script:
         coordinator = w["coordinator"]
         pairs = list(zip(self.mentors, self.adepts, strict=True))
         yield self.heading(0)
-        yield f'program new "{w["programme"]}" --purpose onboarding,leadership --start 2027-01-11 --end {PROGRAMME_END.isoformat()} --template new-managers'
+        yield w["new_programme"].format(name=w["programme"], end=PROGRAMME_END.isoformat())
         yield "enroll " + " ".join(f"@{m.handle}" for m in self.mentors) + " as mentor"
         yield "enroll " + " ".join(f"@{a.handle}" for a in self.adepts) + " as adept"
         for mentor, adept in pairs:

@@ -115,6 +115,8 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
         repo.delete(OutboxItem, item.id or 0)
     for pair in open_pairs_of(repo, me.id):
         end_pair(turn, pair, "ended-early", "erased", by_coordinator=False)
+        if pair.introduced_at > turn.now:
+            continue  # not introduced yet (its programme has not started): nothing to tell
         turn.send(
             pair.partner_of(me.id or 0),
             lambda t: text(t("forget.partner_notice")),

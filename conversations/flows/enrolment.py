@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
+from conversations.flags import Flag, FlagKind, FlagTable
 from conversations.flows import intro
 from conversations.messages import Reply, text
 from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, int_option
 from conversations.people import resolve_person
-from conversations.programme_choice import chosen_programme, my_programmes
+from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, pick_programme
 from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Phase, Role
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
@@ -20,6 +21,16 @@ COMPLETED_WORDS = ("completed", "klar", "slutförd", "slutfört")
 EARLY_WORDS = ("ended-early", "avbruten", "avbrutet")
 OPTION_LIMITS = {"wants": 500, "offers": 500, "department": 100}
 MAX_END_NOTE = 300
+ENROLL_FLAGS = FlagTable(
+    (
+        PROGRAMME_FLAG,
+        Flag("capacity", "kapacitet", FlagKind.COUNT),
+        Flag("offers", "erbjuder", FlagKind.TEXT),
+        Flag("wants", "vill-lära", FlagKind.TEXT),
+        Flag("department", "avdelning", FlagKind.TEXT),
+    )
+)
+PAIR_FLAGS = FlagTable((PROGRAMME_FLAG, Flag("force", "tvinga", FlagKind.SWITCH)))
 ROLE_WORDS = {
     "mentor": Role.MENTOR,
     "adept": Role.ADEPT,
@@ -40,15 +51,15 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     roles = [ROLE_WORDS[a.lower()] for a in args if a.lower() in ROLE_WORDS]
     capacity = int_option(line, "capacity", 1)
     if not people or len(roles) != 1 or capacity is None or not 1 <= capacity <= 10:
-        return turn.say("usage.enroll.full")
+        return turn.say("usage.enroll.full", options=ENROLL_FLAGS.usage(turn.t, required=False))
     for option, limit in OPTION_LIMITS.items():
         value = line.options.get(option, "")
         if len(value) > limit:
             field = turn.t(f"enroll.{option}_field")
             return turn.say("error.too_long_named", field=field, n=len(value), limit=limit)
-    programme = chosen_programme(turn, line)
-    if programme is None:
-        return turn.say("program.none_open")
+    programme = pick_programme(turn, line, mentions)
+    if isinstance(programme, Reply):
+        return programme
     role = roles[0]
     lines = []
     for token in people:
@@ -85,12 +96,14 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
             intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
         )
         turn.send(person.id or 0, welcome, programme_id=programme.id)
+        held = turn.held_until([person], programme.id)
         lines.append(
             turn.t(
-                "enroll.done",
+                "enroll.done_later" if held else "enroll.done",
                 name=person.display_name,
                 role=turn.t("role." + role),
                 programme=programme.name,
+                start=turn.t.date(programme.starts_on),
             )
         )
     return turn.show(text("\n".join(lines)))
@@ -100,9 +113,9 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     people = [a for a in line.args if a.startswith("@")]
     if len(people) != 2:
         return turn.say("usage.pair.full")
-    programme = chosen_programme(turn, line)
-    if programme is None:
-        return turn.say("program.none_open")
+    programme = pick_programme(turn, line, mentions)
+    if isinstance(programme, Reply):
+        return programme
     mentor = resolve_person(turn, people[0], mentions)
     adept = resolve_person(turn, people[1], mentions)
     if mentor is None or adept is None:
@@ -131,14 +144,17 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     start = max(turn.today, programme.starts_on)
     ends_on = max(programme.ends_on, start + timedelta(days=28))
     midpoint = start + (ends_on - start) / 2
+    # Before the programme starts, the pair is introduced on its start date (in both members'
+    # working hours), and its clocks (deadlines, a stalled phase) start then, not now.
+    held = turn.held_until([mentor, adept], programme.id)
     pair = turn.repo.add(
         Pair(
             programme_id=programme.id or 0,
             mentor_id=mentor.id or 0,
             adept_id=adept.id or 0,
             phase=Phase.INTRO,
-            phase_since=turn.now,
-            introduced_at=turn.now,
+            phase_since=held or turn.now,
+            introduced_at=held or turn.now,
             midpoint_on=midpoint,
             ends_on=ends_on,
         )
@@ -146,7 +162,11 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     turn.audit("pair.created", f"pair:{pair.id}", programme=programme.id)
     intro.introduce(turn, pair, programme, mentor, adept)
     return turn.say(
-        "pair.done", mentor=mentor.display_name, adept=adept.display_name, programme=programme.name
+        "pair.done_later" if held else "pair.done",
+        mentor=mentor.display_name,
+        adept=adept.display_name,
+        programme=programme.name,
+        start=turn.t.date(programme.starts_on),
     )
 
 
@@ -186,10 +206,20 @@ def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Repl
 ROUTES = Routes(
     commands=(
         CommandRoute(
-            "enroll", ("enrol", "registrera"), Audience.COORDINATOR, enroll_command, names_someone
+            "enroll",
+            ("enrol", "registrera"),
+            Audience.COORDINATOR,
+            enroll_command,
+            names_someone,
+            flags=ENROLL_FLAGS,
         ),
         CommandRoute(
-            "pair", ("para", "matcha-par"), Audience.COORDINATOR, pair_command, names_someone
+            "pair",
+            ("para", "matcha-par"),
+            Audience.COORDINATOR,
+            pair_command,
+            names_someone,
+            flags=PAIR_FLAGS,
         ),
         CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command, names_someone),
     ),

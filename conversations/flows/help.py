@@ -18,6 +18,24 @@ def command_word(t: Texts, name: str) -> str:
     return t("usage." + name).split()[0]
 
 
+def usage(t: Texts, command: CommandInfo) -> str:
+    """How to use a command, its flags in the reader's language (``--slut``, not ``--end``)."""
+    return t(
+        "usage." + command.name,
+        flags=command.flags.usage(t, required=True),
+        options=command.flags.usage(t, required=False),
+    )
+
+
+def unknown_flag(turn: Turn, command: CommandInfo, flag: str) -> Reply:
+    """A flag the command does not take is refused, never ignored: with the ones it takes."""
+    t = turn.t
+    word = command_word(t, command.name)
+    if not command.flags.flags:
+        return turn.say("flags.none", command=word, flag=flag[:40])
+    return turn.say("flags.unknown", command=word, flag=flag[:40], valid=command.flags.words(t))
+
+
 def usable(turn: Turn) -> list[CommandInfo]:
     """The commands the person may use now, in the flows' order."""
     groups = {Audience.EVERYONE}
@@ -53,7 +71,7 @@ def help_message(turn: Turn, unknown: str = "") -> Message:
     for group in groups:
         # In the order the flows declare them (conversations.engine.FLOWS).
         lines = [
-            f"`{(prefix + ' ') if prefix else ''}{t('usage.' + c.name)}` — {t('help.' + c.name)}"
+            f"`{(prefix + ' ') if prefix else ''}{usage(t, c)}` — {t('help.' + c.name)}"
             for c in turn.commands
             if c.audience == group
         ]

@@ -80,4 +80,4 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
                 ),
             )
 
-        turn.send(person.id or 0, dm, kind="intro", programme_id=programme.id)
+        turn.send(person.id or 0, dm, kind="intro", programme_id=programme.id, pair_id=pair.id)

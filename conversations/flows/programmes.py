@@ -1,42 +1,24 @@
-"""`program new | list | close`: a coordinator creates programmes (name, purposes, dates,
-cadence, meeting length, template), lists them and closes them."""
+"""`program new | list | close`: a coordinator creates programmes (``programme_setup``), lists
+them and closes them (after a confirmation, and only once no pair is open)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from conversations.flows.meetings import MAX_MINUTES, MIN_MINUTES
+from conversations.flows.programme_setup import PROGRAM_FLAGS, program_new, programme_submitted
 from conversations.messages import Message, Reply, Section
-from conversations.parsing import CommandLine, ParseError, int_option, parse_date
-from conversations.programme_choice import chosen_programme, my_programmes
-from conversations.records import OPEN_PHASES, Pair, Programme, ProgrammeStatus, Purpose
-from conversations.routes import Audience, CommandRoute, Routes
-from conversations.turn import Turn
-
-MAX_NAME = 80
-PURPOSE_ALIASES = {
-    "retention": Purpose.RETENTION,
-    "personalomsättning": Purpose.RETENTION,
-    "behålla": Purpose.RETENTION,
-    "career": Purpose.CAREER,
-    "karriär": Purpose.CAREER,
-    "karriarutveckling": Purpose.CAREER,
-    "karriärutveckling": Purpose.CAREER,
-    "onboarding": Purpose.ONBOARDING,
-    "introduktion": Purpose.ONBOARDING,
-    "competence": Purpose.COMPETENCE,
-    "kompetens": Purpose.COMPETENCE,
-    "kompetensutveckling": Purpose.COMPETENCE,
-    "culture": Purpose.CULTURE,
-    "kultur": Purpose.CULTURE,
-    "förändring": Purpose.CULTURE,
-    "recruitment": Purpose.RECRUITMENT,
-    "rekrytering": Purpose.RECRUITMENT,
-    "leadership": Purpose.LEADERSHIP,
-    "ledarskap": Purpose.LEADERSHIP,
-    "ledarutveckling": Purpose.LEADERSHIP,
-}
-
+from conversations.parsing import CommandLine
+from conversations.programme_choice import my_programmes, named_programme, pick_programme
+from conversations.records import OPEN_PHASES, Pair, Programme, ProgrammeStatus
+from conversations.refs import ProgrammeRef
+from conversations.routes import (
+    Action,
+    Audience,
+    ButtonRoute,
+    CommandRoute,
+    FormId,
+    FormRoute,
+    Routes,
+)
+from conversations.turn import Turn, button
 
 SUBCOMMANDS = ("new", "ny", "skapa", "list", "lista", "close", "stäng", "avsluta")
 
@@ -48,92 +30,15 @@ def accepts_program(turn: Turn, line: CommandLine) -> bool:
 def program_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     sub = line.args[0].lower() if line.args else ""
     if sub in ("new", "ny", "skapa"):
-        return _program_new(turn, line)
+        return program_new(turn, line)
     if sub in ("list", "lista", ""):
         return _program_list(turn)
     if sub in ("close", "stäng", "avsluta"):
-        return _program_close(turn, line)
-    return turn.say("usage.program.full")
-
-
-def _program_new(turn: Turn, line: CommandLine) -> Reply:
-    t = turn.t
-    if len(line.args) < 2 or not line.args[1].strip():
-        return turn.say("program.need_name")
-    name = line.args[1].strip()
-    if len(name) > MAX_NAME:
-        return turn.say(
-            "error.too_long_named", field=t("program.name"), n=len(name), limit=MAX_NAME
-        )
-    purposes: list[Purpose] = []
-    for word in (
-        (line.options.get("purpose") or line.options.get("syfte") or "")
-        .replace(";", ",")
-        .split(",")
-    ):
-        if not word.strip():
-            continue
-        purpose = PURPOSE_ALIASES.get(word.strip().lower())
-        if purpose is None:
-            return turn.say(
-                "program.bad_purpose",
-                value=word.strip(),
-                options=", ".join(t("purpose." + p) + f" ({p})" for p in Purpose),
-            )
-        purposes.append(purpose)
-    if not purposes:
-        return turn.say(
-            "program.need_purpose",
-            options=", ".join(f"{p.value} ({t('purpose.' + p)})" for p in Purpose),
-        )
-    try:
-        start = parse_date(line.options.get("start") or "today", turn.today)
-        end = (
-            parse_date(line.options.get("end") or "", turn.today)
-            if line.options.get("end")
-            else start + timedelta(days=182)
-        )
-    except ParseError as exc:
-        return turn.say(exc.key, **exc.values)
-    if end <= turn.today:
-        return turn.say("program.ends_in_past")
-    if end <= start + timedelta(days=27):
-        return turn.say("program.too_short")
-    template = line.options.get("template", "general")
-    if template not in ("general", "new-managers"):
-        return turn.say("program.bad_template")
-    cadence = int_option(line, "cadence", turn.config.cadence_days)
-    length = int_option(line, "length", turn.config.meeting_minutes)
-    if (
-        cadence is None
-        or not 1 <= cadence <= 60
-        or length is None
-        or not MIN_MINUTES <= length <= MAX_MINUTES
-    ):
-        return turn.say("program.bad_numbers", min=MIN_MINUTES, max=MAX_MINUTES)
-    if any(p.name.lower() == name.lower() for p in my_programmes(turn)):
-        return turn.say("program.exists", name=name)
-    programme = turn.repo.add(
-        Programme(
-            name=name,
-            purposes=purposes,
-            starts_on=start,
-            ends_on=end,
-            cadence_days=cadence,
-            meeting_minutes=length,
-            template=template,
-            created_by=turn.person.id or 0,
-            created_at=turn.now,
-        )
-    )
-    turn.audit("programme.created", f"programme:{programme.id}")
+        return _program_close(turn, line, mentions)
     return turn.say(
-        "program.created",
-        name=name,
-        id=programme.id,
-        start=t.date(start),
-        end=t.date(end),
-        purposes=", ".join(t("purpose." + p) for p in purposes),
+        "usage.program.full",
+        flags=PROGRAM_FLAGS.usage(turn.t, required=True),
+        options=PROGRAM_FLAGS.usage(turn.t, required=False),
     )
 
 
@@ -159,16 +64,62 @@ def _program_list(turn: Turn) -> Reply:
     )
 
 
-def _program_close(turn: Turn, line: CommandLine) -> Reply:
-    wanted = line.args[1] if len(line.args) > 1 else ""
-    programme = chosen_programme(
-        turn, CommandLine(word="program", options={"program": wanted} if wanted else {})
+def _program_close(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    """``program close [id or name]``: which one (asked when several are open), then a
+    question with a button: nothing is closed by the command itself."""
+    if len(line.args) > 1:
+        named = named_programme(turn, line.args[1])
+        if named is None:
+            return turn.say("program.not_found")
+        picked: Programme | Reply = named
+    else:
+        picked = pick_programme(turn, line, mentions)
+    if isinstance(picked, Reply):
+        return picked
+    refused = _open_pairs(turn, picked)
+    if refused is not None:
+        return refused
+    t = turn.t
+    return turn.show(
+        Message(
+            sections=(
+                Section(
+                    text=t(
+                        "program.close_confirm",
+                        name=picked.name,
+                        start=t.date(picked.starts_on, "medium"),
+                        end=t.date(picked.ends_on, "medium"),
+                    )
+                ),
+            ),
+            buttons=(
+                button(
+                    t,
+                    "button.close_programme",
+                    Action.CLOSE_PROGRAMME,
+                    ProgrammeRef(picked.id or 0).encode(),
+                    "danger",
+                ),
+            ),
+        )
     )
-    if programme is None:
-        return turn.say("program.not_found")
+
+
+def _open_pairs(turn: Turn, programme: Programme) -> Reply | None:
     open_pairs = turn.repo.find(Pair, programme_id=programme.id, phase=list(OPEN_PHASES))
-    if open_pairs:
-        return turn.say("program.close_open_pairs", n=len(open_pairs))
+    return turn.say("program.close_open_pairs", n=len(open_pairs)) if open_pairs else None
+
+
+def close_confirmed(turn: Turn, value: str) -> Reply:
+    ref = ProgrammeRef.decode(value)
+    programme = turn.repo.get(Programme, ref.programme) if ref is not None else None
+    if programme is None:
+        return turn.say("error.stale_button")
+    if programme.status == ProgrammeStatus.CLOSED:
+        return turn.say("program.already_closed", name=programme.name)
+    refused = _open_pairs(turn, programme)  # paired since the question was asked
+    if refused is not None:
+        return refused
     turn.repo.update(programme.model_copy(update={"status": ProgrammeStatus.CLOSED}))
     turn.audit("programme.closed", f"programme:{programme.id}")
     return turn.say("program.closed", name=programme.name)
@@ -177,7 +128,14 @@ def _program_close(turn: Turn, line: CommandLine) -> Reply:
 ROUTES = Routes(
     commands=(
         CommandRoute(
-            "program", ("programme",), Audience.COORDINATOR, program_command, accepts_program
+            "program",
+            ("programme",),
+            Audience.COORDINATOR,
+            program_command,
+            accepts_program,
+            flags=PROGRAM_FLAGS,
         ),
     ),
+    buttons=(ButtonRoute(Action.CLOSE_PROGRAMME, close_confirmed, Audience.COORDINATOR),),
+    forms=(FormRoute(FormId.PROGRAMME, programme_submitted, Audience.COORDINATOR),),
 )

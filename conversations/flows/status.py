@@ -4,12 +4,13 @@ check-in and review texts are never shown here (nor on Home, which shows the sam
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from conversations.delivery_status import delivery_summary
+from conversations.flags import FlagTable
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
-from conversations.programme_choice import my_programmes
+from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, named_programme
 from conversations.records import (
     CheckIn,
     Enrolment,
@@ -17,6 +18,7 @@ from conversations.records import (
     Meeting,
     MeetingStatus,
     Pair,
+    Programme,
     Reflection,
     Role,
 )
@@ -34,28 +36,33 @@ def is_unconfirmed(meeting: Meeting, now: datetime) -> bool:
     return meeting.status == MeetingStatus.BOOKED and over < now
 
 
-def health_sections(turn: Turn) -> list[Section]:
-    """Counts and dates per programme. Never any journal, check-in or review text."""
+STATUS_FLAGS = FlagTable((PROGRAMME_FLAG,))
+
+
+def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> list[Section]:
+    """Counts and dates per programme, counted from its start date (what happened before it
+    is not the programme's). Never any journal, check-in or review text."""
     t = turn.t
     repo = turn.repo
     sections: list[Section] = []
-    for programme in my_programmes(turn):
+    for programme in my_programmes(turn) if programmes is None else programmes:
+        started = datetime.combine(programme.starts_on, time(0), tzinfo=t.tz)
         enrolments = repo.find(Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE)
         roles = Counter(e.role for e in enrolments)
         pairs = repo.find(Pair, programme_id=programme.id)
         phases = Counter(p.phase for p in pairs)
         pair_ids = [p.id for p in pairs]
-        meetings = repo.find(Meeting, pair_id=pair_ids)
+        meetings = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.starts_at >= started]
         held = [m for m in meetings if m.status == MeetingStatus.HELD]
         missed = [m for m in meetings if m.status == MeetingStatus.MISSED]
         unconfirmed = [m for m in meetings if is_unconfirmed(m, turn.now)]
-        checkins = repo.find(CheckIn, pair_id=pair_ids)
+        checkins = [c for c in repo.find(CheckIn, pair_id=pair_ids) if c.created_at >= started]
         members = {m for p in pairs for m in p.member_ids()}
         # Journal entries written during the programme by its members: a count, never a text.
         reflections = [
             r
             for r in repo.find(Reflection, person_id=list(members))
-            if programme.starts_on <= r.created_at.date() <= programme.ends_on
+            if started <= r.created_at and t.local(r.created_at).date() <= programme.ends_on
         ]
         last = max((c.created_at for c in checkins), default=None)
         delivery = delivery_summary(repo, programme.id or 0)
@@ -85,7 +92,8 @@ def health_sections(turn: Turn) -> list[Section]:
             p
             for p in pairs
             if p.phase.is_open
-            and turn.now - p.phase_since > timedelta(days=turn.config.stuck_phase_days)
+            and turn.now - max(p.phase_since, started)
+            > timedelta(days=turn.config.stuck_phase_days)
         ]
         if stuck:
             lines.append(t("status.stuck", n=len(stuck), days=turn.config.stuck_phase_days))
@@ -96,6 +104,8 @@ def health_sections(turn: Turn) -> list[Section]:
             start=t.date(programme.starts_on, "medium"),
             end=t.date(programme.ends_on, "medium"),
         )
+        if started > turn.now:
+            lines.insert(0, t("status.not_started", start=t.date(programme.starts_on)))
         sections.append(Section(text=f"*{header}*\n" + "\n".join(lines)))
     if not sections:
         sections.append(Section(text=t("program.none")))
@@ -103,15 +113,22 @@ def health_sections(turn: Turn) -> list[Section]:
 
 
 def status_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    """Every open programme, or the one ``--program`` names."""
+    wanted = line.options.get("program")
+    chosen = named_programme(turn, wanted) if wanted else None
+    if wanted and chosen is None:
+        return turn.say("program.not_found")
     return turn.show(
         Message(
             title=turn.t("status.title"),
-            sections=tuple(health_sections(turn)),
+            sections=tuple(health_sections(turn, [chosen] if chosen else None)),
             note=turn.t("status.privacy"),
         )
     )
 
 
 ROUTES = Routes(
-    commands=(CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command),),
+    commands=(
+        CommandRoute("status", ("läge",), Audience.COORDINATOR, status_command, flags=STATUS_FLAGS),
+    ),
 )

@@ -2,9 +2,10 @@
 
 Weekly, on ``PlanRules.digest_weekday`` (Monday) at the start of the coordinator's working day
 (moved like any other nudge), to the creator of each open programme
-(``Programme.created_by``), from the programme's creation until
+(``Programme.created_by``), from the programme's creation (and start date) until
 ``PlanRules.digest_days_after_end`` after its end; key
-``digest:<programme>:<coordinator>:<iso-week>``."""
+``digest:<programme>:<coordinator>:<iso-week>``. None before the programme's start date: its
+figures count from it."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ def digests(ctx: Ctx) -> Iterator[Nudge]:
             nominal = at_local(day, coordinator.work_start, coordinator.tz)
             if programme.created_at is not None and nominal < programme.created_at:
                 continue
+            if programme.starts_on is not None and day < programme.starts_on:
+                continue  # its figures count from its start
             if programme.ends_on is not None and day > programme.ends_on + timedelta(
                 days=ctx.rules.digest_days_after_end
             ):

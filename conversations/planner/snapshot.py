@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from conversations.config import CoreConfig
+from conversations.planner.calendar import at_local, zone
 from conversations.planner.calendar import person_view as calendar_view
-from conversations.planner.calendar import zone
 from conversations.planner.plan import CAPPED_KINDS, candidate_keys
 from conversations.planner.views import (
     MeetingView,
@@ -134,6 +134,7 @@ def load_view(
         _load_pairs(repo, view, _pair_rows(repo, view), now, rules, shared)
         _load_people(repo, view, _wanted(view), shared)
         capped = _members(view)
+        _clock_from_start(view)
     else:
         ids: dict[str, set[int]] = defaultdict(set)
         for subject in subjects:
@@ -146,6 +147,7 @@ def load_view(
         _load_pairs(repo, view, [rows[i] for i in sorted(rows)], now, rules, shared)
         _load_people(repo, view, _wanted(view) | ids["person"], shared)  # with the coordinators
         capped = _members(view, ids["pair"]) | ids["person"]
+    _clock_from_start(view)
     _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
     # The weekly cap counts every nudge a person got in the weeks it looks at, whichever
     # occurrence or subject it came from.
@@ -159,6 +161,30 @@ def load_view(
         ):
             view.queued[key] = _queued_value(person_id, due_at, kind, status, since, shared)
     return view
+
+
+def _clock_from_start(view: PlanView) -> None:
+    """No pair's clock runs before its programme's start date: a pair paired earlier (before
+    pairs were introduced on the start date) is planned as if introduced then, at the later
+    of its members' midnights, so that its deadlines, a stalled phase and its reflection
+    prompts count from the start."""
+    for index, pair in enumerate(view.pairs):
+        programme = view.programmes.get(pair.programme_id)
+        if programme is None or programme.starts_on is None:
+            continue
+        # Every zone's midnight of the start date is before the next UTC day's 14:00.
+        latest = datetime.combine(programme.starts_on + timedelta(days=1), time(14), tzinfo=UTC)
+        if pair.introduced_at >= latest:
+            continue
+        members = [view.people.get(m) for m in pair.members]
+        start = max(
+            (at_local(programme.starts_on, time(0), p.tz) for p in members if p is not None),
+            default=None,
+        )
+        if start is not None and pair.introduced_at < start:
+            view.pairs[index] = dataclasses.replace(
+                pair, introduced_at=start, phase_since=max(pair.phase_since, start)
+            )
 
 
 def _members(view: PlanView, pair_ids: set[int] | None = None) -> set[int]:
@@ -175,6 +201,7 @@ def _load_programmes(repo: Repo, view: PlanView) -> None:
             programme.status,
             programme.created_at,
             programme.ends_on,
+            programme.starts_on,
         )
 
 

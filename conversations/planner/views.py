@@ -84,6 +84,7 @@ class ProgrammeView:
     status: str = ProgrammeStatus.OPEN
     created_at: datetime | None = None
     ends_on: date | None = None
+    starts_on: date | None = None  # nothing of it reaches a pair before (nor a digest)
 
 
 @dataclass(frozen=True, slots=True)

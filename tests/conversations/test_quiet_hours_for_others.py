@@ -88,5 +88,5 @@ def test_a_pairs_introduction_waits_for_both_members_working_hours() -> None:
     bot.say("kim", "enroll @bo as adept")
     bot.say("kim", "pair @anna @bo")  # Monday 08:00 in Stockholm is 02:00 in New York
     with bot.store.transaction() as repo:
-        (intro,) = [o for o in repo.find(OutboxItem, kind="intro") if o.pair_id is not None]
+        (intro,) = [o for o in repo.find(OutboxItem, kind="intro") if o.person_id is None]
     assert intro.due_at.astimezone(ZoneInfo("America/New_York")).hour == 8

@@ -327,7 +327,8 @@ def test_a_coordinator_back_from_a_pause_gets_the_waiting_phase_note_at_once() -
     store = InMemoryStore()
     with store.transaction() as repo:
         kim = add_person(repo, "kim", paused_until=date(2026, 6, 5))
-        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
+        # Introduced on the programme's first day (no clock runs before it).
+        programme = add_programme(repo, kim, date(2026, 5, 1), date(2026, 8, 28))
         pair = add_pair(
             repo,
             programme,

@@ -228,6 +228,13 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
         [
             "# A programme from the terminal",
             'program new "Terminalen" --purpose onboarding --end 12w',
+            "",  # the form asks for what was not typed: the name and purpose as typed,
+            "",
+            "idag",  # the start date (never assumed),
+            "",  # the end as typed, cadence, length and template as suggested
+            "",
+            "",
+            "",
             "enroll @anna as mentor",
             "enroll @bo as adept",
             "pair @anna @bo",
@@ -245,6 +252,7 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
     assert "offline console" in result.stderr
     assert "Terminalen\n==========" not in out  # the heading is the comment's text
     assert "A programme from the terminal\n" in out
+    assert "Startdatum (t.ex. 2027-01-15)" in out
     assert "Skapade *Terminalen*" in out
     assert "Registrerade anna som mentor i Terminalen." in out
     assert "Parade ihop anna (mentor) med bo (adept) i Terminalen." in out
