@@ -27,6 +27,8 @@ from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.slack.delivery")
 
+FILES_NOT_SHARED = "files_not_shared:"  # the message went out, its files failed for good
+
 
 class SlackDelivery:
     def __init__(self, client: AsyncWebClient, store: Store, workspaces: Workspaces) -> None:
@@ -61,10 +63,14 @@ class SlackDelivery:
         except Exception as error:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
-            if not isinstance(failure, TransientError):
-                self._posted.pop(row, None)  # never retried
-            if isinstance(failure, PermanentError) and str(failure) in REVOKED_CODES:
+            if isinstance(failure, TransientError):
+                raise failure from error  # retried: what went out is remembered
+            posted = row in self._posted
+            self._posted.pop(row, None)  # never retried
+            if str(failure) in REVOKED_CODES:
                 raise revoked_error(team) from error
+            if posted:  # the message arrived; say that only its files did not
+                raise PermanentError(f"{FILES_NOT_SHARED} {failure}") from error
             raise failure from error
         self._posted.pop(row, None)
         return ts

@@ -113,3 +113,20 @@ async def test_a_failed_upload_is_retried_without_posting_the_message_twice(
         sent = repo.get(OutboxItem, row.id or 0)
     assert sent is not None and sent.status == OutboxStatus.SENT
     assert invitation.uid.startswith(f"meeting-{meeting.id}.T0001@")
+
+
+async def test_a_file_slack_refuses_for_good_is_reported_as_the_file_not_the_message(
+    world: SlackWorld,
+) -> None:
+    fake = world.fake
+    await _paired(world)
+    await world.command(ADEPT, "möte 2026-11-10 14:00")
+    fake.fail("files.getUploadURLExternal", "missing_scope")  # an app from before files:write
+    await world.deliver()
+    with world.store.transaction() as repo:
+        failed = [r for r in repo.find(OutboxItem) if r.status == OutboxStatus.FAILED]
+    assert [r.error for r in failed] == ["files_not_shared: missing_scope"]
+    assert any(
+        c.args["channel"] == f"D{MENTOR}" and "bokade ett möte" in str(c.args.get("text"))
+        for c in fake.of("chat.postMessage")
+    )
