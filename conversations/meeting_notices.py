@@ -25,29 +25,22 @@ def when_of(t: Texts, meeting: Meeting) -> str:
     return t.when(meeting.starts_at)
 
 
-def changeable(turn: Turn, pair: Pair | None, meeting: Meeting | None) -> bool:
-    """A booked meeting, not begun, of an open pair the person is a member of."""
-    return (
-        meeting is not None
-        and pair is not None
-        and meeting.pair_id == pair.id
-        and turn.person.id in pair.member_ids()
-        and pair.phase.is_open
-        and meeting.status == MeetingStatus.BOOKED
-        and meeting.starts_at > turn.now
-    )
-
-
 def refuse_change(
     turn: Turn, pair: Pair | None, meeting: Meeting | None, revision: str | None = None
 ) -> Reply | None:
-    """The answer when ``meeting`` may not be changed now (or, with ``revision``, has changed
-    since it was shown); None when it may."""
-    if meeting is None or pair is None or turn.person.id not in pair.member_ids():
+    """The answer when ``meeting`` may not be changed by the person now: it is not of their
+    pair, the pair has ended, it is not booked any more or has begun, or (with ``revision``)
+    it changed since it was shown. None when it may."""
+    if (
+        meeting is None
+        or pair is None
+        or meeting.pair_id != pair.id
+        or turn.person.id not in pair.member_ids()
+    ):
         return turn.say("error.stale_button")
     if not pair.phase.is_open:
         return pair_closed_reply(turn, pair)
-    if not changeable(turn, pair, meeting):
+    if meeting.status != MeetingStatus.BOOKED or meeting.starts_at <= turn.now:
         return turn.say("meeting.not_changeable", when=when_of(turn.t, meeting))
     if revision is not None and revision != str(meeting.sequence):
         return turn.say("meeting.changed_since", when=when_of(turn.t, meeting))
