@@ -1,9 +1,10 @@
 """What the bot can say, with no platform JSON in it.
 
-A ``Message`` is a title, sections of text, optional facts, buttons and a form. Renderers turn
-it into Block Kit, an Adaptive Card or plain console text; richer parts degrade gracefully
-(buttons become numbered choices). All text here is plain text with ``*bold*`` and ``_italic_``
-markers; renderers escape everything else.
+A ``Message`` is a title, sections of text, optional facts, buttons, files and a form.
+Renderers turn it into Block Kit, an Adaptive Card or plain console text; richer parts degrade
+gracefully (buttons become numbered choices; files are uploaded, attached or written to disk).
+All text here is plain text with ``*bold*`` and ``_italic_`` markers; renderers escape
+everything else.
 """
 
 from __future__ import annotations
@@ -100,11 +101,27 @@ class Section(_Frozen):
     facts: tuple[Fact, ...] = ()
 
 
+class File(BaseModel):
+    """A file that comes with a message (a calendar invitation, a report): its name as the
+    reader sees it, its media type and its bytes. Messages to others wait in the outbox as
+    JSON, so the bytes travel as base64 there and come back as the same bytes."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    name: str  # e.g. "möte-2027-03-18.ics": shown to the reader, in their language
+    mime_type: str  # e.g. "text/calendar"
+    content: bytes
+    title: str = ""  # a caption where the platform shows one (defaults to the name)
+
+
 class Message(_Frozen):
     title: str = ""
     sections: tuple[Section, ...] = ()
     buttons: tuple[Button, ...] = ()
     note: str = ""  # small print (context line)
+    files: tuple[File, ...] = ()  # sent with (right after) the message
 
     def plain_text(self) -> str:
         """Everything the message says, as one string (for fallbacks, notifications and tests)."""

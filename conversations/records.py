@@ -223,9 +223,12 @@ class Meeting(Record):
     minutes: int = 60
     place: str = ""
     status: MeetingStatus = MeetingStatus.BOOKED
-    booked_by: int
+    booked_by: int  # the organiser of its calendar invitation
     created_at: Moment
     is_first: bool = False
+    # The calendar invitation's revision (iCalendar SEQUENCE): 0 when booked, one more at each
+    # move and at the cancellation, so calendars replace what they hold with the newest.
+    sequence: int = 0
 
 
 class CheckIn(Record):

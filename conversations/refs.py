@@ -82,9 +82,18 @@ class PairMeetingRef(Ref):
 
 @dataclass(frozen=True)
 class MeetingRef(Ref):
-    """One meeting (the adept's preparation for it)."""
+    """One meeting (the adept's preparation for it; moving or cancelling it)."""
 
     meeting: int
+
+
+@dataclass(frozen=True)
+class MeetingRevisionRef(Ref):
+    """A meeting as it was shown (``revision``: its ``sequence`` then): a move or cancellation
+    confirmed after the meeting changed again is refused instead of undoing that change."""
+
+    meeting: int
+    revision: str = ""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ class Action(StrEnum):
     CLOSING_REVIEW = "review.closing"
     CONFIRM_ODD_MEETING = "meeting.confirm_odd"  # at night or on a weekend: book anyway
     SETTLE_MEETING = "meeting.settle"  # the check-ins disagree: did we meet?
+    MOVE_MEETING = "meeting.move"  # opens the meeting form with its time, length and place
+    CANCEL_MEETING = "meeting.cancel"  # asks first …
+    CONFIRM_CANCEL_MEETING = "meeting.cancel_confirm"  # … and cancels
     SAVE_PARKED = "parked.save"  # a line that was both a command and an answer: the answer
     RUN_PARKED = "parked.run"  # … or the command
     CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
@@ -77,6 +80,7 @@ class FormId(StrEnum):
     SETTINGS = "settings"
     PAUSE = "pause"
     MEETING = "meeting"
+    MOVE_MEETING = "meeting.move"
     GOALS = "goals"
     GOALS_COMMENT = "goals.comment"
     AGREEMENT = "agreement"

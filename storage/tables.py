@@ -229,6 +229,7 @@ class MeetingRow(Table, table=True):
     booked_by: int
     created_at: datetime = _datetime()
     is_first: bool = False
+    sequence: int = 0
 
 
 class CheckInRow(Table, table=True):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.local.files import files_folder, save
 from bot.local.render import render
 from bot.local.words import AS, CANCEL, CLOCK, PEOPLE, QUIT, words
 from bot.services import Services
@@ -73,6 +74,7 @@ class Console:
         self, services: Services, clock: ManualClock, out: TextIO, *, interactive: bool
     ) -> None:
         self.services = services
+        self.files = files_folder(services.settings)  # where files that come with messages go
         self.clock = clock
         self.out = out
         self.interactive = interactive
@@ -396,4 +398,10 @@ class Console:
         self.state.next_number = max(self.state.next_number, first + len(new))
         if printed:
             self.write(text)
+        if message.files:  # each recipient gets their own copy, told in their language
+            said = words(self._texts(recipient).lang)["file"]
+            for file in message.files:
+                path = save(self.files, recipient, file)
+                self.write(said.format(title=file.title or file.name, path=path))
+        if printed:
             self.write()

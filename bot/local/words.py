@@ -30,6 +30,7 @@ WORDS: dict[str, dict[str, str]] = {
         "bot": "── bot ──",
         "to": "── to {names} · {when} ──",
         "and": " & ",
+        "file": "({title} – saved as {path})",
     },
     "sv": {
         "help": (
@@ -57,6 +58,7 @@ WORDS: dict[str, dict[str, str]] = {
         "bot": "── boten ──",
         "to": "── till {names} · {when} ──",
         "and": " & ",
+        "file": "({title} – sparad som {path})",
     },
 }
 

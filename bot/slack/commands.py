@@ -1,8 +1,9 @@
 """Slash commands (``/mentor …``): the typed words as the core's ``Command``.
 
 The listener acks at once (Slack wants it within three seconds), then runs the turn; the
-answer goes back through the command's ``response_url`` (only the person sees it) and a form
-opens as a modal with the command's ``trigger_id``.
+answer goes back through the command's ``response_url`` (only the person sees it; a file that
+comes with it, which an ephemeral answer cannot carry, is shared in their DM) and a form opens
+as a modal with the command's ``trigger_id``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class SlashCommands:
                     await self._replies.safely(
                         "response_url", ephemeral(respond, message, known.lang)
                     )
+                await self._replies.files_to_dm(known, reply.messages[:RESPONSE_URL_LIMIT])
                 await self._replies.post_dm(known, reply.messages[RESPONSE_URL_LIMIT:])
             except Exception as error:
                 await self._replies.failed("slash_command", error, known)

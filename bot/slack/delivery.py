@@ -1,7 +1,8 @@
 """``SlackDelivery``: the core's ``Delivery`` port for Slack.
 
 An outbox row addressed to a person goes to their direct message with the bot; one addressed
-to a pair goes to a group DM with both members. Slack's failures come back as the core's
+to a pair goes to a group DM with both members; files that come with the message (a calendar
+invitation) are shared there right after it. Slack's failures come back as the core's
 ``TransientError`` (retry later, honouring ``Retry-After``) or ``PermanentError`` (give up and
 tell the coordinator, which the dispatcher does). Every send to a workspace that removed the
 bot fails with the same ``workspace_revoked: <team id>`` (see ``bot.slack.workspaces``).
@@ -16,14 +17,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import recipients_of
 from bot.slack.api_errors import classify
+from bot.slack.files import share_files
 from bot.slack.messages import message_payload
 from bot.slack.people import SLACK
 from bot.slack.workspaces import REVOKED_CODES, Workspaces, revoked_error
 from conversations.messages import Message
-from conversations.ports import PermanentError, Store
+from conversations.ports import PermanentError, Store, TransientError
 from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.slack.delivery")
+
+FILES_NOT_SHARED = "files_not_shared:"  # the message went out, its files failed for good
 
 
 class SlackDelivery:
@@ -34,25 +38,42 @@ class SlackDelivery:
         # (workspace, user ids) -> DM or group DM id: the same user id in two workspaces is
         # two people with a DM each.
         self._channels: dict[tuple[str, tuple[str, ...]], str] = {}
+        # Outbox row -> the ts of its message, when the message went out and its files did
+        # not (yet): a retried row shares only the files, it does not post the message again.
+        self._posted: dict[int, str | None] = {}
 
     async def send(self, item: OutboxItem, message: Message) -> str | None:
         recipients, lang = await asyncio.to_thread(self._recipients, item)
         team = recipients[0].workspace
         if await asyncio.to_thread(self._workspaces.is_revoked, team):
             raise revoked_error(team)
+        row = item.id or 0
         try:
             channel = await self.conversation(team, [p.platform_user_id for p in recipients])
-            response = await self._client.chat_postMessage(
-                channel=channel, **message_payload(message, lang=lang)
-            )
+            if row in self._posted:
+                ts = self._posted[row]
+            else:
+                response = await self._client.chat_postMessage(
+                    channel=channel, **message_payload(message, lang=lang)
+                )
+                ts = str(response.get("ts") or "") or None
+            if message.files:
+                self._posted[row] = ts
+                await share_files(self._client, channel, message.files)
         except Exception as error:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
-            if isinstance(failure, PermanentError) and str(failure) in REVOKED_CODES:
+            if isinstance(failure, TransientError):
+                raise failure from error  # retried: what went out is remembered
+            posted = row in self._posted
+            self._posted.pop(row, None)  # never retried
+            if str(failure) in REVOKED_CODES:
                 raise revoked_error(team) from error
+            if posted:  # the message arrived; say that only its files did not
+                raise PermanentError(f"{FILES_NOT_SHARED} {failure}") from error
             raise failure from error
-        ts = response.get("ts")
-        return str(ts) if ts else None
+        self._posted.pop(row, None)
+        return ts
 
     async def conversation(self, workspace: str, user_ids: list[str]) -> str:
         """The DM (one user) or group DM (several) with the bot in ``workspace``, opened once

@@ -19,6 +19,9 @@ EVENTS_PATH = "/slack/events"
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
+    # files_upload_v2: a calendar invitation shared in the DM with the message it comes with
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and a pair's group DM
     "users.info": ("users:read",),  # name, locale, time zone: at first contact, when named
     "views.open": (),

@@ -1,5 +1,7 @@
 """Showing the core's replies the Slack way: messages in a DM or an ephemeral answer, forms as
-modals (or in the loading modal opened while the core worked), the Home tab.
+modals (or in the loading modal opened while the core worked), the Home tab. Files that come
+with a message are shared right after it; after an ephemeral answer (which cannot carry a file)
+they are shared in the person's DM.
 
 Every Slack call goes through ``Replies.safely``: a failure (rendering included) is logged by
 its Slack error code or type, never raised. A permanent one is audited and, when it kept an
@@ -19,13 +21,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.actors import Known
 from bot.slack.api_errors import classify
 from bot.slack.delivery import SlackDelivery
+from bot.slack.files import files_of, share_files
 from bot.slack.home import home_view
 from bot.slack.messages import message_payload
 from bot.slack.modals import answer_view, modal_view
 from bot.slack.people import find_person
 from bot.slack.words import words
 from conversations.failure_notes import report_failure
-from conversations.messages import Form, Message, Reply, text
+from conversations.messages import File, Form, Message, Reply, text
 from conversations.ports import Clock, PermanentError, Store
 from conversations.records import AuditEntry
 
@@ -141,6 +144,7 @@ class Replies:
                     "response_url",
                     ephemeral(respond, message, known.lang, replace_original=False),
                 )
+            await self.files_to_dm(known, messages[:RESPONSE_URL_LIMIT])
             await self.post_dm(known, messages[RESPONSE_URL_LIMIT:])
         else:
             await self.post_dm(known, messages)
@@ -160,13 +164,33 @@ class Replies:
                 await self.post(str(channel), message, known)
 
     async def post(self, channel: str, message: Message, known: Known) -> None:
-        await self.safely(
+        posted = await self.safely(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
                 channel=channel, **message_payload(message, lang=known.lang)
             ),
             known,
         )
+        if posted is not None and message.files:
+            await self.share(channel, message.files, known)
+
+    async def files_to_dm(self, known: Known, messages: Sequence[Message]) -> None:
+        """The files of messages answered ephemerally, shared in the person's DM."""
+        files = files_of(messages)
+        if not files:
+            return
+        channel = await self.safely(
+            "conversations.open",
+            lambda: self._delivery.conversation(
+                known.actor.workspace, [known.actor.platform_user_id]
+            ),
+            known,
+        )
+        if channel:
+            await self.share(str(channel), files, known)
+
+    async def share(self, channel: str, files: Sequence[File], known: Known) -> None:
+        await self.safely("files.upload", lambda: share_files(self._client, channel, files), known)
 
     async def failed(self, listener: str, error: Exception, known: Known) -> None:
         """A listener's own failure: logged by type (never its text), and the person told."""

@@ -29,10 +29,9 @@ from botbuilder.schema import (
 
 from bot.delivery import recipients_of
 from bot.teams.activities import TEAMS
-from bot.teams.cards import message_cards
 from bot.teams.pacing import Pacing
 from bot.teams.references import Reference, References
-from bot.teams.replies import card_activity
+from bot.teams.replies import message_activities
 from conversations.failure_notes import UNREACHABLE
 from conversations.messages import Message
 from conversations.ports import PermanentError, Store, TransientError
@@ -111,9 +110,9 @@ class TeamsDelivery:
         self._store = store
         self._app_id = app_id
         self._pacing = pacing or Pacing()
-        # (outbox row, person) -> the ids of the cards that reached them: a row retried
+        # (outbox row, person) -> the ids of the activities that reached them: a row retried
         # after part of it went out (one member of a pair, the first cards of a long
-        # message) sends only the rest.
+        # message, the cards but not the file) sends only the rest.
         self._sent: dict[tuple[int, int], list[str]] = {}
 
     async def send(self, item: OutboxItem, message: Message) -> str | None:
@@ -147,9 +146,10 @@ class TeamsDelivery:
             self._sent.pop((item.id or 0, person.id or 0), None)
 
     async def _send_to(self, person: Person, message: Message, ids: list[str]) -> None:
-        """Send the message's cards that ``ids`` does not count yet, adding each one's id."""
-        cards = message_cards(message, lang=person.locale)[len(ids) :]
-        if not cards:
+        """Send the message's activities (its cards, then its files) that ``ids`` does not
+        count yet, adding each one's id."""
+        activities = message_activities(message, person.locale)[len(ids) :]
+        if not activities:
             return
         reference = await asyncio.to_thread(
             self._references.find, person.workspace, person.platform_user_id
@@ -162,9 +162,9 @@ class TeamsDelivery:
             # A failure is kept and raised after the turn: raised inside it, the adapter's
             # on_turn_error would take it, and the row would count as sent.
             try:
-                for card in cards:
+                for activity in activities:
                     await self._pacing.wait(reference.conversation_id)
-                    response = await turn_context.send_activity(card_activity(card))
+                    response = await turn_context.send_activity(activity)
                     ids.append(str(getattr(response, "id", "") or ""))
             except Exception as error:
                 failed.append(error)

@@ -1,5 +1,6 @@
-"""Showing the core's reply in Teams: each message as one or more Adaptive Cards, a form as a
-card with inputs, and, after a card's submit, that card updated in place (``update_activity``:
+"""Showing the core's reply in Teams: each message as one or more Adaptive Cards (and, after
+them, each file it comes with as an attachment), a form as a card with inputs, and, after a
+card's submit, that card updated in place (``update_activity``:
 ``PUT …/activities/{id}``) so that it cannot be sent twice by accident: done, refused with
 the errors under the fields (values kept), or used before (stale)."""
 
@@ -13,6 +14,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.teams.activities import Route
 from bot.teams.cards import CONTENT_TYPE, Card, form_card, message_cards, stale_card, used_card
+from bot.teams.files import file_activity
 from bot.teams.words import words
 from conversations.i18n import normalise_locale
 from conversations.messages import Form, Message, Reply, Section
@@ -28,18 +30,24 @@ def card_activity(card: Card, *, activity_id: str | None = None) -> Activity:
     )
 
 
-def reply_cards(reply: Reply, lang: str) -> list[Card]:
-    """Everything a reply shows, as cards in order: its messages, then its form."""
-    cards = [c for message in reply.messages for c in message_cards(message, lang=lang)]
+def message_activities(message: Message, lang: str) -> list[Activity]:
+    """One message as the activities that show it: its cards, then one per file."""
+    cards = [card_activity(card) for card in message_cards(message, lang=lang)]
+    return cards + [file_activity(file) for file in message.files]
+
+
+def reply_activities(reply: Reply, lang: str) -> list[Activity]:
+    """Everything a reply shows, in order: its messages, then its form."""
+    shown = [a for message in reply.messages for a in message_activities(message, lang)]
     if reply.form is not None:
-        cards.append(form_card(reply.form, lang=lang))
-    return cards
+        shown.append(card_activity(form_card(reply.form, lang=lang)))
+    return shown
 
 
 class Replies:
     async def answer(self, turn_context: TurnContext, reply: Reply, lang: str) -> None:
-        for card in reply_cards(reply, lang):
-            await turn_context.send_activity(card_activity(card))
+        for activity in reply_activities(reply, lang):
+            await turn_context.send_activity(activity)
 
     async def answer_card(
         self,

@@ -44,6 +44,7 @@ from conversations.messages import Reply
 from conversations.ports import Repo, Store
 from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.e2e.slack_files import FakeFiles
 from tests.e2e.teams_world import fake_connector, teams  # noqa: F401  (Teams' fixtures)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
@@ -132,6 +133,7 @@ class FakeSlack:
         self._hooks: dict[str, Callable[[], None]] = {}
         self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # to send
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # received
+        self.files = FakeFiles()  # files.getUploadURLExternal, the upload, …Complete…
 
     # Setup
     def add_user(
@@ -171,6 +173,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._server = await start(app, "127.0.0.1", 0)
         self.url = self._server.url
@@ -184,7 +187,7 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     def all_problems(self) -> list[str]:
-        return [f"{c.method}: {p}" for c in self.calls for p in c.problems]
+        return [f"{c.method}: {p}" for c in self.calls for p in c.problems] + self.files.problems
 
     async def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> None:
         async with self._changed:
@@ -273,6 +276,22 @@ class FakeSlack:
         await self._record("response_url", body, problems(body.get("blocks") or []))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal handed out: the file's bytes."""
+        file_id = request.match_info["file_id"]
+        body = await request.read()
+        failures = self.failures.get("upload") or []
+        if failures:
+            failure = failures[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.pop(0)
+            await self._record("upload", {"file_id": file_id}, [])
+            return web.Response(status=failure.status, text=failure.error)
+        status = self.files.receive(file_id, body)
+        await self._record("upload", {"file_id": file_id, "length": len(body)}, [])
+        return web.Response(status=status, text=f"OK - {len(body)}")
+
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, send queued envelopes, collect the bot's acks."""
         ws = web.WebSocketResponse()
@@ -340,6 +359,8 @@ class FakeSlack:
             view = dict(args.get("view") or {})
             view.update({"id": f"V{next(self._views):04d}", "hash": f"h{next(self._views)}"})
             return {"ok": True, "view": view}
+        if method.startswith("files."):
+            return self.files.answer(method, args, self.url)
         return {"ok": True}
 
 

@@ -12,6 +12,7 @@ within the request, so nothing is waited on but the response.
 from __future__ import annotations
 
 import json
+from base64 import b64decode
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from conversations.engine import Engine
 from conversations.memory import ManualClock
 from conversations.ports import Store
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.invitations import read_invitation
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
 CARD_SCHEMA = SCHEMAS / "adaptive-cards" / "adaptive-card-1.5.json"
@@ -44,6 +46,7 @@ MANIFEST_SCHEMA = SCHEMAS / "teams-manifest" / "MicrosoftTeams.v1.22.schema.json
 TENANT = "72f988bf-0000-4000-8000-00000000te01"
 BOT_ID = "28:mentorbot"
 ROOT_EXTRAS = ("msteams", "entities")  # Teams-only keys at a card's root
+FILE_TYPES = ("text/calendar",)  # files the bot attaches inline
 
 
 def card_problems(card: dict[str, Any]) -> list[str]:
@@ -68,6 +71,18 @@ class Call:
             for a in self.body.get("attachments") or []
             if a.get("contentType") == CONTENT_TYPE
         ]
+
+    def files(self) -> list[tuple[str, str, bytes]]:
+        """(name, media type, bytes) of each file attached inline (a ``data:`` URL)."""
+        found = []
+        for attachment in self.body.get("attachments") or []:
+            url = str(attachment.get("contentUrl") or "")
+            if attachment.get("contentType") != CONTENT_TYPE and url.startswith("data:"):
+                header, _, data = url.partition(",")
+                found.append(
+                    (str(attachment.get("name")), header[5:].split(";")[0], b64decode(data))
+                )
+        return found
 
 
 @dataclass
@@ -153,6 +168,9 @@ class FakeConnector:
     def _check(self, body: dict[str, Any]) -> None:
         validator = Draft6Validator(self._schema)
         for attachment in body.get("attachments") or []:
+            if attachment.get("contentType") in FILE_TYPES:
+                self._check_file(attachment)
+                continue
             if attachment.get("contentType") != CONTENT_TYPE:
                 self.problems.append(f"not an Adaptive Card: {attachment.get('contentType')}")
                 continue
@@ -162,6 +180,21 @@ class FakeConnector:
             )
         if len(json.dumps(body).encode()) > 28_000:
             self.problems.append("activity over 28 KB")
+
+    def _check_file(self, attachment: dict[str, Any]) -> None:
+        """A file inline: a name, a ``data:`` URL of the same media type in base64, and (for
+        a calendar) an invitation calendar programs read."""
+        kind, name = attachment["contentType"], str(attachment.get("name") or "")
+        header, _, data = str(attachment.get("contentUrl") or "").partition(",")
+        if not name or header != f"data:{kind};base64" or "content" in attachment:
+            self.problems.append(f"file attachment {name!r}: {header[:40]!r}")
+            return
+        try:
+            content = b64decode(data, validate=True)
+            if kind == "text/calendar":
+                read_invitation(content)
+        except (ValueError, AssertionError) as error:
+            self.problems.append(f"file {name}: {type(error).__name__} {error}")
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -320,6 +353,15 @@ class TeamsWorld:
                 order.append(call.activity_id)
             shown[call.activity_id] = cards[0]
         return [(activity_id, shown[activity_id]) for activity_id in reversed(order)]
+
+    def files_of(self, person: TeamsPerson) -> list[tuple[str, str, bytes]]:
+        """Every file attached in ``person``'s chat, oldest first."""
+        return [
+            file
+            for call in self.fake.sent(person.conversation)
+            if call.method == "POST"
+            for file in call.files()
+        ]
 
     def text_of(self, person: TeamsPerson) -> str:
         return "\n".join(json.dumps(card, ensure_ascii=False) for _, card in self.cards_of(person))

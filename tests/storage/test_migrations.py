@@ -41,7 +41,7 @@ def test_upgraded_schema_matches_the_tables(empty_url: str) -> None:
 def test_current_is_none_before_upgrade_and_head_after(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == head() == "0003"
+    assert current(empty_url) == head() == "0004"
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> None:
@@ -181,3 +181,27 @@ def test_upgrading_to_0003_gives_every_record_the_workspace_of_its_people(empty_
             assert via[kim] == "config" and via[eva] == "command" and via[anna] == ""
     finally:
         store.close()
+
+
+def test_upgrading_to_0004_starts_every_meetings_invitation_at_sequence_0(empty_url: str) -> None:
+    """A database from before calendar invitations: its meetings sent none, so the first
+    move or cancellation sends revision 1."""
+    upgrade(empty_url, "0003")
+    meeting = {type(r): r for r in one_of_each()}[rec.Meeting]
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            table = sa.Table("meeting", sa.MetaData(), autoload_with=connection)
+            assert "sequence" not in table.c
+            values = {k: v for k, v in (_to_row(meeting) | {"version": 1}).items() if k in table.c}
+            connection.execute(sa.insert(table).values(values))
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    store = SqlStore(empty_url)
+    try:
+        with store.transaction() as repo:
+            (upgraded,) = repo.find(rec.Meeting)
+    finally:
+        store.close()
+    assert upgraded.sequence == 0 and upgraded.starts_at == meeting.starts_at

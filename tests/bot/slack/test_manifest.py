@@ -89,6 +89,7 @@ def test_scopes_are_only_those_the_methods_and_events_need() -> None:
     assert bot_scopes() == [
         "chat:write",
         "commands",
+        "files:write",
         "im:history",
         "im:write",
         "mpim:write",
