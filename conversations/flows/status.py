@@ -4,9 +4,10 @@ check-in and review texts are never shown here (nor on Home, which shows the sam
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from conversations.delivery_status import delivery_summary
+from conversations.meeting_counts import count_meetings
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.programme_choice import my_programmes
@@ -15,23 +16,12 @@ from conversations.records import (
     Enrolment,
     EnrolmentStatus,
     Meeting,
-    MeetingStatus,
     Pair,
     Reflection,
     Role,
 )
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
-
-UNCONFIRMED_AFTER = timedelta(days=3)
-
-
-def is_unconfirmed(meeting: Meeting, now: datetime) -> bool:
-    """Booked, over for a few days, and nobody checked in; or the check-ins disagree."""
-    if meeting.status == MeetingStatus.DISPUTED:
-        return True
-    over = meeting.starts_at + timedelta(minutes=meeting.minutes) + UNCONFIRMED_AFTER
-    return meeting.status == MeetingStatus.BOOKED and over < now
 
 
 def health_sections(turn: Turn) -> list[Section]:
@@ -45,10 +35,7 @@ def health_sections(turn: Turn) -> list[Section]:
         pairs = repo.find(Pair, programme_id=programme.id)
         phases = Counter(p.phase for p in pairs)
         pair_ids = [p.id for p in pairs]
-        meetings = repo.find(Meeting, pair_id=pair_ids)
-        held = [m for m in meetings if m.status == MeetingStatus.HELD]
-        missed = [m for m in meetings if m.status == MeetingStatus.MISSED]
-        unconfirmed = [m for m in meetings if is_unconfirmed(m, turn.now)]
+        meetings = count_meetings(repo.find(Meeting, pair_id=pair_ids), turn.now)
         checkins = repo.find(CheckIn, pair_id=pair_ids)
         members = {m for p in pairs for m in p.member_ids()}
         # Journal entries written during the programme by its members: a count, never a text.
@@ -68,8 +55,8 @@ def health_sections(turn: Turn) -> list[Section]:
             t("status.pairs", n=len(pairs))
             + ": "
             + (", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"),
-            t("status.meetings", n=len(held))
-            + t("status.meetings_more", missed=len(missed), unconfirmed=len(unconfirmed)),
+            t("status.meetings", n=meetings.held)
+            + t("status.meetings_more", missed=meetings.missed, unconfirmed=meetings.unconfirmed),
             t("status.checkins", n=len(checkins)),
             t("status.reflections", n=len(reflections)),
             t("status.last_checkin", date=t.date(last.astimezone(t.tz).date()) if last else "—"),
