@@ -407,6 +407,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "review.goal_outcome": "Outcome: {goal}",
     "review.learned": "What did you learn?",
     "review.feedback": "Feedback to the programme",
+    "review.feedback_hint": "Read by the programme's coordinators, without your name.",
     "review.new_mentor": "Would you like a new mentor for the next step?",
     "review.partner_notice": "{name} has done the mid-point review.",
     "review.rating_then_now": "• {goal}: {then} at the start, {now} now (1–5)",

@@ -410,6 +410,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "review.goal_outcome": "Resultat: {goal}",
     "review.learned": "Vad har du lärt dig?",
     "review.feedback": "Feedback till programmet",
+    "review.feedback_hint": "Läses av programmets koordinatorer, utan ditt namn.",
     "review.new_mentor": "Vill du ha en ny mentor för nästa steg?",
     "review.partner_notice": "{name} har gjort halvtidsutvärderingen.",
     "review.rating_then_now": "• {goal}: {then} i början, {now} nu (1–5)",
