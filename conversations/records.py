@@ -268,7 +268,9 @@ class Reflection(Record):
 
 
 class Review(Record):
-    """A mid-point or closing review by one pair member. Free texts are private to the pair."""
+    """A mid-point or closing review by one pair member. Free texts are private to the pair,
+    except a closing review's ``feedback`` (to the programme): the coordinators read it in the
+    programme's summary, without names; the form says so."""
 
     workspace: str = ""  # the organisation it belongs to (its people's workspace)
     pair_id: int

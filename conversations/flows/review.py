@@ -142,9 +142,12 @@ def closing_form(turn: Turn, pair: Pair) -> Form:
             kind="multiline",
             max_length=turn.config.max_text_length,
         ),
+        # The one free text of a review meant for the coordinators: shown to them in the
+        # programme's summary, without names (conversations/reports/summary.py).
         FormField(
             name="feedback",
             label=t("review.feedback"),
+            hint=t("review.feedback_hint"),
             kind="multiline",
             required=False,
             max_length=turn.config.max_text_length,

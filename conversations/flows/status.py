@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from conversations.delivery_status import delivery_summary
 from conversations.flags import FlagTable
+from conversations.meeting_counts import count_meetings
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, named_programme
@@ -16,7 +17,6 @@ from conversations.records import (
     Enrolment,
     EnrolmentStatus,
     Meeting,
-    MeetingStatus,
     Pair,
     Programme,
     Reflection,
@@ -24,16 +24,6 @@ from conversations.records import (
 )
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
-
-UNCONFIRMED_AFTER = timedelta(days=3)
-
-
-def is_unconfirmed(meeting: Meeting, now: datetime) -> bool:
-    """Booked, over for a few days, and nobody checked in; or the check-ins disagree."""
-    if meeting.status == MeetingStatus.DISPUTED:
-        return True
-    over = meeting.starts_at + timedelta(minutes=meeting.minutes) + UNCONFIRMED_AFTER
-    return meeting.status == MeetingStatus.BOOKED and over < now
 
 
 STATUS_FLAGS = FlagTable((PROGRAMME_FLAG,))
@@ -52,10 +42,9 @@ def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> li
         pairs = repo.find(Pair, programme_id=programme.id)
         phases = Counter(p.phase for p in pairs)
         pair_ids = [p.id for p in pairs]
-        meetings = [m for m in repo.find(Meeting, pair_id=pair_ids) if m.starts_at >= started]
-        held = [m for m in meetings if m.status == MeetingStatus.HELD]
-        missed = [m for m in meetings if m.status == MeetingStatus.MISSED]
-        unconfirmed = [m for m in meetings if is_unconfirmed(m, turn.now)]
+        meetings = count_meetings(
+            [m for m in repo.find(Meeting, pair_id=pair_ids) if m.starts_at >= started], turn.now
+        )
         checkins = [c for c in repo.find(CheckIn, pair_id=pair_ids) if c.created_at >= started]
         members = {m for p in pairs for m in p.member_ids()}
         # Journal entries written during the programme by its members: a count, never a text.
@@ -75,8 +64,8 @@ def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> li
             t("status.pairs", n=len(pairs))
             + ": "
             + (", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"),
-            t("status.meetings", n=len(held))
-            + t("status.meetings_more", missed=len(missed), unconfirmed=len(unconfirmed)),
+            t("status.meetings", n=meetings.held)
+            + t("status.meetings_more", missed=meetings.missed, unconfirmed=meetings.unconfirmed),
             t("status.checkins", n=len(checkins)),
             t("status.reflections", n=len(reflections)),
             t("status.last_checkin", date=t.date(last.astimezone(t.tz).date()) if last else "—"),

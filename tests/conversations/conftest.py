@@ -9,6 +9,7 @@ import pytest
 
 from conversations.memory import InMemoryStore
 from tests.conversations.harness import Bot, make_bot
+from tests.conversations.reporting import Built, build_programme
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -32,3 +33,24 @@ def bot(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bot]:
 @pytest.fixture
 def memory_bot() -> Bot:
     return make_bot(InMemoryStore())
+
+
+@pytest.fixture(scope="session", params=["memory", "sqlite"])
+def reported(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """A whole programme to report on (``tests/conversations/reporting.py``), built once per
+    test session on each store; tests only read it."""
+    if request.param == "memory":
+        yield build_programme(make_bot(InMemoryStore()))
+        return
+    from storage import migrate
+    from storage.store import SqlStore
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('report')}/bot.db"
+    migrate.upgrade(url)
+    store = SqlStore(url)
+    try:
+        yield build_programme(make_bot(store))
+    finally:
+        store.close()
