@@ -9,6 +9,7 @@ no chat. Its modules, one-way (an import contract):
 * ``scoring`` — the score of a pair (topics, working hours in common, department diversity,
   languages; weights documented there) and the hard constraints, for one pair (``fit``) and
   vectorised for everyone (``score_table``);
+* ``wording`` — ``describe``: a reason or a why in one line of Swedish or English;
 * ``results`` — ``Proposal``, ``Reason``, ``Unmatched``, ``WhyKind``, ``Constraint``, ``Result``;
 * ``candidates`` — ``Candidate``, ``History``.
 
@@ -26,6 +27,7 @@ from conversations.matching.results import (
     WhyKind,
 )
 from conversations.matching.scoring import REFERENCE_DATE, Fit, fit, score_table
+from conversations.matching.wording import describe
 
 __all__ = [
     "MAX_CAPACITY",
@@ -39,6 +41,7 @@ __all__ = [
     "Result",
     "Unmatched",
     "WhyKind",
+    "describe",
     "fit",
     "match",
     "score_table",
