@@ -25,7 +25,6 @@ from conversations.records import (
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
-
 STATUS_FLAGS = FlagTable((PROGRAMME_FLAG,))
 
 

@@ -481,6 +481,45 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "nudge.delivery_failed": "A message could not be delivered: {detail}. Check that the person is still in the workspace.",
     "digest.title": "Weekly digest: {programme}",
     "digest.body": "Pairs: {pairs} ({phases}). Meetings held so far: {meetings}.",
+    # matching (a proposal's reason and an unmatched person's why, for the coordinator)
+    "matching.topics": {
+        "one": "shares {shared} of {n} topic",
+        "other": "shares {shared} of {n} topics",
+    },
+    "matching.no_topics": "no topics asked for",
+    "matching.languages": "both speak {languages}",
+    "matching.overlap": "{hours} h overlap",
+    "matching.no_overlap": "no working hours in common",
+    "matching.cross_department": "different departments",
+    "matching.why.nobody.adept": "no mentors in the pool",
+    "matching.why.nobody.mentor": "no adepts in the pool",
+    "matching.why.no_language.adept": "no mentor speaks a language they speak",
+    "matching.why.no_language.mentor": "no adept speaks a language they speak",
+    "matching.why.excluded.adept": "every mentor is ruled out: {details}",
+    "matching.why.excluded.mentor": "every adept is ruled out: {details}",
+    "matching.why.taken.adept": {
+        "one": "no mentor with capacity left: the one mentor who could take them is full",
+        "other": "no mentor with capacity left: all {n} who could take them are full",
+    },
+    "matching.why.taken.mentor": {
+        "one": "the one adept they could take is paired with another mentor",
+        "other": "all {n} adepts they could take are paired with other mentors",
+    },
+    "matching.excluded.language": {
+        "one": "{n} shares no language with them",
+        "other": "{n} share no language with them",
+    },
+    "matching.excluded.same_person": {"one": "{n} is themselves", "other": "{n} are themselves"},
+    "matching.excluded.manager": {"one": "{n} is their manager", "other": "{n} are their managers"},
+    "matching.excluded.report": {"one": "{n} reports to them", "other": "{n} report to them"},
+    "matching.excluded.avoid": {
+        "one": "{n} is on a do-not-pair list",
+        "other": "{n} are on a do-not-pair list",
+    },
+    "matching.excluded.history": {
+        "one": "{n} has been paired with them before",
+        "other": "{n} have been paired with them before",
+    },
     # coordinator
     "program.name": "programme name",
     "program.bad_purpose": "“{value}” is not a purpose I know. Choose from: {options}.",

@@ -484,6 +484,48 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "nudge.delivery_failed": "Ett meddelande kunde inte levereras: {detail}. Kontrollera att personen fortfarande finns i arbetsytan.",
     "digest.title": "Veckosammanfattning: {programme}",
     "digest.body": "Par: {pairs} ({phases}). Hållna möten hittills: {meetings}.",
+    # matchning (varför ett par passar och varför någon blev utan, för koordinatorn)
+    "matching.topics": {
+        "one": "delar {shared} av {n} ämne",
+        "other": "delar {shared} av {n} ämnen",
+    },
+    "matching.no_topics": "inga ämnen önskade",
+    "matching.languages": "båda talar {languages}",
+    "matching.overlap": "{hours} h gemensam arbetstid",
+    "matching.no_overlap": "ingen gemensam arbetstid",
+    "matching.cross_department": "olika avdelningar",
+    "matching.why.nobody.adept": "inga mentorer i urvalet",
+    "matching.why.nobody.mentor": "inga adepter i urvalet",
+    "matching.why.no_language.adept": "ingen mentor har något språk gemensamt med hen",
+    "matching.why.no_language.mentor": "ingen adept har något språk gemensamt med hen",
+    "matching.why.excluded.adept": "alla mentorer är uteslutna: {details}",
+    "matching.why.excluded.mentor": "alla adepter är uteslutna: {details}",
+    "matching.why.taken.adept": {
+        "one": "ingen mentor med plats kvar: den enda mentor som kan ta hen är full",
+        "other": "ingen mentor med plats kvar: alla {n} som kan ta hen är fulla",
+    },
+    "matching.why.taken.mentor": {
+        "one": "den enda adept hen kan ta har fått en annan mentor",
+        "other": "alla {n} adepter hen kan ta har fått andra mentorer",
+    },
+    "matching.excluded.language": {
+        "one": "{n} har inget språk gemensamt med hen",
+        "other": "{n} har inget språk gemensamt med hen",
+    },
+    "matching.excluded.same_person": {"one": "{n} är hen själv", "other": "{n} är hen själv"},
+    "matching.excluded.manager": {"one": "{n} är hens chef", "other": "{n} är hens chefer"},
+    "matching.excluded.report": {
+        "one": "{n} rapporterar till hen",
+        "other": "{n} rapporterar till hen",
+    },
+    "matching.excluded.avoid": {
+        "one": "{n} får inte paras ihop med hen",
+        "other": "{n} får inte paras ihop med hen",
+    },
+    "matching.excluded.history": {
+        "one": "{n} har varit hens par förut",
+        "other": "{n} har varit hens par förut",
+    },
     # koordinator
     "program.name": "programnamnet",
     "program.bad_purpose": "”{value}” är inget syfte jag känner till. Välj bland: {options}.",
