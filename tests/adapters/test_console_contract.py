@@ -68,13 +68,18 @@ class ConsoleUser:
         def typing() -> Iterator[str]:
             seen = len(self.out.getvalue())  # the form is printed after the press
             yield _number(self.out.getvalue(), opener.buttons, 0)
-            for spec in form.fields:  # the console asks them in order, skipping what it may
+            labels = {f.name: f for f in form.fields}
+            for field in form.fields:  # the console asks them in order, skipping what it may
+                spec = labels[field.name]  # as asked: an answer may switch the rest's language
                 new = self.out.getvalue()[seen:]
                 if spec.label not in new:
                     continue  # not asked: it does not apply (form.applicable)
                 asked = new[new.rindex(spec.label) :]
                 seen = len(self.out.getvalue())
                 yield _answer(spec, values.get(spec.name, ""), asked)
+                switched = form.variant_after(spec.name, values.get(spec.name, ""))
+                if switched is not None:
+                    labels |= {f.name: f for f in switched.form.fields}
 
         return self._session(opener, typing())
 

@@ -58,9 +58,9 @@ def test_meetings_held_missed_and_unconfirmed_are_counted_per_pair(reported: Bui
         for name, r in rows.items()
         if r.role == Role.ADEPT and r.pair_id is not None
     }
-    # bo and anna met twice; david and cecilia both said they did not meet; fia's meeting
-    # had no check-in at all, three days after it: unconfirmed.
-    assert held_missed_unconfirmed == {"bo": (2, 0, 0), "david": (0, 1, 0), "fia": (0, 0, 1)}
+    # bo and anna met twice; david and cecilia both said they did not meet, then met; fia's
+    # first meeting had no check-in at all, three days after it (unconfirmed), her second did.
+    assert held_missed_unconfirmed == {"bo": (2, 0, 0), "david": (1, 1, 0), "fia": (1, 0, 1)}
 
 
 def test_goal_ratings_first_and_last_per_goal_with_their_averages(reported: Built) -> None:

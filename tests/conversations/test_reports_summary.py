@@ -47,7 +47,7 @@ def test_both_purposes_and_the_overall_counts_in_swedish(reported: Built) -> Non
     assert text.startswith("Sammanfattning: Ledare 2027")
     assert "Syfte: ledarutveckling, minskad personalomsättning" in text
     assert "3 par — slutförda: 2, avbrutna: 1, pågående: 0." in text
-    assert "Möten: 2 hållna, 1 blev inte av." in text
+    assert "Möten: 4 hållna, 1 blev inte av." in text
     assert "Uppnådda mål: 1 av 4" in text and "i snitt från 2,0 till 3,3" in text
     assert "4 av 6 personer som fick en partner stannade till slutet" in text
     assert "pågår fortfarande" not in text  # the programme is over
