@@ -369,7 +369,7 @@ class Console:
         if reply.duplicate:
             self.write(self.w("already"))
         for message in reply.messages:
-            self.write("── bot ──")
+            self.write(self.w("bot"))
             self._show(self.state.me, message)
 
     def show_delivered(self, item: OutboxItem, message: Message) -> None:
@@ -382,7 +382,8 @@ class Console:
                 members = [repo.get(Person, pid) for pid in (pair.member_ids() if pair else ())]
                 names = [p.platform_user_id for p in members if p]
         t = self._texts(names[0])  # the recipient's own language and time zone
-        self.write(f"── to {' & '.join(names)} · {t.when(item.due_at)} ──")
+        header = words(t.lang)["to"]  # in the recipient's language, as the message is
+        self.write(header.format(names=" & ".join(names), when=t.when(item.due_at)))
         first = self.state.next_number
         for index, name in enumerate(names):  # printed once; its buttons work for each member
             self._show(name, message, first=first, printed=index == 0)

@@ -571,7 +571,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "one": "{name} already mentors {n} adept (their capacity). Add --force to pair anyway.",
         "other": "{name} already mentors {n} adepts (their capacity). Add --force to pair anyway.",
     },
-    "pair.done": "Paired {mentor} (mentor) with {adept} (adept) in {programme}. Both have been introduced.",
+    "pair.done": "Paired {mentor} (mentor) with {adept} (adept) in {programme}. Both get an introduction, in their own working hours.",
     "end.no_pair": "{who} has no open pair in your programmes.",
     "end.which": "{n} open pairs match: {pairs}. Name both people, e.g. `end @mentor @adept completed`.",
     "end.done": {"one": "Ended {n} pair ({reason}).", "other": "Ended {n} pairs ({reason})."},

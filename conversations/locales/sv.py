@@ -577,7 +577,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "one": "{name} har redan {n} adept (sin kapacitet). Lägg till --tvinga för att para ändå.",
         "other": "{name} har redan {n} adepter (sin kapacitet). Lägg till --tvinga för att para ändå.",
     },
-    "pair.done": "Parade ihop {mentor} (mentor) med {adept} (adept) i {programme}. Båda har fått en introduktion.",
+    "pair.done": "Parade ihop {mentor} (mentor) med {adept} (adept) i {programme}. Båda får en introduktion, under sin egen arbetstid.",
     "end.no_pair": "{who} har inget öppet par i dina program.",
     "end.which": "{n} öppna par passar: {pairs}. Ange båda personerna, t.ex. `avsluta @mentor @adept klar`.",
     "end.done": {"one": "Avslutade {n} par ({reason}).", "other": "Avslutade {n} par ({reason})."},

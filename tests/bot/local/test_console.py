@@ -129,10 +129,10 @@ def test_moving_the_clock_delivers_a_meeting_reminder_headed_by_its_recipient(
     header, body = block_with(
         after, "Påminnelse: du träffar bo torsdag 14 januari 2027 09:00 (Mentorns kontor)."
     )
-    assert header.startswith("── to anna · ")
+    assert header.startswith("── till anna · ")
     assert SV("nudge.first_meeting_reminder") in body
     header, _ = block_with(after, "Påminnelse: du träffar anna torsdag 14 januari 2027 09:00")
-    assert header.startswith("── to bo · ")
+    assert header.startswith("── till bo · ")
     assert "(klockan: torsdag 14 januari 2027 08:00)" in after
 
 
@@ -173,7 +173,7 @@ def test_a_comment_line_is_shown_as_a_heading_and_not_sent_to_the_bot(
     session = console_session(["# Första veckan", "/quit"])
     assert "\nFörsta veckan\n=============\n" in session.text
     assert SV("help.unknown", word="#") not in session.text
-    assert "── bot ──" not in session.text.split("Första veckan", 1)[1]
+    assert words("sv")["bot"] not in session.text.split("Första veckan", 1)[1]
 
 
 def test_a_comment_line_in_the_middle_of_a_form_is_not_taken_as_an_answer(
@@ -191,7 +191,7 @@ def test_a_group_message_to_a_pair_is_printed_once_even_when_you_are_in_the_pair
 ) -> None:
     lines = [*SETUP[:2], "enroll @koordinator as adept", "pair @anna @koordinator", "/quit"]
     text = console_session(lines).text
-    assert "── to anna & koordinator · " in text
+    assert "── till anna & koordinator · " in text
     assert text.count("# " + SV("intro.title")) == 1
 
 
@@ -256,7 +256,7 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
     assert "Skapade *Terminalen*" in out
     assert "Registrerade anna som mentor i Terminalen." in out
     assert "Parade ihop anna (mentor) med bo (adept) i Terminalen." in out
-    assert "── to anna & bo · " in out
+    assert "── till anna & bo · " in out
     assert "(klockan: " in out
     assert database.exists()
     assert sqlite3.connect(database).execute("select count(*) from sqlite_master").fetchone()[0] > 0

@@ -36,7 +36,7 @@ def test_a_booked_and_cancelled_meeting_writes_each_members_calendar_file(
     _, reply = block_with(text, "Bokat: torsdag 14 januari 2027 10:00")
     assert f"({title} – sparad som {booked})" in reply
     header, notice = block_with(text, "bo bokade ett möte")
-    assert header.startswith("── to anna")
+    assert header.startswith("── till anna")
     assert f"({title} – sparad som {files / 'anna' / 'möte-2027-01-14.ics'})" in notice
     invitation = read_invitation(booked.read_bytes())
     assert (invitation.method, invitation.sequence, invitation.location) == ("REQUEST", 0, "Kaféet")
