@@ -149,9 +149,8 @@ class Replies:
         else:
             await self.post_dm(known, messages)
 
-    async def post_dm(self, known: Known, messages: Sequence[Message]) -> None:
-        if not messages:
-            return
+    async def dm_channel(self, known: Known) -> str | None:
+        """The person's direct message with the bot (opened if need be)."""
         channel = await self.safely(
             "conversations.open",
             lambda: self._delivery.conversation(
@@ -159,9 +158,15 @@ class Replies:
             ),
             known,
         )
+        return str(channel) if channel else None
+
+    async def post_dm(self, known: Known, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        channel = await self.dm_channel(known)
         if channel:
             for message in messages:
-                await self.post(str(channel), message, known)
+                await self.post(channel, message, known)
 
     async def post(self, channel: str, message: Message, known: Known) -> None:
         posted = await self.safely(
@@ -179,15 +184,9 @@ class Replies:
         files = files_of(messages)
         if not files:
             return
-        channel = await self.safely(
-            "conversations.open",
-            lambda: self._delivery.conversation(
-                known.actor.workspace, [known.actor.platform_user_id]
-            ),
-            known,
-        )
+        channel = await self.dm_channel(known)
         if channel:
-            await self.share(str(channel), files, known)
+            await self.share(channel, files, known)
 
     async def share(self, channel: str, files: Sequence[File], known: Known) -> None:
         await self.safely("files.upload", lambda: share_files(self._client, channel, files), known)
