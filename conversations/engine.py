@@ -152,6 +152,10 @@ def run_parked(turn: Turn, value: str) -> Reply:
         return turn.say("parked.gone")
     line = parse_command(taken[1])
     spec = find_command(line.word) if line else None
+    if spec is None and line is not None:  # a misspelt command word: the one it was taken for
+        meant = help.closest(turn, line.word)
+        spec = find_command(meant.name) if meant else None
+        line = replace(line, word=spec.name) if spec else line
     if spec is None or line is None:
         return turn.say("parked.gone")
     return run_command(turn, spec, line, {})
@@ -310,6 +314,10 @@ class Engine:
         if spec is not None and line is not None:
             return run_command(turn, spec, line, mentions)
         if answer is not None and state is not None:
+            one_word = line is not None and not line.args and not line.options
+            meant = help.closest(turn, line.word) if line is not None and one_word else None
+            if meant is not None:  # one word, close to a command (``statsu``): ask
+                return park(turn, state, text_, help.command_word(turn.t, meant.name))
             return answer.handler(turn, text_, dict(state.data))
         return help.unknown_command(turn, line.word if line else "")
 
