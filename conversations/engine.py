@@ -42,6 +42,7 @@ from conversations.flows import (
     pause,
     programmes,
     reflection,
+    report,
     review,
     settings,
     status,
@@ -83,6 +84,7 @@ FLOWS = (
     programmes,
     enrolment,
     status,
+    report,
     coordinators,
 )
 

@@ -675,4 +675,13 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "report.summary.feedback_none": "No feedback to the programme yet.",
     "report.summary.name": "[name]",
     "report.summary.note": "Counts and dates; the feedback to the programme as written, with names taken out. Journal, check-in, preparation and other review texts are never in a report.",
+    "help.report": "a programme's report: a table (CSV) and a chart",
+    "usage.report": "report [programme] {options}",
+    "report.file.word": "report",
+    "report.file.csv_title": "Table: {name}",
+    "report.file.chart_title": "Chart: {name}",
+    "report.title": "Report: {name}",
+    "report.totals": "{people} and {pairs}. The table (CSV) and the chart (PNG) come as files.",
+    "report.people": {"one": "{n} person", "other": "{n} people"},
+    "report.privacy": "Counts, dates and ratings only: no text anyone wrote.",
 }

@@ -681,4 +681,13 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "report.summary.feedback_none": "Ingen feedback till programmet än.",
     "report.summary.name": "[namn]",
     "report.summary.note": "Antal och datum; feedbacken till programmet som den skrevs, med namn borttagna. Dagbok, incheckningar, förberedelser och andra utvärderingstexter finns aldrig i en rapport.",
+    "help.report": "rapport om ett program: en tabell (CSV) och ett diagram",
+    "usage.report": "rapport [program] {options}",
+    "report.file.word": "rapport",
+    "report.file.csv_title": "Tabell: {name}",
+    "report.file.chart_title": "Diagram: {name}",
+    "report.title": "Rapport: {name}",
+    "report.totals": "{people} och {pairs}. Tabellen (CSV) och diagrammet (PNG) kommer som filer.",
+    "report.people": {"one": "{n} deltagare", "other": "{n} deltagare"},
+    "report.privacy": "Bara antal, datum och skattningar: inga texter som någon skrivit.",
 }
