@@ -33,6 +33,7 @@ from conversations.flows import (
     coordinators,
     data_rights,
     enrolment,
+    followup,
     goals,
     help,
     home,
@@ -84,6 +85,7 @@ FLOWS = (
     programmes,
     enrolment,
     status,
+    followup,
     report,
     coordinators,
 )
