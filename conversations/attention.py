@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel.numbers import format_decimal
+
 from conversations.config import CoreConfig
 from conversations.i18n import Texts
 from conversations.messages import Message, Section
@@ -245,3 +247,22 @@ def attention_messages(t: Texts, programme: Programme, found: list[Concern]) -> 
     if more > 0:
         messages.append(Message(sections=(Section(text=t("attention.more", n=more)),)))
     return messages
+
+
+def pulse_average(repo: Repo, programme: Programme) -> tuple[float, int] | None:
+    """The relationship pulse across the programme: the average rating (1–5) and how many
+    answers; None before the first. Never per person, nor per pair."""
+    pair_ids = [p.id for p in repo.find(Pair, programme_id=programme.id)]
+    ratings = [
+        int(r.answers.get("rating") or 0) for r in repo.find(Review, pair_id=pair_ids, kind=PULSE)
+    ]
+    ratings = [r for r in ratings if 1 <= r <= 5]
+    return (sum(ratings) / len(ratings), len(ratings)) if ratings else None
+
+
+def pulse_line(t: Texts, repo: Repo, programme: Programme) -> str | None:
+    found = pulse_average(repo, programme)
+    if found is None:
+        return None
+    average = format_decimal(found[0], format="0.0", locale=t.lang)
+    return t("pulse.average", average=average, n=found[1])

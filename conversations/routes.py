@@ -75,6 +75,7 @@ class Action(StrEnum):
     REMIND_PAIR = "followup.remind"  # the coordinator nudges a pair on the follow-up list
     PAUSE_PAIR = "followup.pause"  # … pauses it (a form asks until when, and why)
     END_PAIR = "followup.end"  # … ends it (a form asks how, and why)
+    ANSWER_PULSE = "pulse.answer"  # a member answers the relationship pulse (opens its form)
 
 
 class FormId(StrEnum):
@@ -95,6 +96,7 @@ class FormId(StrEnum):
     PROGRAMME = "programme"  # a new programme: what `program new` did not say
     PAUSE_PAIR = "followup.pause"
     END_PAIR = "followup.end"
+    PULSE = "pulse"
 
 
 class Awaiting(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from conversations.attention import attention_messages, concerns
+from conversations.attention import attention_messages, concerns, pulse_line
 from conversations.delivery_status import delivery_summary
 from conversations.flags import FlagTable
 from conversations.meeting_counts import count_meetings
@@ -86,6 +86,9 @@ def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> li
             and turn.now - max(p.phase_since, started)
             > timedelta(days=turn.config.stuck_phase_days)
         ]
+        pulse = pulse_line(t, repo, programme)
+        if pulse is not None:
+            lines.append(pulse)
         if stuck:
             lines.append(t("status.stuck", n=len(stuck), days=turn.config.stuck_phase_days))
         header = t(
