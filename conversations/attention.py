@@ -97,7 +97,7 @@ def concerns(repo: Repo, programme: Programme, now: datetime, config: CoreConfig
     pulses = _latest_pulses(repo, ids_of)
     for pair in running:
         pid = pair.id or 0
-        who = {"pair": pair_name(names, pair)}
+        who: dict[str, object] = {"pair": pair_name(names, pair)}
         found += _pair_concerns(pair, meetings[pid], programme, now, config, who, repo)
         activity = [pair.phase_since, *checkins[pid], *(m.created_at for m in meetings[pid])]
         waiting = [

@@ -6,7 +6,7 @@ by whom), and ending keeps it as the pair's end note as `end` does."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from conversations.i18n import Texts
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section
@@ -131,7 +131,7 @@ def pause_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
         return turn.say("followup.gone")
     form = pause_form(turn, pair)
     clean, errors = validate(form, values, turn.t, turn.now)
-    until = clean.get("until")
+    until: date = clean.get("until") or turn.today
     if not errors and until < turn.today:
         errors["until"] = turn.t("pause.in_past")
     elif not errors and until > turn.today + timedelta(days=MAX_PAUSE_DAYS):
