@@ -147,3 +147,11 @@ class ProgrammeChoiceRef(Ref):
 
     programme: int
     token: str = ""
+
+
+@dataclass(frozen=True)
+class PulseRef(Ref):
+    """One round of a pair's relationship pulse (1, 2, …)."""
+
+    pair: int
+    round: int

@@ -72,6 +72,10 @@ class Action(StrEnum):
     RUN_PARKED = "parked.run"  # … or the command
     CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
     CLOSE_PROGRAMME = "programme.close"  # yes, close it
+    REMIND_PAIR = "followup.remind"  # the coordinator nudges a pair on the follow-up list
+    PAUSE_PAIR = "followup.pause"  # … pauses it (a form asks until when, and why)
+    END_PAIR = "followup.end"  # … ends it (a form asks how, and why)
+    ANSWER_PULSE = "pulse.answer"  # a member answers the relationship pulse (opens its form)
 
 
 class FormId(StrEnum):
@@ -90,6 +94,9 @@ class FormId(StrEnum):
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
     PROGRAMME = "programme"  # a new programme: what `program new` did not say
+    PAUSE_PAIR = "followup.pause"
+    END_PAIR = "followup.end"
+    PULSE = "pulse"
 
 
 class Awaiting(StrEnum):

@@ -161,6 +161,8 @@ def test_a_coordinator_of_another_workspace_finds_nothing_and_changes_nothing(st
         "end @anna completed",
         "end @bo ended-early",
         "coordinators list",
+        "report 1",
+        "report Alfa-programmet",
         "coordinators remove @kim",
         "my-data",
     )
