@@ -80,18 +80,19 @@ def build_platforms(services: Services, receiving: Receiving) -> list[Platform]:
 
 def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
     """The scheduler and its outbox dispatcher, delivering to each person on their platform."""
-    from scheduler.runner import Scheduler  # loads APScheduler: only when it is needed
+    from bot.ticks import MeteredScheduler  # loads APScheduler: only when it is needed
 
     warn_unserved(services, platforms)
     delivery = PlatformDelivery(services.store, platforms)
     dispatcher = Dispatcher(
         services.store, delivery, services.clock, services.limits, store=services.store
     )
-    return Scheduler(
+    return MeteredScheduler(
         services.store,
         dispatcher,
         services.clock,
         services.rules,
         services.settings.core,
         tick_seconds=services.settings.scheduler.tick_seconds,
+        metrics=services.metrics,
     )
