@@ -35,11 +35,12 @@ RUN_HELP = (
     "otherwise the offline console on the embedded database."
 )
 NO_CREDENTIALS = "no Slack or Teams credentials"
-HEALTH_ROUTE = "GET /healthz"  # bot.server.HEALTH_PATH (not imported: it loads aiohttp)
+# bot.server.HEALTH_PATH and bot.operations' paths (not imported: they load aiohttp)
+HEALTH_ROUTE = "GET /healthz, /readyz, /metrics"
 
 
 def serve_help() -> str:
-    """``mentorbot serve``'s help: every platform's route, and the health check."""
+    """``mentorbot serve``'s help: every platform's route, and the operations endpoints."""
     return "Serve HTTP: " + ", ".join([*(s.http_help for s in SETUPS), HEALTH_ROUTE]) + "."
 
 
