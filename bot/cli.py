@@ -49,8 +49,10 @@ manifest_app = typer.Typer(
     help="Print platform app manifests built from app.yaml.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="The settings (app.yaml and environment).", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
 
 ConfigOption = Annotated[
     Path | None,
@@ -213,6 +215,25 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings = _settings(config)
     migrate.upgrade(settings.database_url)
     typer.echo(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@config_app.command("reference")
+def config_reference(
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write", help="Rewrite the reference between its markers in this Markdown file."
+        ),
+    ] = None,
+) -> None:
+    """Every setting (app.yaml and environment) as Markdown tables: name, type, default, meaning."""
+    from bot.config_reference import reference, write_into
+
+    if write is None:
+        typer.echo(reference(), nl=False)
+    else:
+        changed = write_into(write)
+        typer.echo(f"{write}: {'updated' if changed else 'already up to date'}", err=True)
 
 
 @db_app.command("current")
