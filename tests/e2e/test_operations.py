@@ -70,31 +70,42 @@ class Process:
 
 
 @asynccontextmanager
-async def mentorbot(tmp_path: Path, fake: FakeSlack, *args: str) -> AsyncIterator[Process]:
-    """`mentorbot <args>` with JSON logs, its own SQLite file and the fake Slack."""
+async def mentorbot(
+    tmp_path: Path,
+    fake: FakeSlack,
+    *args: str,
+    replace: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[Process]:
+    """`mentorbot <args>` with JSON logs, its own SQLite file and the fake Slack (``replace``:
+    more lines of app.yaml to change; ``env``: more environment)."""
     config = tmp_path / "app.yaml"
     text = (ROOT / "app.yaml").read_text(encoding="utf-8")
     for old, new in {
         "url: sqlite:///var/mentorbot.db": f"url: sqlite:///{tmp_path}/ops.db",
         "format: text": "format: json",
         "    - local:koordinator": f"    - slack:{TEAM}:UCOORD",
+        **(replace or {}),
     }.items():
         assert old in text
         text = text.replace(old, new)
     config.write_text(text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
-    env.pop("DATABASE_URL", None)
-    env.pop("PORT", None)
-    env |= {
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))
+    }
+    environment.pop("DATABASE_URL", None)
+    environment.pop("PORT", None)
+    environment |= {
         "MENTORBOT_CONFIG": str(config),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.url + "/api/",
+        **(env or {}),
     }
     started = await asyncio.create_subprocess_exec(
         str(ROOT / ".venv" / "bin" / "mentorbot"),
         *args,
-        env=env,
+        env=environment,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -273,3 +284,27 @@ async def test_a_scheduler_process_serves_its_health_and_metrics_on_the_operatio
         assert (await get(f"{url}/slack/events"))[0] == 404  # it takes no requests
         assert await scheduler.stop() == 0
     assert {"scheduler_started", "scheduler_stopped"} <= {r["event"] for r in scheduler.logged()}
+
+
+async def test_one_process_over_socket_mode_answers_on_its_operations_port(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Set-up 1: `mentorbot run` with an app-level token has no web server of its own; with
+    `server.operations_port` it still answers the monitor, and its start-up line is JSON."""
+    async with mentorbot(
+        tmp_path,
+        fake_slack,
+        "run",
+        replace={"  # operations_port: 9102": "  operations_port: 0"},
+        env={"SLACK_APP_TOKEN": "xapp-test-token"},
+    ) as bot:
+        url = f"http://127.0.0.1:{await bot.port()}"
+        status, body = await get(f"{url}/readyz")
+        assert (status, json.loads(body)["status"]) == (200, "ready")
+        status, metrics = await get(f"{url}/metrics")
+        assert status == 200 and "\nmentorbot_tick_seconds_count " in metrics
+        assert (await get(f"{url}/slack/events"))[0] == 404  # Slack comes over the socket
+        assert await bot.stop() == 0
+    logged = bot.logged()  # every line parses, the CLI's own sentence included
+    (starting,) = [r for r in logged if r["event"] == "starting"]
+    assert "Socket Mode" in starting["said"]
