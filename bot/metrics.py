@@ -105,7 +105,6 @@ class Metrics:
         self.nudges_queued = Counter(
             f"{PREFIX}_nudges_queued",
             "Nudges the scheduler wrote to the outbox.",
-            [],
             registry=registry,
         )
         self.nudges_sent = Counter(
