@@ -269,6 +269,14 @@ class SqlStore:
 
     # Outbox port
 
+    def outbox_counts(self) -> dict[str, int]:
+        """How many outbox rows are in each status: one ``COUNT … GROUP BY`` on the status
+        index (the operator's metrics read it at every scrape)."""
+        c = table_of(OutboxItem).c
+        query = sa.select(c.status, sa.func.count()).group_by(c.status)
+        with self._engine.connect() as connection:
+            return {str(status): int(count) for status, count in connection.execute(query)}
+
     def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
         """Mark up to ``limit`` due pending items 'claimed' and return them, oldest first.
         PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP LOCKED``); SQLite
