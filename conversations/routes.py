@@ -72,6 +72,13 @@ class Action(StrEnum):
     RUN_PARKED = "parked.run"  # … or the command
     CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
     CLOSE_PROGRAMME = "programme.close"  # yes, close it
+    ACCEPT_INVITATION = "invitation.accept"  # opens the intake form
+    DECLINE_INVITATION = "invitation.decline"
+    CONSENT = "enrolment.consent"  # enrolled by hand: I agree to the data use
+    DECLINE_CONSENT = "enrolment.decline"
+    APPROVE_PROPOSAL = "match.approve"  # one drafted pair
+    APPROVE_ALL = "match.approve_all"  # every draft of a run
+    DISCARD_PROPOSALS = "match.discard"  # every draft of a run
 
 
 class FormId(StrEnum):
@@ -90,6 +97,7 @@ class FormId(StrEnum):
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
     PROGRAMME = "programme"  # a new programme: what `program new` did not say
+    INTAKE = "intake"  # an accepted invitation: about me, and consent
 
 
 class Awaiting(StrEnum):
