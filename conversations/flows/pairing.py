@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from conversations.flows import intro
+from conversations.i18n import SUPPORTED
 from conversations.matching import Candidate, Constraint, History, fit
 from conversations.matching.candidates import MAX_CAPACITY
 from conversations.records import (
@@ -40,15 +41,15 @@ def enrolment_of(turn: Turn, programme_id: int | None, person_id: int | None) ->
 
 def candidate(person: Person, enrolment: Enrolment, *, places: int | None = None) -> Candidate:
     """How the matching engine sees an enrolled person. Someone who never named their
-    languages speaks the language they use with the bot; ``places``: a mentor's capacity
-    left in this round."""
+    languages (enrolled by hand) is not ruled out for language: they count as speaking the
+    bot's languages, theirs first; ``places``: a mentor's capacity left in this round."""
     topics = enrolment.wants_topics if enrolment.role == Role.ADEPT else enrolment.offers_topics
     capacity = enrolment.capacity if places is None else places
     return Candidate(
         person_id=person.id or 0,
         role=enrolment.role,
         wants=frozenset(topics),
-        languages=frozenset(enrolment.languages or [person.locale]),
+        languages=frozenset(enrolment.languages or [person.locale, *SUPPORTED]),
         time_zone=person.timezone,
         work_start=person.work_start,
         work_end=person.work_end,

@@ -44,7 +44,7 @@ def test_match_proposes_pairs_with_reasons_in_the_coordinators_language() -> Non
     (message,) = reply.messages
     text = message.plain_text()
     assert "Föreslagna par i Vår 2027" in text
-    assert text.count("båda talar svenska") == 4  # one line of reasons per proposal
+    assert text.count("båda talar engelska och svenska") == 4  # a line of reasons each
     assert "both speak" not in text
     labels = [b.label for b in message.buttons]
     assert labels == [
