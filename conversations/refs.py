@@ -155,3 +155,32 @@ class PulseRef(Ref):
 
     pair: int
     round: int
+
+
+@dataclass(frozen=True)
+class InvitationRef(Ref):
+    """An invitation to a programme (accepting it opens the intake form; declining it)."""
+
+    invitation: int
+
+
+@dataclass(frozen=True)
+class EnrolmentRef(Ref):
+    """An enrolment made by hand, whose person is asked for consent."""
+
+    enrolment: int
+
+
+@dataclass(frozen=True)
+class ProposalRef(Ref):
+    """One pair `match` proposed (approve it)."""
+
+    proposal: int
+
+
+@dataclass(frozen=True)
+class MatchRunRef(Ref):
+    """A programme's `match` run: approve or discard every draft of it."""
+
+    programme: int
+    run: str = ""

@@ -76,6 +76,13 @@ class Action(StrEnum):
     PAUSE_PAIR = "followup.pause"  # … pauses it (a form asks until when, and why)
     END_PAIR = "followup.end"  # … ends it (a form asks how, and why)
     ANSWER_PULSE = "pulse.answer"  # a member answers the relationship pulse (opens its form)
+    ACCEPT_INVITATION = "invitation.accept"  # opens the intake form
+    DECLINE_INVITATION = "invitation.decline"
+    CONSENT = "enrolment.consent"  # enrolled by hand: I agree to the data use
+    DECLINE_CONSENT = "enrolment.decline"
+    APPROVE_PROPOSAL = "match.approve"  # one drafted pair
+    APPROVE_ALL = "match.approve_all"  # every draft of a run
+    DISCARD_PROPOSALS = "match.discard"  # every draft of a run
 
 
 class FormId(StrEnum):
@@ -97,6 +104,7 @@ class FormId(StrEnum):
     PAUSE_PAIR = "followup.pause"
     END_PAIR = "followup.end"
     PULSE = "pulse"
+    INTAKE = "intake"  # an accepted invitation: about me, and consent
 
 
 class Awaiting(StrEnum):

@@ -4,7 +4,10 @@ its summary (``conversations.reports.summary``) to the coordinator."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from conversations.flows.programme_setup import PROGRAM_FLAGS, program_new, programme_submitted
+from conversations.invitation_counts import invitation_counts
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.programme_choice import my_programmes, named_programme, pick_programme
@@ -50,18 +53,22 @@ def _program_list(turn: Turn) -> Reply:
     programmes = my_programmes(turn, status=None)
     if not programmes:
         return turn.say("program.none")
-    lines = [
-        t(
-            "program.line",
-            id=p.id,
-            name=p.name,
-            start=t.date(p.starts_on, "medium"),
-            end=t.date(p.ends_on, "medium"),
-            status=t("program.status." + p.status),
-            purposes=", ".join(t("purpose." + x) for x in p.purposes),
+    lines = []
+    for p in programmes:
+        lines.append(
+            t(
+                "program.line",
+                id=p.id,
+                name=p.name,
+                start=t.date(p.starts_on, "medium"),
+                end=t.date(p.ends_on, "medium"),
+                status=t("program.status." + p.status),
+                purposes=", ".join(t("purpose." + x) for x in p.purposes),
+            )
         )
-        for p in programmes
-    ]
+        counts = invitation_counts(turn.repo, p.id or 0)
+        if counts.invited:
+            lines.append(t("invite.counts", **asdict(counts)))
     return turn.show(
         Message(title=t("program.list_title"), sections=(Section(text="\n".join(lines)),))
     )

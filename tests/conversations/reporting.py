@@ -15,7 +15,7 @@ from conversations.records import Goal, Pair, Person, Programme
 from conversations.refs import PulseRef
 from conversations.reports.facts import ProgrammeFacts, load_facts
 from conversations.scoping import LOCAL, WorkspaceRepo
-from tests.conversations.harness import Bot
+from tests.conversations.harness import Bot, consent
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -112,6 +112,7 @@ def _build(bot: Bot) -> Built:
     )
     bot.say("kim", "enroll @anna @cecilia @erik as mentor")
     bot.say("kim", f"enroll @david @fia @{NEVER_PAIRED} as adept")
+    consent(bot, "bo", "anna", "cecilia", "erik", "david", "fia", NEVER_PAIRED)
     for mentor, adept in PAIRS:
         bot.say("kim", f"pair @{mentor} @{adept}")
     names = {p.id: p.platform_user_id for p in bot.record(Person)}
