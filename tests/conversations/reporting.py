@@ -113,6 +113,7 @@ def _build(bot: Bot) -> Built:
     bot.say("kim", "enroll @anna @cecilia @erik as mentor")
     bot.say("kim", f"enroll @david @fia @{NEVER_PAIRED} as adept")
     consent(bot, "bo", "anna", "cecilia", "erik", "david", "fia", NEVER_PAIRED)
+    consent(bot, "bo", "anna", "cecilia", "erik", "david", "fia", NEVER_PAIRED)
     for mentor, adept in PAIRS:
         bot.say("kim", f"pair @{mentor} @{adept}")
     names = {p.id: p.platform_user_id for p in bot.record(Person)}

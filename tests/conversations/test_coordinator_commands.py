@@ -17,7 +17,7 @@ from conversations.locales import en, sv
 from conversations.memory import InMemoryStore
 from conversations.records import ALL_RECORDS, AuditEntry, Person, PlanWake, Receipt
 from conversations.routes import Audience
-from tests.conversations.harness import Bot, make_bot, paired
+from tests.conversations.harness import Bot, consent, make_bot, paired
 
 COORDINATOR = [c for c in COMMANDS if c.audience == Audience.COORDINATOR]
 UNAUDITED = (AuditEntry, Receipt, PlanWake)  # the log itself, and the machinery
@@ -30,6 +30,9 @@ USES = {
     ],
     "enroll": ["enroll @zed as adept --program 1"],
     "pair": ["pair @cecilia @gustav"],
+    "invite": ["invite @hanna @ivar as adept"],
+    "match": ["match"],
+    "rematch": ["rematch @bo"],
     "end": ["end @anna completed"],
     "status": ["status"],
     "report": ["report"],
@@ -46,6 +49,7 @@ def _world() -> Bot:
     paired(bot)
     bot.say("kim", "enroll @cecilia as mentor")
     bot.say("kim", "enroll @gustav as adept")
+    consent(bot, "cecilia", "gustav")
     return bot
 
 

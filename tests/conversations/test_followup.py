@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from conversations.records import AuditEntry, Pair, Person
 from conversations.refs import PairRef
-from tests.conversations.harness import Bot
+from tests.conversations.harness import Bot, consent
 from tests.conversations.reporting import book, check_in
 
 
@@ -18,6 +18,7 @@ def _programme(bot: Bot) -> dict[str, int]:
     )
     bot.say("kim", "enroll @anna @cecilia as mentor")
     bot.say("kim", "enroll @bo @david @gustav as adept")
+    consent(bot, "anna", "cecilia", "bo", "david", "gustav")
     bot.say("kim", "pair @anna @bo")
     bot.say("kim", "pair @cecilia @david")
     book(bot, "david", "2027-01-13 10:00")

@@ -105,7 +105,7 @@ def test_enroll_asks_for_consent_before_anything_else_reaches_the_person() -> No
         0
     ].consent_at
     assert "Välkommen till Vår 2027" in bot.texts_to("bo")
-    assert "Båda har fått en introduktion" in said(bot, "kim", "pair @anna @bo")
+    assert "Båda får en introduktion" in said(bot, "kim", "pair @anna @bo")
 
 
 def test_a_declined_consent_leaves_the_person_out() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.records import AuditEntry
-from tests.conversations.harness import Bot
+from tests.conversations.harness import Bot, consent
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -21,6 +21,7 @@ def _programme(bot: Bot, lang: str = "sv") -> None:
     )
     bot.say("kim", "enroll @anna as mentor")
     bot.say("kim", "enroll @bo @cia as adept")
+    consent(bot, "anna", "bo", "cia")
     bot.say("kim", "pair @anna @bo")
     bot.advance(timedelta(days=3))
 
