@@ -54,13 +54,16 @@ from conversations.flows import (
 )
 from conversations.i18n import Texts, normalise_locale
 from conversations.messages import Button, Message, Reply, Section, text
-from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
+from conversations.pair_choice import ask_pair
+from conversations.pairs import has_pair, last_ended_pair, open_pairs_of, pair_closed_reply
+from conversations.parked_commands import take_command
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.planner.calendar import allowed_from
 from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
 from conversations.programme_choice import take_parked
-from conversations.records import AuditEntry, ConversationState, Person, Receipt
+from conversations.records import AuditEntry, ConversationState, Pair, Person, Receipt
+from conversations.refs import PairChoiceRef
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.sanitising import clean_actor, clean_event, clean_line
 from conversations.scoping import WorkspaceRepo
@@ -191,9 +194,25 @@ def run_command(
     read = spec.flags.read(line, turn.t)
     if isinstance(read, Unknown):
         return help.unknown_flag(turn, spec, read.flag)
+    if spec.audience == Audience.PAIR and turn.chosen_pair is None:
+        pairs = open_pairs_of(turn.repo, turn.person.id)
+        if len(pairs) > 1:  # never guess: a check-in for one adept must not reach another
+            return ask_pair(turn, pairs, line, help.command_word(turn.t, spec.name), mentions)
     if programme:
         read = replace(read, options={**read.options, "program": programme})
     return spec.handler(turn, read, mentions)
+
+
+def run_with_pair(turn: Turn, value: str) -> Reply:
+    """A pair chosen for a parked command: the command runs again, for that pair."""
+    ref = PairChoiceRef.decode(value)
+    taken = take_command(turn, ref.token) if ref is not None else None
+    spec = find_command(taken[0].word) if taken is not None else None
+    pair = turn.repo.get(Pair, ref.pair) if ref is not None else None
+    if taken is None or spec is None or pair is None or turn.person.id not in pair.member_ids():
+        return turn.say("parked.gone")
+    turn.chosen_pair = pair.id
+    return run_command(turn, spec, taken[0], taken[1])
 
 
 def run_with_programme(turn: Turn, value: str) -> Reply:
@@ -211,6 +230,7 @@ ENGINE_ROUTES = Routes(
         ButtonRoute(Action.SAVE_PARKED, save_parked),
         ButtonRoute(Action.RUN_PARKED, run_parked),
         ButtonRoute(Action.CHOOSE_PROGRAMME, run_with_programme, Audience.COORDINATOR),
+        ButtonRoute(Action.CHOOSE_PAIR, run_with_pair, Audience.PAIR),
     )
 )
 ROUTES = Routes.gather([*(flow.ROUTES for flow in FLOWS), ENGINE_ROUTES])

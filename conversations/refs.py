@@ -150,6 +150,14 @@ class ProgrammeChoiceRef(Ref):
 
 
 @dataclass(frozen=True)
+class PairChoiceRef(Ref):
+    """A pair chosen for a parked command (its member is in several), and the command's token."""
+
+    pair: int
+    token: str = ""
+
+
+@dataclass(frozen=True)
 class PulseRef(Ref):
     """One round of a pair's relationship pulse (1, 2, …)."""
 

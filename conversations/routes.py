@@ -72,6 +72,7 @@ class Action(StrEnum):
     RUN_PARKED = "parked.run"  # … or the command
     CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
     CLOSE_PROGRAMME = "programme.close"  # yes, close it
+    CHOOSE_PAIR = "pair.choose"  # in several pairs: the command is for this one
     REMIND_PAIR = "followup.remind"  # the coordinator nudges a pair on the follow-up list
     PAUSE_PAIR = "followup.pause"  # … pauses it (a form asks until when, and why)
     END_PAIR = "followup.end"  # … ends it (a form asks how, and why)

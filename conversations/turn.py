@@ -63,6 +63,9 @@ class Turn:
     # When a message this turn causes may reach someone else (the engine gives the calendar's
     # ``allowed_from``: their working hours, working days and public holidays).
     allowed_from: Callable[[Person, datetime], datetime] = lambda person, moment: moment
+    # The pair a member in several pairs chose with a button for a typed command (the engine
+    # asks instead of guessing: a check-in for one adept must never reach another).
+    chosen_pair: int | None = None
 
     @property
     def t(self) -> Texts:

@@ -68,7 +68,6 @@ def _pool(
 
 
 def _propose(turn: Turn, programme: Programme, only_adept: int | None = None) -> Reply:
-    t = turn.t
     mentors, adepts = _pool(turn, programme, only_adept)
     if not adepts:
         return turn.say("match.empty", programme=programme.name)
@@ -90,6 +89,24 @@ def _propose(turn: Turn, programme: Programme, only_adept: int | None = None) ->
     run = turn.key[:16]
     drafts = [_draft(turn, programme, run, proposal) for proposal in result.proposals]
     turn.audit("match.proposed", f"programme:{programme.id}", run=run, proposals=len(drafts))
+    message = drafts_message(turn, programme, run)
+    unmatched = [u for u in result.unmatched if only_adept is None or u.role == Role.ADEPT]
+    if unmatched:
+        extra = Section(text=_unmatched_text(turn, unmatched, names))
+        message = message.model_copy(update={"sections": (*message.sections, extra)})
+    return turn.show(message)
+
+
+def drafts_message(turn: Turn, programme: Programme, run: str) -> Message:
+    """The drafts of a `match` run still waiting, numbered as first proposed, with a button to
+    approve each, all, or to discard them (after one is approved, the rest are shown again)."""
+    t = turn.t
+    every = sorted(
+        turn.repo.find(MatchProposal, programme_id=programme.id, run=run), key=lambda d: d.id or 0
+    )
+    waiting = [(n, d) for n, d in enumerate(every, 1) if d.status == ProposalStatus.DRAFT]
+    ids = {i for _, d in waiting for i in (d.mentor_id, d.adept_id)}
+    names = {i: (p.display_name if (p := turn.repo.get(Person, i)) else "?") for i in ids}
     lines = [
         t(
             "match.proposal",
@@ -98,14 +115,10 @@ def _propose(turn: Turn, programme: Programme, only_adept: int | None = None) ->
             adept=names[d.adept_id],
             reason=describe(_reason(d), _lang(t.lang)),
         )
-        for n, d in enumerate(drafts, 1)
+        for n, d in waiting
     ]
-    sections = [Section(text="\n".join(lines))] if lines else []
-    unmatched = [u for u in result.unmatched if only_adept is None or u.role == Role.ADEPT]
-    if unmatched:
-        sections.append(Section(text=_unmatched_text(turn, unmatched, names)))
     buttons: list[Button] = []
-    if drafts:
+    if waiting:
         ref = MatchRunRef(programme.id or 0, run).encode()
         buttons = [
             Button(
@@ -113,17 +126,15 @@ def _propose(turn: Turn, programme: Programme, only_adept: int | None = None) ->
                 action=Action.APPROVE_PROPOSAL,
                 value=ProposalRef(d.id or 0).encode(),
             )
-            for n, d in enumerate(drafts[:MAX_APPROVE_BUTTONS], 1)
+            for n, d in waiting[:MAX_APPROVE_BUTTONS]
         ]
         buttons.append(button(t, "button.approve_all", Action.APPROVE_ALL, ref, "primary"))
         buttons.append(button(t, "button.discard_proposals", Action.DISCARD_PROPOSALS, ref))
-    return turn.show(
-        Message(
-            title=t("match.title", programme=programme.name),
-            sections=tuple(sections),
-            buttons=tuple(buttons),
-            note=t("match.note") if drafts else "",
-        )
+    return Message(
+        title=t("match.title", programme=programme.name),
+        sections=(Section(text="\n".join(lines)),) if lines else (),
+        buttons=tuple(buttons),
+        note=t("match.note") if waiting else "",
     )
 
 
@@ -230,7 +241,12 @@ def approve_one(turn: Turn, value: str) -> Reply:
         return turn.say("error.stale_button")
     if draft.status != ProposalStatus.DRAFT:
         return turn.say("match.stale")
-    return _approve(turn, [draft])
+    done = _approve(turn, [draft])
+    programme = turn.repo.get(Programme, draft.programme_id)
+    rest = drafts_message(turn, programme, draft.run) if programme else None
+    if rest is not None and rest.buttons:  # the others, to approve next
+        done = Reply(messages=[*done.messages, rest])
+    return done
 
 
 def _run_drafts(turn: Turn, value: str) -> list[MatchProposal] | None:

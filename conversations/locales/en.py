@@ -554,6 +554,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "program.form.cadence": "Days between meetings",
     "program.form.length": "Meeting length (minutes)",
     "program.form.template": "Template",
+    "pair.choose": "You are in several mentoring pairs. Which one is `{command}` for?",
     "program.choose": "You have {n} open programmes. Which one is this for? (Or add `--program <id>` to the command.)",
     "program.choice": "{name} ({start} – {end})",
     "program.close_confirm": "Close *{name}* ({start} – {end})? No pair is open in it. A closed programme takes no new enrolments or pairs, and its weekly summary stops.",
