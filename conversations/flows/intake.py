@@ -23,6 +23,8 @@ from conversations.records import (
     EnrolmentStatus,
     Invitation,
     InvitationStatus,
+    OutboxItem,
+    OutboxStatus,
     Person,
     Programme,
     ProgrammeStatus,
@@ -252,6 +254,20 @@ def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Pers
     )
 
 
+REMINDER_KIND = "invitation-reminder"  # queued with the invitation; answering removes it
+
+
+def drop_reminder(turn: Turn, invitation: Invitation) -> None:
+    """The invitation was answered: its one reminder, still waiting, is not sent."""
+    ref = InvitationRef(invitation.id or 0).encode()
+    for item in turn.repo.find(
+        OutboxItem, person_id=invitation.person_id, kind=REMINDER_KIND, status=OutboxStatus.PENDING
+    ):
+        values = {b.get("value") for b in item.payload.get("buttons", [])}
+        if ref in values:
+            turn.repo.delete(OutboxItem, item.id or 0)
+
+
 def accept_button(turn: Turn, value: str) -> Reply:
     found = _my_invitation(turn, value)
     if isinstance(found, Reply):
@@ -268,6 +284,7 @@ def decline_button(turn: Turn, value: str) -> Reply:
     turn.repo.update(
         invitation.model_copy(update={"status": InvitationStatus.DECLINED, "answered_at": turn.now})
     )
+    drop_reminder(turn, invitation)
     turn.audit("invitation.declined", f"programme:{programme.id}", person=turn.person.id)
     return turn.say("invitation.declined", programme=programme.name)
 
@@ -364,6 +381,7 @@ def intake_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     turn.repo.update(
         invitation.model_copy(update={"status": InvitationStatus.ACCEPTED, "answered_at": turn.now})
     )
+    drop_reminder(turn, invitation)
     turn.audit("invitation.accepted", f"programme:{programme.id}", person=turn.person.id)
     turn.audit("person.enrolled", f"programme:{programme.id}", person=turn.person.id, role=role)
     send_welcome(turn, programme, turn.person, role)

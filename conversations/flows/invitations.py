@@ -5,10 +5,11 @@ non-answers are counted (``conversations.invitation_counts``), and one reminder 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from conversations.flags import FlagTable
-from conversations.flows.intake import ROLE_WORDS, invitation_message
+from conversations.flows.intake import REMINDER_KIND, ROLE_WORDS, invitation_message
 from conversations.invitation_counts import invitation_counts
 from conversations.messages import Reply, text
 from conversations.parsing import CommandLine
@@ -77,6 +78,13 @@ def invite_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
             invitation_message, programme=programme, coordinator=turn.person, invitation=invitation
         )
         turn.send(person.id or 0, build, kind="invitation")
+        # One reminder, unless they answer first (answering removes it).
+        turn.send(
+            person.id or 0,
+            partial(build, reminder=True),
+            kind=REMINDER_KIND,
+            after=timedelta(days=turn.config.invitation_reminder_days),
+        )
         invited.append(person.display_name)
     if invited:
         lines.insert(

@@ -555,6 +555,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "program.form.length": "Meeting length (minutes)",
     "program.form.template": "Template",
     "pair.choose": "You are in several mentoring pairs. Which one is `{command}` for?",
+    "program.form.topics": "Topics to choose from when signing up (optional)",
+    "program.form.topics_hint": "Comma-separated, e.g. Leadership, Feedback, Career; empty gives a standard list",
     "program.choose": "You have {n} open programmes. Which one is this for? (Or add `--program <id>` to the command.)",
     "program.choice": "{name} ({start} – {end})",
     "program.close_confirm": "Close *{name}* ({start} – {end})? No pair is open in it. A closed programme takes no new enrolments or pairs, and its weekly summary stops.",

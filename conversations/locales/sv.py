@@ -561,6 +561,8 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "program.form.length": "Möteslängd (minuter)",
     "program.form.template": "Mall",
     "pair.choose": "Du är med i flera mentorpar. Vilket gäller `{command}`?",
+    "program.form.topics": "Ämnen att välja bland i anmälan (frivilligt)",
+    "program.form.topics_hint": "Kommaseparerade, t.ex. Ledarskap, Feedback, Karriär; tomt ger en standardlista",
     "program.choose": "Du har {n} öppna program. Vilket gäller det? (Eller lägg till `--program <id>` i kommandot.)",
     "program.choice": "{name} ({start} – {end})",
     "program.close_confirm": "Stänga *{name}* ({start} – {end})? Inget par är öppet i det. Ett stängt program tar inte emot nya registreringar eller par, och veckosammanfattningen upphör.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from conversations.memory import InMemoryStore
 from conversations.records import (
     AuditEntry,
@@ -10,6 +12,7 @@ from conversations.records import (
     InvitationStatus,
     Pair,
     Person,
+    Programme,
 )
 from tests.conversations.harness import START, Bot, make_bot
 
@@ -138,3 +141,38 @@ def test_invite_is_audited() -> None:
     bot = invited()
     actions = [a.action for a in bot.record(AuditEntry)]
     assert actions.count("invitation.sent") == 4
+
+
+def test_the_programmes_topics_are_what_the_intake_offers() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say(
+        "kim",
+        'program ny "Chefer 2027" --syfte ledarskap --start 2027-01-11 --slut 2027-06-13 '
+        '--ämnen "Ledarskap, Feedback; Svåra samtal, feedback"',
+    )
+    (programme,) = bot.record(Programme)
+    assert programme.topics == ["Ledarskap", "Feedback", "Svåra samtal"]
+    bot.say("kim", "bjud-in @bo som adept")
+    opened = bot.press("bo", "invitation.accept")
+    assert opened.form is not None
+    (topic,) = [f for f in opened.form.fields if f.name == "topic_1"]
+    assert [c.label for c in topic.choices] == ["Ledarskap", "Feedback", "Svåra samtal"]
+    refused = said(
+        bot,
+        "kim",
+        'program ny "X" --syfte ledarskap --start 2027-01-11 --slut 2027-06-13 --topix a',
+    )
+    assert "--ämnen" in refused and "--topix" in refused
+
+
+def test_one_reminder_goes_to_whoever_has_not_answered_and_none_to_those_who_did() -> None:
+    bot = invited()
+    bot.press("cia", "invitation.decline")
+    bot.advance(timedelta(days=6), step=timedelta(hours=6))
+    reminded = {
+        who for who in ("anna", "bo", "cia", "dan") if "invitation-reminder" in bot.kinds_to(who)
+    }
+    assert reminded == {"anna", "bo", "dan"}
+    assert "du har inte svarat på inbjudan än" in bot.texts_to("bo")
+    bot.advance(timedelta(days=14), step=timedelta(hours=12))
+    assert bot.kinds_to("bo").count("invitation-reminder") == 1  # once
