@@ -175,6 +175,9 @@ class Script:
         yield 'program ny "Vår 2027" --syfte onboarding --start 2027-01-11 --slut 2027-06-13'
         yield "registrera @anna som mentor"
         yield "registrera @bo som adept"
+        for who in ("anna", "bo"):  # each agrees to the programme's data use first
+            yield from self.press(who, "enrolment.consent", "hem")
+        yield "/som koordinator"
         yield "para @anna @bo"
         yield from self.command("bo", f"möte {MEETINGS[0]} 10:00 Kaféet")
         while self.today() < END:
