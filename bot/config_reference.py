@@ -53,6 +53,10 @@ CORE: dict[str, tuple[str, str]] = {
     "agreement_deadline_days": ("programme", "Days in the agreement phase before a nudge."),
     "stuck_phase_days": ("programme", "Days in any phase before active before a nudge."),
     "overdue_grace_days": ("programme", "Days past the cadence before an overdue-meeting nudge."),
+    "invitation_reminder_days": (
+        "programme",
+        "Days after an invitation before its one reminder, if it has not been answered.",
+    ),
 }
 
 

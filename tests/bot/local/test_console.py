@@ -241,6 +241,7 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
             "",
             "",
             "",
+            "",  # no topics of its own: the standard list
             "enroll @anna as mentor",
             "enroll @bo as adept",
             "/clock +1d",  # their consent questions arrive in their working hours
