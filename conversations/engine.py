@@ -52,7 +52,7 @@ from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.planner.calendar import allowed_from
-from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
+from conversations.ports import Clock, Conflict, DuplicateKey, ReadOnly, Repo, Store
 from conversations.programme_choice import take_parked
 from conversations.records import AuditEntry, ConversationState, Person, Receipt
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
@@ -208,22 +208,34 @@ class Engine:
         self.config = config
 
     def knows(self, actor: Actor) -> bool:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return self._find(repo, actor) is not None
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
-        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless."""
+        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless.
+
+        A command, typed text or home view first runs in a read-only transaction, which never
+        waits for a writer: help, home and status are answered so. The first write it tries
+        (a new person, a flow saving something) abandons that run, and the turn runs again in
+        a write transaction. A keyed event (its receipt), a button or a form writes from the
+        start."""
         key = clean_line(event_key) if event_key else uuid.uuid4().hex
         actor, event = clean_actor(actor), clean_event(event)  # the edge of the core
-        for attempt in range(5):
+        keyed = event_key is not None
+        write = keyed or isinstance(event, ButtonPressed | FormSubmitted)
+        conflicts = 0
+        while conflicts < 5:
             try:
-                return self._handle_once(actor, event, key, event_key is not None)
+                return self._handle_once(actor, event, key, keyed, write)
             except _Refused as refused:
                 return refused.reply
             except Conflict:
-                log.info("event=conflict_retry attempt=%d", attempt + 1)
-                continue
-            except Exception:
+                conflicts += 1
+                log.info("event=conflict_retry attempt=%d", conflicts)
+            except Exception as error:
+                if isinstance(error, ReadOnly) and not write:
+                    write = True  # it writes after all: again, as a writer (not a lost race)
+                    continue
                 log.error(
                     "event=handler_crash kind=%s error=%s at=%s",
                     type(event).__name__,
@@ -232,9 +244,9 @@ class Engine:
                 return self._crash_reply(actor)
         return self._crash_reply(actor)
 
-    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool) -> Reply:
+    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool, write: bool) -> Reply:
         now = self.clock.now()
-        with self.store.transaction() as repo:
+        with self.store.transaction() if write else self.store.read() as repo:
             if keyed:
                 try:
                     repo.add(Receipt(key=key, created_at=now))
@@ -361,7 +373,7 @@ class Engine:
     def _crash_reply(self, actor: Actor) -> Reply:
         lang = normalise_locale(actor.locale, self.config.default_locale)
         try:
-            with self.store.transaction() as repo:
+            with self.store.read() as repo:
                 found = self._find(repo, actor)
                 if found is not None:
                     lang = found.locale
