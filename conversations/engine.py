@@ -47,6 +47,7 @@ from conversations.flows import (
     status,
 )
 from conversations.i18n import Texts, normalise_locale
+from conversations.lanes import Lanes
 from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
 from conversations.parsing import CommandLine, parse_command
@@ -206,6 +207,7 @@ class Engine:
         self.store = store
         self.clock = clock
         self.config = config
+        self.lanes = Lanes()
 
     def knows(self, actor: Actor) -> bool:
         with self.store.read() as repo:
@@ -213,16 +215,11 @@ class Engine:
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
         """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless.
-
-        A command, typed text or home view first runs in a read-only transaction, which never
-        waits for a writer: help, home and status are answered so. The first write it tries
-        (a new person, a flow saving something) abandons that run, and the turn runs again in
-        a write transaction. A keyed event (its receipt), a button or a form writes from the
-        start."""
+        A turn may start read-only (``conversations.lanes``) and run again as a writer."""
         key = clean_line(event_key) if event_key else uuid.uuid4().hex
         actor, event = clean_actor(actor), clean_event(event)  # the edge of the core
         keyed = event_key is not None
-        write = keyed or isinstance(event, ButtonPressed | FormSubmitted)
+        write = self.lanes.starts_writing(event, keyed)
         conflicts = 0
         while conflicts < 5:
             try:
@@ -235,6 +232,7 @@ class Engine:
             except Exception as error:
                 if isinstance(error, ReadOnly) and not write:
                     write = True  # it writes after all: again, as a writer (not a lost race)
+                    self.lanes.wrote(event, error)
                     continue
                 log.error(
                     "event=handler_crash kind=%s error=%s at=%s",
@@ -253,7 +251,7 @@ class Engine:
                 except DuplicateKey:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
-            person = self.ensure_person(repo, actor)
+            person = self.lanes.person(lambda: self.ensure_person(repo, actor))
             turn = Turn(
                 repo=WorkspaceRepo(repo, person.workspace),
                 now=now,

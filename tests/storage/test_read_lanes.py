@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import pytest
@@ -20,9 +21,10 @@ from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, Command
 from conversations.i18n import Texts
-from conversations.memory import ManualClock
+from conversations.lanes import WRITER_TURNS
+from conversations.memory import InMemoryStore, ManualClock
 from conversations.messages import Reply
-from conversations.ports import Conflict, ReadOnly, Store
+from conversations.ports import Conflict, ReadOnly, Repo, Store
 from storage.store import SqlStore
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, outbox_item, person
@@ -300,3 +302,39 @@ def test_a_locked_database_is_a_conflict_to_retry_not_an_error(
     finally:
         other.close()
     assert _names(store) == ["Person 1"]
+
+
+# Where a turn starts ------------------------------------------------------------------------
+
+
+class Counting:
+    """The in-memory store, counting the transactions of each kind it opens."""
+
+    def __init__(self) -> None:
+        self.store = InMemoryStore()
+        self.reads = self.writes = 0
+
+    def transaction(self) -> AbstractContextManager[Repo]:
+        self.writes += 1
+        return self.store.transaction()
+
+    def read(self) -> AbstractContextManager[Repo]:
+        self.reads += 1
+        return self.store.read()
+
+
+def test_a_route_that_wrote_starts_as_a_writer_for_a_while_then_reads_again() -> None:
+    """A command that writes every time is not run read-only first each time; after a while
+    it is tried read-only again. A first contact's write is the person's: help still reads."""
+    store = Counting()
+    engine = _engine(store)
+    engine.handle(ADA, Command(text="help"))  # first contact: read-only run, then as a writer
+    engine.handle(ADA, Command(text="help"))
+    assert (store.reads, store.writes) == (2, 1)  # help still starts read-only
+    engine.handle(ADA, Command(text="pause 1w"))  # writes: read-only run, then as a writer
+    assert (store.reads, store.writes) == (3, 2)
+    for n in range(WRITER_TURNS):
+        engine.handle(ADA, Command(text="PAUSE 1w" if n % 2 else "pause 2w"))
+    assert (store.reads, store.writes) == (3, 2 + WRITER_TURNS)  # straight to writing
+    engine.handle(ADA, Command(text="pause 1w"))  # tried read-only again
+    assert (store.reads, store.writes) == (4, 3 + WRITER_TURNS)
