@@ -110,6 +110,7 @@ class SlackSide:
         body = command(n, user, text, f"{self.base}/respond/{key}")
         started = timer.perf_counter()
         result: dict[str, Any] = {"text": text, "status": 0, "ack": None, "answer": None}
+        result["sent"] = timer.time()  # the wall clock, to find a slow answer in the logs
         try:
             async with session.post(target, data=body, headers=signed(self.secret, body)) as r:
                 await r.read()
