@@ -63,7 +63,7 @@ def http_platforms(settings: Settings) -> list[str]:
 def warn_unserved(services: Services, platforms: list[Platform]) -> list[str]:
     """The platforms people are on that no adapter in this process serves (their messages
     would fail): each is logged as a warning at start, and returned."""
-    with services.store.transaction() as repo:
+    with services.store.read() as repo:
         stored = {platform for (platform,) in repo.columns(Person, ["platform"])}
     served = {platform.name for platform in platforms} | {"local"}
     unserved = sorted(stored - served)

@@ -53,6 +53,7 @@ from conversations.flows import (
     status,
 )
 from conversations.i18n import Texts, normalise_locale
+from conversations.lanes import Lanes
 from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pair_choice import ask_pair
 from conversations.pairs import has_pair, last_ended_pair, open_pairs_of, pair_closed_reply
@@ -60,7 +61,7 @@ from conversations.parked_commands import take_command
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.planner.calendar import allowed_from
-from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
+from conversations.ports import Clock, Conflict, DuplicateKey, ReadOnly, Repo, Store
 from conversations.programme_choice import take_parked
 from conversations.records import AuditEntry, ConversationState, Pair, Person, Receipt
 from conversations.refs import PairChoiceRef
@@ -242,24 +243,33 @@ class Engine:
         self.store = store
         self.clock = clock
         self.config = config
+        self.lanes = Lanes()
 
     def knows(self, actor: Actor) -> bool:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return self._find(repo, actor) is not None
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
-        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless."""
+        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless.
+        A turn may start read-only (``conversations.lanes``) and run again as a writer."""
         key = clean_line(event_key) if event_key else uuid.uuid4().hex
         actor, event = clean_actor(actor), clean_event(event)  # the edge of the core
-        for attempt in range(5):
+        keyed = event_key is not None
+        write = self.lanes.starts_writing(event, keyed)
+        conflicts = 0
+        while conflicts < 5:
             try:
-                return self._handle_once(actor, event, key, event_key is not None)
+                return self._handle_once(actor, event, key, keyed, write)
             except _Refused as refused:
                 return refused.reply
             except Conflict:
-                log.info("event=conflict_retry attempt=%d", attempt + 1)
-                continue
-            except Exception:
+                conflicts += 1
+                log.info("event=conflict_retry attempt=%d", conflicts)
+            except Exception as error:
+                if isinstance(error, ReadOnly) and not write:
+                    write = True  # it writes after all: again, as a writer (not a lost race)
+                    self.lanes.wrote(event, error)
+                    continue
                 log.error(
                     "event=handler_crash kind=%s error=%s at=%s",
                     type(event).__name__,
@@ -268,16 +278,16 @@ class Engine:
                 return self._crash_reply(actor)
         return self._crash_reply(actor)
 
-    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool) -> Reply:
+    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool, write: bool) -> Reply:
         now = self.clock.now()
-        with self.store.transaction() as repo:
+        with self.store.transaction() if write else self.store.read() as repo:
             if keyed:
                 try:
                     repo.add(Receipt(key=key, created_at=now))
                 except DuplicateKey:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
-            person = self.ensure_person(repo, actor)
+            person = self.lanes.person(lambda: self.ensure_person(repo, actor))
             turn = Turn(
                 repo=WorkspaceRepo(repo, person.workspace),
                 now=now,
@@ -401,7 +411,7 @@ class Engine:
     def _crash_reply(self, actor: Actor) -> Reply:
         lang = normalise_locale(actor.locale, self.config.default_locale)
         try:
-            with self.store.transaction() as repo:
+            with self.store.read() as repo:
                 found = self._find(repo, actor)
                 if found is not None:
                     lang = found.locale
