@@ -124,22 +124,24 @@ def send_welcome(turn: Turn, programme: Programme, person: Person, role: Role) -
 # Enrolled by hand: consent -----------------------------------------------------------------
 
 
-def _my_enrolment(turn: Turn, value: str) -> tuple[Enrolment, Programme] | None:
+def _unanswered(turn: Turn, value: str) -> tuple[Enrolment, Programme] | Reply:
+    """The caller's own enrolment a consent button is about, still waiting for the answer; or
+    the reply when it is stale or already answered."""
     ref = EnrolmentRef.decode(value)
     enrolment = turn.repo.get(Enrolment, ref.enrolment) if ref else None
-    if enrolment is None or enrolment.person_id != turn.person.id:
-        return None
-    programme = turn.repo.get(Programme, enrolment.programme_id)
-    return (enrolment, programme) if programme is not None else None
+    programme = turn.repo.get(Programme, enrolment.programme_id) if enrolment else None
+    if enrolment is None or programme is None or enrolment.person_id != turn.person.id:
+        return turn.say("error.stale_button")
+    if enrolment.consent_at is not None or enrolment.status != EnrolmentStatus.ACTIVE:
+        return turn.say("consent.answered")
+    return enrolment, programme
 
 
 def consent_button(turn: Turn, value: str) -> Reply:
-    found = _my_enrolment(turn, value)
-    if found is None:
-        return turn.say("error.stale_button")
+    found = _unanswered(turn, value)
+    if isinstance(found, Reply):
+        return found
     enrolment, programme = found
-    if enrolment.consent_at is not None or enrolment.status != EnrolmentStatus.ACTIVE:
-        return turn.say("consent.answered")
     turn.repo.update(enrolment.model_copy(update={"consent_at": turn.now}))
     turn.audit("enrolment.consented", f"programme:{programme.id}", person=turn.person.id)
     send_welcome(turn, programme, turn.person, enrolment.role)
@@ -147,12 +149,10 @@ def consent_button(turn: Turn, value: str) -> Reply:
 
 
 def decline_consent_button(turn: Turn, value: str) -> Reply:
-    found = _my_enrolment(turn, value)
-    if found is None:
-        return turn.say("error.stale_button")
+    found = _unanswered(turn, value)
+    if isinstance(found, Reply):
+        return found
     enrolment, programme = found
-    if enrolment.consent_at is not None or enrolment.status != EnrolmentStatus.ACTIVE:
-        return turn.say("consent.answered")
     turn.repo.update(enrolment.model_copy(update={"status": EnrolmentStatus.DECLINED}))
     turn.audit("enrolment.declined", f"programme:{programme.id}", person=turn.person.id)
     return turn.say("consent.declined", programme=programme.name)
