@@ -5,19 +5,14 @@ the people without a partner and a missed meeting, and `rapport` writes a CSV an
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.services import build_services
-from bot.settings import load_settings
-from conversations.memory import ManualClock
 from conversations.records import Enrolment, Invitation, Meeting, MeetingStatus, Pair, Person
-from tests.bot.local.conftest import APP_YAML, START
-from tests.bot.local.test_five_month_session import Recording, Script, Seen
+from tests.bot.local.test_five_month_session import Recording, Script, replay
 
 MENTORS = ("anna", "cecilia", "erik", "greta")
 ADEPTS = ("bo", "david", "fia", "hugo", "ida", "jon")
@@ -100,15 +95,7 @@ class CoordinatorScript(Script):
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[tuple[Recording, CoordinatorScript]]:
-    settings = load_settings(APP_YAML, database={"url": f"sqlite:///{tmp_path / 'coord.db'}"})
-    clock = ManualClock(START)
-    services = build_services(settings, clock)
-    console = Recording(services, clock, io.StringIO(), interactive=True)
-    console.seen = Seen()
-    script = CoordinatorScript(console)
-    console.run(script.lines())
-    yield console, script
-    services.close()
+    yield from replay(tmp_path / "coord.db", CoordinatorScript)
 
 
 def test_invite_intake_match_approve_follow_up_and_report_in_the_console(
