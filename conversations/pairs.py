@@ -4,11 +4,15 @@ agreement in force, and ending a pair. The lowest layer under ``conversations.fl
 
 from __future__ import annotations
 
-from conversations.messages import Reply, text
+from conversations.calendar_invites import invitation
+from conversations.i18n import Texts
+from conversations.messages import Message, Reply, text
 from conversations.ports import Repo
 from conversations.records import (
     OPEN_PHASES,
     Agreement,
+    Meeting,
+    MeetingStatus,
     OutboxItem,
     OutboxStatus,
     Pair,
@@ -76,7 +80,9 @@ def end_pair(
     """End a pair (``completed`` or ``ended-early``); the members are told when a coordinator
     ended it (a member who ends it by erasure or a closing review already knows). A pair
     ended before its introduction went out (its programme had not started) is withdrawn
-    instead: the introduction is not sent, and neither is a notice of a pair never heard of."""
+    instead: the introduction is not sent, and neither is a notice of a pair never heard of.
+    Its meetings still to come are cancelled; a member told of the end gets, with the notice,
+    a calendar file that removes each of them from their calendar."""
     unannounced = pair.introduced_at > turn.now
     phase = Phase.COMPLETED if reason == "completed" else Phase.ENDED_EARLY
     ended = turn.repo.update(
@@ -91,13 +97,52 @@ def end_pair(
         )
     )
     turn.audit("pair.ended", f"pair:{pair.id}", reason=reason)
+    cancelled = _cancel_coming_meetings(turn, pair)
     if unannounced:
         _withdraw_introduction(turn, pair)
     if not by_coordinator or unannounced:
         return ended
-    for member in pair.member_ids():
-        turn.send(member, lambda t: text(t("end.notice." + reason)), programme_id=pair.programme_id)
+    members = [turn.person_by_id(member) for member in pair.member_ids()]
+    for member in members:
+
+        def notice(t: Texts, reader: Person = member) -> Message:
+            files = tuple(
+                invitation(
+                    t,
+                    meeting,
+                    reader=reader,
+                    organiser=next(
+                        (m for m in members if m.id == meeting.booked_by), members[0]
+                    ),
+                    members=members,
+                    now=turn.now,
+                )
+                for meeting in cancelled
+            )
+            message = text(t("end.notice." + reason))
+            if not files:
+                return message
+            return message.model_copy(update={"files": files, "note": t("invite.note_cancelled")})
+
+        turn.send(member.id or 0, notice, programme_id=pair.programme_id)
     return ended
+
+
+def _cancel_coming_meetings(turn: Turn, pair: Pair) -> list[Meeting]:
+    """An ended pair meets no more: each meeting booked for later is cancelled (its calendar
+    sequence moves on, so the cancellation replaces the invitation in people's calendars)."""
+    cancelled: list[Meeting] = []
+    for meeting in turn.repo.find(Meeting, pair_id=pair.id, status=MeetingStatus.BOOKED):
+        if meeting.starts_at <= turn.now:
+            continue
+        done = turn.repo.update(
+            meeting.model_copy(
+                update={"status": MeetingStatus.CANCELLED, "sequence": meeting.sequence + 1}
+            )
+        )
+        turn.audit("meeting.cancelled", f"pair:{pair.id}", meeting=meeting.id, reason="pair-ended")
+        cancelled.append(done)
+    return cancelled
 
 
 def _withdraw_introduction(turn: Turn, pair: Pair) -> None:

@@ -155,3 +155,39 @@ def test_an_invitation_holds_no_private_text(bot: Bot) -> None:
     for file in files:
         text = read_invitation(file.content).text
         assert "Hemlig" not in text and "chefen" not in text
+
+
+def test_ending_a_pair_cancels_its_coming_meetings_in_both_calendars(bot: Bot) -> None:
+    paired(bot)
+    bot.fill("anna", "settings.open", {"language": "en"})
+    bot.say("bo", "möte 2027-01-14 10:00 Kaféet")
+    booked = _invitation(bot, "bo")
+    before = len(bot.transcript)
+    bot.say("kim", "avsluta @anna @bo avbruten")
+
+    (meeting,) = bot.record(Meeting)
+    assert (meeting.status, meeting.sequence) == (MeetingStatus.CANCELLED, 1)
+    for who in ("anna", "bo"):
+        cancelled = _invitation(bot, who, before)
+        assert (cancelled.method, cancelled.uid, cancelled.sequence) == (
+            "CANCEL",
+            booked.uid,
+            1,
+        )
+    assert "ta bort mötet ur din kalender" in "\n".join(
+        d.message.note for d in bot.received("bo", before)
+    )
+    assert "remove the meeting from your calendar" in "\n".join(
+        d.message.note for d in bot.received("anna", before)
+    )
+
+
+def test_ending_a_pair_leaves_its_past_meetings_as_they_were(bot: Bot) -> None:
+    paired(bot)
+    bot.say("bo", "möte 2027-01-14 10:00 Kaféet")
+    bot.clock.advance(timedelta(days=30))
+    before = len(bot.transcript)
+    bot.say("kim", "avsluta @anna @bo avbruten")
+    (meeting,) = bot.record(Meeting)
+    assert meeting.status == MeetingStatus.BOOKED
+    assert not [f for d in bot.received("bo", before) for f in d.message.files]
