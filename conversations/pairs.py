@@ -111,9 +111,7 @@ def end_pair(
                     t,
                     meeting,
                     reader=reader,
-                    organiser=next(
-                        (m for m in members if m.id == meeting.booked_by), members[0]
-                    ),
+                    organiser=next((m for m in members if m.id == meeting.booked_by), members[0]),
                     members=members,
                     now=turn.now,
                 )
