@@ -1,6 +1,7 @@
 """Telling a programme's coordinator, once, that a message could not be delivered for a
 permanent reason (the person left the workspace, the bot was removed). The note names the
-error, never what the message said. Writes one outbox row; called by the dispatcher and the
+person and the kind of failure in the coordinator's language (``failure_wording``), never the
+platform's error code or what the message said. Writes one outbox row; called by the dispatcher and the
 platform adapters."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from conversations.failure_wording import note_detail
 from conversations.nudge_messages import compose
 from conversations.nudges import Nudge
 from conversations.ports import Repo
@@ -45,7 +47,7 @@ def report_failure(
         due_at=now,
         pair_id=pair_id,
         programme_id=programme_id,
-        detail=error[:300],
+        detail=note_detail(error, person_id),
     )
     composed = compose(repo, nudge, now)
     if composed is None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from conversations.config import CoreConfig
 from conversations.digest_message import digest_message
+from conversations.failure_wording import failure_note
 from conversations.flows import pulse, reflection
 from conversations.flows.review import review_message
 from conversations.i18n import Texts
@@ -342,5 +343,5 @@ def _word(
     if kind == "pulse" and pair is not None:
         return pulse.pulse_message(t, pair.id or 0, int(nudge.detail or nudge.key.split(":")[2]))
     if kind == "delivery-failed-coordinator":
-        return text(t("nudge.delivery_failed", detail=nudge.detail[:200]))
+        return failure_note(t, nudge.detail, get_person, pair)
     return None

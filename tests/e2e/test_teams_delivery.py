@@ -68,7 +68,8 @@ async def test_a_person_the_app_is_not_installed_for_is_reported_to_the_coordina
     (note,) = [r for r in _rows(teams) if r.kind == "delivery-failed-coordinator"]
     assert note.status == OutboxStatus.SENT
     told = teams.text_of(COORD)
-    assert "install" in told.lower()
+    assert "the app is not installed for them. Install it for them" in told
+    assert "teams_forbidden" not in told  # the code and its note are for operators
     await teams.deliver()  # nothing more to tell, nothing sent again
     notes = [r for r in _rows(teams) if r.kind == "delivery-failed-coordinator"]
     assert len(notes) == 1

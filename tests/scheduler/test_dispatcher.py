@@ -327,4 +327,6 @@ async def test_a_removed_workspace_is_reported_once_per_programme() -> None:
     report = await dispatcher(store, platform, clock).deliver_due()
     assert report.failed == 4
     notes = [s for s in platform.sent if s.kind == "delivery-failed-coordinator"]
-    assert len(notes) == 1 and "workspace_revoked" in notes[0].text
+    assert len(notes) == 1 and "the app was removed from the workspace" in notes[0].text
+    assert "workspace_revoked" not in notes[0].text  # the code is for operators, not kim
+    assert "p0" not in notes[0].text  # one note for the whole programme, not about p0
