@@ -4,7 +4,8 @@ The adapters look the people up (that takes the platform); this module holds wha
 platform-neutral and pure: the limits, the reasons a list could not be read
 (``GroupProblem``, worded by the core in the reader's language as ``invite.group.<problem>``)
 and the reading of a CSV file's rows (``read_rows``): one person a row, a platform user id or
-an e-mail address, in the first column or in a column headed ``email``/``e-post``/``id``.
+an e-mail address, in the first column or in a column headed ``email``/``e-post``/``id`` (a
+first row headed ``name``/``namn`` is a header too).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from enum import StrEnum
 
 MAX_PEOPLE = 200  # invited by one command; a larger group: in parts
 MAX_FILE_BYTES = 256 * 1024  # a file of people
-MAX_ROWS = 1000  # rows of a file (people beyond MAX_PEOPLE are refused anyway)
+MAX_ROWS = MAX_PEOPLE  # rows of a file: each is looked up, one person each
 MAX_ENTRY = 80  # characters of a row named back; a longer one is shortened there
 SHOWN_UNRESOLVED = 20  # rows named in the answer; the rest are counted
 
@@ -34,6 +35,7 @@ HEADERS = {
     "användare",
     "användar-id",
 }
+NAME_HEADERS = {"name", "namn", "person", "people", "personer"}  # a header row over names
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 
@@ -44,6 +46,7 @@ class GroupProblem(StrEnum):
     NOT_IN_CHANNEL = "not_in_channel"  # a private channel the bot is not in
     NO_ACCESS = "no_access"  # the app lacks a permission (scope) for it
     TOO_BIG = "too_big"  # more than MAX_PEOPLE members (``size`` says how many)
+    NO_FILE = "no_file"  # a file that is not there (or not readable)
     FILE_TOO_LARGE = "file_too_large"  # more than MAX_FILE_BYTES
     TOO_MANY_ROWS = "too_many_rows"  # more than MAX_ROWS rows
     UNREADABLE = "unreadable"  # not text, or not a table
@@ -91,8 +94,11 @@ def read_rows(data: bytes) -> Rows:
         for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     ]
     column = 0
-    if table and any(cell.lower() in HEADERS for cell in table[0]):
-        column = next(i for i, cell in enumerate(table[0]) if cell.lower() in HEADERS)
+    first = [cell.lower() for cell in table[0]] if table else []
+    if any(cell in HEADERS for cell in first):
+        column = next(i for i, cell in enumerate(first) if cell in HEADERS)
+        table = table[1:]
+    elif first and first[0] in NAME_HEADERS:
         table = table[1:]
     if len(table) > MAX_ROWS:
         return Rows(problem=GroupProblem.TOO_MANY_ROWS, size=len(table))

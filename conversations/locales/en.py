@@ -603,6 +603,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "invite.group.not_in_channel": "I can't see who is in {name}: it is private and I am not a member. Add me to the channel (mention me there), or name the people instead. Nothing was changed.",
     "invite.group.no_access": "I'm not allowed to read {name}: the app lacks a permission for it. Ask whoever installed me to reinstall it with the current manifest. Nothing was changed.",
     "invite.group.too_big": "{name} has {n} members; one invitation takes at most {max}. Invite smaller channels or user groups, or files of at most {max} rows, in parts. Nothing was changed.",
+    "invite.group.no_file": "I can't open {name}. Check that the file is there and try again. Nothing was changed.",
     "invite.group.file_too_large": "{name} is too large: at most {kb} kB, one person a row. Split it and send the parts one at a time. Nothing was changed.",
     "invite.group.too_many_rows": "{name} has {n} rows; at most {rows} a file. Split it and send the parts one at a time. Nothing was changed.",
     "invite.group.unreadable": "I can't read {name} as a CSV file: plain text, one user id or e-mail address a row (a header row is fine). Nothing was changed.",

@@ -609,6 +609,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "invite.group.not_in_channel": "Jag kan inte se vilka som är med i {name}: den är privat och jag är inte medlem. Lägg till mig i kanalen (nämn mig där), eller nämn personerna i stället. Inget ändrades.",
     "invite.group.no_access": "Jag får inte läsa {name}: appen saknar en behörighet för det. Be den som installerade mig att installera om med det aktuella manifestet. Inget ändrades.",
     "invite.group.too_big": "{name} har {n} medlemmar; en inbjudan tar högst {max}. Bjud in mindre kanaler eller användargrupper, eller filer med högst {max} rader, i omgångar. Inget ändrades.",
+    "invite.group.no_file": "Jag kan inte öppna {name}. Kontrollera att filen finns och försök igen. Inget ändrades.",
     "invite.group.file_too_large": "{name} är för stor: högst {kb} kB, en person per rad. Dela upp den och skicka delarna en i taget. Inget ändrades.",
     "invite.group.too_many_rows": "{name} har {n} rader; högst {rows} per fil. Dela upp den och skicka delarna en i taget. Inget ändrades.",
     "invite.group.unreadable": "Jag kan inte läsa {name} som en CSV-fil: vanlig text, ett användar-id eller en e-postadress per rad (en rubrikrad går bra). Inget ändrades.",
