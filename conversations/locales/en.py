@@ -575,7 +575,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     },
     "pair.done": "Paired {mentor} (mentor) with {adept} (adept) in {programme}. Both get an introduction, in their own working hours.",
     # invitations, consent, intake, matching
-    "help.invite": "invite people to a programme; those who accept are enrolled",
+    "help.invite": "invite people to a programme (by name, a whole channel or user group, or a CSV file); those who accept are enrolled",
     "usage.invite": "invite @name @other | #channel | @user-group | --file people.csv as mentor|adept {options}",
     "usage.invite.full": "Usage: `invite @name @other as adept`, or every member of a channel or user group: `invite #channel as adept`, `invite @user-group as mentor`, or a CSV file of user ids or e-mail addresses (one a row): attach it to a message to me with the text `invite as adept` (in the console: `invite --file people.csv as adept`). Also {options}. Those who accept fill in a short form and are enrolled.",
     "help.match": "propose pairs for everyone waiting for a partner",

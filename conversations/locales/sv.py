@@ -581,7 +581,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     },
     "pair.done": "Parade ihop {mentor} (mentor) med {adept} (adept) i {programme}. Båda får en introduktion, under sin egen arbetstid.",
     # inbjudningar, samtycke, anmälan, matchning
-    "help.invite": "bjud in personer till ett program; de som tackar ja registreras",
+    "help.invite": "bjud in personer till ett program (med namn, en hel kanal eller användargrupp, eller en CSV-fil); de som tackar ja registreras",
     "usage.invite": "bjud-in @namn @annan | #kanal | @användargrupp | --fil personer.csv som mentor|adept {options}",
     "usage.invite.full": "Så här: `bjud-in @namn @annan som adept`, eller alla medlemmar i en kanal eller användargrupp: `bjud-in #kanal som adept`, `bjud-in @användargrupp som mentor`, eller en CSV-fil med användar-id:n eller e-postadresser (en per rad): bifoga den i ett meddelande till mig med texten `bjud-in som adept` (i konsolen: `bjud-in --fil personer.csv som adept`). Även {options}. De som tackar ja fyller i ett kort formulär och registreras.",
     "help.match": "föreslå par för alla som väntar på en partner",
