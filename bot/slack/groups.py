@@ -216,7 +216,11 @@ class Groups:
                 return None
             return actor_of(user, workspace)
 
-        return list(await asyncio.gather(*(one(key) for key in keys)))
+        results = await asyncio.gather(*(one(key) for key in keys), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if not isinstance(r, BaseException)]
 
     # Files ---------------------------------------------------------------------------------
 

@@ -95,6 +95,13 @@ async def test_a_private_channel_an_unknown_group_and_a_big_channel_are_answered
     assert not fake.of("users.info") or all(
         not str(c.args.get("user")).startswith("UMANY") for c in fake.of("users.info")
     )  # too many: nobody in it looked up one by one
+    fake.directory.usergroups["S0CHEFER"] = _people(world, "Anna")
+    fake.fail("usergroups.users.list", "missing_scope")
+    said = await _say(world, "invite <!subteam^S0CHEFER|@chefer> as mentor")
+    assert "I'm not allowed to read @chefer: the app lacks a permission" in said, said
+    fake.fail("users.info", "ratelimited", status=429, headers={"Retry-After": "1"})
+    said = await _say(world, "invite <!subteam^S0CHEFER|@chefer> as mentor")
+    assert "I couldn't get the people of @chefer just now." in said, said
     assert _invited(world) == set()
     assert fake.all_problems() == []
 
