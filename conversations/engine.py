@@ -296,6 +296,7 @@ class Engine:
                 key=key,
                 commands=COMMANDS,
                 allowed_from=allowed_from,
+                groups=event.groups if isinstance(event, Command | TextReceived) else (),
             )
             reply = self._route(turn, event)
             log.info(

@@ -23,12 +23,31 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Group:
+    """People a command names through something the adapter looked up for it: a channel's or
+    a user group's members, or the rows of a file (``label`` as the command wrote it, or the
+    file's name). ``members`` are platform user ids, as the values of ``mentions``;
+    ``unresolved`` the rows that named nobody; ``problem`` (a
+    ``conversations.people_lists.GroupProblem``) why nobody could be read at all, ``size``
+    how many there were when that is the reason."""
+
+    label: str
+    members: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+    problem: str = ""
+    size: int = 0
+    file: bool = False  # a file's rows (not a name in the command's words)
+
+
+@dataclass(frozen=True)
 class Command:
     """A command line: `/mentor goals` in Slack, `goals` typed to the bot, or the console."""
 
     text: str
     # Mentions the adapter already resolved: "@name" token -> platform user id.
     mentions: dict[str, str] = field(default_factory=dict)
+    # Channels, user groups and files the adapter expanded to the people in them.
+    groups: tuple[Group, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,7 @@ class TextReceived:
 
     text: str
     mentions: dict[str, str] = field(default_factory=dict)
+    groups: tuple[Group, ...] = ()
 
 
 @dataclass(frozen=True)

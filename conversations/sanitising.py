@@ -16,7 +16,15 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmitted, TextReceived
+from conversations.events import (
+    Actor,
+    ButtonPressed,
+    Command,
+    Event,
+    FormSubmitted,
+    Group,
+    TextReceived,
+)
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n\r]+")
@@ -42,12 +50,23 @@ def clean_actor(actor: Actor) -> Actor:
     )
 
 
+def clean_group(group: Group) -> Group:
+    return dataclasses.replace(
+        group,
+        label=clean_line(group.label),
+        members=tuple(clean_line(m) for m in group.members),
+        unresolved=tuple(clean_line(u) for u in group.unresolved),
+        problem=clean_line(group.problem),
+    )
+
+
 def clean_event(event: Event) -> Event:
     if isinstance(event, Command | TextReceived):
         return dataclasses.replace(
             event,
             text=clean_text(event.text),
             mentions={clean_line(k): clean_line(v) for k, v in event.mentions.items()},
+            groups=tuple(clean_group(g) for g in event.groups),
         )
     if isinstance(event, ButtonPressed):
         return dataclasses.replace(

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from conversations.config import CoreConfig
+from conversations.events import Group
 from conversations.flags import FlagTable
 from conversations.i18n import Texts
 from conversations.messages import Button, Form, FormField, Message, Reply, Section
@@ -66,6 +67,8 @@ class Turn:
     # The pair a member in several pairs chose with a button for a typed command (the engine
     # asks instead of guessing: a check-in for one adept must never reach another).
     chosen_pair: int | None = None
+    # The channels, user groups and files the command's adapter expanded (``invite``).
+    groups: tuple[Group, ...] = ()
 
     @property
     def t(self) -> Texts:

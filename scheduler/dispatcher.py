@@ -49,6 +49,7 @@ from pydantic import ValidationError
 
 from conversations.delivery_status import UNCONFIRMED
 from conversations.failure_notes import UNREACHABLE, report_failure
+from conversations.invitation_reminders import NOTED_KINDS, note_delivered
 from conversations.messages import Message
 from conversations.ports import (
     Clock,
@@ -197,6 +198,8 @@ class Dispatcher:
         except Exception as error:
             # Sent but not marked: the row stays 'sending' and is never re-sent (sweep_stuck).
             log.error("event=mark_sent_failed id=%s error=%s", item.id, type(error).__name__)
+        if item.kind in NOTED_KINDS:
+            await self._db(self.note_delivered, item)
         return ("sent", platform_id, None)
 
     # The loop -----------------------------------------------------------------------------
@@ -397,6 +400,17 @@ class Dispatcher:
         report.failed += 1
         log.warning("event=delivery_failed id=%s kind=%s error=%s", item.id, item.kind, error)
         await self._db(self.tell_coordinator, item, error, now)
+
+    def note_delivered(self, item: OutboxItem) -> None:
+        """What a delivered row of a kind in ``NOTED_KINDS`` changes (an invitation's reminder
+        marks it reminded). Never raises: the message is sent and marked whatever happens."""
+        if self.store is None:
+            return
+        try:
+            with self.store.transaction() as repo:
+                note_delivered(repo, item, self.clock.now())
+        except Exception as error:
+            log.warning("event=note_delivered_failed id=%s error=%s", item.id, type(error).__name__)
 
     # The coordinator's note ------------------------------------------------------------------
     def tell_coordinator(self, item: OutboxItem, error: str, now: datetime) -> bool:

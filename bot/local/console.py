@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.local.files import files_folder, save
+from bot.local.people_files import typed_event
 from bot.local.render import render
 from bot.local.words import AS, CANCEL, CLOCK, PEOPLE, QUIT, words
 from bot.services import Services
@@ -180,7 +181,7 @@ class Console:
             self.send_event(ButtonPressed(action=pressed.action, value=pressed.value))
             return True
         self.state.took_input(self.state.me)
-        self.send_event(TextReceived(text=text))
+        self.send_event(typed_event(text))  # (an invite's --file read here)
         return True
 
     def _console_command(self, text: str) -> bool:

@@ -40,6 +40,10 @@ class SlashCommands:
             trigger = str(body.get("trigger_id") or "")
             try:
                 event = command_event(body)
+                raw = str(body.get("text") or "")
+                expanded = await self._turns.with_groups(who, event, raw)
+                if expanded is not event:  # Slack's lookups took time: no trigger left to use
+                    event, trigger = expanded, ""
                 refused = await self._turns.people_named(who, event, deadline)
                 if refused is not None:  # it named someone with a typed @word
                     reply, loading = refused, None

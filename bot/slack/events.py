@@ -22,12 +22,20 @@ from conversations.events import HomeOpened, TextReceived
 from conversations.messages import Button, Form, Message, Section
 
 log = logging.getLogger("mentorbot.slack")
+FILE_SHARE = "file_share"  # a message with files attached
 
 
 def text_event(event: dict[str, Any]) -> TextReceived | None:
     """A ``message`` event as the core's event; None for what is not a person typing to the
-    bot in its DM (another channel, the bot's own or an edited message, nothing typed)."""
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    bot in its DM (another channel, the bot's own or an edited message, nothing typed). A
+    message with files attached (``file_share``) is read by its text; the files are read only
+    by an ``invite`` (``bot.slack.groups``)."""
+    subtype = event.get("subtype")
+    if (
+        event.get("channel_type") != "im"
+        or subtype not in (None, FILE_SHARE)
+        or event.get("bot_id")
+    ):
         return None
     typed, mentions = incoming(str(event.get("text") or ""))
     if not typed or "user" not in event:
@@ -68,6 +76,8 @@ class EventListeners:
             who = await self._turns.who(workspace_of(body), str(event["user"]), deadline)
             known = who.known
             try:
+                raw, files = str(event.get("text") or ""), event.get("files") or []
+                typed = await self._turns.with_groups(who, typed, raw, files)
                 reply = await self._turns.people_named(who, typed, deadline)
                 if reply is None:  # (not: it named someone with a typed @word)
                     reply = await self._turns.handle(known.actor, typed, key=event_key(body))

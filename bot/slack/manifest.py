@@ -24,6 +24,11 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.completeUploadExternal": ("files:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and a pair's group DM
     "users.info": ("users:read",),  # name, locale, time zone: at first contact, when named
+    # `invite #channel | @user-group | a CSV file` (bot.slack.groups): who is in it
+    "conversations.members": ("channels:read", "groups:read"),  # public and private channels
+    "usergroups.users.list": ("usergroups:read",),
+    "users.lookupByEmail": ("users:read.email",),  # a file's e-mail addresses
+    "files.info": ("files:read",),  # a file attached to the DM, downloaded with the bot token
     "views.open": (),
     "views.push": (),
     "views.publish": (),

@@ -54,7 +54,9 @@ def _named(event: Command | TextReceived) -> tuple[list[str], dict[str, str]]:
     if line is None or route is None or route.audience != Audience.COORDINATOR:
         return [], {}
     mentions = {clean_line(token): clean_line(user) for token, user in event.mentions.items()}
-    return [arg for arg in line.args if arg.startswith("@") and len(arg) > 1], mentions
+    groups = {clean_line(group.label) for group in event.groups}  # a user group: not a person
+    named = [arg for arg in line.args if arg.startswith("@") and len(arg) > 1 and arg not in groups]
+    return named, mentions
 
 
 def typed_names(event: Command | TextReceived) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -69,23 +70,27 @@ class Profiles:
                 classify(error),
             )
             return actor
-        user = response.get("user") or {}
-        profile = user.get("profile") or {}
-        name = (
-            profile.get("display_name")
-            or profile.get("real_name")
-            or user.get("real_name")
-            or user.get("name")
-            or ""
-        )
-        return Actor(
-            platform=SLACK,
-            platform_user_id=actor.platform_user_id,
-            workspace=actor.workspace,
-            display_name=str(name),
-            locale=user.get("locale") or None,
-            timezone=_known_zone(user.get("tz")),
-        )
+        return actor_of(response.get("user") or {}, actor.workspace, actor.platform_user_id)
+
+
+def actor_of(user: dict[str, Any], workspace: str, user_id: str | None = None) -> Actor:
+    """A ``users.info`` (or ``users.lookupByEmail``) user as an ``Actor`` of ``workspace``."""
+    profile = user.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or ""
+    )
+    return Actor(
+        platform=SLACK,
+        platform_user_id=user_id or str(user.get("id") or ""),
+        workspace=workspace,
+        display_name=str(name),
+        locale=user.get("locale") or None,
+        timezone=_known_zone(user.get("tz")),
+    )
 
 
 def _known_zone(name: object) -> str | None:

@@ -21,11 +21,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.actors import Actors, Known
+from bot.slack.groups import E, Groups
 from bot.slack.mentions import (
     mentioned_ids,
     record_named,
@@ -93,6 +94,7 @@ class Turns:
         self._workspaces = workspaces
         self._replies = replies
         self._actors = Actors(Profiles(client, core.clock), store, core.config.default_locale)
+        self._groups = Groups(client, store, core.config)
         self.timing = timing or Timing()
 
     @property
@@ -134,6 +136,28 @@ class Turns:
         wait = min(self.timing.profile_wait, left)
         if wait > 0:
             await asyncio.wait(lookups, timeout=wait)
+
+    async def with_groups(
+        self,
+        who: Who,
+        event: E,
+        raw: str,
+        files: Sequence[dict[str, Any]] = (),
+    ) -> E:
+        """A coordinator's ``invite`` of channels, user groups or an attached file: the event
+        with the people in them (``bot.slack.groups``), each recorded with their Slack
+        profile; any other event as it is (the same object). Never raises."""
+        try:
+            expanded = await self._groups.expand(who.known.actor, event, raw, files)
+            if expanded is None:
+                return event
+            event, profiles = expanded
+            await asyncio.to_thread(
+                record_named, self._core, self._store, who.known.actor, profiles
+            )
+        except Exception as error:
+            log.warning("event=slack_groups_not_expanded error=%s", kind(error))
+        return event
 
     async def people_named(self, who: Who, event: Event, deadline: float | None) -> Reply | None:
         """Before a command turn: the answer asking for real mentions when the command names

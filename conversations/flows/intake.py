@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from conversations.flows import intro
 from conversations.i18n import Texts
+from conversations.invitation_reminders import REMINDER_KIND
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_zone
 from conversations.records import (
@@ -252,9 +253,6 @@ def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Pers
             FormField(name="consent", label=t("intake.consent"), kind="bool"),
         ),
     )
-
-
-REMINDER_KIND = "invitation-reminder"  # queued with the invitation; answering removes it
 
 
 def drop_reminder(turn: Turn, invitation: Invitation) -> None:

@@ -1,16 +1,21 @@
-"""`invite`: a coordinator invites people to a programme as mentor or adept. Only those who
+"""`invite`: a coordinator invites people to a programme as mentor or adept: named by mention,
+or every member of a channel or user group, or the rows of a file (the adapter expands those
+into ``Turn.groups``; ``conversations.invitees`` makes one list of them). Only those who
 accept are enrolled, through the intake form (``conversations.flows.intake``); declines and
 non-answers are counted (``conversations.invitation_counts``), and one reminder goes
 (``conversations.planner.invitations``)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from datetime import timedelta
 from functools import partial
 
-from conversations.flags import FlagTable
-from conversations.flows.intake import REMINDER_KIND, ROLE_WORDS, invitation_message
+from conversations.flags import Flag, FlagKind, FlagTable
+from conversations.flows.intake import ROLE_WORDS, invitation_message
 from conversations.invitation_counts import invitation_counts
+from conversations.invitation_reminders import REMINDER_KIND
+from conversations.invitees import invitees, unresolved_line
 from conversations.messages import Reply, text
 from conversations.parsing import CommandLine
 from conversations.people import resolve_person
@@ -19,26 +24,46 @@ from conversations.records import Enrolment, EnrolmentStatus, Invitation, Invita
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
-INVITE_FLAGS = FlagTable((PROGRAMME_FLAG,))
-MAX_PEOPLE = 200  # one command; a larger group: several
+# The file's path (the console); a platform that takes attached files ignores the value.
+FILE_FLAG = Flag("file", "fil", FlagKind.TEXT)
+INVITE_FLAGS = FlagTable((PROGRAMME_FLAG, FILE_FLAG))
 
 
 def names_someone(turn: Turn, line: CommandLine) -> bool:
-    return any(a.startswith("@") and len(a) > 1 for a in line.args)
+    return bool(turn.groups) or any(a.startswith(("@", "#")) and len(a) > 1 for a in line.args)
 
 
 def invite_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
-    # invite @a [@b …] as mentor|adept [--program X]
+    # invite @a [@b …] [#channel] [@user-group] [--file people.csv] as mentor|adept [--program X]
     args = [a for a in line.args if a.lower() not in ("as", "som")]
-    people = list(dict.fromkeys(a for a in args if a.startswith("@") and len(a) > 1))
     roles = [ROLE_WORDS[a.lower()] for a in args if a.lower() in ROLE_WORDS]
-    if not people or len(roles) != 1 or len(people) > MAX_PEOPLE:
-        return turn.say("usage.invite.full", options=INVITE_FLAGS.usage(turn.t, required=False))
+    usage = turn.say("usage.invite.full", options=INVITE_FLAGS.usage(turn.t, required=False))
+    if "file" in line.options and not any(group.file for group in turn.groups):
+        return turn.say("invite.file_missing")
+    found = invitees(turn, args, mentions)
+    if isinstance(found, Reply):
+        return found
+    if len(roles) != 1 or not (found.tokens or found.from_groups):
+        return usage
+    t = turn.t
+    if not found.tokens:
+        nobody = [t("invite.nobody")]
+        if found.unresolved:
+            nobody.append(unresolved_line(turn, found.unresolved))
+        return turn.show(text("\n".join(nobody)))
+    # The people as named tokens: a command parked for the choice of programme runs again
+    # with them (the channel, group or file is not read twice).
+    role_words = [a for a in args if a.lower() in ROLE_WORDS]
+    options = {k: v for k, v in line.options.items() if k != "file"}
+    line = replace(line, args=[*found.tokens, *role_words], options=options)
+    mentions = found.mentions
     programme = pick_programme(turn, line, mentions)
     if isinstance(programme, Reply):
+        if found.unresolved:
+            programme.messages.append(text(unresolved_line(turn, found.unresolved)))
         return programme
     role = roles[0]
-    t = turn.t
+    people = found.tokens
     lines: list[str] = []
     invited: list[str] = []
     for token in people:
@@ -97,16 +122,10 @@ def invite_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 names=", ".join(invited),
             ),
         )
+    if found.unresolved:
+        lines.append(unresolved_line(turn, found.unresolved))
     counts = invitation_counts(turn.repo, programme.id or 0)
-    lines.append(
-        t(
-            "invite.counts",
-            invited=counts.invited,
-            accepted=counts.accepted,
-            declined=counts.declined,
-            unanswered=counts.unanswered,
-        )
-    )
+    lines.append(t("invite.counts", **asdict(counts)))
     return turn.show(text("\n".join(lines)))
 
 

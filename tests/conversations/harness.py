@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmitted, TextReceived
+from conversations.invitation_reminders import NOTED_KINDS, note_delivered
 from conversations.memory import ManualClock
 from conversations.messages import Button, Message, Reply
 from conversations.planner import PlanRules, queue_due
@@ -105,6 +106,9 @@ class Bot:
                 )
             )
             self.store.mark_sent(item.id or 0, self.clock.now(), None)
+            if item.kind in NOTED_KINDS:  # as the dispatcher does
+                with self.store.transaction() as repo:
+                    note_delivered(repo, item, self.clock.now())
 
     def _recipients(self, item: OutboxItem) -> frozenset[str]:
         with self.store.transaction() as repo:

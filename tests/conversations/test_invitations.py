@@ -79,7 +79,10 @@ def test_declines_and_non_answers_are_counted_where_the_coordinator_lists_progra
     again = bot.press("cia", "invitation.accept")
     assert "redan svarat" in again.messages[0].plain_text()
     listing = said(bot, "kim", "program list")
-    assert "Inbjudningar: 4 skickade — 1 tackade ja, 1 tackade nej, 2 har inte svarat." in listing
+    assert (
+        "Inbjudningar: 4 skickade — 1 tackade ja, 1 tackade nej, 2 har inte svarat; 0 påminda."
+        in listing
+    )
 
 
 def test_an_invitation_already_answered_or_a_second_one_is_not_sent_again() -> None:

@@ -44,6 +44,7 @@ from conversations.messages import Reply
 from conversations.ports import Repo, Store
 from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.e2e.slack_directory import DIRECTORY_METHODS, FakeDirectory
 from tests.e2e.slack_files import FakeFiles
 from tests.e2e.teams_world import fake_connector, teams  # noqa: F401  (Teams' fixtures)
 
@@ -134,6 +135,7 @@ class FakeSlack:
         self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # to send
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # received
         self.files = FakeFiles()  # files.getUploadURLExternal, the upload, …Complete…
+        self.directory = FakeDirectory()  # channels, user groups, e-mails, attached files
 
     # Setup
     def add_user(
@@ -174,6 +176,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/download/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self._server = await start(app, "127.0.0.1", 0)
         self.url = self._server.url
@@ -187,7 +190,11 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     def all_problems(self) -> list[str]:
-        return [f"{c.method}: {p}" for c in self.calls for p in c.problems] + self.files.problems
+        return (
+            [f"{c.method}: {p}" for c in self.calls for p in c.problems]
+            + self.files.problems
+            + self.directory.problems
+        )
 
     async def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> None:
         async with self._changed:
@@ -292,6 +299,15 @@ class FakeSlack:
         await self._record("upload", {"file_id": file_id, "length": len(body)}, [])
         return web.Response(status=status, text=f"OK - {len(body)}")
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file someone attached (``url_private_download``), fetched with the bot token."""
+        file_id = request.match_info["file_id"]
+        status, body = self.directory.download(
+            file_id, request.headers.get("Authorization", ""), BOT_TOKEN
+        )
+        await self._record("download", {"file_id": file_id}, [])
+        return web.Response(status=status, body=body)
+
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, send queued envelopes, collect the bot's acks."""
         ws = web.WebSocketResponse()
@@ -359,6 +375,8 @@ class FakeSlack:
             view = dict(args.get("view") or {})
             view.update({"id": f"V{next(self._views):04d}", "hash": f"h{next(self._views)}"})
             return {"ok": True, "view": view}
+        if method in DIRECTORY_METHODS:
+            return self.directory.answer(method, args, self.users, self.url)
         if method.startswith("files."):
             return self.files.answer(method, args, self.url)
         return {"ok": True}

@@ -87,13 +87,18 @@ def test_manifest_uses_the_configured_command_and_app_home() -> None:
 
 def test_scopes_are_only_those_the_methods_and_events_need() -> None:
     assert bot_scopes() == [
+        "channels:read",
         "chat:write",
         "commands",
+        "files:read",
         "files:write",
+        "groups:read",
         "im:history",
         "im:write",
         "mpim:write",
+        "usergroups:read",
         "users:read",
+        "users:read.email",
     ]
     methods = SCHEMAS / "slack-web-api" / "methods"
     for method, scopes in METHOD_SCOPES.items():
