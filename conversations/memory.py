@@ -14,16 +14,9 @@ from typing import Any
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.read_only import ReadOnlyRepo
-from conversations.records import OutboxItem, OutboxStatus, Person, PlanWake, Receipt, Record
+from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
+from conversations.unique_keys import UNIQUE_KEYS, key_values
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
-
-# Fields that must be unique per record type (the SQL schema has the same constraints).
-UNIQUE: dict[type[Record], tuple[tuple[str, ...], ...]] = {
-    OutboxItem: (("key",),),
-    Receipt: (("key",),),
-    Person: (("platform", "workspace", "platform_user_id"),),
-    PlanWake: (("subject",),),
-}
 
 
 def matches(record: Record, where: dict[str, Any]) -> bool:
@@ -99,11 +92,13 @@ class _MemoryRepo:
         return None
 
     def _check_unique(self, record: Record) -> None:
-        for fields in UNIQUE.get(type(record), ()):
+        """The SQL stores' unique constraints (``conversations.unique_keys``)."""
+        for fields in UNIQUE_KEYS.get(type(record), ()):
+            mine = key_values(record, fields)
+            if mine is None:
+                continue
             for other in self._table(type(record)).values():
-                if other.id != record.id and all(
-                    getattr(other, f) == getattr(record, f) for f in fields
-                ):
+                if other.id != record.id and key_values(other, fields) == mine:
                     raise DuplicateKey(f"{type(record).__name__}{fields}")
 
     def add(self, record: R) -> R:

@@ -70,7 +70,10 @@ def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[b
 
 
 def _has_unique(table: sa.Table) -> bool:
-    return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints)
+    """Whether an insert or update of ``table`` can clash with a unique constraint or index."""
+    return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints) or any(
+        index.unique for index in table.indexes
+    )
 
 
 class SqlRepo:

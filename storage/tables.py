@@ -10,7 +10,8 @@ and the optimistic-locking counter ``version``. Column types:
 * ``list`` / ``dict`` -> ``JSON``.
 
 The tables live in their own metadata (:data:`metadata`), so the migrations see exactly the
-bot's schema and nothing else that happens to use SQLModel. Changing a table means adding an
+bot's schema and nothing else that happens to use SQLModel. The unique constraints and indexes are those of
+``conversations.unique_keys`` (a test checks). Changing a table means adding an
 Alembic revision in ``storage/migrations/versions``.
 """
 
@@ -232,6 +233,7 @@ class GoalRatingRow(Table, table=True):
 
 class AgreementRow(Table, table=True):
     __tablename__ = "agreement"
+    __table_args__ = (sa.Index("uq_agreement_pair_id_number", "pair_id", "number", unique=True),)
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -268,6 +270,9 @@ class MeetingRow(Table, table=True):
 
 class CheckInRow(Table, table=True):
     __tablename__ = "check_in"
+    __table_args__ = (
+        sa.Index("uq_check_in_meeting_id_author_id", "meeting_id", "author_id", unique=True),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -282,6 +287,9 @@ class CheckInRow(Table, table=True):
 
 class PreparationRow(Table, table=True):
     __tablename__ = "preparation"
+    __table_args__ = (
+        sa.Index("uq_preparation_meeting_id_author_id", "meeting_id", "author_id", unique=True),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -315,8 +323,9 @@ class ReviewRow(Table, table=True):
 
 class ConversationStateRow(Table, table=True):
     __tablename__ = "conversation_state"
+    __table_args__ = (sa.Index("uq_conversation_state_person_id", "person_id", unique=True),)
 
-    person_id: int = Field(index=True)
+    person_id: int
     awaiting: str | None = None
     data: dict[str, Any] = _json(dict)
     updated_at: datetime = _datetime()

@@ -1,4 +1,4 @@
-"""Each record class has a table with the same fields."""
+"""Each record class has a table with the same fields and unique keys."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import typing
 from datetime import datetime
 
 import pytest
-from sqlalchemy import JSON
+from sqlalchemy import JSON, UniqueConstraint
 
 from conversations.records import ALL_RECORDS, Record
+from conversations.unique_keys import UNIQUE_KEYS
 from storage.tables import TABLE_FOR, UTCDateTime, table_of
 
 
@@ -35,3 +36,12 @@ def test_table_columns_mirror_the_record_fields(cls: type[Record]) -> None:
         }
         is_datetime = datetime in unwrapped
         assert isinstance(column.type, UTCDateTime) == is_datetime, name
+
+
+@pytest.mark.parametrize("cls", ALL_RECORDS, ids=lambda cls: cls.__name__)
+def test_unique_keys_of_the_tables_are_those_every_store_enforces(cls: type[Record]) -> None:
+    table = table_of(cls)
+    constraints = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    indexes = [i for i in table.indexes if i.unique]
+    found = {tuple(c.name for c in key.columns) for key in [*constraints, *indexes]}
+    assert found == set(UNIQUE_KEYS.get(cls, ()))

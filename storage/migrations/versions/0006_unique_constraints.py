@@ -1,0 +1,122 @@
+"""unique keys where the code checks, then inserts
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01 09:00:00
+
+Four keys the flows look up before they insert were plain indexes, so two workers on
+PostgreSQL could both find nothing and both insert. They become unique indexes (see
+``conversations.unique_keys``); a clash is then a ``DuplicateKey`` and the engine runs the
+turn again, which reads the row the other worker saved.
+
+Rows that already break a key are dealt with first, so that the upgrade never fails on a real
+database. "Newest" is the latest timestamp, then the highest id (deterministic):
+
+* ``conversation_state``, one per person: the newest row is kept (it says what the person
+  was asked last); the older ones are deleted.
+* ``check_in``, one per meeting and author (check-ins without a meeting are not keyed): the
+  newest, the one the person submitted last, is kept; the older ones are deleted.
+* ``preparation``, one per meeting and author: the newest is kept, as the flow itself
+  replaces a preparation with a newer one; the older ones are deleted.
+* ``agreement``, one per pair and number: nothing is deleted (an older row may carry an
+  acceptance). A pair with a repeated number has all its agreements renumbered 1, 2, 3 … in
+  the order they were made (number, then created_at, then id): each keeps its place, and the
+  later of two rows that shared a number becomes the next version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (table, key columns, the newest-first order's columns besides id)
+_KEEP_NEWEST = (
+    ("conversation_state", ("person_id",), "updated_at"),
+    ("check_in", ("meeting_id", "author_id"), "created_at"),
+    ("preparation", ("meeting_id", "author_id"), "created_at"),
+)
+
+
+def _table(name: str, *columns: str) -> sa.TableClause:
+    return sa.table(name, sa.column("id"), *(sa.column(c) for c in columns))
+
+
+def _repeated(table: sa.TableClause, key: Sequence[str]) -> sa.Select[tuple[object, ...]]:
+    """The values of ``key`` that more than one row holds (rows with a NULL in it never clash)."""
+    columns = [table.c[name] for name in key]
+    return (
+        sa.select(*columns)
+        .where(*(c.is_not(None) for c in columns))
+        .group_by(*columns)
+        .having(sa.func.count() > 1)
+    )
+
+
+def _keep_newest(name: str, key: Sequence[str], stamp: str) -> None:
+    connection = op.get_bind()
+    table = _table(name, *key, stamp)
+    repeated = _repeated(table, key).subquery()
+    rows = connection.execute(
+        sa.select(table.c.id, *(table.c[k] for k in key))
+        .join(repeated, sa.and_(*(table.c[k] == repeated.c[k] for k in key)))
+        .order_by(*(table.c[k] for k in key), table.c[stamp].desc(), table.c.id.desc())
+    )
+    seen: set[tuple[object, ...]] = set()
+    older: list[int] = []
+    for row in rows:
+        values = tuple(row[1:])
+        if values in seen:
+            older.append(row[0])
+        seen.add(values)
+    for start in range(0, len(older), 500):
+        connection.execute(sa.delete(table).where(table.c.id.in_(older[start : start + 500])))
+
+
+def _renumber_agreements() -> None:
+    connection = op.get_bind()
+    table = _table("agreement", "pair_id", "number", "created_at")
+    pairs = [row[0] for row in connection.execute(_repeated(table, ("pair_id", "number")))]
+    for pair_id in sorted(set(pairs)):
+        ordered = connection.execute(
+            sa.select(table.c.id)
+            .where(table.c.pair_id == pair_id)
+            .order_by(table.c.number, table.c.created_at, table.c.id)
+        )
+        for number, (agreement_id,) in enumerate(ordered.all(), start=1):
+            connection.execute(
+                sa.update(table).where(table.c.id == agreement_id).values(number=number)
+            )
+
+
+_UNIQUE = (
+    ("uq_conversation_state_person_id", "conversation_state", ["person_id"]),
+    ("uq_agreement_pair_id_number", "agreement", ["pair_id", "number"]),
+    ("uq_check_in_meeting_id_author_id", "check_in", ["meeting_id", "author_id"]),
+    ("uq_preparation_meeting_id_author_id", "preparation", ["meeting_id", "author_id"]),
+)
+
+
+def upgrade() -> None:
+    for name, key, stamp in _KEEP_NEWEST:
+        _keep_newest(name, key, stamp)
+    _renumber_agreements()
+    # The unique index on person_id replaces the plain one.
+    op.drop_index("ix_conversation_state_person_id", table_name="conversation_state")
+    for index, table, columns in _UNIQUE:
+        op.create_index(index, table, columns, unique=True)
+
+
+def downgrade() -> None:
+    for index, table, _ in reversed(_UNIQUE):
+        op.drop_index(index, table_name=table)
+    op.create_index(
+        "ix_conversation_state_person_id", "conversation_state", ["person_id"], unique=False
+    )
