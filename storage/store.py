@@ -19,11 +19,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
 from storage.engine import make_engines
+from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
 from storage.units import unit
 
@@ -159,6 +160,9 @@ class SqlRepo:
             .returning(table.c.id)
         )
         return self._conn.execute(statement).first() is not None
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        return outbox_tallies(self._conn, programme_id)
 
     # The planner's wake-ups ---------------------------------------------------------------
 
