@@ -18,6 +18,7 @@ from conversations.records import (
     Agreement,
     CheckIn,
     ConversationState,
+    Goal,
     OutboxItem,
     Person,
     PlanWake,
@@ -33,6 +34,7 @@ UNIQUE_KEYS: dict[type[Record], tuple[tuple[str, ...], ...]] = {
     PlanWake: (("subject",),),  # one wake time per planner subject
     ConversationState: (("person_id",),),  # one "what the next message answers" per person
     Agreement: (("pair_id", "number"),),  # version n of a pair's agreement exists once
+    Goal: (("pair_id", "position"),),  # a pair's goal n exists once (the form edits it)
     CheckIn: (("meeting_id", "author_id"),),  # one check-in per meeting and member
     Preparation: (("meeting_id", "author_id"),),  # one preparation per meeting and member
 }

@@ -209,6 +209,7 @@ class PairRow(Table, table=True):
 
 class GoalRow(Table, table=True):
     __tablename__ = "goal"
+    __table_args__ = (sa.Index("uq_goal_pair_id_position", "pair_id", "position", unique=True),)
 
     workspace: str = ""
     pair_id: int = Field(index=True)

@@ -122,6 +122,42 @@ def test_upgrade_renumbers_a_pairs_agreements_in_the_order_they_were_made(
     }
 
 
+def test_upgrade_keeps_the_newest_goal_at_each_position_with_all_ratings(
+    url_at_0005: str,
+) -> None:
+    sample = {type(r): r for r in one_of_each()}
+    goal, rating = sample[rec.Goal], sample[rec.GoalRating]
+    later = T0 + timedelta(days=1)
+    older, newer, other = _insert(
+        url_at_0005,
+        [
+            goal.model_copy(update={"pair_id": 1, "position": 1, "text": "old"}),
+            goal.model_copy(
+                update={"pair_id": 1, "position": 1, "text": "new", "created_at": later}
+            ),
+            goal.model_copy(update={"pair_id": 1, "position": 2, "text": "other"}),
+        ],
+    )
+    _insert(
+        url_at_0005,
+        [
+            rating.model_copy(update={"goal_id": older, "rating": 2, "context": "start"}),
+            rating.model_copy(update={"goal_id": newer, "rating": 3, "context": "start"}),
+            rating.model_copy(update={"goal_id": other, "rating": 5, "context": "start"}),
+        ],
+    )
+    upgrade(url_at_0005)
+    store = SqlStore(url_at_0005)
+    try:
+        with store.transaction() as repo:
+            goals = {g.id: g.text for g in repo.find(rec.Goal)}
+            ratings = sorted((r.goal_id, r.rating) for r in repo.find(rec.GoalRating))
+    finally:
+        store.close()
+    assert goals == {newer: "new", other: "other"}
+    assert ratings == sorted([(newer, 2), (newer, 3), (other, 5)])
+
+
 def test_downgrade_to_0005_removes_the_unique_keys(url_at_0005: str) -> None:
     upgrade(url_at_0005)
     engine = make_engine(url_at_0005)

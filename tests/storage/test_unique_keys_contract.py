@@ -16,6 +16,7 @@ SAMPLE = {type(r): r for r in one_of_each()}
 CLASHES = [
     (rec.ConversationState, {"person_id": 1}, {"person_id": 2}),
     (rec.Agreement, {"pair_id": 1, "number": 2}, {"pair_id": 1, "number": 3}),
+    (rec.Goal, {"pair_id": 1, "position": 1}, {"pair_id": 2, "position": 1}),
     (rec.CheckIn, {"meeting_id": 4, "author_id": 1}, {"meeting_id": 4, "author_id": 2}),
     (rec.Preparation, {"meeting_id": 4, "author_id": 1}, {"meeting_id": 5, "author_id": 1}),
 ]

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 09:00:00
 
-Four keys the flows look up before they insert were plain indexes, so two workers on
+Five keys the flows look up before they insert were plain indexes or none, so two workers on
 PostgreSQL could both find nothing and both insert. They become unique indexes (see
 ``conversations.unique_keys``); a clash is then a ``DuplicateKey`` and the engine runs the
 turn again, which reads the row the other worker saved.
@@ -18,6 +18,9 @@ database. "Newest" is the latest timestamp, then the highest id (deterministic):
   newest, the one the person submitted last, is kept; the older ones are deleted.
 * ``preparation``, one per meeting and author: the newest is kept, as the flow itself
   replaces a preparation with a newer one; the older ones are deleted.
+* ``goal``, one per pair and position: the newest is kept, as the goals form edits the goal
+  at each position; the ratings of the older ones move to it (a goal's rating history is
+  kept), then the older goals are deleted.
 * ``agreement``, one per pair and number: nothing is deleted (an older row may carry an
   acceptance). A pair with a repeated number has all its agreements renumbered 1, 2, 3 … in
   the order they were made (number, then created_at, then id): each keeps its place, and the
@@ -80,6 +83,30 @@ def _keep_newest(name: str, key: Sequence[str], stamp: str) -> None:
         connection.execute(sa.delete(table).where(table.c.id.in_(older[start : start + 500])))
 
 
+def _merge_goals() -> None:
+    """The newest goal at each (pair, position) takes the older ones' ratings; they go."""
+    connection = op.get_bind()
+    goal = _table("goal", "pair_id", "position", "created_at")
+    rating = _table("goal_rating", "goal_id")
+    repeated = _repeated(goal, ("pair_id", "position")).subquery()
+    rows = connection.execute(
+        sa.select(goal.c.id, goal.c.pair_id, goal.c.position)
+        .join(
+            repeated,
+            sa.and_(goal.c.pair_id == repeated.c.pair_id, goal.c.position == repeated.c.position),
+        )
+        .order_by(goal.c.pair_id, goal.c.position, goal.c.created_at.desc(), goal.c.id.desc())
+    )
+    kept: dict[tuple[object, object], int] = {}
+    for goal_id, pair_id, position in rows:
+        newest = kept.setdefault((pair_id, position), goal_id)
+        if newest != goal_id:
+            connection.execute(
+                sa.update(rating).where(rating.c.goal_id == goal_id).values(goal_id=newest)
+            )
+            connection.execute(sa.delete(goal).where(goal.c.id == goal_id))
+
+
 def _renumber_agreements() -> None:
     connection = op.get_bind()
     table = _table("agreement", "pair_id", "number", "created_at")
@@ -99,6 +126,7 @@ def _renumber_agreements() -> None:
 _UNIQUE = (
     ("uq_conversation_state_person_id", "conversation_state", ["person_id"]),
     ("uq_agreement_pair_id_number", "agreement", ["pair_id", "number"]),
+    ("uq_goal_pair_id_position", "goal", ["pair_id", "position"]),
     ("uq_check_in_meeting_id_author_id", "check_in", ["meeting_id", "author_id"]),
     ("uq_preparation_meeting_id_author_id", "preparation", ["meeting_id", "author_id"]),
 )
@@ -107,6 +135,7 @@ _UNIQUE = (
 def upgrade() -> None:
     for name, key, stamp in _KEEP_NEWEST:
         _keep_newest(name, key, stamp)
+    _merge_goals()
     _renumber_agreements()
     # The unique index on person_id replaces the plain one.
     op.drop_index("ix_conversation_state_person_id", table_name="conversation_state")
