@@ -15,7 +15,7 @@ from typing import Any
 from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import UNCONFIRMED, OutboxItem, OutboxStatus, PlanWake, Record
-from conversations.unique_keys import UNIQUE_KEYS, key_values
+from conversations.unique_keys import UNIQUE_KEYS
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
 
 
@@ -106,13 +106,13 @@ class _MemoryRepo:
 
     def _check_unique(self, record: Record) -> None:
         """The SQL stores' unique constraints (``conversations.unique_keys``)."""
-        for fields in UNIQUE_KEYS.get(type(record), ()):
-            mine = key_values(record, fields)
+        for key in UNIQUE_KEYS.get(type(record), ()):
+            mine = key.of(record)
             if mine is None:
                 continue
             for other in self._table(type(record)).values():
-                if other.id != record.id and key_values(other, fields) == mine:
-                    raise DuplicateKey(f"{type(record).__name__}{fields}")
+                if other.id != record.id and key.of(other) == mine:
+                    raise DuplicateKey(f"{type(record).__name__}{key.fields}")
 
     def add(self, record: R) -> R:
         self._check_unique(record)

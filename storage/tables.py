@@ -91,6 +91,10 @@ def _json(default: type[list[Any]] | type[dict[str, Any]]) -> Any:
     return Field(default_factory=default, sa_type=sa.JSON, sa_column_kwargs={"nullable": False})
 
 
+ONE_REVIEW_OF_A_KIND = sa.text("kind IN ('midpoint', 'closing')")
+"""Where a review's unique key holds (``conversations.unique_keys``): pulse answers repeat."""
+
+
 class Table(SQLModel, registry=registry(metadata=metadata)):
     """Columns every table has."""
 
@@ -313,6 +317,17 @@ class ReflectionRow(Table, table=True):
 
 class ReviewRow(Table, table=True):
     __tablename__ = "review"
+    __table_args__ = (
+        sa.Index(
+            "uq_review_pair_id_person_id_kind",
+            "pair_id",
+            "person_id",
+            "kind",
+            unique=True,
+            sqlite_where=ONE_REVIEW_OF_A_KIND,
+            postgresql_where=ONE_REVIEW_OF_A_KIND,
+        ),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)

@@ -4,7 +4,7 @@ agreements, everything, renumbered)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,6 +156,38 @@ def test_upgrade_keeps_the_newest_goal_at_each_position_with_all_ratings(
         store.close()
     assert goals == {newer: "new", other: "other"}
     assert ratings == sorted([(newer, 2), (newer, 3), (other, 5)])
+
+
+def test_upgrade_keeps_the_newest_midpoint_and_closing_review_and_every_pulse_answer(
+    url_at_0005: str,
+) -> None:
+    review = {type(r): r for r in one_of_each()}[rec.Review]
+    later = T0 + timedelta(days=1)
+
+    def by(person: int, kind: str, at: datetime = T0) -> rec.Review:
+        return review.model_copy(
+            update={"pair_id": 1, "person_id": person, "kind": kind, "created_at": at}
+        )
+
+    ids = _insert(
+        url_at_0005,
+        [
+            by(1, "closing", later),
+            by(1, "closing"),
+            by(2, "closing"),
+            by(1, "midpoint"),
+            by(1, "pulse"),
+            by(1, "pulse"),
+        ],
+    )
+    upgrade(url_at_0005)
+    store = SqlStore(url_at_0005)
+    try:
+        with store.transaction() as repo:
+            kept = [r.id for r in repo.find(rec.Review)]
+    finally:
+        store.close()
+    assert kept == [ids[0], *ids[2:]]
 
 
 def test_downgrade_to_0005_removes_the_unique_keys(url_at_0005: str) -> None:

@@ -17,6 +17,7 @@ CLASHES = [
     (rec.ConversationState, {"person_id": 1}, {"person_id": 2}),
     (rec.Agreement, {"pair_id": 1, "number": 2}, {"pair_id": 1, "number": 3}),
     (rec.Goal, {"pair_id": 1, "position": 1}, {"pair_id": 2, "position": 1}),
+    (rec.Review, {"person_id": 1, "kind": "midpoint"}, {"person_id": 1, "kind": "closing"}),
     (rec.CheckIn, {"meeting_id": 4, "author_id": 1}, {"meeting_id": 4, "author_id": 2}),
     (rec.Preparation, {"meeting_id": 4, "author_id": 1}, {"meeting_id": 5, "author_id": 1}),
 ]
@@ -55,3 +56,27 @@ def test_check_ins_without_a_meeting_never_clash(store: StoreAndOutbox) -> None:
         repo.add(loose)
     with store.transaction() as repo:
         assert len(repo.find(rec.CheckIn, meeting_id=None)) == 2
+
+
+def test_pulse_answers_repeat_but_a_members_closing_review_does_not(
+    store: StoreAndOutbox,
+) -> None:
+    pulse = SAMPLE[rec.Review].model_copy(update={"person_id": 1, "kind": "pulse"})
+    with store.transaction() as repo:
+        repo.add(pulse.model_copy(update={"answers": {"round": 1}}))
+        repo.add(pulse.model_copy(update={"answers": {"round": 2}}))
+        closing = repo.add(pulse.model_copy(update={"kind": "closing"}))
+        repo.add(closing.model_copy(update={"id": None, "person_id": 2}))
+        with pytest.raises(DuplicateKey):
+            repo.add(closing.model_copy(update={"id": None}))
+        with pytest.raises(DuplicateKey):  # nor may a pulse answer turn into a second one
+            repo.update(
+                repo.find(rec.Review, kind="pulse")[0].model_copy(update={"kind": "closing"})
+            )
+    with store.transaction() as repo:
+        assert sorted(r.kind for r in repo.find(rec.Review)) == [
+            "closing",
+            "closing",
+            "pulse",
+            "pulse",
+        ]

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 09:00:00
 
-Five keys the flows look up before they insert were plain indexes or none, so two workers on
+Six keys the flows look up before they insert were plain indexes or none, so two workers on
 PostgreSQL could both find nothing and both insert. They become unique indexes (see
 ``conversations.unique_keys``); a clash is then a ``DuplicateKey`` and the engine runs the
 turn again, which reads the row the other worker saved.
@@ -18,6 +18,8 @@ database. "Newest" is the latest timestamp, then the highest id (deterministic):
   newest, the one the person submitted last, is kept; the older ones are deleted.
 * ``preparation``, one per meeting and author: the newest is kept, as the flow itself
   replaces a preparation with a newer one; the older ones are deleted.
+* ``review``, one mid-point and one closing review per pair and member (pulse answers, one
+  per round, are not keyed): the newest is kept; the older ones are deleted.
 * ``goal``, one per pair and position: the newest is kept, as the goals form edits the goal
   at each position; the ratings of the older ones move to it (a goal's rating history is
   kept), then the older goals are deleted.
@@ -40,11 +42,15 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, key columns, the newest-first order's columns besides id)
-_KEEP_NEWEST = (
-    ("conversation_state", ("person_id",), "updated_at"),
-    ("check_in", ("meeting_id", "author_id"), "created_at"),
-    ("preparation", ("meeting_id", "author_id"), "created_at"),
+ONE_REVIEW_OF_A_KIND = "kind IN ('midpoint', 'closing')"
+_Only = tuple[str, tuple[str, ...]] | None  # the rows keyed, if not all: (column, values)
+
+# (table, key columns, the timestamp that says which is newest, the rows keyed)
+_KEEP_NEWEST: tuple[tuple[str, tuple[str, ...], str, _Only], ...] = (
+    ("conversation_state", ("person_id",), "updated_at", None),
+    ("check_in", ("meeting_id", "author_id"), "created_at", None),
+    ("preparation", ("meeting_id", "author_id"), "created_at", None),
+    ("review", ("pair_id", "person_id", "kind"), "created_at", ("kind", ("midpoint", "closing"))),
 )
 
 
@@ -52,24 +58,32 @@ def _table(name: str, *columns: str) -> sa.TableClause:
     return sa.table(name, sa.column("id"), *(sa.column(c) for c in columns))
 
 
-def _repeated(table: sa.TableClause, key: Sequence[str]) -> sa.Select[tuple[object, ...]]:
-    """The values of ``key`` that more than one row holds (rows with a NULL in it never clash)."""
+def _keyed(table: sa.TableClause, only: _Only) -> sa.ColumnElement[bool]:
+    return sa.true() if only is None else table.c[only[0]].in_(only[1])
+
+
+def _repeated(
+    table: sa.TableClause, key: Sequence[str], only: _Only = None
+) -> sa.Select[tuple[object, ...]]:
+    """The values of ``key`` that more than one row holds (rows with a NULL in it never clash;
+    with ``only``, among the rows that condition selects)."""
     columns = [table.c[name] for name in key]
     return (
         sa.select(*columns)
-        .where(*(c.is_not(None) for c in columns))
+        .where(*(c.is_not(None) for c in columns), _keyed(table, only))
         .group_by(*columns)
         .having(sa.func.count() > 1)
     )
 
 
-def _keep_newest(name: str, key: Sequence[str], stamp: str) -> None:
+def _keep_newest(name: str, key: Sequence[str], stamp: str, only: _Only) -> None:
     connection = op.get_bind()
     table = _table(name, *key, stamp)
-    repeated = _repeated(table, key).subquery()
+    repeated = _repeated(table, key, only).subquery()
     rows = connection.execute(
         sa.select(table.c.id, *(table.c[k] for k in key))
         .join(repeated, sa.and_(*(table.c[k] == repeated.c[k] for k in key)))
+        .where(_keyed(table, only))
         .order_by(*(table.c[k] for k in key), table.c[stamp].desc(), table.c.id.desc())
     )
     seen: set[tuple[object, ...]] = set()
@@ -133,17 +147,27 @@ _UNIQUE = (
 
 
 def upgrade() -> None:
-    for name, key, stamp in _KEEP_NEWEST:
-        _keep_newest(name, key, stamp)
+    for name, key, stamp, only in _KEEP_NEWEST:
+        _keep_newest(name, key, stamp, only)
     _merge_goals()
     _renumber_agreements()
     # The unique index on person_id replaces the plain one.
     op.drop_index("ix_conversation_state_person_id", table_name="conversation_state")
     for index, table, columns in _UNIQUE:
         op.create_index(index, table, columns, unique=True)
+    where = sa.text(ONE_REVIEW_OF_A_KIND)
+    op.create_index(
+        "uq_review_pair_id_person_id_kind",
+        "review",
+        ["pair_id", "person_id", "kind"],
+        unique=True,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_review_pair_id_person_id_kind", table_name="review")
     for index, table, _ in reversed(_UNIQUE):
         op.drop_index(index, table_name=table)
     op.create_index(
