@@ -31,7 +31,6 @@ database. "Newest" is the latest timestamp, then the highest id (deterministic):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
