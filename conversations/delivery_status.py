@@ -1,19 +1,19 @@
 """What the outbox did for one programme, for its coordinators: counts and dates only, never
-a message text."""
+a message text. The database does the counting (``Repo.outbox_tallies``)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from conversations.ports import Repo
-from conversations.records import OutboxItem, OutboxStatus
+from conversations.ports import OutboxTally, Repo
+from conversations.records import UNCONFIRMED as UNCONFIRMED
+from conversations.records import OutboxStatus
 
 log = logging.getLogger("mentorbot.delivery")
-
-UNCONFIRMED = "unconfirmed"  # error prefix of rows left 'sending' by a crashed dispatcher
 
 
 @dataclass(frozen=True)
@@ -30,27 +30,25 @@ class DeliverySummary:
 
 
 def delivery_summary(repo: Repo, programme_id: int) -> DeliverySummary:
-    rows = repo.find(OutboxItem, programme_id=programme_id)
+    return summarise(repo.outbox_tallies(programme_id))
+
+
+def summarise(tallies: Iterable[OutboxTally]) -> DeliverySummary:
+    """One programme's summary from its outbox tallies."""
     statuses: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
     unconfirmed = 0
-    last_sent: datetime | None = None
-    next_due: datetime | None = None
-    for row in rows:
-        statuses[row.status] += 1
-        by_kind.setdefault(row.kind, Counter())[row.status] += 1
-        if row.status == OutboxStatus.FAILED and (row.error or "").startswith(UNCONFIRMED):
-            unconfirmed += 1
-        if (
-            row.status == OutboxStatus.SENT
-            and row.sent_at is not None
-            and (last_sent is None or row.sent_at > last_sent)
-        ):
-            last_sent = row.sent_at
-        if row.status == OutboxStatus.PENDING:
-            when = max(row.due_at, row.next_attempt_at or row.due_at)
-            if next_due is None or when < next_due:
-                next_due = when
+    sent_at: list[datetime] = []
+    due_at: list[datetime] = []
+    for tally in tallies:
+        statuses[tally.status] += tally.count
+        by_kind.setdefault(tally.kind, Counter())[tally.status] += tally.count
+        if tally.status == OutboxStatus.FAILED:
+            unconfirmed += tally.unconfirmed
+        if tally.status == OutboxStatus.SENT and tally.last_sent_at is not None:
+            sent_at.append(tally.last_sent_at)
+        if tally.status == OutboxStatus.PENDING and tally.next_due_at is not None:
+            due_at.append(tally.next_due_at)
     return DeliverySummary(
         sent=statuses[OutboxStatus.SENT],
         pending=statuses[OutboxStatus.PENDING],
@@ -58,7 +56,7 @@ def delivery_summary(repo: Repo, programme_id: int) -> DeliverySummary:
         failed=statuses[OutboxStatus.FAILED],
         unconfirmed=unconfirmed,
         skipped=statuses[OutboxStatus.SKIPPED],
-        last_sent_at=last_sent,
-        next_due_at=next_due,
+        last_sent_at=max(sent_at, default=None),
+        next_due_at=min(due_at, default=None),
         by_kind={kind: dict(counts) for kind, counts in sorted(by_kind.items())},
     )

@@ -3,7 +3,9 @@
 ``Engine.handle`` finds (or creates) the person, runs the flow step inside one transaction,
 and commits. Messages to anyone else are outbox rows written in that same transaction, so they
 exist only if everything else was saved (save, then send). A lost optimistic-lock race is
-retried; a crash in a step rolls back that step only and tells the person nothing was saved.
+retried, as is an insert that clashes with a unique key another turn just took (the step runs
+again and reads that row); a crash in a step rolls back that step only and tells the person
+nothing was saved.
 """
 
 from __future__ import annotations
@@ -262,9 +264,12 @@ class Engine:
                 return self._handle_once(actor, event, key, keyed, write)
             except _Refused as refused:
                 return refused.reply
-            except Conflict:
+            except (Conflict, DuplicateKey) as lost:
+                # Another turn saved first: a record changed since it was read, or a row this
+                # step inserts (one per key, ``conversations.unique_keys``) now exists. The
+                # whole step runs again and reads what the other turn saved.
                 conflicts += 1
-                log.info("event=conflict_retry attempt=%d", conflicts)
+                log.info("event=conflict_retry attempt=%d kind=%s", conflicts, type(lost).__name__)
             except Exception as error:
                 if isinstance(error, ReadOnly) and not write:
                     write = True  # it writes after all: again, as a writer (not a lost race)

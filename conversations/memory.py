@@ -12,18 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
-from conversations.records import OutboxItem, OutboxStatus, Person, PlanWake, Receipt, Record
+from conversations.records import UNCONFIRMED, OutboxItem, OutboxStatus, PlanWake, Record
+from conversations.unique_keys import UNIQUE_KEYS
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
-
-# Fields that must be unique per record type (the SQL schema has the same constraints).
-UNIQUE: dict[type[Record], tuple[tuple[str, ...], ...]] = {
-    OutboxItem: (("key",),),
-    Receipt: (("key",),),
-    Person: (("platform", "workspace", "platform_user_id"),),
-    PlanWake: (("subject",),),
-}
 
 
 def matches(record: Record, where: dict[str, Any]) -> bool:
@@ -38,6 +31,19 @@ def matches(record: Record, where: dict[str, Any]) -> bool:
         elif value != wanted:
             return False
     return True
+
+
+def tally(kind: str, status: OutboxStatus, rows: Sequence[OutboxItem]) -> OutboxTally:
+    """What ``Repo.outbox_tallies`` says of ``rows`` (one kind and status)."""
+    sent = [r.sent_at for r in rows if r.sent_at is not None]
+    return OutboxTally(
+        kind=kind,
+        status=status,
+        count=len(rows),
+        unconfirmed=sum((r.error or "").startswith(UNCONFIRMED) for r in rows),
+        last_sent_at=max(sent, default=None),
+        next_due_at=min(max(r.due_at, r.next_attempt_at or r.due_at) for r in rows),
+    )
 
 
 class ManualClock:
@@ -99,12 +105,14 @@ class _MemoryRepo:
         return None
 
     def _check_unique(self, record: Record) -> None:
-        for fields in UNIQUE.get(type(record), ()):
+        """The SQL stores' unique constraints (``conversations.unique_keys``)."""
+        for key in UNIQUE_KEYS.get(type(record), ()):
+            mine = key.of(record)
+            if mine is None:
+                continue
             for other in self._table(type(record)).values():
-                if other.id != record.id and all(
-                    getattr(other, f) == getattr(record, f) for f in fields
-                ):
-                    raise DuplicateKey(f"{type(record).__name__}{fields}")
+                if other.id != record.id and key.of(other) == mine:
+                    raise DuplicateKey(f"{type(record).__name__}{key.fields}")
 
     def add(self, record: R) -> R:
         self._check_unique(record)
@@ -138,6 +146,13 @@ class _MemoryRepo:
         except DuplicateKey:
             return False
         return True
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        groups: dict[tuple[str, OutboxStatus], list[OutboxItem]] = {}
+        for row in self._table(OutboxItem).values():
+            if isinstance(row, OutboxItem) and row.programme_id == programme_id:
+                groups.setdefault((row.kind, row.status), []).append(row)
+        return [tally(kind, status, rows) for (kind, status), rows in sorted(groups.items())]
 
     # The planner's wake-ups ---------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from conversations.messages import Message
-from conversations.records import OutboxItem, PlanWake, Record
+from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 
 R = TypeVar("R", bound=Record)
 
@@ -40,6 +40,19 @@ class AtLeast:
     """A filter value: the field is at least ``value`` (``None`` never is)."""
 
     value: Any
+
+
+@dataclass(frozen=True)
+class OutboxTally:
+    """The outbox rows of one programme with one kind and status, summed up: counts and
+    dates, never a message."""
+
+    kind: str
+    status: OutboxStatus
+    count: int
+    unconfirmed: int  # rows whose error starts with ``records.UNCONFIRMED``
+    last_sent_at: datetime | None  # the latest ``sent_at`` among them
+    next_due_at: datetime | None  # the earliest time one is due: its due_at or next attempt
 
 
 class Repo(Protocol):
@@ -75,6 +88,12 @@ class Repo(Protocol):
 
     def enqueue(self, item: OutboxItem) -> bool:
         """Queue an outgoing message unless its key is already queued; True if queued."""
+        ...
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        """The programme's outbox rows summed up per (kind, status), in no particular order:
+        counted by the database (one ``GROUP BY``), so what a coordinator's view costs does
+        not grow with the outbox."""
         ...
 
     def wake(self, subjects: Iterable[str]) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from conversations.ports import R, ReadOnly, Repo
+from conversations.ports import OutboxTally, R, ReadOnly, Repo
 from conversations.records import OutboxItem, PlanWake
 
 
@@ -38,6 +38,9 @@ class ReadOnlyRepo:
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
         return self.inner.due_wakes(now, limit)
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        return self.inner.outbox_tallies(programme_id)
 
     def add(self, record: R) -> R:
         _refuse(f"add {type(record).__name__}")

@@ -105,6 +105,9 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"  # not sent: over the weekly cap, too late, or no longer relevant
 
 
+UNCONFIRMED = "unconfirmed"  # error prefix of rows left 'sending' by a crashed dispatcher
+
+
 class Person(Record):
     platform: str  # "local", "slack", "teams"
     workspace: str = ""  # Slack team id / Teams tenant id; "" for the console

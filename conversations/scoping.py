@@ -23,8 +23,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from conversations.ports import R, Repo
-from conversations.records import OutboxItem, PlanWake, Record
+from conversations.ports import OutboxTally, R, Repo
+from conversations.records import OutboxItem, PlanWake, Programme, Record
 
 LOCAL = "local"  # the console's workspace
 
@@ -110,6 +110,12 @@ class WorkspaceRepo:
 
     def enqueue(self, item: OutboxItem) -> bool:
         return self.inner.enqueue(item)
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        """Only of a programme of this workspace (another's has none from here)."""
+        if self.get(Programme, programme_id) is None:
+            return []
+        return self.inner.outbox_tallies(programme_id)
 
     def wake(self, subjects: Iterable[str]) -> None:
         self.inner.wake(subjects)

@@ -19,11 +19,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
 from storage.engine import make_engines
+from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
 from storage.units import unit
 
@@ -70,7 +71,10 @@ def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[b
 
 
 def _has_unique(table: sa.Table) -> bool:
-    return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints)
+    """Whether an insert or update of ``table`` can clash with a unique constraint or index."""
+    return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints) or any(
+        index.unique for index in table.indexes
+    )
 
 
 class SqlRepo:
@@ -156,6 +160,9 @@ class SqlRepo:
             .returning(table.c.id)
         )
         return self._conn.execute(statement).first() is not None
+
+    def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
+        return outbox_tallies(self._conn, programme_id)
 
     # The planner's wake-ups ---------------------------------------------------------------
 

@@ -10,7 +10,8 @@ and the optimistic-locking counter ``version``. Column types:
 * ``list`` / ``dict`` -> ``JSON``.
 
 The tables live in their own metadata (:data:`metadata`), so the migrations see exactly the
-bot's schema and nothing else that happens to use SQLModel. Changing a table means adding an
+bot's schema and nothing else that happens to use SQLModel. The unique constraints and indexes are those of
+``conversations.unique_keys`` (a test checks). Changing a table means adding an
 Alembic revision in ``storage/migrations/versions``.
 """
 
@@ -88,6 +89,10 @@ def _datetime(*, nullable: bool = False, index: bool = False) -> Any:
 def _json(default: type[list[Any]] | type[dict[str, Any]]) -> Any:
     """A field for a list or dict, stored as JSON."""
     return Field(default_factory=default, sa_type=sa.JSON, sa_column_kwargs={"nullable": False})
+
+
+ONE_REVIEW_OF_A_KIND = sa.text("kind IN ('midpoint', 'closing')")
+"""Where a review's unique key holds (``conversations.unique_keys``): pulse answers repeat."""
 
 
 class Table(SQLModel, registry=registry(metadata=metadata)):
@@ -208,6 +213,7 @@ class PairRow(Table, table=True):
 
 class GoalRow(Table, table=True):
     __tablename__ = "goal"
+    __table_args__ = (sa.Index("uq_goal_pair_id_position", "pair_id", "position", unique=True),)
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -232,6 +238,7 @@ class GoalRatingRow(Table, table=True):
 
 class AgreementRow(Table, table=True):
     __tablename__ = "agreement"
+    __table_args__ = (sa.Index("uq_agreement_pair_id_number", "pair_id", "number", unique=True),)
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -268,6 +275,9 @@ class MeetingRow(Table, table=True):
 
 class CheckInRow(Table, table=True):
     __tablename__ = "check_in"
+    __table_args__ = (
+        sa.Index("uq_check_in_meeting_id_author_id", "meeting_id", "author_id", unique=True),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -282,6 +292,9 @@ class CheckInRow(Table, table=True):
 
 class PreparationRow(Table, table=True):
     __tablename__ = "preparation"
+    __table_args__ = (
+        sa.Index("uq_preparation_meeting_id_author_id", "meeting_id", "author_id", unique=True),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -304,6 +317,17 @@ class ReflectionRow(Table, table=True):
 
 class ReviewRow(Table, table=True):
     __tablename__ = "review"
+    __table_args__ = (
+        sa.Index(
+            "uq_review_pair_id_person_id_kind",
+            "pair_id",
+            "person_id",
+            "kind",
+            unique=True,
+            sqlite_where=ONE_REVIEW_OF_A_KIND,
+            postgresql_where=ONE_REVIEW_OF_A_KIND,
+        ),
+    )
 
     workspace: str = ""
     pair_id: int = Field(index=True)
@@ -315,8 +339,9 @@ class ReviewRow(Table, table=True):
 
 class ConversationStateRow(Table, table=True):
     __tablename__ = "conversation_state"
+    __table_args__ = (sa.Index("uq_conversation_state_person_id", "person_id", unique=True),)
 
-    person_id: int = Field(index=True)
+    person_id: int
     awaiting: str | None = None
     data: dict[str, Any] = _json(dict)
     updated_at: datetime = _datetime()

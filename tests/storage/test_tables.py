@@ -1,15 +1,18 @@
-"""Each record class has a table with the same fields."""
+"""Each record class has a table with the same fields and unique keys."""
 
 from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 
 from conversations.records import ALL_RECORDS, Record
+from conversations.unique_keys import UNIQUE_KEYS
 from storage.tables import TABLE_FOR, UTCDateTime, table_of
 
 
@@ -35,3 +38,27 @@ def test_table_columns_mirror_the_record_fields(cls: type[Record]) -> None:
         }
         is_datetime = datetime in unwrapped
         assert isinstance(column.type, UTCDateTime) == is_datetime, name
+
+
+@pytest.mark.parametrize("cls", ALL_RECORDS, ids=lambda cls: cls.__name__)
+def test_unique_keys_of_the_tables_are_those_every_store_enforces(cls: type[Record]) -> None:
+    table = table_of(cls)
+    constraints = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    indexes = [i for i in table.indexes if i.unique]
+    found = {(_names(c.columns), None) for c in constraints}
+    found |= {(_names(i.columns), _where(i)) for i in indexes}
+    expected = {
+        (key.fields, None if key.only is None else key.only[0]) for key in UNIQUE_KEYS.get(cls, ())
+    }
+    assert found == expected
+
+
+def _names(columns: Iterable[Column[Any]]) -> tuple[str, ...]:
+    return tuple(column.name for column in columns)
+
+
+def _where(index: Index) -> str | None:
+    """The field a partial index's condition names (the same on SQLite and PostgreSQL)."""
+    sqlite, postgres = (index.dialect_options[d]["where"] for d in ("sqlite", "postgresql"))
+    assert str(sqlite) == str(postgres)
+    return None if sqlite is None else str(sqlite).split()[0]
