@@ -30,6 +30,7 @@ from conversations.flags import Unknown
 from conversations.flows import (
     agreement,
     checkin,
+    consent,
     coordinators,
     data_rights,
     enrolment,
@@ -96,6 +97,7 @@ FLOWS = (
     invitations,
     matching,
     intake,
+    consent,
     status,
     followup,
     report,
