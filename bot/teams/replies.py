@@ -14,7 +14,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.teams.activities import Route
 from bot.teams.cards import CONTENT_TYPE, Card, form_card, message_cards, stale_card, used_card
-from bot.teams.files import file_activity
+from bot.teams.files import file_activities
 from bot.teams.words import words
 from conversations.i18n import normalise_locale
 from conversations.messages import Form, Message, Reply, Section
@@ -33,7 +33,7 @@ def card_activity(card: Card, *, activity_id: str | None = None) -> Activity:
 def message_activities(message: Message, lang: str) -> list[Activity]:
     """One message as the activities that show it: its cards, then one per file."""
     cards = [card_activity(card) for card in message_cards(message, lang=lang)]
-    return cards + [file_activity(file) for file in message.files]
+    return cards + [a for file in message.files for a in file_activities(file, lang)]
 
 
 def reply_activities(reply: Reply, lang: str) -> list[Activity]:
