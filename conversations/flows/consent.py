@@ -126,6 +126,8 @@ def decline_consent_button(turn: Turn, value: str) -> Reply:
     # Paired before consent existed: not taking part ends the pair; the partner is told.
     for pair in _open_pairs(turn, programme):
         end_pair(turn, pair, "ended-early", by_coordinator=False)
+        if pair.introduced_at > turn.now:
+            continue  # never introduced: withdrawn, the partner never heard of it
         partner = pair.partner_of(turn.person.id or 0)
         left = partial(_partner_left, programme=programme.name)
         turn.send(partner, left, programme_id=programme.id)
