@@ -139,3 +139,21 @@ def test_declining_consent_ends_the_pair_and_the_partner_is_told(bot: Bot) -> No
     assert pair.phase == Phase.ENDED_EARLY
     assert "din partner är inte längre med" in bot.texts_to("anna", since)
     assert "Ert mentorskap har avslutats av koordinatorn" not in bot.texts_to("bo", since)
+
+
+def test_declining_before_the_programme_starts_withdraws_the_pair_without_a_word(
+    bot: Bot,
+) -> None:
+    bot.say("kim", 'program new "Höst" --purpose career --start 2027-08-16 --end 2027-12-17')
+    for who, role in (("anna", "mentor"), ("bo", "adept")):
+        bot.say("kim", f"enroll @{who} as {role}")
+        consent(bot, who)
+    bot.say("kim", "pair @anna @bo")  # introduced on the start date
+    _before_consent_existed(bot, "bo")
+    bot.say("kim", "consent ask")
+    bot.press("bo", "enrolment.decline")
+    (anna,) = bot.record(Person, platform_user_id="anna")
+    waiting = [str(row.payload) for row in bot.record(OutboxItem, person_id=anna.id)]
+    assert waiting and not any("inte längre med" in p for p in waiting)  # she never heard of it
+    (pair,) = bot.record(Pair)
+    assert pair.phase == Phase.ENDED_EARLY
