@@ -7,6 +7,7 @@ relationship pulse only its ratings, per pair (never which member gave which).
 
 What is listed:
 
+* someone enrolled who has not agreed to the data use yet (``consent ask`` asks them),
 * someone enrolled and never paired (or whose pairs all ended early),
 * a pair with no first meeting ``first_meeting_deadline_days`` after its introduction,
 * meetings reported as not taking place,
@@ -80,7 +81,15 @@ def concerns(repo: Repo, programme: Programme, now: datetime, config: CoreConfig
     names = {p.id or 0: p.display_name for p in repo.find(Person, id=sorted(ids))}
     found: list[Concern] = []
     kept = {i for p in pairs if p.phase != Phase.ENDED_EARLY for i in p.member_ids()}
-    unpaired = sorted(names[e.person_id] for e in enrolments if e.person_id not in kept)
+    # Not agreed to the data use yet: named as such, not as people to pair (they cannot be).
+    asked = sorted(names[e.person_id] for e in enrolments if e.consent_at is None)
+    if asked:
+        found.append(Concern("no_consent", None, {"names": ", ".join(asked), "n": len(asked)}))
+    unpaired = sorted(
+        names[e.person_id]
+        for e in enrolments
+        if e.person_id not in kept and e.consent_at is not None
+    )
     if unpaired:
         found.append(Concern("unpaired", None, {"names": ", ".join(unpaired), "n": len(unpaired)}))
     ids_of = [p.id for p in running]

@@ -32,6 +32,7 @@ from conversations.flags import Unknown
 from conversations.flows import (
     agreement,
     checkin,
+    consent,
     coordinators,
     data_rights,
     enrolment,
@@ -98,6 +99,7 @@ FLOWS = (
     invitations,
     matching,
     intake,
+    consent,
     status,
     followup,
     report,

@@ -31,9 +31,9 @@ from bot.delivery import recipients_of
 from bot.teams.activities import TEAMS
 from bot.teams.pacing import Pacing
 from bot.teams.references import Reference, References
-from bot.teams.replies import message_activities
+from bot.teams.replies import rendered
 from conversations.failure_notes import UNREACHABLE
-from conversations.messages import Message
+from conversations.messages import Message, Reply
 from conversations.ports import PermanentError, Store, TransientError
 from conversations.records import OutboxItem, Person
 
@@ -148,7 +148,7 @@ class TeamsDelivery:
     async def _send_to(self, person: Person, message: Message, ids: list[str]) -> None:
         """Send the message's activities (its cards, then its files) that ``ids`` does not
         count yet, adding each one's id."""
-        activities = message_activities(message, person.locale)[len(ids) :]
+        activities = (await rendered(Reply(messages=[message]), person.locale))[len(ids) :]
         if not activities:
             return
         reference = await asyncio.to_thread(

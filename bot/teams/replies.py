@@ -6,6 +6,7 @@ the errors under the fields (values kept), or used before (stale)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -14,7 +15,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.teams.activities import Route
 from bot.teams.cards import CONTENT_TYPE, Card, form_card, message_cards, stale_card, used_card
-from bot.teams.files import file_activity
+from bot.teams.files import file_activities
 from bot.teams.words import words
 from conversations.i18n import normalise_locale
 from conversations.messages import Form, Message, Reply, Section
@@ -33,7 +34,7 @@ def card_activity(card: Card, *, activity_id: str | None = None) -> Activity:
 def message_activities(message: Message, lang: str) -> list[Activity]:
     """One message as the activities that show it: its cards, then one per file."""
     cards = [card_activity(card) for card in message_cards(message, lang=lang)]
-    return cards + [file_activity(file) for file in message.files]
+    return cards + [a for file in message.files for a in file_activities(file, lang)]
 
 
 def reply_activities(reply: Reply, lang: str) -> list[Activity]:
@@ -44,9 +45,17 @@ def reply_activities(reply: Reply, lang: str) -> list[Activity]:
     return shown
 
 
+async def rendered(reply: Reply, lang: str) -> list[Activity]:
+    """``reply_activities``; with files off the event loop (fitting a chart into an activity
+    redraws it: a few hundred milliseconds)."""
+    if any(message.files for message in reply.messages):
+        return await asyncio.to_thread(reply_activities, reply, lang)
+    return reply_activities(reply, lang)
+
+
 class Replies:
     async def answer(self, turn_context: TurnContext, reply: Reply, lang: str) -> None:
-        for activity in reply_activities(reply, lang):
+        for activity in await rendered(reply, lang):
             await turn_context.send_activity(activity)
 
     async def answer_card(

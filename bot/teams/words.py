@@ -15,6 +15,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "fix_fields": "Please check the fields marked below. Nothing was saved yet.",
         "error": "Sorry, something went wrong on my side. Please try again.",
         "required": "Required",
+        "part": "part",
+        "file_too_large": "{name} ({kb} KB) is too large to send in a Teams chat.",
     },
     "sv": {
         "trimmed": "… (förkortat: för långt för Teams)",
@@ -27,6 +29,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "fix_fields": "Kontrollera fälten som är markerade nedan. Inget är sparat ännu.",
         "error": "Förlåt, något gick fel hos mig. Försök igen.",
         "required": "Obligatoriskt",
+        "part": "del",
+        "file_too_large": "{name} ({kb} kB) är för stor för att skickas i en chatt i Teams.",
     },
 }
 

@@ -1,12 +1,12 @@
-"""`enroll`, `pair` and `end`: a coordinator enrols people in a programme as mentor or adept,
-pairs a mentor with an adept (the introduction follows), and ends a pair."""
+"""`enroll`, `pair`, `end` and `consent ask`: a coordinator enrols people in a programme as
+mentor or adept, pairs a mentor with an adept (the introduction follows), ends a pair, and asks
+for consent those enrolled before it was asked for."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from conversations.flags import Flag, FlagKind, FlagTable
-from conversations.flows.intake import ROLE_WORDS, consent_request
+from conversations.flows.consent import ask_consent, consent_asked
+from conversations.flows.intake import ROLE_WORDS
 from conversations.flows.pairing import (
     broken_rules,
     create_pair,
@@ -18,8 +18,13 @@ from conversations.messages import Reply, text
 from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, int_option
 from conversations.people import resolve_person
-from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, pick_programme
-from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Role
+from conversations.programme_choice import (
+    PROGRAMME_FLAG,
+    my_programmes,
+    named_programme,
+    pick_programme,
+)
+from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Person, Role
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
@@ -36,6 +41,8 @@ ENROLL_FLAGS = FlagTable(
         Flag("department", "avdelning", FlagKind.TEXT),
     )
 )
+CONSENT_FLAGS = FlagTable((PROGRAMME_FLAG,))
+ASK_WORDS = ("ask", "fråga")
 PAIR_FLAGS = FlagTable((PROGRAMME_FLAG, Flag("force", "tvinga", FlagKind.SWITCH)))
 
 
@@ -94,8 +101,7 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         )
         # Consent first: nothing else of the programme reaches them until they agree (not
         # held until its start: they are asked now, so they can be paired by then).
-        ask = partial(consent_request, programme=programme, coordinator=turn.person)
-        turn.send(person.id or 0, partial(ask, enrolment=enrolment), kind="consent")
+        ask_consent(turn, programme, enrolment)
         lines.append(
             turn.t(
                 "enroll.asked",
@@ -157,6 +163,57 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
     )
 
 
+def accepts_consent(turn: Turn, line: CommandLine) -> bool:
+    return bool(line.args) and line.args[0].lower() in ASK_WORDS
+
+
+def consent_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
+    """``consent ask [--program X]``: the consent question, once, to everyone enrolled (in
+    every open programme, or the one named) who has not agreed and was never asked, such as
+    enrolments made before consent existed. Counts only in the answer and the audit."""
+    if len(line.args) != 1 or line.args[0].lower() not in ASK_WORDS:
+        return turn.say("usage.consent.full", options=CONSENT_FLAGS.usage(turn.t, required=False))
+    wanted = line.options.get("program")
+    chosen = named_programme(turn, wanted) if wanted else None
+    if wanted and chosen is None:
+        return turn.say("program.not_found")
+    programmes = [chosen] if chosen else my_programmes(turn)
+    if not programmes:
+        return turn.say("program.none_open")
+    lines = []
+    for programme in programmes:
+        asked = already = 0
+        for enrolment in turn.repo.find(
+            Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE
+        ):
+            person = turn.repo.get(Person, enrolment.person_id)
+            if enrolment.consent_at is not None or person is None or person.erased_at:
+                continue
+            if consent_asked(turn, enrolment):
+                already += 1
+                continue
+            ask_consent(turn, programme, enrolment)
+            asked += 1
+        consented = sum(
+            1
+            for e in turn.repo.find(
+                Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE
+            )
+            if e.consent_at is not None
+        )
+        turn.audit("consent.asked", f"programme:{programme.id}", asked=asked, waiting=already)
+        lines.append(
+            turn.t(
+                "consent.asked",
+                programme=programme.name,
+                asked=turn.t("consent.asked_n", n=asked),
+                waiting=already,
+                consented=consented,
+            )
+        )
+    return turn.show(text("\n".join(lines)))
+
+
 def end_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:
     # end @a [@b] completed|ended-early [reason...]: with two people, only their pair.
     people = [a for a in line.args if a.startswith("@")]
@@ -209,5 +266,13 @@ ROUTES = Routes(
             flags=PAIR_FLAGS,
         ),
         CommandRoute("end", ("avsluta",), Audience.COORDINATOR, end_command, names_someone),
+        CommandRoute(
+            "consent",
+            ("samtycke",),
+            Audience.COORDINATOR,
+            consent_command,
+            accepts_consent,
+            flags=CONSENT_FLAGS,
+        ),
     ),
 )

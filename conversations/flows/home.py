@@ -6,6 +6,7 @@ from __future__ import annotations
 from conversations.flows import agreement as agreement_flow
 from conversations.flows import goals as goals_flow
 from conversations.flows import status
+from conversations.flows.pending import pending_answers
 from conversations.messages import Button, Fact, Message, Reply, Section
 from conversations.pairs import open_pairs_of
 from conversations.parsing import CommandLine
@@ -33,6 +34,10 @@ def home_message(turn: Turn) -> Message:
     if me.paused_until and me.paused_until >= turn.today:
         sections.append(Section(text=t("home.paused", date=t.date(me.paused_until))))
         buttons.append(button(t, "button.resume", Action.RESUME))
+    # What waits for their answer comes first: consent before anything else of a programme.
+    pending = pending_answers(turn)
+    sections.extend(pending.sections)
+    buttons.extend(pending.buttons)
     pairs = open_pairs_of(repo, me.id)
     for pair in pairs:
         role = pair.role_of(me.id or 0)
@@ -90,12 +95,18 @@ def home_message(turn: Turn) -> Message:
             ]
         buttons.extend(pair_buttons)
     if not pairs:
-        enrolled = repo.find(Enrolment, person_id=me.id, status=EnrolmentStatus.ACTIVE)
+        enrolled = [
+            e
+            for e in repo.find(Enrolment, person_id=me.id, status=EnrolmentStatus.ACTIVE)
+            if e.consent_at is not None  # asked, not answered: the question above says it
+        ]
         had_pair = bool(repo.find(Pair, mentor_id=me.id) or repo.find(Pair, adept_id=me.id))
         if had_pair:
             sections.append(Section(text=t("home.completed")))
-        elif enrolled or not me.is_coordinator:
-            sections.append(Section(text=t("home.waiting" if enrolled else "home.not_enrolled")))
+        elif enrolled:
+            sections.append(Section(text=t("home.waiting")))
+        elif not pending and not me.is_coordinator:
+            sections.append(Section(text=t("home.not_enrolled")))
     if me.is_coordinator:
         sections.extend(status.health_sections(turn))
     buttons.append(button(t, "button.reflect", Action.OPEN_REFLECTION))

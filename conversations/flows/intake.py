@@ -1,27 +1,23 @@
-"""Consent before anything else, and the intake form.
+"""The invitation's answer and the intake form.
 
 A person invited with `invite` gets the invitation (accept / decline); accepting opens the
 intake form (role, topics from the programme's list plus free text, department, manager,
 languages, time zone, a mentor's capacity, people they would rather not be paired with, and
 consent to the programme's data use); submitting it enrols them with ``consent_at`` set. A
-person enrolled by hand with `enroll` is asked for consent first (agree / decline): nothing
-else of the programme reaches them, and they are not paired, until they agree.
+person enrolled by hand with `enroll` is asked for consent instead (``flows/consent``).
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from babel import Locale, UnknownLocaleError
 
-from conversations.flows import intro
+from conversations.flows.consent import programme_facts, send_welcome
 from conversations.i18n import Texts
 from conversations.invitation_reminders import REMINDER_KIND
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_zone
 from conversations.records import (
     Enrolment,
-    EnrolmentStatus,
     Invitation,
     InvitationStatus,
     OutboxItem,
@@ -31,7 +27,7 @@ from conversations.records import (
     ProgrammeStatus,
     Role,
 )
-from conversations.refs import EnrolmentRef, InvitationRef
+from conversations.refs import InvitationRef
 from conversations.routes import Action, ButtonRoute, FormId, FormRoute, Routes
 from conversations.turn import Turn, button, validate
 
@@ -64,17 +60,6 @@ def topic_choices(t: Texts, programme: Programme) -> tuple[Choice, ...]:
     return tuple(Choice(value=key, label=t("topic." + key)) for key in DEFAULT_TOPICS)
 
 
-def _facts(t: Texts, programme: Programme, coordinator: Person, role: Role) -> dict[str, str]:
-    return {
-        "coordinator": coordinator.display_name,
-        "programme": programme.name,
-        "start": t.date(programme.starts_on),
-        "end": t.date(programme.ends_on),
-        "role": t("role." + role),
-        "purposes": ", ".join(t("purpose." + p) for p in programme.purposes),
-    }
-
-
 def invitation_message(
     t: Texts,
     programme: Programme,
@@ -83,7 +68,7 @@ def invitation_message(
     *,
     reminder: bool = False,
 ) -> Message:
-    facts = _facts(t, programme, coordinator, invitation.role)
+    facts = programme_facts(t, programme, coordinator, invitation.role)
     ref = InvitationRef(invitation.id or 0).encode()
     sections = [Section(text=t("invitation.body", **facts)), Section(text=t("invitation.how"))]
     if reminder:
@@ -97,66 +82,6 @@ def invitation_message(
         ),
         note=t("consent.use"),
     )
-
-
-def consent_request(
-    t: Texts, programme: Programme, coordinator: Person, enrolment: Enrolment
-) -> Message:
-    facts = _facts(t, programme, coordinator, enrolment.role)
-    ref = EnrolmentRef(enrolment.id or 0).encode()
-    return Message(
-        title=t("consent.title", programme=programme.name),
-        sections=(Section(text=t("consent.body", **facts)), Section(text=t("consent.use"))),
-        buttons=(
-            button(t, "button.consent", Action.CONSENT, ref, "primary"),
-            button(t, "button.decline_consent", Action.DECLINE_CONSENT, ref),
-        ),
-    )
-
-
-def send_welcome(turn: Turn, programme: Programme, person: Person, role: Role) -> None:
-    """The programme's welcome, once they have agreed (held until its start date)."""
-    welcome = partial(
-        intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
-    )
-    turn.send(person.id or 0, welcome, programme_id=programme.id)
-
-
-# Enrolled by hand: consent -----------------------------------------------------------------
-
-
-def _unanswered(turn: Turn, value: str) -> tuple[Enrolment, Programme] | Reply:
-    """The caller's own enrolment a consent button is about, still waiting for the answer; or
-    the reply when it is stale or already answered."""
-    ref = EnrolmentRef.decode(value)
-    enrolment = turn.repo.get(Enrolment, ref.enrolment) if ref else None
-    programme = turn.repo.get(Programme, enrolment.programme_id) if enrolment else None
-    if enrolment is None or programme is None or enrolment.person_id != turn.person.id:
-        return turn.say("error.stale_button")
-    if enrolment.consent_at is not None or enrolment.status != EnrolmentStatus.ACTIVE:
-        return turn.say("consent.answered")
-    return enrolment, programme
-
-
-def consent_button(turn: Turn, value: str) -> Reply:
-    found = _unanswered(turn, value)
-    if isinstance(found, Reply):
-        return found
-    enrolment, programme = found
-    turn.repo.update(enrolment.model_copy(update={"consent_at": turn.now}))
-    turn.audit("enrolment.consented", f"programme:{programme.id}", person=turn.person.id)
-    send_welcome(turn, programme, turn.person, enrolment.role)
-    return turn.say("consent.done", programme=programme.name, role=turn.t("role." + enrolment.role))
-
-
-def decline_consent_button(turn: Turn, value: str) -> Reply:
-    found = _unanswered(turn, value)
-    if isinstance(found, Reply):
-        return found
-    enrolment, programme = found
-    turn.repo.update(enrolment.model_copy(update={"status": EnrolmentStatus.DECLINED}))
-    turn.audit("enrolment.declined", f"programme:{programme.id}", person=turn.person.id)
-    return turn.say("consent.declined", programme=programme.name)
 
 
 # Invited: accept (the intake form) or decline ----------------------------------------------
@@ -390,8 +315,6 @@ ROUTES = Routes(
     buttons=(
         ButtonRoute(Action.ACCEPT_INVITATION, accept_button),
         ButtonRoute(Action.DECLINE_INVITATION, decline_button),
-        ButtonRoute(Action.CONSENT, consent_button),
-        ButtonRoute(Action.DECLINE_CONSENT, decline_consent_button),
     ),
     forms=(FormRoute(FormId.INTAKE, intake_submitted),),
 )

@@ -864,4 +864,18 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "other": "Relationship pulse: {average} on average (1–5), {n} answers",
     },
     "button.answer_pulse": "Answer",
+    # Consent asked again (`consent ask`), and what Home and status say of it
+    "help.consent": "ask for consent everyone enrolled who has not agreed and was never asked",
+    "usage.consent": "consent ask {options}",
+    "usage.consent.full": "Usage: `consent ask` (also {options}): the consent question, once, to everyone enrolled who has not agreed and was never asked.",
+    "consent.asked": "{programme}: {asked}; {waiting} asked before, not answered yet; {consented} have agreed.",
+    "consent.asked_n": {
+        "one": "{n} person asked for consent",
+        "other": "{n} people asked for consent",
+    },
+    "consent.partner_left": "Your mentoring pair in {programme} has ended: your partner is no longer taking part. Your coordinator can introduce a new partner.",
+    "attention.no_consent": {
+        "one": "Waiting for consent: {names}",
+        "other": "Waiting for consent ({n}): {names}",
+    },
 }

@@ -870,4 +870,18 @@ TEXTS: dict[str, str | dict[str, str]] = {
         "other": "Relationspuls: {average} i snitt (1–5), {n} svar",
     },
     "button.answer_pulse": "Svara",
+    # Samtycke som frågas igen (`samtycke fråga`), och vad Hem och läget säger om det
+    "help.consent": "fråga alla registrerade som inte har godkänt och aldrig fått frågan om samtycke",
+    "usage.consent": "samtycke fråga {options}",
+    "usage.consent.full": "Så här: `samtycke fråga` (även {options}): frågan om samtycke, en gång, till alla registrerade som inte har godkänt och aldrig fått frågan.",
+    "consent.asked": "{programme}: {asked}; {waiting} har fått frågan förut men inte svarat än; {consented} har godkänt.",
+    "consent.asked_n": {
+        "one": "{n} person fick frågan om samtycke",
+        "other": "{n} personer fick frågan om samtycke",
+    },
+    "consent.partner_left": "Ert mentorpar i {programme} är avslutat: din partner är inte längre med. Din koordinator kan introducera en ny partner.",
+    "attention.no_consent": {
+        "one": "Väntar på samtycke: {names}",
+        "other": "Väntar på samtycke ({n}): {names}",
+    },
 }

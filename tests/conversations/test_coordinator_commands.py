@@ -34,6 +34,7 @@ USES = {
     "match": ["match"],
     "rematch": ["rematch @bo"],
     "end": ["end @anna completed"],
+    "consent": ["consent ask", "consent ask --program 1"],
     "status": ["status"],
     "report": ["report"],
     "coordinators": [

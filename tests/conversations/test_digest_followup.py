@@ -36,4 +36,5 @@ def test_no_digest_for_a_programme_with_nobody_in_it(bot: Bot) -> None:
     bot.say("kim", "enroll @anna as mentor")
     bot.advance(timedelta(days=7), STEP)
     (digest,) = _digests(bot)
-    assert "Utan par: anna" in digest
+    # Not agreed yet: named as waiting for consent, not as someone to pair (she cannot be).
+    assert "Väntar på samtycke: anna" in digest and "Utan par" not in digest

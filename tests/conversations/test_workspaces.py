@@ -168,6 +168,8 @@ def test_a_coordinator_of_another_workspace_finds_nothing_and_changes_nothing(st
         "rematch @bo",
         "end @anna completed",
         "end @bo ended-early",
+        "consent ask --program 1",
+        "consent ask",
         "coordinators list",
         "report 1",
         "report Alfa-programmet",

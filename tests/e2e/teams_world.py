@@ -46,7 +46,8 @@ MANIFEST_SCHEMA = SCHEMAS / "teams-manifest" / "MicrosoftTeams.v1.22.schema.json
 TENANT = "72f988bf-0000-4000-8000-00000000te01"
 BOT_ID = "28:mentorbot"
 ROOT_EXTRAS = ("msteams", "entities")  # Teams-only keys at a card's root
-FILE_TYPES = ("text/calendar",)  # files the bot attaches inline
+FILE_TYPES = ("text/calendar", "text/csv", "image/png")  # files the bot attaches inline
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def card_problems(card: dict[str, Any]) -> list[str]:
@@ -183,7 +184,8 @@ class FakeConnector:
 
     def _check_file(self, attachment: dict[str, Any]) -> None:
         """A file inline: a name, a ``data:`` URL of the same media type in base64, and (for
-        a calendar) an invitation calendar programs read."""
+        a calendar) an invitation calendar programs read, (a table) UTF-8 text, (an image) a
+        PNG."""
         kind, name = attachment["contentType"], str(attachment.get("name") or "")
         header, _, data = str(attachment.get("contentUrl") or "").partition(",")
         if not name or header != f"data:{kind};base64" or "content" in attachment:
@@ -193,6 +195,10 @@ class FakeConnector:
             content = b64decode(data, validate=True)
             if kind == "text/calendar":
                 read_invitation(content)
+            elif kind == "text/csv":
+                content.decode("utf-8")
+            elif kind == "image/png" and not content.startswith(PNG_MAGIC):
+                raise ValueError("not a PNG")
         except (ValueError, AssertionError) as error:
             self.problems.append(f"file {name}: {type(error).__name__} {error}")
 
