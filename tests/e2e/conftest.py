@@ -272,6 +272,7 @@ class FakeSlack:
         found: list[str] = []
         authorization = request.headers.get("Authorization", "")
         token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else ""
+        token = token or str(args.get("token") or "")  # auth.test(token=…) sends it so
         if token not in self.tokens and method not in ("apps.connections.open", "oauth.v2.access"):
             found.append("no bot token in the Authorization header")
         refused, wrong = self._foreign(token, method, args)
@@ -327,18 +328,18 @@ class FakeSlack:
         return key in (known["team_id"], known.get("enterprise_id"))
 
     def _foreign(self, token: str, method: str, args: dict[str, Any]) -> tuple[str, str]:
-        """Slack's error and the problem when a call names a user or channel of another
-        workspace than the token's (("", "") when it does not). Asking about a user id the
-        token's workspace does not have is no mistake (someone typed it): Slack says
-        ``user_not_found``. Sending to them with it is one: a message with the wrong token."""
-        if method == "users.info":
-            user = str(args.get("user") or "")
-            return ("", "") if self._reaches(token, user) else ("user_not_found", "")
-        users: list[str] = []
+        """Slack's error, and the problem, when a call names a user or channel of another
+        workspace than the token's (("", "") when it does not). Looking up or opening a DM
+        with a user id the token's workspace does not have is no mistake of the bot's (a
+        person typed it): Slack says ``user_not_found``. Posting into another workspace's
+        conversation, or publishing to its user's Home tab, is one: the wrong token."""
+        if method in ("users.info", "conversations.open"):
+            users = str(args.get("user") or args.get("users") or "").split(",")
+            strangers = [u for u in users if u and not self._reaches(token, u)]
+            return ("user_not_found", "") if strangers else ("", "")
+        users = []
         if method == "views.publish":
             users = [str(args.get("user_id") or "")]
-        elif method == "conversations.open":
-            users = str(args.get("users", "")).split(",")
         elif method in ("chat.postMessage", "chat.postEphemeral"):
             channel = str(args.get("channel") or "")
             users = self.channel_users.get(channel) or (

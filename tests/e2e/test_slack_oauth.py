@@ -13,10 +13,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from bot.slack.installations import SqlInstallations
+from conversations.planner import PlanRules
 from conversations.records import (
     AuditEntry,
     Enrolment,
     Goal,
+    Meeting,
     OutboxItem,
     OutboxStatus,
     Pair,
@@ -124,3 +127,149 @@ async def test_two_workspaces_install_through_oauth_and_each_is_served_with_its_
     assert {c.token for c in api if c.method != "oauth.v2.access"} <= {a.token, b.token}
     with many.store.read() as repo:
         assert len(repo.find(Pair, workspace=TA)) == len(repo.find(Pair, workspace=TB)) == 1
+
+
+# 2. Nothing of one workspace reaches a person of another ------------------------------------
+
+A_NAMES = ("Maja Mentor", "Åsa Adept", "Kim Koordinator", f"Programme {TA}")
+
+
+def a_state(world: SlackWorld) -> list[Any]:
+    with world.store.read() as repo:
+        return [
+            sorted((r.__class__.__name__, r.id, r.version) for r in repo.find(cls, workspace=TA))
+            for cls in (Person, Programme, Enrolment, Pair, Goal, Meeting)
+        ]
+
+
+async def test_a_person_of_workspace_b_gets_nothing_of_workspace_a_by_naming_pressing_or_submitting(
+    many: SlackWorld,
+) -> None:
+    await install(many, TA)
+    await install(many, TB)
+    await paired(many, TA, "UCOORD", "UMENTOR", "UADEPT")
+    await paired(many, TB, "UKIM", "UBMENTOR", "UBADEPT")
+    # A's mentor opens the meeting form of A's pair (its button carries the pair's id).
+    meeting_button, _ = many.find_button("UMENTOR", "meeting.book")
+    await press(many, "UMENTOR", "meeting.book", TA)
+    a_form = many.fake.of("views.open")[-1].answer["view"]
+    decline_button, _ = many.find_button("UMENTOR", "enrolment.decline")
+    where = {"channel": {"id": "DUBMENTOR"}, "container": {"type": "message"}}  # B's own DM
+    before = a_state(many)
+    a_calls = len(many.fake.calls_with(next(iter(_tokens_of(many, TA)))))
+
+    # Naming A's people in B's commands.
+    await many.command("UKIM", "enroll <@UMENTOR|maja> as mentor", team=TB)
+    await many.command("UKIM", "pair <@UMENTOR|maja> <@UADEPT|åsa>", team=TB)
+    await many.command("UKIM", "remind <@UADEPT|åsa>", team=TB)
+    # Pressing A's buttons (the values A's people were shown, forged into B's requests).
+    await many.click("UBMENTOR", decline_button, where=where, team=TB)
+    await many.click("UBMENTOR", meeting_button, where=where, team=TB)
+    # Submitting A's form from B.
+    await many.submit("UBMENTOR", a_form, {"when": "2026-11-10 14:00", "place": "Kaféet"}, team=TB)
+    await many.deliver()
+
+    assert a_state(many) == before  # nothing of A changed …
+    for user in ("UKIM", "UBMENTOR"):  # … or was shown to B
+        shown = said_to(many, user)
+        assert not [name for name in A_NAMES if name in shown], user
+    a_token = next(iter(_tokens_of(many, TA)))
+    assert len(many.fake.calls_with(a_token)) == a_calls  # and A's token was not used for it
+    assert many.fake.all_problems() == []
+    # The same form submitted by A's own mentor still books A's meeting: it was live, and
+    # B's forgery did not use it up.
+    await many.submit("UMENTOR", a_form, {"when": "2026-11-10 14:00", "place": "Kaféet"})
+    with many.store.read() as repo:
+        assert len(repo.find(Meeting, workspace=TA)) == 1
+
+
+def _tokens_of(world: SlackWorld, key: str) -> list[str]:
+    return [token for token, team in world.fake.tokens.items() if team == key]
+
+
+# 3. Uninstalling: sending stops at once, the records go after the retention ------------------
+
+
+def scheduler_of(world: SlackWorld) -> Scheduler:
+    return Scheduler(
+        world.store,
+        world.dispatcher,
+        world.clock,
+        PlanRules(),
+        world.engine.config,
+        plan_in_thread=False,
+    )
+
+
+async def test_an_uninstalled_workspace_is_sent_nothing_more_and_purged_after_the_retention(
+    many: SlackWorld,
+) -> None:
+    many.fake.add_user("UANNA", "Anna Alfa")
+    many.fake.add_user("UBO", "Bo Beta", team=TB)
+    a = await install(many, TA)
+    b = await install(many, TB)
+    await paired(many, TA, "UCOORD", "UMENTOR", "UADEPT")
+    await paired(many, TB, "UKIM", "UBMENTOR", "UBADEPT")
+    await many.command("UCOORD", "enroll <@UANNA|anna> as mentor", team=TA)  # queued for A
+    with many.store.read() as repo:
+        queued = [i for i in repo.find(OutboxItem) if i.status is OutboxStatus.PENDING]
+    assert queued
+
+    await many.event({"type": "app_uninstalled"}, team=TA)
+    used_by_a = len(many.fake.calls_with(a.token))
+    await many.deliver()
+    await many.command("UKIM", "enroll <@UBO|bo> as mentor", team=TB)
+    await many.deliver()
+
+    assert len(many.fake.calls_with(a.token)) == used_by_a  # nothing more with A's token
+    assert not [c for c in many.fake.of("conversations.open") if "UANNA" in c.args["users"]]
+    assert any(
+        c.method == "chat.postMessage" and c.args["channel"] == "DUBO"
+        for c in many.fake.calls_with(b.token)
+    )  # B is served as before
+    with many.store.read() as repo:
+        for item in repo.find(OutboxItem, id=[i.id for i in queued]):
+            assert item.status is OutboxStatus.FAILED and item.sent_at is None
+        removal = repo.first(WorkspaceRemoval, organisation=TA)
+    assert removal is not None and removal.purge_at == removal.removed_at + timedelta(days=30)
+    installs = SqlInstallations(CLIENT_ID, many.store.engine)  # type: ignore[attr-defined]
+    assert installs.token(TA) is None and installs.token(TB) == b.token
+
+    b_before = of_workspace(many, TB)
+    scheduler = scheduler_of(many)
+    many.clock.advance(timedelta(days=29))
+    await scheduler.tick()
+    assert of_workspace(many, TA)["Person"] > 0  # kept within the retention
+    many.clock.advance(timedelta(days=1, minutes=1))
+    report = await scheduler.tick()
+
+    assert [p.organisation for p in report.purged] == [TA]
+    assert set(of_workspace(many, TA).values()) == {0}
+    assert of_workspace(many, TB) == b_before
+    with many.store.read() as repo:
+        assert [i for i in repo.find(OutboxItem) if i.id in {q.id for q in queued}] == []
+        purged = repo.find(AuditEntry, action="workspace.purged")
+    assert [(e.subject, e.detail["counts"]["Person"] > 0) for e in purged] == [(TA, True)]
+    assert many.fake.all_problems() == []
+
+
+async def test_installing_again_before_the_purge_keeps_the_workspace_and_serves_it(
+    many: SlackWorld,
+) -> None:
+    await install(many, TA)
+    await paired(many, TA, "UCOORD", "UMENTOR", "UADEPT")
+    await many.event({"type": "app_uninstalled"}, team=TA)
+    many.clock.advance(timedelta(days=10))
+    again = await install(many, TA, code="code-again")
+    many.clock.advance(timedelta(days=30))
+    report = await scheduler_of(many).tick()
+
+    assert report.purged == []
+    assert of_workspace(many, TA)["Pair"] == 1
+    with many.store.read() as repo:
+        assert repo.find(WorkspaceRemoval) == []
+    await many.command("UMENTOR", "hem", team=TA)
+    assert any(
+        c.method == "views.open" or c.method == "chat.postMessage"
+        for c in many.fake.calls_with(again.token)
+    ) or many.fake.of("response_url")
