@@ -134,8 +134,12 @@ def installations_of(
     engine = getattr(store, "engine", None)
     if not isinstance(engine, sa.Engine):
         raise NotConfigured("Slack OAuth installs need the SQL database (DATABASE_URL)")
+    reader = getattr(store, "read_engine", None)
     return SqlInstallations(
-        settings.secrets.slack_client_id, engine, on_installed=workspaces.restore
+        settings.secrets.slack_client_id,
+        engine,
+        reader=reader if isinstance(reader, sa.Engine) else None,
+        on_installed=workspaces.restore,
     )
 
 

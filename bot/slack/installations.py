@@ -44,9 +44,11 @@ class SqlInstallations(SQLAlchemyInstallationStore, AsyncInstallationStore):
         client_id: str,
         engine: sa.Engine,
         *,
+        reader: sa.Engine | None = None,
         on_installed: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
+        self._reader = reader or engine  # for ``token``: every send asks it
         self._on_installed = on_installed
 
     async def async_save(self, installation: Installation) -> None:
@@ -124,7 +126,7 @@ class SqlInstallations(SQLAlchemyInstallationStore, AsyncInstallationStore):
             .order_by(self.bots.c.installed_at.desc(), self.bots.c.id.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             found = connection.execute(query).scalar()
         return str(found) if found else None
 
