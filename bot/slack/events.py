@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.slack.actions import REOPEN
@@ -115,9 +116,12 @@ class EventListeners:
         """Stop sending to the workspace at once, forget its installations (OAuth mode) and
         schedule the purge of its records."""
         log.info("event=slack_workspace_removed workspace=%s reason=%s", team, reason)
-        try:
-            await asyncio.to_thread(self._workspaces.revoke, team, reason)
-            if self._clients is not None:
-                await asyncio.to_thread(self._clients.forget, team)
-        except Exception as error:
-            log.error("event=slack_revoke_failed team=%s error=%s", team, kind(error))
+        steps: list[Callable[[], None]] = [lambda: self._workspaces.revoke(team, reason)]
+        if self._clients is not None:  # first: without its token nothing can be sent there
+            clients = self._clients
+            steps.insert(0, lambda: clients.forget(team))
+        for step in steps:
+            try:
+                await asyncio.to_thread(step)
+            except Exception as error:
+                log.error("event=slack_revoke_failed team=%s error=%s", team, kind(error))
