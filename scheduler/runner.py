@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from conversations.config import CoreConfig
 from conversations.planner import PlanRules, QueueResult, queue_due
 from conversations.ports import Clock, Store
-from conversations.workspace_purge import Purged, purge_due
+from conversations.workspace_purge import Purged, due, purge_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
 
 log = logging.getLogger("mentorbot.scheduler")
@@ -72,6 +72,9 @@ class Scheduler:
     def purge(self) -> list[Purged]:
         """Delete the records of workspaces removed longer ago than the retention."""
         now = self.clock.now()
+        with self.store.read() as repo:  # most ticks: nothing due, and no writer needed
+            if not due(repo, now):
+                return []
         with self.store.transaction() as repo:
             purged = purge_due(repo, now)
         for done in purged:
