@@ -39,6 +39,7 @@ class Installed:
     status: int  # the redirect's answer to the browser
     token: str  # the bot token Slack issued
     authorize_url: str  # where /slack/install sent the browser
+    page: str  # what the browser shows at the end
 
 
 async def install(
@@ -48,9 +49,12 @@ async def install(
     enterprise: str | None = None,
     org_wide: bool = False,
     code: str | None = None,
+    state: str | None = None,
+    language: str = "sv-SE,sv;q=0.9,en;q=0.8",
 ) -> Installed:
     """Install the app into ``team`` (or, ``org_wide``, into ``enterprise``'s organisation)
-    through the bot's install link and Slack's redirect, as a browser does."""
+    through the bot's install link and Slack's redirect, as a browser does (``state``:
+    another state than the one the install link gave, as a forged redirect would carry)."""
     base = world.url.removesuffix("/slack/events")
     code = code or f"code-{team or enterprise}"
     token = world.fake.grant(code, team=team, enterprise=enterprise, org_wide=org_wide)
@@ -61,12 +65,15 @@ async def install(
             # The state cookie is ``Secure`` (the bot is served over HTTPS), which aiohttp
             # keeps off plain http: the browser's part, done by hand.
             cookie = SimpleCookie(started.headers["Set-Cookie"])
-        state = parse_qs(urlparse(authorize_url).query)["state"][0]
+        state = state or parse_qs(urlparse(authorize_url).query)["state"][0]
         async with browser.get(
             base + "/slack/oauth_redirect",
             params={"code": code, "state": state},
-            headers={"Cookie": "; ".join(f"{k}={m.value}" for k, m in cookie.items())},
+            headers={
+                "Cookie": "; ".join(f"{k}={m.value}" for k, m in cookie.items()),
+                "Accept-Language": language,
+            },
             allow_redirects=False,
         ) as finished:
-            await finished.read()
-            return Installed(finished.status, token, authorize_url)
+            page = await finished.text()
+            return Installed(finished.status, token, authorize_url, page)

@@ -97,8 +97,9 @@ async def test_two_workspaces_install_through_oauth_and_each_is_served_with_its_
     many: SlackWorld,
 ) -> None:
     a = await install(many, TA)
-    b = await install(many, TB)
+    b = await install(many, TB, language="en-GB,en;q=0.9")
     assert a.status == b.status == 200
+    assert "Mentorbot är installerad" in a.page and "Mentorbot is installed" in b.page
     sent_to = urlparse(a.authorize_url)
     query = parse_qs(sent_to.query)
     assert sent_to.netloc == "slack.com" and sent_to.path == "/oauth/v2/authorize"
@@ -127,6 +128,17 @@ async def test_two_workspaces_install_through_oauth_and_each_is_served_with_its_
     assert {c.token for c in api if c.method != "oauth.v2.access"} <= {a.token, b.token}
     with many.store.read() as repo:
         assert len(repo.find(Pair, workspace=TA)) == len(repo.find(Pair, workspace=TB)) == 1
+
+
+async def test_a_redirect_without_the_state_the_install_link_gave_installs_nothing(
+    many: SlackWorld,
+) -> None:
+    forged = await install(many, TA, state="a-state-the-bot-never-gave")
+    assert forged.status == 400  # the state is not the browser's cookie
+    assert "Mentorbot kunde inte installeras" in forged.page
+    assert many.fake.of("oauth.v2.access") == []
+    installs = SqlInstallations(CLIENT_ID, many.store.engine)  # type: ignore[attr-defined]
+    assert installs.token(TA) is None
 
 
 # 2. Nothing of one workspace reaches a person of another ------------------------------------
