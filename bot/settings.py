@@ -149,6 +149,16 @@ class MetricsSettings(_Section):
     enabled: bool = Field(True, description="Serve Prometheus metrics at `GET /metrics`.")
 
 
+class PrivacySettings(_Section):
+    retention_days_after_uninstall: int = Field(
+        30,
+        ge=0,
+        description="Days a workspace's records are kept after it removed the app (Slack's "
+        "`app_uninstalled` / `tokens_revoked`); then the scheduler deletes them. Installing "
+        "again before then keeps them.",
+    )
+
+
 class Secrets(BaseSettings):
     """Environment variables (never in app.yaml)."""
 
@@ -156,6 +166,14 @@ class Secrets(BaseSettings):
 
     slack_bot_token: str = Field("", description="Slack's Bot User OAuth Token (`xoxb-…`).")
     slack_signing_secret: str = Field("", description="Slack's Signing Secret (HTTP mode).")
+    slack_client_id: str = Field(
+        "",
+        description="Slack's Client ID: with `SLACK_CLIENT_SECRET` and `SLACK_SIGNING_SECRET` "
+        "and no `SLACK_BOT_TOKEN`, many workspaces install the app through `/slack/install`.",
+    )
+    slack_client_secret: str = Field(
+        "", description="Slack's Client Secret (OAuth installs into many workspaces)."
+    )
     slack_app_token: str = Field(
         "", description="Slack's app-level token (`xapp-…`): `mentorbot run` uses Socket Mode."
     )
@@ -184,6 +202,7 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     secrets: Secrets = Field(default_factory=Secrets)
     config_dir: Path = Field(default_factory=Path.cwd)
 
@@ -207,7 +226,17 @@ class Settings(_Section):
 
     @property
     def slack_http_enabled(self) -> bool:
-        return bool(self.secrets.slack_signing_secret and self.secrets.slack_bot_token)
+        secrets = self.secrets
+        return bool(secrets.slack_signing_secret and (secrets.slack_bot_token or self.slack_oauth))
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces, each installing through OAuth: the client id and secret are set
+        and no bot token (a bot token means the one workspace it belongs to)."""
+        secrets = self.secrets
+        return bool(
+            secrets.slack_client_id and secrets.slack_client_secret and not secrets.slack_bot_token
+        )
 
     @property
     def teams_enabled(self) -> bool:

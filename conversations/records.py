@@ -395,6 +395,19 @@ class PlanWake(Record):
     changed: bool = False
 
 
+class WorkspaceRemoval(Record):
+    """An organisation (a platform's workspace key) that removed the bot. Nothing is sent to
+    it; once ``purge_at`` has come the scheduler deletes its records and sets ``purged_at``.
+    Coming back before then (a reinstall) deletes this row, and with it the purge. Named
+    ``organisation``, not ``workspace``: it is not one of the workspace's own records."""
+
+    platform: str
+    organisation: str
+    removed_at: Moment
+    purge_at: Moment
+    purged_at: Moment | None = None
+
+
 ALL_RECORDS: tuple[type[Record], ...] = (
     Person,
     Programme,
@@ -415,4 +428,5 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     Receipt,
     AuditEntry,
     PlanWake,
+    WorkspaceRemoval,
 )

@@ -2,7 +2,9 @@
 
 ``Scheduler.tick`` plans and queues due nudges in one store transaction
 (``conversations.planner.queue_due``: only the subjects whose wake time has come or that
-changed), then lets the dispatcher deliver what is due. The database is the truth: the
+changed), then lets the dispatcher deliver what is due, then deletes the records of any
+workspace that removed the bot longer ago than the retention
+(``conversations.workspace_purge``). The database is the truth: the
 planner's wake times are rows too, and APScheduler only wakes us, so a missed, doubled or
 retried tick is harmless (outbox keys are unique; a tick after downtime catches up within the
 grace window), and a new process starts where the last one stopped.
@@ -24,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from conversations.config import CoreConfig
 from conversations.planner import PlanRules, QueueResult, queue_due
 from conversations.ports import Clock, Store
+from conversations.workspace_purge import Purged, due, purge_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
 
 log = logging.getLogger("mentorbot.scheduler")
@@ -35,6 +38,7 @@ JOB_ID = "mentorbot-tick"
 class TickReport:
     queued: QueueResult = field(default_factory=QueueResult)
     delivered: DeliveryReport = field(default_factory=DeliveryReport)
+    purged: list[Purged] = field(default_factory=list)
 
 
 class Scheduler:
@@ -65,6 +69,23 @@ class Scheduler:
         with self.store.transaction() as repo:
             return queue_due(repo, now, self.rules, self.config)
 
+    def purge(self) -> list[Purged]:
+        """Delete the records of workspaces removed longer ago than the retention."""
+        now = self.clock.now()
+        with self.store.read() as repo:  # most ticks: nothing due, and no writer needed
+            if not due(repo, now):
+                return []
+        with self.store.transaction() as repo:
+            purged = purge_due(repo, now)
+        for done in purged:
+            log.warning(
+                "event=workspace_purged platform=%s workspace=%s records=%d",
+                done.platform,
+                done.organisation,
+                sum(done.counts.values()),
+            )
+        return purged
+
     async def tick(self) -> TickReport:
         """Queue what is due, then deliver it. Never raises (a failed tick is logged and the
         next one tries again)."""
@@ -81,6 +102,10 @@ class Scheduler:
                 report.delivered = await self.dispatcher.deliver_due()
             except Exception:
                 log.exception("event=tick_delivery_failed")
+            try:
+                report.purged = await asyncio.to_thread(self.purge)
+            except Exception:
+                log.exception("event=tick_purge_failed")
         return report
 
 

@@ -259,6 +259,12 @@ class SqlStore:
         """The store's (writers') engine, for collaborators that share the database."""
         return self._engine
 
+    @property
+    def read_engine(self) -> Engine:
+        """The store's readers' engine (on SQLite: never waits for a writer, refuses writes),
+        for collaborators that only read the database."""
+        return self._engines.read
+
     def close(self) -> None:
         """Close all pooled connections."""
         self._engines.dispose()

@@ -12,18 +12,26 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+import sqlalchemy as sa
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.platforms import NotConfigured
 from bot.settings import Settings
 from bot.slack.activity import Activity
+from bot.slack.clients import SlackClients
 from bot.slack.commands import SlashCommands
 from bot.slack.delivery import SlackDelivery
 from bot.slack.events import EventListeners
 from bot.slack.http import routes
+from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, install_pages, install_routes
+from bot.slack.installations import SqlInstallations, SqlStates
 from bot.slack.interactivity import Interactivity
+from bot.slack.manifest import bot_scopes
 from bot.slack.people import SLACK
 from bot.slack.replies import Replies
 from bot.slack.sdk_logs import BOLT_LOGGER, CLIENT_LOGGER, quiet
@@ -83,7 +91,9 @@ class SlackAdapter:
         return SLACK
 
     def routes(self) -> list[web.RouteDef] | None:
-        return routes(self.app, self.signing_secret) if self.http else None
+        if not self.http:
+            return None
+        return routes(self.app, self.signing_secret) + install_routes(self.app)
 
     async def start(self) -> None:
         if self.socket is not None:
@@ -101,15 +111,60 @@ class SlackAdapter:
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """slack-sdk's Web API client with the bot token; ``SLACK_API_URL`` (if set) as its
-    ``base_url``, so the real client can talk to a stand-in server."""
+    """slack-sdk's Web API client with the bot token (none in OAuth mode: each workspace's
+    comes from its installation); ``SLACK_API_URL`` (if set) as its ``base_url``, so the
+    real client can talk to a stand-in server."""
     base_url = settings.secrets.slack_api_url or AsyncWebClient.BASE_URL
     if not base_url.endswith("/"):
         base_url += "/"
     return AsyncWebClient(
-        token=settings.secrets.slack_bot_token or None,
+        token=None if settings.slack_oauth else settings.secrets.slack_bot_token or None,
         base_url=base_url,
         logger=logging.getLogger(CLIENT_LOGGER),
+    )
+
+
+def installations_of(
+    store: Store, settings: Settings, workspaces: Workspaces
+) -> SqlInstallations | None:
+    """In OAuth mode, slack-sdk's installation store on the bot's own database (a workspace
+    that installs is back, and keeps its records: ``Workspaces.restore``); else None."""
+    if not settings.slack_oauth:
+        return None
+    engine = getattr(store, "engine", None)
+    if not isinstance(engine, sa.Engine):
+        raise NotConfigured("Slack OAuth installs need the SQL database (DATABASE_URL)")
+    reader = getattr(store, "read_engine", None)
+    return SqlInstallations(
+        settings.secrets.slack_client_id,
+        engine,
+        reader=reader if isinstance(reader, sa.Engine) else None,
+        on_installed=workspaces.restore,
+    )
+
+
+def oauth_settings(
+    settings: Settings, installations: SqlInstallations | None, logger: logging.Logger
+) -> AsyncOAuthSettings | None:
+    """bolt's OAuth flow at ``/slack/install`` and ``/slack/oauth_redirect``: the install link
+    redirects to Slack with a one-time ``state`` (kept in the database, so any process can
+    finish the install), the redirect trades the code for the workspace's token."""
+    if installations is None:
+        return None
+    secrets = settings.secrets
+    return AsyncOAuthSettings(
+        client_id=secrets.slack_client_id,
+        client_secret=secrets.slack_client_secret,
+        scopes=bot_scopes(),
+        redirect_uri=settings.slack.public_url.rstrip("/") + REDIRECT_PATH,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        install_page_rendering_enabled=False,  # straight on to Slack's consent page
+        installation_store=installations,
+        installation_store_bot_only=True,
+        state_store=SqlStates(installations.engine),
+        callback_options=install_pages(settings.core.default_locale),
+        logger=logger,
     )
 
 
@@ -131,13 +186,16 @@ def build_slack(
     bolt_logger, _ = quiet()
     client = client or slack_client(settings)
     activity = activity or Activity()
-    workspaces = Workspaces(store, engine.clock)
-    delivery = SlackDelivery(client, store, workspaces)
-    replies = Replies(client, delivery, store, engine.clock)
-    turns = Turns(engine, store, client, workspaces, replies, timing)
+    retention = timedelta(days=settings.privacy.retention_days_after_uninstall)
+    workspaces = Workspaces(store, engine.clock, retention=retention)
+    installations = installations_of(store, settings, workspaces)
+    clients = SlackClients(client, installations)
+    delivery = SlackDelivery(clients, store, workspaces)
+    replies = Replies(clients, delivery, store, engine.clock)
+    turns = Turns(engine, store, clients, workspaces, replies, timing)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
-        events=EventListeners(turns, replies, workspaces, activity),
+        events=EventListeners(turns, replies, workspaces, activity, clients),
         interactivity=Interactivity(turns, replies, activity),
         turns=turns,
     )
@@ -146,6 +204,7 @@ def build_slack(
         client=client,
         signing_secret=settings.secrets.slack_signing_secret,
         logger=bolt_logger,
+        oauth_settings=oauth_settings(settings, installations, bolt_logger),
     )
     listeners.register(app, settings.slack.command)
     quiet()  # and the loggers bolt made without the base logger

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import recipients_of
 from bot.slack.api_errors import classify
+from bot.slack.clients import NOT_INSTALLED, NotInstalled, SlackClients
 from bot.slack.files import share_files
 from bot.slack.messages import message_payload
 from bot.slack.people import SLACK
@@ -31,8 +32,8 @@ FILES_NOT_SHARED = "files_not_shared:"  # the message went out, its files failed
 
 
 class SlackDelivery:
-    def __init__(self, client: AsyncWebClient, store: Store, workspaces: Workspaces) -> None:
-        self._client = client
+    def __init__(self, clients: SlackClients, store: Store, workspaces: Workspaces) -> None:
+        self._clients = clients
         self._store = store
         self._workspaces = workspaces
         # (workspace, user ids) -> DM or group DM id: the same user id in two workspaces is
@@ -46,20 +47,33 @@ class SlackDelivery:
         recipients, lang = await asyncio.to_thread(self._recipients, item)
         team = recipients[0].workspace
         if await asyncio.to_thread(self._workspaces.is_revoked, team):
+            log.warning("event=slack_send_skipped item=%s reason=workspace_revoked", item.id)
             raise revoked_error(team)
+        try:
+            client = await self._clients.of(team)
+        except NotInstalled:
+            log.warning(
+                "event=slack_send_skipped item=%s reason=%s workspace=%s",
+                item.id,
+                NOT_INSTALLED,
+                team,
+            )
+            raise
         row = item.id or 0
         try:
-            channel = await self.conversation(team, [p.platform_user_id for p in recipients])
+            channel = await self.conversation(
+                team, [p.platform_user_id for p in recipients], client
+            )
             if row in self._posted:
                 ts = self._posted[row]
             else:
-                response = await self._client.chat_postMessage(
+                response = await client.chat_postMessage(
                     channel=channel, **message_payload(message, lang=lang)
                 )
                 ts = str(response.get("ts") or "") or None
             if message.files:
                 self._posted[row] = ts
-                await share_files(self._client, channel, message.files)
+                await share_files(client, channel, message.files)
         except Exception as error:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
@@ -75,12 +89,15 @@ class SlackDelivery:
         self._posted.pop(row, None)
         return ts
 
-    async def conversation(self, workspace: str, user_ids: list[str]) -> str:
+    async def conversation(
+        self, workspace: str, user_ids: list[str], client: AsyncWebClient | None = None
+    ) -> str:
         """The DM (one user) or group DM (several) with the bot in ``workspace``, opened once
-        per process."""
+        per process (with ``workspace``'s own client unless given)."""
         key = (workspace, tuple(user_ids))
         if key not in self._channels:
-            response = await self._client.conversations_open(users=",".join(user_ids))
+            client = client or await self._clients.of(workspace)
+            response = await client.conversations_open(users=",".join(user_ids))
             self._channels[key] = str(response["channel"]["id"])
         return self._channels[key]
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.slack.actions import REOPEN
 from bot.slack.activity import Activity
 from bot.slack.actors import workspace_of
+from bot.slack.clients import SlackClients
 from bot.slack.limits import BUTTON_VALUE, clip
 from bot.slack.mrkdwn import incoming
 from bot.slack.replies import Replies, kind
@@ -60,8 +62,14 @@ def form_offer(form: Form, command_text: str) -> Message:
 
 class EventListeners:
     def __init__(
-        self, turns: Turns, replies: Replies, workspaces: Workspaces, activity: Activity
+        self,
+        turns: Turns,
+        replies: Replies,
+        workspaces: Workspaces,
+        activity: Activity,
+        clients: SlackClients | None = None,
     ) -> None:
+        self._clients = clients
         self._turns = turns
         self._replies = replies
         self._workspaces = workspaces
@@ -115,7 +123,15 @@ class EventListeners:
                 await self._revoke(workspace_of(body), "tokens_revoked")
 
     async def _revoke(self, team: str, reason: str) -> None:
-        try:
-            await asyncio.to_thread(self._workspaces.revoke, team, reason)
-        except Exception as error:
-            log.error("event=slack_revoke_failed team=%s error=%s", team, kind(error))
+        """Stop sending to the workspace at once, forget its installations (OAuth mode) and
+        schedule the purge of its records."""
+        log.info("event=slack_workspace_removed workspace=%s reason=%s", team, reason)
+        steps: list[Callable[[], None]] = [lambda: self._workspaces.revoke(team, reason)]
+        if self._clients is not None:  # first: without its token nothing can be sent there
+            clients = self._clients
+            steps.insert(0, lambda: clients.forget(team))
+        for step in steps:
+            try:
+                await asyncio.to_thread(step)
+            except Exception as error:
+                log.error("event=slack_revoke_failed team=%s error=%s", team, kind(error))

@@ -32,6 +32,7 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.api_errors import classify
+from bot.slack.clients import SlackClients
 from bot.slack.mrkdwn import unescape
 from bot.slack.people import find_person
 from bot.slack.profiles import actor_of
@@ -114,8 +115,8 @@ def _problem(error: BaseException) -> GroupProblem:
 
 
 class Groups:
-    def __init__(self, client: AsyncWebClient, store: Store, config: CoreConfig) -> None:
-        self._client = client
+    def __init__(self, clients: SlackClients, store: Store, config: CoreConfig) -> None:
+        self._clients = clients  # the client of the coordinator's own workspace is used
         self._store = store
         self._config = config
 
@@ -143,14 +144,15 @@ class Groups:
             return None
         if not await asyncio.to_thread(self.may_expand, actor):
             return None
+        client = await self._clients.of(actor.workspace)
         groups: list[Group] = []
         profiles: list[Actor] = []
         for ref in refs:
-            group, found = await self._members_of(actor, ref)
+            group, found = await self._members_of(client, actor, ref)
             groups.append(group)
             profiles += found
         for file in files:
-            group, found = await self._rows_of(actor, file)
+            group, found = await self._rows_of(client, actor, file)
             groups.append(group)
             profiles += found
         log.info(
@@ -162,17 +164,19 @@ class Groups:
 
     # Channels and user groups ----------------------------------------------------------------
 
-    async def _members_of(self, actor: Actor, ref: GroupRef) -> tuple[Group, list[Actor]]:
+    async def _members_of(
+        self, client: AsyncWebClient, actor: Actor, ref: GroupRef
+    ) -> tuple[Group, list[Actor]]:
         try:
             if ref.kind == "channel":
-                ids = await self._channel_members(ref.id)
+                ids = await self._channel_members(client, ref.id)
             else:
-                response = await self._client.usergroups_users_list(usergroup=ref.id)
+                response = await client.usergroups_users_list(usergroup=ref.id)
                 ids = [str(u) for u in response.get("users") or []]
             others = [i for i in dict.fromkeys(ids) if i != actor.platform_user_id]
             if len(others) > MAX_PEOPLE:
                 return Group(ref.label, problem=GroupProblem.TOO_BIG, size=len(others)), []
-            found = await self._people(actor.workspace, others, by_email=False)
+            found = await self._people(client, actor.workspace, others, by_email=False)
         except Exception as error:
             problem = _problem(error)
             log.warning("event=slack_group_unread kind=%s problem=%s", ref.kind, problem)
@@ -180,11 +184,11 @@ class Groups:
         people = [p for p in found if p is not None]
         return Group(ref.label, members=tuple(p.platform_user_id for p in people)), people
 
-    async def _channel_members(self, channel: str) -> list[str]:
+    async def _channel_members(self, client: AsyncWebClient, channel: str) -> list[str]:
         ids: list[str] = []
         cursor = ""
         for _ in range(MAX_PAGES):
-            response = await self._client.conversations_members(
+            response = await client.conversations_members(
                 channel=channel, limit=PAGE, **({"cursor": cursor} if cursor else {})
             )
             ids += [str(u) for u in response.get("members") or []]
@@ -194,7 +198,7 @@ class Groups:
         return ids
 
     async def _people(
-        self, workspace: str, keys: Sequence[str], *, by_email: bool
+        self, client: AsyncWebClient, workspace: str, keys: Sequence[str], *, by_email: bool
     ) -> list[Actor | None]:
         """Each user id (or e-mail) as a person who can be invited, or None: unknown, a bot,
         deactivated. Any other failure raises (the whole list is reported as not read)."""
@@ -204,9 +208,9 @@ class Groups:
             async with limit:
                 try:
                     if by_email:
-                        response = await self._client.users_lookupByEmail(email=key)
+                        response = await client.users_lookupByEmail(email=key)
                     else:
-                        response = await self._client.users_info(user=key, include_locale=True)
+                        response = await client.users_info(user=key, include_locale=True)
                 except Exception as error:
                     if str(classify(error)) in ("user_not_found", "users_not_found"):
                         return None
@@ -224,10 +228,12 @@ class Groups:
 
     # Files ---------------------------------------------------------------------------------
 
-    async def _rows_of(self, actor: Actor, file: dict[str, Any]) -> tuple[Group, list[Actor]]:
+    async def _rows_of(
+        self, client: AsyncWebClient, actor: Actor, file: dict[str, Any]
+    ) -> tuple[Group, list[Actor]]:
         label = str(file.get("name") or file.get("title") or file["id"])[:80]
         try:
-            data = await self._download(str(file["id"]))
+            data = await self._download(client, str(file["id"]))
         except Exception as error:
             problem = _problem(error)
             log.warning("event=slack_file_unread problem=%s", problem)
@@ -238,8 +244,8 @@ class Groups:
         emails = [e for e in rows.entries if is_email(e)]
         ids = [e for e in rows.entries if _USER_ID.match(e)]
         try:
-            by_email = await self._people(actor.workspace, emails, by_email=True)
-            by_id = await self._people(actor.workspace, ids, by_email=False)
+            by_email = await self._people(client, actor.workspace, emails, by_email=True)
+            by_id = await self._people(client, actor.workspace, ids, by_email=False)
         except Exception as error:
             problem = _problem(error)
             log.warning("event=slack_file_people_unread problem=%s", problem)
@@ -255,14 +261,14 @@ class Groups:
         )
         return group, people
 
-    async def _download(self, file_id: str) -> bytes:
-        info = (await self._client.files_info(file=file_id)).get("file") or {}
+    async def _download(self, client: AsyncWebClient, file_id: str) -> bytes:
+        info = (await client.files_info(file=file_id)).get("file") or {}
         if int(info.get("size") or 0) > MAX_FILE_BYTES:
             raise Refused(GroupProblem.FILE_TOO_LARGE)
         url = str(info.get("url_private_download") or info.get("url_private") or "")
-        if not self._from_slack(url):
+        if not self._from_slack(client, url):
             raise Refused(GroupProblem.NO_ACCESS, "file_host")
-        headers = {"Authorization": f"Bearer {self._client.token}"}
+        headers = {"Authorization": f"Bearer {client.token}"}
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
@@ -272,11 +278,11 @@ class Groups:
                 raise Refused(GroupProblem.FAILED, f"http_{response.status}")
             return await response.content.read(MAX_FILE_BYTES + 1)
 
-    def _from_slack(self, url: str) -> bool:
+    def _from_slack(self, client: AsyncWebClient, url: str) -> bool:
         """The bot token goes only to Slack's file host (or the Web API's own host, when
         ``SLACK_API_URL`` points the client at a stand-in)."""
         parsed = urlparse(url)
-        api = urlparse(self._client.base_url)
+        api = urlparse(client.base_url)
         if parsed.hostname == FILE_HOST and parsed.scheme == "https":
             return True
         return bool(parsed.hostname) and (parsed.scheme, parsed.netloc) == (api.scheme, api.netloc)

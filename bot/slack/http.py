@@ -36,6 +36,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.server import build_web_app
 from bot.slack.actors import user_of, workspace_of
+from bot.slack.install import install_routes
 from bot.slack.manifest import EVENTS_PATH
 
 log = logging.getLogger("mentorbot.slack.http")
@@ -241,4 +242,4 @@ def routes(app: AsyncApp, signing_secret: str) -> list[web.RouteDef]:
 def web_app(app: AsyncApp, signing_secret: str) -> web.Application:
     """The bot's web application with Slack as its only platform (as ``mentorbot serve``
     builds it with Slack's credentials alone)."""
-    return build_web_app(routes(app, signing_secret))
+    return build_web_app(routes(app, signing_secret) + install_routes(app))

@@ -107,7 +107,9 @@ class Interactivity:
             known = Known(bare_actor(team, user), self._turns.default_locale)
             try:
                 event = submission_event(body)
-                key = f"slack:view:{view.get('id', '')}:{view.get('hash', '')}"
+                # Whose submission it is belongs in its key: a forged one with another
+                # workspace's (or person's) view id must not use up theirs.
+                key = f"slack:view:{team}:{user}:{view.get('id', '')}:{view.get('hash', '')}"
                 turn = asyncio.ensure_future(
                     asyncio.to_thread(self._turns.handle_then_lang, known.actor, event, key)
                 )

@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.slack.api_errors import classify
+from bot.slack.clients import SlackClients
 from bot.slack.people import SLACK
 from conversations.events import Actor
 from conversations.ports import Clock
@@ -28,13 +27,13 @@ PROFILE_CACHE = 2000
 class Profiles:
     def __init__(
         self,
-        client: AsyncWebClient,
+        clients: SlackClients,
         clock: Clock,
         *,
         ttl: timedelta = PROFILE_TTL,
         size: int = PROFILE_CACHE,
     ) -> None:
-        self._client = client
+        self._clients = clients
         self._clock = clock
         self._ttl = ttl
         self._size = size
@@ -60,8 +59,9 @@ class Profiles:
 
     async def _users_info(self, actor: Actor) -> Actor:
         try:
-            response = await self._client.users_info(
-                user=actor.platform_user_id, include_locale=True
+            response = await self._clients.call(
+                actor.workspace or "",
+                lambda c: c.users_info(user=actor.platform_user_id, include_locale=True),
             )
         except Exception as error:
             log.warning(

@@ -16,10 +16,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.slack.actors import Known
 from bot.slack.api_errors import classify
+from bot.slack.clients import SlackClients
 from bot.slack.delivery import SlackDelivery
 from bot.slack.files import files_of, share_files
 from bot.slack.home import home_view
@@ -56,9 +55,9 @@ def ephemeral(
 
 class Replies:
     def __init__(
-        self, client: AsyncWebClient, delivery: SlackDelivery, store: Store, clock: Clock
+        self, clients: SlackClients, delivery: SlackDelivery, store: Store, clock: Clock
     ) -> None:
-        self._client = client
+        self._clients = clients
         self._delivery = delivery
         self._store = store
         self._clock = clock
@@ -72,18 +71,19 @@ class Replies:
         if reply.form is None or reply.duplicate:
             if loading is not None:
                 view = answer_view(reply.messages, lang=known.lang).to_dict()
-                await self.update_view(loading, view)
+                await self.update_view(known, loading, view)
             return
         form_view = self.modal(reply.form, known)
         if form_view is None:
             message = text(words(known.lang)["form_unavailable"])
             if loading is not None:
-                await self.update_view(loading, answer_view([message], lang=known.lang).to_dict())
+                view = answer_view([message], lang=known.lang).to_dict()
+                await self.update_view(known, loading, view)
             await self.post_dm(known, [message])
         elif loading is not None:
-            await self.update_view(loading, form_view)
+            await self.update_view(known, loading, form_view)
         else:
-            await self.open_view(trigger, form_view, push)
+            await self.open_view(known, trigger, form_view, push)
 
     def modal(self, form: Form, known: Known) -> dict[str, Any] | None:
         """The form as a modal, or None (logged) when Slack could not show it."""
@@ -95,24 +95,36 @@ class Replies:
             )
             return None
 
-    async def open_view(self, trigger: str, view: dict[str, Any], push: bool) -> str | None:
+    async def open_view(
+        self, known: Known, trigger: str, view: dict[str, Any], push: bool
+    ) -> str | None:
         """Open (or push onto a modal) ``view``; its id, or None when Slack refused."""
+        team = known.actor.workspace
         if push:
             response = await self.safely(
-                "views.push", lambda: self._client.views_push(trigger_id=trigger, view=view)
+                "views.push",
+                lambda: self._clients.call(
+                    team, lambda c: c.views_push(trigger_id=trigger, view=view)
+                ),
             )
         else:
             response = await self.safely(
-                "views.open", lambda: self._client.views_open(trigger_id=trigger, view=view)
+                "views.open",
+                lambda: self._clients.call(
+                    team, lambda c: c.views_open(trigger_id=trigger, view=view)
+                ),
             )
         try:
             return str(response["view"]["id"]) if response is not None else None
         except (KeyError, TypeError):
             return None
 
-    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+    async def update_view(self, known: Known, view_id: str, view: dict[str, Any]) -> None:
         await self.safely(
-            "views.update", lambda: self._client.views_update(view_id=view_id, view=view)
+            "views.update",
+            lambda: self._clients.call(
+                known.actor.workspace, lambda c: c.views_update(view_id=view_id, view=view)
+            ),
         )
 
     async def publish_home(self, known: Known, reply: Reply) -> None:
@@ -121,9 +133,12 @@ class Replies:
             return
         await self.safely(
             "views.publish",
-            lambda: self._client.views_publish(
-                user_id=known.actor.platform_user_id,
-                view=home_view(reply.messages, lang=known.lang),
+            lambda: self._clients.call(
+                known.actor.workspace,
+                lambda c: c.views_publish(
+                    user_id=known.actor.platform_user_id,
+                    view=home_view(reply.messages, lang=known.lang),
+                ),
             ),
         )
 
@@ -171,8 +186,11 @@ class Replies:
     async def post(self, channel: str, message: Message, known: Known) -> None:
         posted = await self.safely(
             "chat.postMessage",
-            lambda: self._client.chat_postMessage(
-                channel=channel, **message_payload(message, lang=known.lang)
+            lambda: self._clients.call(
+                known.actor.workspace,
+                lambda c: c.chat_postMessage(
+                    channel=channel, **message_payload(message, lang=known.lang)
+                ),
             ),
             known,
         )
@@ -189,7 +207,13 @@ class Replies:
             await self.share(channel, files, known)
 
     async def share(self, channel: str, files: Sequence[File], known: Known) -> None:
-        await self.safely("files.upload", lambda: share_files(self._client, channel, files), known)
+        await self.safely(
+            "files.upload",
+            lambda: self._clients.call(
+                known.actor.workspace, lambda c: share_files(c, channel, files)
+            ),
+            known,
+        )
 
     async def failed(self, listener: str, error: Exception, known: Known) -> None:
         """A listener's own failure: logged by type (never its text), and the person told."""

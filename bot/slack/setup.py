@@ -26,7 +26,11 @@ log = logging.getLogger("mentorbot.slack")
 
 class SlackSetup:
     name = SLACK
-    http_help = f"POST {EVENTS_PATH} (with Slack credentials)"
+    http_help = (
+        f"POST {EVENTS_PATH} (with Slack credentials; with SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET instead of SLACK_BOT_TOKEN also GET /slack/install and "
+        "/slack/oauth_redirect)"
+    )
     manifest_help: str | None = "The Slack app manifest (YAML) for this configuration."
 
     def connects(self, settings: Settings) -> str | None:
@@ -46,12 +50,17 @@ class SlackSetup:
         return f"wrote the Slack app manifest to {out}"
 
     def build(self, services: Services, receiving: Receiving) -> SlackAdapter | None:
-        """The adapter when ``SLACK_BOT_TOKEN`` is set: over Socket Mode for a connection,
-        at ``POST /slack/events`` for HTTP (with the signing secret), or for sending only."""
+        """The adapter when ``SLACK_BOT_TOKEN`` is set (one workspace), or Slack's client id
+        and secret without it (many, installed through OAuth): over Socket Mode for a
+        connection (one workspace), at ``POST /slack/events`` (and, for OAuth,
+        ``/slack/install`` and ``/slack/oauth_redirect``) for HTTP with the signing secret,
+        or for sending only."""
         settings = services.settings
         secrets = settings.secrets
         socket = receiving is Receiving.CONNECTION and bool(secrets.slack_app_token)
-        if not secrets.slack_bot_token:
+        if settings.slack_oauth and not socket:
+            log.info("event=slack_mode mode=oauth_many_workspaces")
+        elif not secrets.slack_bot_token:
             if socket:
                 raise NotConfigured("Socket Mode needs SLACK_BOT_TOKEN as well as SLACK_APP_TOKEN")
             return None

@@ -23,9 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.slack.actors import Actors, Known
+from bot.slack.clients import SlackClients
 from bot.slack.groups import E, Groups
 from bot.slack.mentions import (
     mentioned_ids,
@@ -84,7 +83,7 @@ class Turns:
         self,
         core: Core,
         store: Store,
-        client: AsyncWebClient,
+        clients: SlackClients,
         workspaces: Workspaces,
         replies: Replies,
         timing: Timing | None = None,
@@ -93,8 +92,8 @@ class Turns:
         self._store = store
         self._workspaces = workspaces
         self._replies = replies
-        self._actors = Actors(Profiles(client, core.clock), store, core.config.default_locale)
-        self._groups = Groups(client, store, core.config)
+        self._actors = Actors(Profiles(clients, core.clock), store, core.config.default_locale)
+        self._groups = Groups(clients, store, core.config)
         self.timing = timing or Timing()
 
     @property
@@ -264,5 +263,5 @@ class Turns:
         if not turn.done():
             log.info("event=slack_turn_slow loading_modal=true")
             view = loading_view(lang=known.lang).to_dict()
-            loading = await self._replies.open_view(trigger, view, push)
+            loading = await self._replies.open_view(known, trigger, view, push)
         return await turn, loading

@@ -1,6 +1,7 @@
 """The Slack adapter's own few words, for what it adds itself: notes on shortened content,
 the loading and "done" modals, yes/no options, what a person is told when Slack could not
-show something, and that a name typed after ``@`` is not a mention. The core's texts arrive
+show something, that a name typed after ``@`` is not a mention, and the page an install ends
+on. The core's texts arrive
 translated already."""
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _WORDS: dict[str, dict[str, str]] = {
             "each person with Slack's @-autocomplete (type @ and choose them in the list), "
             "then send the command again. Nothing was changed."
         ),
+        "install_done": "Mentorbot is installed",
+        "install_done_text": "You can close this page. In Slack, type /mentor help to begin.",
+        "install_failed": "Mentorbot could not be installed",
+        "install_failed_text": "Nothing was installed. Please start again from the install link.",
     },
     "sv": {
         "trimmed": "… (förkortat: för långt för Slack)",
@@ -47,6 +52,10 @@ _WORDS: dict[str, dict[str, str]] = {
             "Slack-omnämning. Välj varje person med Slacks @-förslag (skriv @ och välj personen "
             "i listan) och skicka kommandot igen. Inget ändrades."
         ),
+        "install_done": "Mentorbot är installerad",
+        "install_done_text": "Du kan stänga sidan. Skriv /mentor hjälp i Slack för att börja.",
+        "install_failed": "Mentorbot kunde inte installeras",
+        "install_failed_text": "Inget installerades. Börja om från installationslänken.",
     },
 }
 

@@ -2,7 +2,10 @@
 
 Kept as audit entries, so every process and every restart agrees: the latest of
 ``slack.workspace_revoked`` / ``slack.workspace_restored`` for a team id decides. Nothing is
-sent to a revoked workspace; a workspace that talks to the bot again is restored.
+sent to a revoked workspace; a workspace that talks to the bot again, or installs it again
+(OAuth mode), is restored. A revoke also schedules the purge of the workspace's records
+after ``privacy.retention_days_after_uninstall`` (a ``WorkspaceRemoval`` row, which the
+scheduler acts on); a restore before then deletes that row, and with it the purge.
 
 A send to a removed workspace fails with ``PermanentError("workspace_revoked: <team id>")``,
 the same text for every outbox row and whether the bot knew beforehand (the audit entries) or
@@ -14,8 +17,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.slack.people import SLACK
 from conversations.ports import Clock, PermanentError, Store
-from conversations.records import AuditEntry
+from conversations.records import AuditEntry, WorkspaceRemoval
 
 REVOKED = "slack.workspace_revoked"
 RESTORED = "slack.workspace_restored"
@@ -34,9 +38,12 @@ def revoked_error(team_id: str) -> PermanentError:
 
 
 class Workspaces:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, *, retention: timedelta = timedelta(days=30)
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._retention = retention
         self._seen_active: dict[str, datetime] = {}  # team -> when last found installed
 
     def is_revoked(self, team_id: str) -> bool:
@@ -47,8 +54,43 @@ class Workspaces:
         return bool(entries) and _latest(entries).action == REVOKED
 
     def revoke(self, team_id: str, reason: str) -> None:
+        """The workspace removed the bot: nothing more is sent there, and its records are
+        purged after the retention (unless it comes back first)."""
         self._seen_active.pop(team_id, None)
         self._record(REVOKED, team_id, reason)
+        if not team_id:
+            return
+        now = self._clock.now()
+        with self._store.transaction() as repo:
+            removal = repo.first(WorkspaceRemoval, platform=SLACK, organisation=team_id)
+            if removal is None:
+                repo.add(
+                    WorkspaceRemoval(
+                        platform=SLACK,
+                        organisation=team_id,
+                        removed_at=now,
+                        purge_at=now + self._retention,
+                    )
+                )
+            elif removal.purged_at is not None:  # gone before, back, and gone again
+                removal.removed_at, removal.purge_at = now, now + self._retention
+                removal.purged_at = None
+                repo.update(removal)
+
+    def restore(self, team_id: str, reason: str = "installed") -> None:
+        """The workspace installed the app again: it is served, and keeps its records."""
+        if not team_id:
+            return
+        if self.is_revoked(team_id):
+            self._record(RESTORED, team_id, reason)
+        self._cancel_purge(team_id)
+        self._seen_active[team_id] = self._clock.now()
+
+    def _cancel_purge(self, team_id: str) -> None:
+        with self._store.transaction() as repo:
+            removal = repo.first(WorkspaceRemoval, platform=SLACK, organisation=team_id)
+            if removal is not None and removal.purged_at is None:
+                repo.delete(WorkspaceRemoval, removal.id or 0)
 
     def seen(self, team_id: str) -> None:
         """The workspace sent us an interaction: it has the app installed."""
@@ -60,6 +102,7 @@ class Workspaces:
             return
         if self.is_revoked(team_id):
             self._record(RESTORED, team_id, "interaction")
+            self._cancel_purge(team_id)
         self._seen_active[team_id] = now
 
     def _record(self, action: str, team_id: str, reason: str) -> None:

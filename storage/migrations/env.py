@@ -14,7 +14,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
-from storage.tables import UTCDateTime, metadata
+from storage.tables import UTCDateTime, managed_here, metadata
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -36,6 +36,7 @@ def run_migrations() -> None:
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=managed_here,
     )
     with context.begin_transaction():
         context.run_migrations()

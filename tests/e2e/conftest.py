@@ -66,6 +66,7 @@ class Call:
     args: dict[str, Any]
     problems: list[str]
     answer: dict[str, Any] = field(default_factory=dict)
+    token: str = ""  # the bot token it was made with
 
 
 @dataclass
@@ -136,20 +137,61 @@ class FakeSlack:
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # received
         self.files = FakeFiles()  # files.getUploadURLExternal, the upload, …Complete…
         self.directory = FakeDirectory()  # channels, user groups, e-mails, attached files
+        # Bot token -> the workspace key it was issued for (a team id, or an enterprise id
+        # for an org-wide install). A call about a user or channel of a workspace the token
+        # does not serve fails as Slack's would, and is a problem the test sees.
+        self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}
+        self.grants: dict[str, dict[str, Any]] = {}  # OAuth code -> what it installs
+        self.channel_users: dict[str, list[str]] = {}  # conversations.open's answers
 
     # Setup
     def add_user(
-        self, user_id: str, name: str, *, locale: str = "sv-SE", tz: str = "Europe/Stockholm"
+        self,
+        user_id: str,
+        name: str,
+        *,
+        locale: str = "sv-SE",
+        tz: str = "Europe/Stockholm",
+        team: str = TEAM,
+        enterprise: str | None = None,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
+            **({"enterprise_id": enterprise} if enterprise else {}),
             "name": name.lower(),
             "real_name": name,
             "tz": tz,
             "locale": locale,
             "profile": {"real_name": name, "display_name": name},
         }
+
+    def grant(
+        self,
+        code: str,
+        *,
+        team: str | None,
+        enterprise: str | None = None,
+        org_wide: bool = False,
+        installer: str = "UINSTALLER",
+    ) -> str:
+        """Slack's consent page, approved: ``code`` (handed to the redirect) becomes a bot
+        token for ``team`` (or, ``org_wide``, for the whole ``enterprise``) at
+        ``oauth.v2.access``. Returns that token."""
+        key = enterprise if org_wide and enterprise else str(team)
+        token = f"xoxb-{key}-{len(self.tokens)}"
+        self.grants[code] = {
+            "token": token,
+            "key": key,
+            "team": None if org_wide else team,
+            "enterprise": enterprise,
+            "org_wide": org_wide,
+            "installer": installer,
+        }
+        return token
+
+    def calls_with(self, token: str) -> list[Call]:
+        return [c for c in self.calls if c.token == token]
 
     def fail(
         self,
@@ -220,8 +262,9 @@ class FakeSlack:
         args: dict[str, Any],
         found: list[str],
         answer: dict[str, Any] | None = None,
+        token: str = "",
     ) -> None:
-        self.calls.append(Call(method, args, found, answer or {}))
+        self.calls.append(Call(method, args, found, answer or {}, token))
         async with self._changed:
             self._changed.notify_all()
 
@@ -234,11 +277,14 @@ class FakeSlack:
             else:
                 args.update(dict(parse_qsl(await request.text(), keep_blank_values=True)))
         found: list[str] = []
-        if (
-            request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}"
-            and method != "apps.connections.open"
-        ):
+        authorization = request.headers.get("Authorization", "")
+        token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else ""
+        token = token or str(args.get("token") or "")  # auth.test(token=…) sends it so
+        if token not in self.tokens and method not in ("apps.connections.open", "oauth.v2.access"):
             found.append("no bot token in the Authorization header")
+        refused, wrong = self._foreign(token, method, args)
+        if wrong:
+            found.append(wrong)
         validator = self._validator(method)
         if validator is None:
             found.append(f"unknown Web API method {method}")
@@ -273,9 +319,78 @@ class FakeSlack:
                 status=failure.status,
                 headers=failure.headers,
             )
-        answer = self._answer(method, args)
-        await self._record(method, args, found, answer)
+        answer = {"ok": False, "error": refused} if refused else self._answer(method, args)
+        if method == "auth.test" and token in self.tokens:
+            answer = self._auth_test(token)
+        await self._record(method, args, found, answer, token)
         return web.json_response(answer)
+
+    def _reaches(self, token: str, user: str) -> bool:
+        """Whether a bot token may be used about ``user`` (their workspace's, or their
+        organisation's for an org-wide install). Users the fake does not know pass."""
+        known = self.users.get(user)
+        key = self.tokens.get(token)
+        if known is None or key is None:
+            return True
+        return key in (known["team_id"], known.get("enterprise_id"))
+
+    def _foreign(self, token: str, method: str, args: dict[str, Any]) -> tuple[str, str]:
+        """Slack's error, and the problem, when a call names a user or channel of another
+        workspace than the token's (("", "") when it does not). Looking up or opening a DM
+        with a user id the token's workspace does not have is no mistake of the bot's (a
+        person typed it): Slack says ``user_not_found``. Posting into another workspace's
+        conversation, or publishing to its user's Home tab, is one: the wrong token."""
+        if method in ("users.info", "conversations.open"):
+            users = str(args.get("user") or args.get("users") or "").split(",")
+            strangers = [u for u in users if u and not self._reaches(token, u)]
+            return ("user_not_found", "") if strangers else ("", "")
+        users = []
+        if method == "views.publish":
+            users = [str(args.get("user_id") or "")]
+        elif method in ("chat.postMessage", "chat.postEphemeral"):
+            channel = str(args.get("channel") or "")
+            users = self.channel_users.get(channel) or (
+                [channel[1:].split("-")[0]] if channel.startswith("D") else []
+            )
+        strangers = [u for u in users if u and not self._reaches(token, u)]
+        if not strangers:
+            return ("", "")
+        wrong = f"token of {self.tokens.get(token)} used for {','.join(strangers)}"
+        return ("channel_not_found", wrong)
+
+    def _auth_test(self, token: str) -> dict[str, Any]:
+        key = self.tokens[token]
+        org_wide = key.startswith("E")
+        return {
+            "ok": True,
+            "url": f"https://{key.lower()}.slack.test/",
+            "user_id": BOT_USER,
+            "bot_id": "BBOT",
+            "team_id": None if org_wide else key,
+            "enterprise_id": key if org_wide else None,
+            "is_enterprise_install": org_wide,
+            "user": "mentorbot",
+            "team": "Test",
+        }
+
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        grant = self.grants.pop(str(args.get("code")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.tokens[grant["token"]] = grant["key"]
+        team, enterprise = grant["team"], grant["enterprise"]
+        return {
+            "ok": True,
+            "app_id": "A0001",
+            "authed_user": {"id": grant["installer"]},
+            "scope": "chat:write,commands,im:history,users:read",
+            "token_type": "bot",
+            "access_token": grant["token"],
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Team {team}"} if team else None,
+            "enterprise": {"id": enterprise, "name": "Grid"} if enterprise else None,
+            "is_enterprise_install": grant["org_wide"],
+        }
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -359,11 +474,14 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "oauth.v2.access":
+            return self._oauth_access(args)
         if method == "conversations.open":
             users = str(args.get("users", "")).split(",")
             channel = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
             if self.distinct_channels:
                 channel += f"-{next(self._channels)}"
+            self.channel_users[channel] = users
             return {"ok": True, "channel": {"id": channel}}
         if method == "chat.postMessage":
             return {
@@ -866,10 +984,12 @@ async def running_world(
     clock: ManualClock | None = None,
     timing: Timing | None = None,
     coordinators: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> AsyncIterator[SlackWorld]:
     """The bot on a loopback port; ``core`` wraps the real engine, ``store`` replaces the
     fresh database (a second process shares the first one's), ``timing`` its time budget,
-    ``coordinators`` app.yaml's list (default: UCOORD of the test workspace)."""
+    ``coordinators`` app.yaml's list (default: UCOORD of the test workspace), ``settings``
+    other settings (OAuth mode: ``tests.e2e.slack_installs``)."""
     clock = clock or ManualClock(START)
     store = store or make_store(tmp_path)
     config = CoreConfig(
@@ -879,7 +999,7 @@ async def running_world(
     )
     engine = Engine(store, clock, config)
     wrapped = core(engine) if core else engine
-    adapter = build_slack(wrapped, store, world_settings(fake), timing=timing)
+    adapter = build_slack(wrapped, store, settings or world_settings(fake), timing=timing)
     server = await start(build_web_app(adapter.app, SECRET), "127.0.0.1", 0)
     running = SlackWorld(fake, adapter, engine, store, clock, server.url)
     running.core = wrapped

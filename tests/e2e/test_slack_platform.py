@@ -84,6 +84,38 @@ def test_http_adds_the_events_route_only_with_the_signing_secret(
     assert not serves_http(unsigned)
 
 
+def test_the_client_id_and_secret_without_a_bot_token_turn_on_installs_into_many_workspaces(
+    tmp_path: Path, services_for: list[Services]
+) -> None:
+    oauth = _settings(
+        tmp_path,
+        slack_client_id="1111.2222",
+        slack_client_secret="shh",
+        slack_signing_secret=SECRET,
+    )
+    assert oauth.slack_oauth and serves_http(oauth)
+    (slack,) = build_platforms(_services(services_for, oauth), Receiving.HTTP)
+    assert [(r.method, r.path) for r in slack.routes() or []] == [  # type: ignore[attr-defined]
+        ("POST", "/slack/events"),
+        ("GET", "/slack/install"),
+        ("GET", "/slack/oauth_redirect"),
+    ]
+    (sending,) = build_platforms(_services(services_for, oauth), Receiving.NOTHING)
+    assert sending.routes() is None  # a scheduler sends with each workspace's own token
+
+    # A bot token means the one workspace it belongs to, whatever else is set.
+    single = _settings(
+        tmp_path,
+        slack_bot_token=BOT_TOKEN,
+        slack_client_id="1111.2222",
+        slack_client_secret="shh",
+        slack_signing_secret=SECRET,
+    )
+    assert not single.slack_oauth
+    (one,) = build_platforms(_services(services_for, single), Receiving.HTTP)
+    assert [(r.method, r.path) for r in one.routes() or []] == [("POST", "/slack/events")]  # type: ignore[attr-defined]
+
+
 def test_the_scheduler_gets_slack_for_sending_only(
     tmp_path: Path, services_for: list[Services]
 ) -> None:

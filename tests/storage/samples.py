@@ -193,4 +193,7 @@ def one_of_each() -> list[rec.Record]:
             at=T0, actor_id=None, action="pair.end", subject="pair:1", detail={"reason": "moved"}
         ),
         rec.PlanWake(subject="programme:77", wake_at=later, changed=True),
+        rec.WorkspaceRemoval(
+            platform="slack", organisation="T9", removed_at=T0, purge_at=later, purged_at=later
+        ),
     ]

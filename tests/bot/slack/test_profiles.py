@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.slack.clients import SlackClients
 from bot.slack.profiles import Profiles
 from conversations.events import Actor
 from conversations.memory import ManualClock
@@ -29,7 +30,7 @@ def _person(workspace: str, user: str) -> Actor:
 
 async def test_a_person_is_asked_for_once_per_workspace_until_the_profile_is_old() -> None:
     slack, clock = Slack(), ManualClock(START)
-    profiles = Profiles(slack, clock, ttl=timedelta(minutes=10))  # type: ignore[arg-type]
+    profiles = Profiles(SlackClients(slack), clock, ttl=timedelta(minutes=10))  # type: ignore[arg-type]
     first = await profiles.lookup(_person("TA", "U1"))
     assert (first.display_name, first.timezone, first.workspace) == (
         "Name of U1",
@@ -48,7 +49,7 @@ async def test_a_person_is_asked_for_once_per_workspace_until_the_profile_is_old
 
 async def test_a_failed_lookup_is_not_remembered_and_the_oldest_are_forgotten_first() -> None:
     slack, clock = Slack(), ManualClock(START)
-    profiles = Profiles(slack, clock, size=2)  # type: ignore[arg-type]
+    profiles = Profiles(SlackClients(slack), clock, size=2)  # type: ignore[arg-type]
     slack.failing = True
     assert (await profiles.lookup(_person("TA", "U1"))).display_name == ""
     slack.failing = False
