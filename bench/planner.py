@@ -75,8 +75,9 @@ def _insert(connection: sa.Connection, cls: type[Any], rows: list[dict[str, Any]
         connection.execute(sa.insert(table), rows[start : start + BATCH])
 
 
-def populate(url: str, people: int) -> dict[str, int]:
-    """Fill the migrated database at ``url``; returns row counts."""
+def populate(url: str, people: int, settle: bool = True) -> dict[str, int]:
+    """Fill the migrated database at ``url``; returns row counts. With ``settle``, one
+    unbounded ``queue_due`` then plans every subject (else they are left changed)."""
     store = SqlStore(url)
     with store.engine.begin() as connection:
         _insert(
@@ -230,6 +231,9 @@ def populate(url: str, people: int) -> dict[str, int]:
             [{"subject": s, "wake_at": EPOCH, "changed": True, "version": 1} for s in subjects],
         )
     counts["outbox"] = len(rows)
+    if not settle:
+        store.close()
+        return counts
     # The one-off plan of everyone (the first ticks after the upgrade, here unbounded).
     started = timer.perf_counter()
     with store.transaction() as repo:
@@ -398,9 +402,10 @@ def main() -> None:
     parser.add_argument("--keep", help="build (or reuse) the database in this folder")
     parser.add_argument("--child", choices=("populate", *CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--no-settle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "populate":
-        print(json.dumps(populate(args.url, args.people)))
+        print(json.dumps(populate(args.url, args.people, settle=not args.no_settle)))
         return
     if args.child:
         print(json.dumps(CHILDREN[args.child](args.url)))

@@ -39,6 +39,12 @@ class ReadOnlyRepo:
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
         return self.inner.due_wakes(now, limit)
 
+    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
+        return self.inner.changed_wakes(kind, after_id, limit)
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        return self.inner.claim_wakes(subjects)
+
     def add(self, record: R) -> R:
         _refuse(f"add {type(record).__name__}")
 

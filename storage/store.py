@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
-from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
+from conversations.wakes import EPOCH, PLANNED, subjects_of
+from storage import wake_claims
 from storage.engine import make_engines
 from storage.tables import table_of
 from storage.units import unit
@@ -180,16 +181,15 @@ class SqlRepo:
             )
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
-        """Two reads of the (changed, wake_at) index."""
-        table = table_of(PlanWake)
-        c = table.c
-        order = (c.wake_at, c.id)
-        timed_query = sa.select(table).where(c.changed == sa.false(), c.wake_at <= now)
-        timed = list(self._conn.execute(timed_query.order_by(*order).limit(limit)))
-        changed_query = sa.select(table).where(c.changed == sa.true()).order_by(*order)
-        changed = list(self._conn.execute(changed_query.limit(share_of_changed(limit, len(timed)))))
-        rows = changed + timed[: limit - len(changed)]
-        return [_to_record(PlanWake, row) for row in rows]
+        """Two reads of the (changed, wake_at) index; on PostgreSQL rows another scheduler
+        holds are skipped (``storage.wake_claims``)."""
+        return wake_claims.due_wakes(self._conn, now, limit)
+
+    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
+        return wake_claims.changed_wakes(self._conn, kind, after_id, limit)
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        return wake_claims.claim_wakes(self._conn, subjects)
 
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         table = table_of(PlanWake)
