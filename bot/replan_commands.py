@@ -35,12 +35,12 @@ def _duration(seconds: float) -> str:
 
 def say_estimate(settings: Settings) -> None:
     """After ``db upgrade``: how many subjects the planner must look at again, and about how
-    long that takes here (one chunk timed in a transaction that is rolled back)."""
+    long that takes here (one chunk timed in a transaction that is rolled back). Nothing
+    when there is no backlog."""
     store = SqlStore(settings.database_url)
     try:
         changed = _changed(store)
         if not changed:
-            typer.echo("re-plan after the upgrade: nothing to plan again")
             return
         replanner = Replanner(store, SystemClock(), plan_rules(settings), settings.core)
         seconds = replanner.estimate(changed)
