@@ -4,6 +4,7 @@ subject planned, the same nudges as planning everyone at once, resumable, beside
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,14 +25,15 @@ PAIRS = 12
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
-        return InMemoryStore()
+        yield InMemoryStore()
+        return
     url = f"sqlite:///{tmp_path / 'replan.db'}"
     upgrade(url)
     sql = SqlStore(url)
-    request.addfinalizer(sql.close)
-    return sql
+    yield sql
+    sql.close()
 
 
 def outbox_keys(store: Store) -> list[str]:
