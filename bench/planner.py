@@ -414,6 +414,11 @@ def main() -> None:
         "--with-ticks", action="store_true", help="also time ticks while the re-plan runs"
     )
     parser.add_argument(
+        "--from-sqlite",
+        help="postgres: copy this bench SQLite database (every subject changed) instead of "
+        "building one",
+    )
+    parser.add_argument(
         "--skip-full", action="store_true", help="leave out planning everyone in one call"
     )
     parser.add_argument(
@@ -448,6 +453,13 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
     changed_name, settled_name = f"planner-changed-{people}", f"planner-wake-{people}"
     started = timer.perf_counter()
     counts: dict[str, int] | None = None
+    if not databases.exists(changed_name) and args.from_sqlite:
+        assert isinstance(databases, replan.PostgresDatabases)
+        url = databases.create(changed_name)
+        upgrade(url)
+        copied = replan.copy_sqlite_into_postgres(Path(args.from_sqlite), url)
+        databases.analyze(changed_name)
+        print(f"copied from {args.from_sqlite}: {json.dumps(copied)}", flush=True)
     if not databases.exists(changed_name):
         if isinstance(databases, replan.PostgresDatabases):
             url = databases.create(changed_name)
@@ -504,6 +516,7 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
         f"{full_replan['chunks']} chunks of {args.chunk}, one process): "
         f"{full_replan['replan_s']:.1f} s"
     )
+    print(f"- full re-plan, CPU time of that process: {full_replan['replan_cpu_s']:.1f} s")
     print(f"- full re-plan, subjects still changed after it: {full_replan['left']} subjects")
     print(f"- full re-plan, process max RSS: {full_replan['rss_mb']:.0f} MB")
     if parallel:

@@ -56,10 +56,12 @@ def child_replan(url: str, now: datetime, chunk: int) -> dict[str, Any]:
     store = SqlStore(url)
     replanner = Replanner(store, ManualClock(now), PlanRules(), CoreConfig(), chunk=chunk)
     gc.collect()
+    cpu = timer.process_time()
     report = replanner.run()
     store.close()
     return {
         "replan_s": report.seconds,
+        "replan_cpu_s": timer.process_time() - cpu,
         "planned": report.planned,
         "queued": report.queued,
         "chunks": report.chunks,
@@ -211,7 +213,46 @@ class PostgresDatabases(Databases):
         self.server.drop_database(url)
 
     def analyze(self, name: str) -> None:
-        with SqlStore(self.base(name)).engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                sa.text("VACUUM ANALYZE")
+        import psycopg
+
+        dsn = self.base(name).replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+
+
+def copy_sqlite_into_postgres(sqlite_path: Path, pg_url: str) -> dict[str, int]:
+    """Every row of the bench's SQLite database into the migrated, empty PostgreSQL database
+    at ``pg_url`` with ``COPY`` (the bench builds 1,000,000 people once, on SQLite, and plans
+    the steady-state outbox once). SQLite keeps naive UTC text for timestamps: the session
+    runs in UTC, so they arrive as the same instants."""
+    import sqlite3
+
+    import psycopg
+
+    source = sqlite3.connect(str(sqlite_path))
+    copied: dict[str, int] = {}
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as target:
+        target.execute("SET TIME ZONE 'UTC'")
+        tables = [
+            name
+            for (name,) in source.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'"
             )
+        ]
+        for table in tables:
+            columns = [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+            names = ", ".join(f'"{c}"' for c in columns)
+            count = 0
+            with target.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in source.execute(f'SELECT {names} FROM "{table}"'):
+                    copy.write_row(row)
+                    count += 1
+            copied[table] = count
+            if "id" in columns:
+                target.execute(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'COALESCE((SELECT max(id) FROM "{table}"), 0) + 1, false)'
+                )
+    source.close()
+    return copied

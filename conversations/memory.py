@@ -166,7 +166,9 @@ class _MemoryRepo:
         changed = [w for w in rows if w.changed][: share_of_changed(limit, len(timed))]
         return [w.model_copy() for w in changed + timed[: limit - len(changed)]]
 
-    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
         rows = sorted(self._wakes().values(), key=lambda w: w.id or 0)
         found = [
             w

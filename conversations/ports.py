@@ -89,11 +89,14 @@ class Repo(Protocol):
         nor a busy minute holds the other back."""
         ...
 
-    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
         """Up to ``limit`` changed subjects of ``kind`` (``person``, ``pair``, ``programme``)
         whose row id is above ``after_id``, by id: the bulk re-plan's walk through a large
         backlog of changes. Like ``due_wakes``, on PostgreSQL it skips the rows another
-        transaction holds and keeps the ones it returns until this transaction ends."""
+        transaction holds and keeps the ones it returns until this transaction ends; with
+        ``wait``, it waits for them instead (returned only if still changed by then)."""
         ...
 
     def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:

@@ -39,8 +39,10 @@ class ReadOnlyRepo:
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
         return self.inner.due_wakes(now, limit)
 
-    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
-        return self.inner.changed_wakes(kind, after_id, limit)
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        return self.inner.changed_wakes(kind, after_id, limit, wait=wait)
 
     def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
         return self.inner.claim_wakes(subjects)

@@ -185,8 +185,10 @@ class SqlRepo:
         holds are skipped (``storage.wake_claims``)."""
         return wake_claims.due_wakes(self._conn, now, limit)
 
-    def changed_wakes(self, kind: str, after_id: int, limit: int) -> list[PlanWake]:
-        return wake_claims.changed_wakes(self._conn, kind, after_id, limit)
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        return wake_claims.changed_wakes(self._conn, kind, after_id, limit, wait=wait)
 
     def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
         return wake_claims.claim_wakes(self._conn, subjects)

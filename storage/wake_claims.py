@@ -54,9 +54,13 @@ def due_wakes(connection: Connection, now: datetime, limit: int) -> list[PlanWak
     return _records(changed + timed[: limit - len(changed)])
 
 
-def changed_wakes(connection: Connection, kind: str, after_id: int, limit: int) -> list[PlanWake]:
+def changed_wakes(
+    connection: Connection, kind: str, after_id: int, limit: int, *, wait: bool = False
+) -> list[PlanWake]:
     """Up to ``limit`` changed rows of ``kind`` subjects with ``id > after_id``, by id: a walk
-    along the primary key, so each read costs its rows, not the backlog's size."""
+    along the primary key, so each read costs its rows, not the backlog's size. With
+    ``wait``, rows another transaction holds are waited for instead of skipped (and come back
+    only if still changed when it ends)."""
     table = table_of(PlanWake)
     c = table.c
     query = (
@@ -68,7 +72,7 @@ def changed_wakes(connection: Connection, kind: str, after_id: int, limit: int) 
         )
         .order_by(c.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=not wait)
     )
     return _records(connection.execute(query))
 

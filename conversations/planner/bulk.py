@@ -62,6 +62,10 @@ def replan_chunk(
     them), write their due nudges and settle their wake times; returns the cursor to go on
     from and what was queued. A kind with nothing left moves the cursor to the next kind."""
     woken = repo.changed_wakes(cursor.kind, cursor.after_id, size)
+    if not woken and cursor.kind == "programme":
+        # Another walk may be planning a changed programme, which marks its pairs and their
+        # members changed: wait for it before walking them (they would be planned twice).
+        woken = repo.changed_wakes(cursor.kind, cursor.after_id, size, wait=True)
     if not woken:
         return cursor.next_kind(), QueueResult()
     result = queue_woken(repo, now, rules, config, woken)
