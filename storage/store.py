@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
-from conversations.wakes import EPOCH, PLANNED, subjects_of
+from conversations.wakes import PLANNED, subjects_of
 from storage import wake_claims
 from storage.engine import make_engines
 from storage.tables import table_of
@@ -165,20 +165,7 @@ class SqlRepo:
 
     def wake(self, subjects: Iterable[str]) -> None:
         """One upsert: changed, due at once (``EPOCH``), version + 1."""
-        rows = [
-            {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
-            for s in sorted(set(subjects))
-        ]
-        table = table_of(PlanWake)
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            self._conn.execute(
-                self._insert()(table)
-                .values(rows[start : start + _ROWS_PER_INSERT])
-                .on_conflict_do_update(
-                    index_elements=["subject"],
-                    set_={"wake_at": EPOCH, "changed": True, "version": table.c.version + 1},
-                )
-            )
+        wake_claims.wake(self._conn, subjects)
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
         """Two reads of the (changed, wake_at) index; on PostgreSQL rows another scheduler

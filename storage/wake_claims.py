@@ -17,16 +17,38 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
 from conversations.records import PlanWake
-from conversations.wakes import share_of_changed
+from conversations.wakes import EPOCH, share_of_changed
 from storage.tables import table_of
 
 _CHUNK = 5000  # subjects per IN (below the bind limits)
+_ROWS_PER_CALL = 20_000  # rows per executemany (bounded memory for the driver's batches)
 
 
 def _records(rows: Iterable[sa.Row[Any]]) -> list[PlanWake]:
     return [PlanWake.model_validate(dict(row._mapping)) for row in rows]
+
+
+def wake(connection: Connection, subjects: Iterable[str]) -> None:
+    """Mark ``subjects`` changed, due at once (``EPOCH``), version + 1; a missing row is
+    inserted. One statement executed for many rows (compiled once: a programme's change marks
+    every pair of it, 1.5 million rows at 1,000,000 people)."""
+    rows = [
+        {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
+        for s in sorted(set(subjects))
+    ]
+    if not rows:
+        return
+    table = table_of(PlanWake)
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_update(
+        index_elements=["subject"],
+        set_={"wake_at": EPOCH, "changed": True, "version": table.c.version + 1},
+    )
+    for start in range(0, len(rows), _ROWS_PER_CALL):
+        connection.execute(statement, rows[start : start + _ROWS_PER_CALL])
 
 
 def due_wakes(connection: Connection, now: datetime, limit: int) -> list[PlanWake]:
