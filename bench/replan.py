@@ -91,7 +91,7 @@ def child_replan_with_ticks(url: str, now: datetime, chunk: int) -> dict[str, An
     minute = 0
     while not done.is_set():
         tick_started = timer.perf_counter()
-        with store.transaction() as repo:
+        with replanner.turns.tick(), store.transaction() as repo:
             result = queue_due(repo, now + timedelta(minutes=minute), PlanRules(), CoreConfig())
         ticks.append(timer.perf_counter() - tick_started)
         queued += result.queued

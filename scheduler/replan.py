@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from conversations.config import CoreConfig
@@ -36,6 +37,32 @@ class ReplanReport:
     queued: int = 0  # nudges written to the outbox
     seconds: float = 0.0
     finished: bool = False  # the walk reached the end (else it was stopped)
+
+
+class Turns:
+    """Ticks go first: a tick announces itself (``tick``), and the walk waits before its next
+    chunk until no tick is waiting or running. On SQLite the two share the process's one
+    writer, whose lock is not fair: without this, a walk taking chunk after chunk could keep
+    a tick waiting until the whole backlog is done. So a tick waits for one chunk at most."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._ticks = 0
+
+    @contextmanager
+    def tick(self) -> Iterator[None]:
+        with self._changed:
+            self._ticks += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._ticks -= 1
+                self._changed.notify_all()
+
+    def wait_for_ticks(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._ticks == 0)
 
 
 class _Rollback(Exception):
@@ -58,6 +85,7 @@ class Replanner:
         self.config = config
         self.chunk = chunk
         self.stop = threading.Event()
+        self.turns = Turns()
 
     def run(self, progress: Callable[[ReplanReport], None] | None = None) -> ReplanReport:
         """Walk every changed subject once, a chunk per transaction, until the end or until
@@ -67,6 +95,7 @@ class Replanner:
         cursor, failures = Cursor(), 0
         log.info("event=replan_started chunk=%d", self.chunk)
         while not cursor.done and not self.stop.is_set():
+            self.turns.wait_for_ticks()
             try:
                 with self.store.transaction() as repo:
                     cursor, result = replan_chunk(

@@ -70,6 +70,12 @@ class Scheduler:
         self._replanning: threading.Thread | None = None
 
     def queue(self) -> QueueResult:
+        if self.replanner is None:
+            return self._queue()
+        with self.replanner.turns.tick():  # the bulk re-plan lets the tick go first
+            return self._queue()
+
+    def _queue(self) -> QueueResult:
         now = self.clock.now()
         with self.store.transaction() as repo:
             return queue_due(repo, now, self.rules, self.config)
