@@ -70,18 +70,19 @@ def child_replan(url: str, now: datetime, chunk: int) -> dict[str, Any]:
 
 
 def child_replan_with_ticks(url: str, now: datetime, chunk: int) -> dict[str, Any]:
-    """The re-plan in a worker thread, as a scheduler runs it, while the main thread ticks
-    as fast as it can (each tick a minute later on the manual clock): how long a tick takes
-    while the backlog is worked off, and how much the ticks wrote meanwhile."""
+    """The re-plan in a worker thread, as a scheduler runs it, and a tick after each of its
+    chunks (each a minute later on the manual clock; a real scheduler ticks once a minute,
+    far less often): how long a tick takes while the backlog is worked off."""
     store = SqlStore(url)
     clock = ManualClock(now)
     replanner = Replanner(store, clock, PlanRules(), CoreConfig(), chunk=chunk)
-    done = threading.Event()
+    done, chunk_done = threading.Event(), threading.Event()
     report: list[Any] = []
 
     def work() -> None:
-        report.append(replanner.run())
+        report.append(replanner.run(lambda _: chunk_done.set()))
         done.set()
+        chunk_done.set()
 
     worker = threading.Thread(target=work)
     started = timer.perf_counter()
@@ -90,6 +91,8 @@ def child_replan_with_ticks(url: str, now: datetime, chunk: int) -> dict[str, An
     queued = 0
     minute = 0
     while not done.is_set():
+        chunk_done.wait()
+        chunk_done.clear()
         tick_started = timer.perf_counter()
         with replanner.turns.tick(), store.transaction() as repo:
             result = queue_due(repo, now + timedelta(minutes=minute), PlanRules(), CoreConfig())
