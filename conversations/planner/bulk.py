@@ -29,9 +29,9 @@ from conversations.ports import Repo
 KINDS = ("programme", "person", "pair")
 CHUNK = 2000
 """Changed subjects per chunk (one transaction). With a changed person's open pairs planned
-with them, a chunk of people plans about half as many subjects again; at 1,000,000 people a
-chunk takes about a second, so a tick waiting behind it on SQLite's one writer is not held up
-longer than that."""
+with them, a chunk of people plans about half as many subjects again; a chunk took under a
+second at 20,000 people (bench/RESULTS.md), and a tick waiting behind it on SQLite's one
+writer is not held up longer than that."""
 
 
 @dataclass(frozen=True)
