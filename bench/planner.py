@@ -44,6 +44,7 @@ import sqlalchemy as sa
 
 from conversations.config import CoreConfig
 from conversations.planner import PlanRules, load_view, plan_all, queue_due
+from conversations.planner.bulk import CHUNK
 from conversations.records import (
     Agreement,
     CheckIn,
@@ -61,6 +62,10 @@ from storage.migrate import upgrade
 from storage.store import SqlStore
 from storage.tables import table_of
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bench.replan and tests.pg_server, as bench/slack.py does
+from bench import replan  # noqa: E402
+
 ZONES = (("Europe/Stockholm", "SE"), ("America/New_York", "US"), ("Asia/Tokyo", "JP"))
 NOW = datetime(2026, 10, 22, 12, 0, tzinfo=UTC)  # Thursday 14:00 in Stockholm
 PREVIOUS = NOW - timedelta(minutes=1)
@@ -75,8 +80,9 @@ def _insert(connection: sa.Connection, cls: type[Any], rows: list[dict[str, Any]
         connection.execute(sa.insert(table), rows[start : start + BATCH])
 
 
-def populate(url: str, people: int) -> dict[str, int]:
-    """Fill the migrated database at ``url``; returns row counts."""
+def populate(url: str, people: int, settle: bool = True) -> dict[str, int]:
+    """Fill the migrated database at ``url``; returns row counts. With ``settle``, one
+    unbounded ``queue_due`` then plans every subject (else they are left changed)."""
     store = SqlStore(url)
     with store.engine.begin() as connection:
         _insert(
@@ -230,6 +236,9 @@ def populate(url: str, people: int) -> dict[str, int]:
             [{"subject": s, "wake_at": EPOCH, "changed": True, "version": 1} for s in subjects],
         )
     counts["outbox"] = len(rows)
+    if not settle:
+        store.close()
+        return counts
     # The one-off plan of everyone (the first ticks after the upgrade, here unbounded).
     started = timer.perf_counter()
     with store.transaction() as repo:
@@ -375,58 +384,124 @@ def _run_child(kind: str, url: str, *extra: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--url", url, *extra],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def _on_copy(kind: str, base: Path) -> dict[str, Any]:
-    """``kind`` in a fresh process on a fresh copy of the settled database."""
-    work = base.with_name("work.db")
-    shutil.copyfile(base, work)
-    try:
-        return _run_child(kind, f"sqlite:///{work}")
-    finally:
-        work.unlink()
+def _child(args: argparse.Namespace) -> dict[str, Any]:
+    if args.child == "populate":
+        return populate(args.url, args.people, settle=not args.no_settle)
+    if args.child == "replan":
+        return replan.child_replan(args.url, PREVIOUS, args.chunk) | {"rss_mb": _rss_mb()}
+    if args.child == "replan-ticks":
+        return replan.child_replan_with_ticks(args.url, PREVIOUS, args.chunk)
+    return CHILDREN[args.child](args.url)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--keep", help="build (or reuse) the database in this folder")
-    parser.add_argument("--child", choices=("populate", *CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--keep", help="SQLite: build (or reuse) the databases in this folder")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--chunk", type=int, default=CHUNK, help="re-plan: subjects per chunk")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="also time the re-plan in this many processes"
+    )
+    parser.add_argument(
+        "--with-ticks", action="store_true", help="also time ticks while the re-plan runs"
+    )
+    parser.add_argument(
+        "--from-sqlite",
+        help="postgres: copy this bench SQLite database (every subject changed) instead of "
+        "building one",
+    )
+    parser.add_argument(
+        "--skip-full", action="store_true", help="leave out planning everyone in one call"
+    )
+    parser.add_argument(
+        "--child",
+        choices=("populate", "replan", "replan-ticks", *CHILDREN),
+        help=argparse.SUPPRESS,
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--no-settle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child == "populate":
-        print(json.dumps(populate(args.url, args.people)))
-        return
     if args.child:
-        print(json.dumps(CHILDREN[args.child](args.url)))
+        print(json.dumps(_child(args)))
         return
+    if args.database == "postgres":
+        from tests.pg_server import running_server
 
+        with running_server(replan.PG_OPTIONS) as server:
+            measure(args, replan.PostgresDatabases(server), None)
+        return
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="planner-bench-"))
-    path = folder / f"planner-wake-{args.people}.db"
-    url = f"sqlite:///{path}"
+    try:
+        measure(args, replan.SqliteDatabases(folder), folder)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder)
+
+
+def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path | None) -> None:
+    """Build (or reuse) the database with every subject changed, re-plan it in full (timed;
+    the result is the settled database), then the ticks, each on a fresh copy."""
+    people = args.people
+    changed_name, settled_name = f"planner-changed-{people}", f"planner-wake-{people}"
     started = timer.perf_counter()
-    if not path.exists():
+    counts: dict[str, int] | None = None
+    if not databases.exists(changed_name) and args.from_sqlite:
+        assert isinstance(databases, replan.PostgresDatabases)
+        url = databases.create(changed_name)
         upgrade(url)
-        counts: dict[str, int] | None = _run_child("populate", url, "--people", str(args.people))
-    else:
-        counts = None
+        copied = replan.copy_sqlite_into_postgres(Path(args.from_sqlite), url)
+        databases.analyze(changed_name)
+        print(f"copied from {args.from_sqlite}: {json.dumps(copied)}", flush=True)
+    if not databases.exists(changed_name):
+        if isinstance(databases, replan.PostgresDatabases):
+            url = databases.create(changed_name)
+        else:
+            url = databases.base(changed_name)
+        upgrade(url)
+        counts = _run_child("populate", url, "--people", str(people), "--no-settle")
+        if isinstance(databases, replan.PostgresDatabases):
+            databases.analyze(changed_name)
     built = timer.perf_counter() - started
-    busy = _on_copy("busy", path)
-    changed = _on_copy("changed", path)
-    warm = _on_copy("warm", path)
-    memory = _on_copy("memory", path)
-    full = _on_copy("full", path)
-    if not args.keep:
-        shutil.rmtree(folder)
+    print(f"database with every subject changed built in {built:.1f} s", flush=True)
+    chunk = ("--chunk", str(args.chunk))
+    settled = databases.copy(changed_name, settled_name)
+    full_replan = _run_child("replan", settled, *chunk)
+    full_replan["left"] = replan.changed_left(settled)
+    print(f"full re-plan: {json.dumps(full_replan)}", flush=True)
+    parallel = ticking = None
+    if args.workers > 1:
+        with databases.copy_of(changed_name) as url:
+            parallel = replan.parallel_replan(url, args.workers, *chunk)
+            parallel["left"] = replan.changed_left(url)
+        print(f"parallel re-plan: {json.dumps(parallel)}", flush=True)
+    if args.with_ticks:
+        with databases.copy_of(changed_name) as url:
+            ticking = _run_child("replan-ticks", url, *chunk)
+        print(f"re-plan with ticks: {json.dumps(ticking)}", flush=True)
+    if isinstance(databases, replan.PostgresDatabases):
+        databases.analyze(settled_name)
+
+    def on_copy(kind: str) -> dict[str, Any]:
+        with databases.copy_of(settled_name) as url:
+            return _run_child(kind, url)
+
+    busy = on_copy("busy")
+    changed = on_copy("changed")
+    warm = on_copy("warm")
+    memory = on_copy("memory")
+    full = None if args.skip_full else on_copy("full")
 
     if counts:
         print(", ".join(f"{name}: {value}" for name, value in counts.items()))
-    print(f"database built and settled in {built:.1f} s ({path})")
+    print(f"database: {args.database} ({folder or databases.base(settled_name)})")
     bound = PlanRules().max_subjects_per_tick
     print(
         f"busy tick (bound {bound} subjects): {busy['planned']} subjects planned, "
@@ -437,9 +512,24 @@ def main() -> None:
         f"busy after a change planned {changed['planned']}"
     )
     print(
-        f"everyone planned at once (before): due {full['due']}, stale {full['stale']}, "
-        f"capped {full['capped']}, outbox keys in the view {full['queued_keys_in_view']}"
+        f"- full re-plan of every subject ({full_replan['planned']} planned in "
+        f"{full_replan['chunks']} chunks of {args.chunk}, one process): "
+        f"{full_replan['replan_s']:.1f} s"
     )
+    print(f"- full re-plan, CPU time of that process: {full_replan['replan_cpu_s']:.1f} s")
+    print(f"- full re-plan, subjects still changed after it: {full_replan['left']} subjects")
+    print(f"- full re-plan, process max RSS: {full_replan['rss_mb']:.0f} MB")
+    if parallel:
+        print(
+            f"- full re-plan in {parallel['workers']} processes at once: "
+            f"{parallel['replan_s']:.1f} s ({parallel['left']} left)"
+        )
+    if ticking:
+        print(
+            f"- full re-plan in a worker thread while ticking: {ticking['replan_s']:.1f} s, "
+            f"{ticking['ticks']} ticks, median {ticking['tick_median_s']:.2f} s, worst "
+            f"{ticking['tick_worst_s']:.2f} s, {ticking['tick_queued']} nudges queued by them"
+        )
     print(f"- whole tick time, busy (first tick of a new process): {busy['busy_s']:.2f} s")
     print(f"- whole tick time, busy, after two quiet ticks: {warm['busy_warm_s']:.2f} s")
     print(
@@ -456,15 +546,27 @@ def main() -> None:
     print(f"- scheduler process max RSS after the busy tick: {busy['rss_after_busy_mb']:.0f} MB")
     print(f"- same process max RSS before the tick (imports): {busy['rss_before_mb']:.0f} MB")
     print(f"- same process max RSS at the end (all ticks): {busy['rss_end_mb']:.0f} MB")
-    if counts:
+    if full:
         print(
-            f"- one-off plan of all {counts['settle_subjects']} subjects (after the upgrade): "
-            f"{counts['settle_ms'] / 1000:.1f} s"
+            f"everyone planned at once (before): due {full['due']}, stale {full['stale']}, "
+            f"capped {full['capped']}, outbox keys in the view {full['queued_keys_in_view']}"
         )
-    print(f"- everyone planned at once, load_view (before): {full['load_view_s']:.2f} s")
-    print(f"- everyone planned at once, plan_all (before): {full['plan_all_s']:.2f} s")
-    print(f"- everyone planned at once, process max RSS (before): {full['rss_mb']:.0f} MB")
-    print(json.dumps({"busy": busy, "changed": changed, "warm": warm, "full": full}))
+        print(f"- everyone planned at once, load_view (before): {full['load_view_s']:.2f} s")
+        print(f"- everyone planned at once, plan_all (before): {full['plan_all_s']:.2f} s")
+        print(f"- everyone planned at once, process max RSS (before): {full['rss_mb']:.0f} MB")
+    print(
+        json.dumps(
+            {
+                "replan": full_replan,
+                "parallel": parallel,
+                "ticking": ticking,
+                "busy": busy,
+                "changed": changed,
+                "warm": warm,
+                "full": full,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

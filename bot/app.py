@@ -20,6 +20,7 @@ from bot.slack.setup import SLACK_SETUP
 from bot.teams.setup import TEAMS_SETUP
 from conversations.records import Person
 from scheduler.dispatcher import Dispatcher
+from scheduler.replan import Replanner
 
 if TYPE_CHECKING:
     from scheduler.runner import Scheduler
@@ -88,6 +89,7 @@ def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
     dispatcher = Dispatcher(
         services.store, delivery, services.clock, services.limits, store=services.store
     )
+    replanner = Replanner(services.store, services.clock, services.rules, services.settings.core)
     return MeteredScheduler(
         services.store,
         dispatcher,
@@ -96,4 +98,5 @@ def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
         services.settings.core,
         tick_seconds=services.settings.scheduler.tick_seconds,
         metrics=services.metrics,
+        replanner=replanner,
     )

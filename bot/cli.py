@@ -31,6 +31,7 @@ from bot.app import (
 )
 from bot.log_lines import configure
 from bot.platforms import NotConfigured, Platform, PlatformSetup, Receiving
+from bot.replan_commands import plan_everything, say_estimate
 from bot.runtime import SystemClock
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
@@ -50,9 +51,11 @@ manifest_app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="The settings (app.yaml and environment).", no_args_is_help=True)
+plan_app = typer.Typer(help="The planner's backlog of changed subjects.", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.add_typer(plan_app, name="plan")
 
 ConfigOption = Annotated[
     Path | None,
@@ -215,6 +218,22 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings = _settings(config)
     migrate.upgrade(settings.database_url)
     typer.echo(f"database at revision {migrate.current(settings.database_url)}")
+    say_estimate(settings)
+
+
+@plan_app.command("all")
+def plan_all_command(
+    config: ConfigOption = None,
+    chunk: Annotated[
+        int, typer.Option("--chunk", min=1, help="Changed subjects per transaction.")
+    ] = 2000,
+) -> None:
+    """Plan every changed subject now, in chunks (after an upgrade or a changed rule). Safe
+    beside running schedulers, to stop and to run again; on PostgreSQL several may run at
+    once."""
+    settings = _settings(config)
+    _logging(settings=settings)
+    plan_everything(settings, chunk)
 
 
 @config_app.command("reference")

@@ -181,6 +181,21 @@ class _MemoryRepo:
         changed = [w for w in rows if w.changed][: share_of_changed(limit, len(timed))]
         return [w.model_copy() for w in changed + timed[: limit - len(changed)]]
 
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        rows = sorted(self._wakes().values(), key=lambda w: w.id or 0)
+        found = [
+            w
+            for w in rows
+            if w.changed and (w.id or 0) > after_id and w.subject.startswith(f"{kind}:")
+        ]
+        return [w.model_copy() for w in found[:limit]]
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        rows = self._wakes()
+        return {s: (rows[s].version if s in rows else None) for s in set(subjects)}
+
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         table = self._table(PlanWake)
         rows = self._wakes()

@@ -108,6 +108,22 @@ class Repo(Protocol):
         nor a busy minute holds the other back."""
         ...
 
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        """Up to ``limit`` changed subjects of ``kind`` (``person``, ``pair``, ``programme``)
+        whose row id is above ``after_id``, by id: the bulk re-plan's walk through a large
+        backlog of changes. Like ``due_wakes``, on PostgreSQL it skips the rows another
+        transaction holds and keeps the ones it returns until this transaction ends; with
+        ``wait``, it waits for them instead (returned only if still changed by then)."""
+        ...
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        """The version of each subject's wake row (``None``: no row yet), taken for this
+        transaction. A subject whose row another transaction holds (another scheduler is
+        planning it) is left out: that one plans it."""
+        ...
+
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         """After planning: for each (subject, version read, next wake time), set ``wake_at``
         and clear ``changed`` only if the row still has that version; a row written since

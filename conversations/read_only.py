@@ -42,6 +42,14 @@ class ReadOnlyRepo:
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         return self.inner.outbox_tallies(programme_id)
 
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        return self.inner.changed_wakes(kind, after_id, limit, wait=wait)
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        return self.inner.claim_wakes(subjects)
+
     def add(self, record: R) -> R:
         _refuse(f"add {type(record).__name__}")
 

@@ -123,5 +123,13 @@ class WorkspaceRepo:
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
         return self.inner.due_wakes(now, limit)
 
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        return self.inner.changed_wakes(kind, after_id, limit, wait=wait)
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        return self.inner.claim_wakes(subjects)
+
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         self.inner.settle_wakes(settled)

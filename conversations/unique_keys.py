@@ -27,6 +27,7 @@ from conversations.records import (
     Receipt,
     Record,
     Review,
+    WorkspaceRemoval,
 )
 
 
@@ -62,5 +63,7 @@ UNIQUE_KEYS: dict[type[Record], tuple[UniqueKey, ...]] = {
     Preparation: (UniqueKey(("meeting_id", "author_id")),),  # one per meeting and member
     # one mid-point and one closing review per member of a pair (pulse answers: one a round)
     Review: (UniqueKey(("pair_id", "person_id", "kind"), only=("kind", ("midpoint", "closing"))),),
+    # one pending purge per organisation that removed the bot
+    WorkspaceRemoval: (UniqueKey(("platform", "organisation")),),
 }
 """Per record class, its unique keys."""

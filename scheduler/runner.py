@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ from conversations.planner import PlanRules, QueueResult, queue_due
 from conversations.ports import Clock, Store
 from conversations.workspace_purge import Purged, due, purge_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
+from scheduler.replan import Replanner
 
 log = logging.getLogger("mentorbot.scheduler")
 
@@ -42,7 +44,11 @@ class TickReport:
 
 
 class Scheduler:
-    """What one tick does. ``plan_in_thread`` keeps a large plan off the event loop."""
+    """What one tick does. ``plan_in_thread`` keeps a large plan off the event loop.
+
+    With a ``replanner``, a tick that finds more changed subjects than its bound allows
+    (an upgrade, an import) starts the bulk re-plan in a worker thread of its own; it works
+    the backlog off in chunks between the ticks, which go on as before."""
 
     def __init__(
         self,
@@ -54,6 +60,7 @@ class Scheduler:
         *,
         tick_seconds: float = 60.0,
         plan_in_thread: bool = True,
+        replanner: Replanner | None = None,
     ) -> None:
         self.store = store
         self.dispatcher = dispatcher
@@ -63,8 +70,16 @@ class Scheduler:
         self.tick_seconds = tick_seconds
         self.plan_in_thread = plan_in_thread
         self._lock = asyncio.Lock()
+        self.replanner = replanner
+        self._replanning: threading.Thread | None = None
 
     def queue(self) -> QueueResult:
+        if self.replanner is None:
+            return self._queue()
+        with self.replanner.turns.tick():  # the bulk re-plan lets the tick go first
+            return self._queue()
+
+    def _queue(self) -> QueueResult:
         now = self.clock.now()
         with self.store.transaction() as repo:
             return queue_due(repo, now, self.rules, self.config)
@@ -98,6 +113,8 @@ class Scheduler:
                     report.queued = self.queue()
             except Exception:
                 log.exception("event=tick_plan_failed")
+            if report.queued.changes_deferred:
+                self.start_replan()
             try:
                 report.delivered = await self.dispatcher.deliver_due()
             except Exception:
@@ -107,6 +124,33 @@ class Scheduler:
             except Exception:
                 log.exception("event=tick_purge_failed")
         return report
+
+    def start_replan(self) -> bool:
+        """Start the bulk re-plan in a worker thread unless one runs; True if started."""
+        if self.replanner is None or self.replanner.stop.is_set():
+            return False
+        if self._replanning is not None and self._replanning.is_alive():
+            return False
+        log.info("event=replan_backlog_found")
+        self._replanning = threading.Thread(
+            target=self._replan, name="mentorbot-replan", daemon=True
+        )
+        self._replanning.start()
+        return True
+
+    def _replan(self) -> None:
+        assert self.replanner is not None
+        try:
+            self.replanner.run()
+        except Exception:
+            log.exception("event=replan_failed")
+
+    async def stop_replan(self) -> None:
+        """Stop the bulk re-plan after its current chunk (the next start goes on from there)."""
+        if self.replanner is not None:
+            self.replanner.stop.set()
+        if self._replanning is not None:
+            await asyncio.to_thread(self._replanning.join)
 
 
 def start_in_loop(scheduler: Scheduler, *, run_now: bool = True) -> AsyncIOScheduler:
@@ -134,6 +178,7 @@ async def stop_gracefully(aps: AsyncIOScheduler, scheduler: Scheduler) -> None:
     aps.pause()
     async with scheduler._lock:  # held by a running tick until it has delivered and marked
         pass
+    await scheduler.stop_replan()
     aps.shutdown(wait=False)
     log.info("event=scheduler_stopped")
 

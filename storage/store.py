@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
-from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
+from conversations.wakes import PLANNED, subjects_of
+from storage import wake_claims
 from storage.engine import make_engines
 from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
@@ -171,32 +172,20 @@ class SqlRepo:
 
     def wake(self, subjects: Iterable[str]) -> None:
         """One upsert: changed, due at once (``EPOCH``), version + 1."""
-        rows = [
-            {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
-            for s in sorted(set(subjects))
-        ]
-        table = table_of(PlanWake)
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            self._conn.execute(
-                self._insert()(table)
-                .values(rows[start : start + _ROWS_PER_INSERT])
-                .on_conflict_do_update(
-                    index_elements=["subject"],
-                    set_={"wake_at": EPOCH, "changed": True, "version": table.c.version + 1},
-                )
-            )
+        wake_claims.wake(self._conn, subjects)
 
     def due_wakes(self, now: datetime, limit: int) -> list[PlanWake]:
-        """Two reads of the (changed, wake_at) index."""
-        table = table_of(PlanWake)
-        c = table.c
-        order = (c.wake_at, c.id)
-        timed_query = sa.select(table).where(c.changed == sa.false(), c.wake_at <= now)
-        timed = list(self._conn.execute(timed_query.order_by(*order).limit(limit)))
-        changed_query = sa.select(table).where(c.changed == sa.true()).order_by(*order)
-        changed = list(self._conn.execute(changed_query.limit(share_of_changed(limit, len(timed)))))
-        rows = changed + timed[: limit - len(changed)]
-        return [_to_record(PlanWake, row) for row in rows]
+        """Two reads of the (changed, wake_at) index; on PostgreSQL rows another scheduler
+        holds are skipped (``storage.wake_claims``)."""
+        return wake_claims.due_wakes(self._conn, now, limit)
+
+    def changed_wakes(
+        self, kind: str, after_id: int, limit: int, *, wait: bool = False
+    ) -> list[PlanWake]:
+        return wake_claims.changed_wakes(self._conn, kind, after_id, limit, wait=wait)
+
+    def claim_wakes(self, subjects: Iterable[str]) -> dict[str, int | None]:
+        return wake_claims.claim_wakes(self._conn, subjects)
 
     def settle_wakes(self, settled: Sequence[tuple[str, int | None, datetime]]) -> None:
         table = table_of(PlanWake)

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -103,9 +104,10 @@ class PgServer:
             )
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """Start the throwaway server (once per session, on first use)."""
+@contextmanager
+def running_server(options: str = "") -> Iterator[PgServer]:
+    """Start a throwaway server, yield it, stop it and remove its files (the benchmarks use
+    this too, with more ``options`` for a big database)."""
     bin_dir = _find_bin_dir()
     if bin_dir is None:
         _unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
@@ -135,7 +137,7 @@ def pg_server() -> Iterator[PgServer]:
         port = _free_port()
         options = (
             f"-p {port} -h 127.0.0.1 -k {root} -F "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=100 {options}"
         )
         _run(
             [
@@ -161,6 +163,13 @@ def pg_server() -> Iterator[PgServer]:
                 as_postgres,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """Start the throwaway server (once per session, on first use)."""
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

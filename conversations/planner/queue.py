@@ -41,6 +41,10 @@ class QueueResult:
     already_queued: int = 0
     planned: int = 0  # subjects planned
     keys: list[str] = field(default_factory=list)  # the keys queued by this call
+    subjects: list[str] = field(default_factory=list)  # the subjects planned by this call
+    # The bound was reached with changed subjects filling their share: a backlog of changes
+    # (an upgrade, an import) that the bulk re-plan works off faster than the ticks.
+    changes_deferred: bool = False
 
 
 def _expanded(repo: Repo, woken: list[PlanWake]) -> set[str]:
@@ -108,14 +112,11 @@ def _open_pairs_of(repo: Repo, programme_ids: list[int]) -> list[tuple[Any, ...]
 
 
 def _versions(repo: Repo, woken: list[PlanWake], subjects: set[str]) -> dict[str, int | None]:
-    """The version of each subject's wake row as read now (None: it has none yet)."""
+    """The version of each subject's wake row as read now (None: it has none yet). The
+    subjects added to the woken ones are claimed (``Repo.claim_wakes``): one another
+    scheduler is planning at this moment is left to it (it is not in the result)."""
     versions: dict[str, int | None] = {w.subject: w.version for w in woken}
-    extra = sorted(subjects - versions.keys())
-    for chunk in chunks(extra, BIG_CHUNK):
-        for subject, version in repo.columns(PlanWake, ("subject", "version"), subject=set(chunk)):
-            versions[subject] = version
-    for subject in extra:
-        versions.setdefault(subject, None)
+    versions.update(repo.claim_wakes(subjects - versions.keys()))
     return versions
 
 
@@ -144,18 +145,34 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     programmes with them,
     then stores each one's next wake time (``Plan.wake``; ``Repo.settle_wakes`` keeps a row
     that changed meanwhile). A tick at which nothing is due reads one index and returns."""
-    result = QueueResult()
     bound = rules.max_subjects_per_tick if rules.max_subjects_per_tick > 0 else 1 << 62
     woken = repo.due_wakes(now, bound)
     if not woken:
+        return QueueResult()
+    deferred = len(woken) >= bound
+    if deferred:
+        log.info("event=subjects_deferred bound=%d", bound)
+    result = queue_woken(repo, now, rules, config, woken)
+    result.changes_deferred = deferred and 2 * sum(w.changed for w in woken) >= bound
+    return result
+
+
+def queue_woken(
+    repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig, woken: list[PlanWake]
+) -> QueueResult:
+    """Plan the subjects of the wake rows ``woken`` (read by this transaction: a tick's
+    ``due_wakes`` or the bulk re-plan's ``changed_wakes``), with what their changes decide
+    beyond them, write their due nudges and store their next wake times."""
+    result = QueueResult()
+    if not woken:
         return result
-    subjects = {w.subject for w in woken} | _expanded(repo, woken)
-    versions = _versions(repo, woken, subjects)
+    wanted = {w.subject for w in woken} | _expanded(repo, woken)
+    versions = _versions(repo, woken, wanted)
+    subjects = wanted & versions.keys()  # less those another scheduler holds
     view = load_view(repo, now, rules, config, subjects)
     outcome = plan_all(view, now, rules, config)
     result.planned = len(subjects)
-    if len(woken) >= bound:
-        log.info("event=subjects_deferred bound=%d", bound)
+    result.subjects = sorted(subjects)
     # Each subject sleeps until its next possible nudge: what is due now is written below, in
     # this transaction (never at ``now`` again: a subject that could spin is looked at a
     # second later). Settled first: a tick takes the wake rows before the conversation states
