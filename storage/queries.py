@@ -53,18 +53,18 @@ def _value(wanted: Any) -> Any:
 
 def _clause(column: sa.Column[Any], name: str, how: str) -> sa.ColumnElement[bool]:
     how, _, size = how.partition(":")
-    param: Any = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
-    if size:  # a short list: one parameter per value, w_<name>_0, w_<name>_1 …
-        param = [sa.bindparam(f"w_{name}_{i}", type_=column.type) for i in range(int(size))]
-    if how == "in":
-        return column.in_(param)
-    if how == "in_or_null":
-        return sa.or_(column.in_(param), column.is_(None))
+    param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
     if how == "at_least":
         return column >= param
     if how == "null":
         return column.is_(None)
-    return column == param
+    if how == "eq":
+        return column == param
+    values: Any = param
+    if size:  # a short list: one parameter per value, w_<name>_0, w_<name>_1 …
+        values = [sa.bindparam(f"w_{name}_{i}", type_=column.type) for i in range(int(size))]
+    clause = column.in_(values)
+    return sa.or_(clause, column.is_(None)) if how == "in_or_null" else clause
 
 
 def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[str, Any]]:

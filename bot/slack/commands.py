@@ -38,6 +38,7 @@ class SlashCommands:
             who = await self._turns.who(team, user, deadline)
             known = who.known
             trigger = str(body.get("trigger_id") or "")
+            respond = self._replies.response_urls.responder(body, respond)
             try:
                 event = command_event(body)
                 refused = await self._turns.people_named(who, event, deadline)

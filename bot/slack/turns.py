@@ -170,7 +170,8 @@ class Turns:
         """Slow bookkeeping after the answer: the workspace is installed, and a profile that
         arrived after the turn is stored (``Engine.ensure_person`` fills it in)."""
         try:
-            await asyncio.to_thread(self._workspaces.seen, who.team)
+            if not self._workspaces.recently_seen(who.team):
+                await asyncio.to_thread(self._workspaces.seen, who.team)
         except Exception as error:
             log.warning("event=slack_workspace_seen_failed error=%s", kind(error))
         own = [(who.lookup, False)] if who.lookup is not None else []
