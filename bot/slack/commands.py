@@ -35,19 +35,26 @@ class SlashCommands:
         async with self._activity.track():
             deadline = self._turns.deadline()
             team, user = workspace_of(body), str(body.get("user_id") or "")
-            who = await self._turns.who(team, user, deadline)
-            known = who.known
             trigger = str(body.get("trigger_id") or "")
             respond = self._replies.response_urls.responder(body, respond)
+            event = command_event(body)
+            # Most commands: the person and the turn in one go (one worker thread).
+            quick = await self._turns.known_turn(
+                team, user, event, trigger=trigger, deadline=deadline
+            )
+            who = quick[0] if quick is not None else await self._turns.who(team, user, deadline)
+            known = who.known
             try:
-                event = command_event(body)
-                refused = await self._turns.people_named(who, event, deadline)
-                if refused is not None:  # it named someone with a typed @word
-                    reply, loading = refused, None
+                if quick is not None:
+                    _, reply, loading = quick
                 else:
-                    reply, loading = await self._turns.turn(
-                        known, event, trigger=trigger, deadline=deadline
-                    )
+                    refused = await self._turns.people_named(who, event, deadline)
+                    if refused is not None:  # it named someone with a typed @word
+                        reply, loading = refused, None
+                    else:
+                        reply, loading = await self._turns.turn(
+                            known, event, trigger=trigger, deadline=deadline
+                        )
                 await self._replies.show_form(reply, loading, trigger, known)
                 for message in reply.messages[:RESPONSE_URL_LIMIT]:
                     await self._replies.safely(

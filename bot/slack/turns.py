@@ -12,7 +12,8 @@ seconds (``Timing`` holds the numbers):
   that names someone with a typed ``@word`` is answered without the core (``people_named``,
   see ``bot.slack.mentions``).
 * The core runs in a worker thread (``asyncio.to_thread``): it is synchronous and talks to the
-  database.
+  database. A slash command that names nobody, from someone known with their profile, reads
+  the person and runs the turn in one such thread (``known_turn``): one hop, not two.
 """
 
 from __future__ import annotations
@@ -205,6 +206,47 @@ class Turns:
             self._core.ensure_person(repo, clean_actor(actor))  # Slack's name: untrusted
 
     # The turn ----------------------------------------------------------------------------
+
+    async def known_turn(
+        self, team: str, user: str, event: Command, *, trigger: str, deadline: float
+    ) -> tuple[Who, Reply, str | None] | None:
+        """A command that names nobody, from someone the bot knows with their profile: the
+        person and the turn in one worker thread (``who`` then ``turn`` take two hops and two
+        transactions), with the same loading modal if the turn is not done by ``deadline``.
+        ``None``, with nothing run, when the command names someone, the person needs their
+        Slack profile first or could not be read: ``who`` and ``turn`` then do it as before.
+        Never raises."""
+        if typed_names(event) or mentioned_ids(event):
+            return None
+        seen: list[Known] = []  # the person, once the thread has read them
+        work = asyncio.ensure_future(
+            asyncio.to_thread(self._known_then_turn, team, user, event, seen)
+        )
+        loading: str | None = None
+        try:
+            if trigger:
+                left = deadline - asyncio.get_running_loop().time()
+                await asyncio.wait({work}, timeout=max(0.0, left))
+                if not work.done() and seen:
+                    log.info("event=slack_turn_slow loading_modal=true")
+                    view = loading_view(lang=seen[0].lang).to_dict()
+                    loading = await self._replies.open_view(trigger, view, False)
+            done = await work
+        except Exception:  # the database: ``who`` reads again, and logs it if it fails again
+            return None
+        if done is None:
+            return None
+        known, reply = done
+        return Who(team, known), reply, loading
+
+    def _known_then_turn(
+        self, team: str, user: str, event: Command, seen: list[Known]
+    ) -> tuple[Known, Reply] | None:
+        known, missing = self._actors.known(team, user)
+        if missing:
+            return None
+        seen.append(known)
+        return known, self._core.handle(known.actor, event)
 
     async def handle(self, actor: Actor, event: Event, *, key: str | None = None) -> Reply:
         return await asyncio.to_thread(self._core.handle, actor, event, event_key=key)
