@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -218,34 +218,44 @@ class Turns:
         Never raises."""
         if typed_names(event) or mentioned_ids(event):
             return None
-        seen: list[Known] = []  # the person, once the thread has read them
+        loop = asyncio.get_running_loop()
+        known_now: asyncio.Future[Known] = loop.create_future()  # set once the thread read them
         work = asyncio.ensure_future(
-            asyncio.to_thread(self._known_then_turn, team, user, event, seen)
+            asyncio.to_thread(self._known_then_turn, team, user, event, loop, known_now)
         )
         loading: str | None = None
         try:
             if trigger:
-                left = deadline - asyncio.get_running_loop().time()
-                await asyncio.wait({work}, timeout=max(0.0, left))
-                if not work.done() and seen:
+                await asyncio.wait({work}, timeout=max(0.0, deadline - loop.time()))
+                if not work.done():  # as ``turn`` does, once the person's language is known
+                    either: set[asyncio.Future[Any]] = {work, known_now}
+                    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                if not work.done():
                     log.info("event=slack_turn_slow loading_modal=true")
-                    view = loading_view(lang=seen[0].lang).to_dict()
+                    view = loading_view(lang=known_now.result().lang).to_dict()
                     loading = await self._replies.open_view(trigger, view, False)
             done = await work
         except Exception:  # the database: ``who`` reads again, and logs it if it fails again
             return None
+        finally:
+            known_now.cancel()  # never set when the person needs their profile: not awaited
         if done is None:
             return None
         known, reply = done
         return Who(team, known), reply, loading
 
     def _known_then_turn(
-        self, team: str, user: str, event: Command, seen: list[Known]
+        self,
+        team: str,
+        user: str,
+        event: Command,
+        loop: asyncio.AbstractEventLoop,
+        known_now: asyncio.Future[Known],
     ) -> tuple[Known, Reply] | None:
         known, missing = self._actors.known(team, user)
         if missing:
             return None
-        seen.append(known)
+        loop.call_soon_threadsafe(_settle, known_now, known)
         return known, self._core.handle(known.actor, event)
 
     async def handle(self, actor: Actor, event: Event, *, key: str | None = None) -> Reply:
@@ -285,3 +295,8 @@ class Turns:
             view = loading_view(lang=known.lang).to_dict()
             loading = await self._replies.open_view(trigger, view, push)
         return await turn, loading
+
+
+def _settle(future: asyncio.Future[Known], known: Known) -> None:
+    if not future.done():
+        future.set_result(known)
