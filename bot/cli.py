@@ -29,6 +29,7 @@ from bot.app import (
     serve_help,
     serves_http,
 )
+from bot.heap import settle as settle_heap
 from bot.log_lines import configure
 from bot.platforms import NotConfigured, Platform, PlatformSetup, Receiving
 from bot.replan_commands import plan_everything, say_estimate
@@ -302,6 +303,7 @@ async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool)
         operations = await serve_operations(services, settings.server.operations_port)
         for platform in platforms:
             await platform.start()
+        settle_heap()
         await serve_http(web_app, host, port, _stop_event())
     finally:
         if operations is not None:
@@ -333,6 +335,7 @@ async def _connected(settings: Settings) -> None:
             server = await start(web_app, settings.server.host, settings.port)
             names = ", ".join(p.name for p in platforms if p.routes())
             _say(settings, f"also serving HTTP for {names} at {server.url}")
+        settle_heap()
         await stop.wait()
     finally:
         for running in (server, operations):
@@ -350,6 +353,7 @@ async def _scheduler_only(settings: Settings, port: int | None) -> None:
     operations = None
     try:
         operations = await serve_operations(services, port)
+        settle_heap()
         await run_forever(build_scheduler(services, platforms), _stop_event())
     finally:
         if operations is not None:

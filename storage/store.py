@@ -8,7 +8,7 @@ The store does not create or migrate the schema: call ``storage.migrate.upgrade(
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -19,11 +19,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
+from conversations.ports import Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
-from storage import wake_claims
+from storage import queries, wake_claims
 from storage.engine import make_engines
 from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
@@ -52,25 +52,6 @@ def _to_record(cls: type[R], row: sa.Row[Any]) -> R:
     return cls.model_validate(dict(row._mapping))
 
 
-def _where(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """Equality per field, membership when the value is a list/tuple/set, ``>=`` for
-    ``AtLeast``."""
-    clauses: list[sa.ColumnElement[bool]] = []
-    for name, wanted in where.items():
-        if name not in table.columns:
-            raise AttributeError(f"{table.name} has no field {name!r}")
-        column = table.columns[name]
-        if isinstance(wanted, list | tuple | set | frozenset):
-            values = [v for v in wanted if v is not None]
-            clause = column.in_(values)
-            clauses.append(sa.or_(clause, column.is_(None)) if None in wanted else clause)
-        elif isinstance(wanted, AtLeast):
-            clauses.append(column >= wanted.value)
-        else:
-            clauses.append(column == wanted)
-    return clauses
-
-
 def _has_unique(table: sa.Table) -> bool:
     """Whether an insert or update of ``table`` can clash with a unique constraint or index."""
     return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints) or any(
@@ -85,33 +66,24 @@ class SqlRepo:
         self._conn = connection
 
     def get(self, cls: type[R], id: int) -> R | None:
-        table = table_of(cls)
-        row = self._conn.execute(sa.select(table).where(table.c.id == id)).first()
+        row = self._conn.execute(queries.by_id(cls), {"id": id}).first()
         return _to_record(cls, row) if row is not None else None
 
     def find(self, cls: type[R], **where: Any) -> list[R]:
-        table = table_of(cls)
-        query = sa.select(table).where(*_where(table, where)).order_by(table.c.id)
-        return [_to_record(cls, row) for row in self._conn.execute(query)]
+        shape, params = queries.shape_of(cls, where)
+        found = self._conn.execute(queries.rows(cls, shape, False), params)
+        return [_to_record(cls, row) for row in found]
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         """Only the columns ``names`` of the matching rows (no records built); the column
         types convert timestamps to aware UTC, enum values to enums and JSON to Python."""
-        table = table_of(cls)
-        for name in names:
-            if name not in table.columns:
-                raise AttributeError(f"{table.name} has no field {name!r}")
-        query = (
-            sa.select(*(table.columns[n] for n in names))
-            .where(*_where(table, where))
-            .order_by(table.c.id)
-        )
-        return [tuple(row) for row in self._conn.execute(query)]
+        shape, params = queries.shape_of(cls, where)
+        query = queries.some_columns(cls, tuple(names), shape)
+        return [tuple(row) for row in self._conn.execute(query, params)]
 
     def first(self, cls: type[R], **where: Any) -> R | None:
-        table = table_of(cls)
-        query = sa.select(table).where(*_where(table, where)).order_by(table.c.id).limit(1)
-        row = self._conn.execute(query).first()
+        shape, params = queries.shape_of(cls, where)
+        row = self._conn.execute(queries.rows(cls, shape, True), params).first()
         return _to_record(cls, row) if row is not None else None
 
     def add(self, record: R) -> R:

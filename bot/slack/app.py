@@ -34,6 +34,7 @@ from bot.slack.interactivity import Interactivity
 from bot.slack.manifest import bot_scopes
 from bot.slack.people import SLACK
 from bot.slack.replies import Replies
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.sdk_logs import BOLT_LOGGER, CLIENT_LOGGER, quiet
 from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
@@ -85,6 +86,7 @@ class SlackAdapter:
     http: bool = False  # takes Slack's requests at POST /slack/events
     signing_secret: str = ""  # what those requests must be signed with
     socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
+    response_urls: ResponseUrls | None = None  # the one session answers go through
 
     @property
     def name(self) -> str:
@@ -108,6 +110,8 @@ class SlackAdapter:
             await self.activity.idle(timeout=SHUTDOWN_SECONDS)
         except TimeoutError:
             log.warning("event=shutdown_listeners_still_running")
+        if self.response_urls is not None:
+            await self.response_urls.close()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -191,7 +195,8 @@ def build_slack(
     installations = installations_of(store, settings, workspaces)
     clients = SlackClients(client, installations)
     delivery = SlackDelivery(clients, store, workspaces)
-    replies = Replies(clients, delivery, store, engine.clock)
+    response_urls = ResponseUrls(client)
+    replies = Replies(clients, delivery, store, engine.clock, response_urls)
     turns = Turns(engine, store, clients, workspaces, replies, timing)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
@@ -218,4 +223,5 @@ def build_slack(
         http=http,
         signing_secret=settings.secrets.slack_signing_secret,
         socket=SocketMode(app, socket_token) if socket_token else None,
+        response_urls=response_urls,
     )

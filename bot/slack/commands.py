@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.slack.activity import Activity
 from bot.slack.actors import workspace_of
+from bot.slack.groups import group_refs
 from bot.slack.mrkdwn import incoming
 from bot.slack.replies import RESPONSE_URL_LIMIT, Ack, Replies, Respond, ephemeral
 from bot.slack.turns import Turns
@@ -35,22 +36,35 @@ class SlashCommands:
         async with self._activity.track():
             deadline = self._turns.deadline()
             team, user = workspace_of(body), str(body.get("user_id") or "")
-            who = await self._turns.who(team, user, deadline)
-            known = who.known
             trigger = str(body.get("trigger_id") or "")
+            respond = self._replies.response_urls.responder(body, respond)
+            event = command_event(body)
+            raw = str(body.get("text") or "")
+            # Most commands: the person and the turn in one go (one worker thread); an invite of
+            # a channel or user group first asks Slack who is in it.
+            quick = (
+                None
+                if group_refs(raw)
+                else await self._turns.known_turn(
+                    team, user, event, trigger=trigger, deadline=deadline
+                )
+            )
+            who = quick[0] if quick is not None else await self._turns.who(team, user, deadline)
+            known = who.known
             try:
-                event = command_event(body)
-                raw = str(body.get("text") or "")
-                expanded = await self._turns.with_groups(who, event, raw)
-                if expanded is not event:  # Slack's lookups took time: no trigger left to use
-                    event, trigger = expanded, ""
-                refused = await self._turns.people_named(who, event, deadline)
-                if refused is not None:  # it named someone with a typed @word
-                    reply, loading = refused, None
+                if quick is not None:
+                    _, reply, loading = quick
                 else:
-                    reply, loading = await self._turns.turn(
-                        known, event, trigger=trigger, deadline=deadline
-                    )
+                    expanded = await self._turns.with_groups(who, event, raw)
+                    if expanded is not event:  # Slack's lookups took time: no trigger left
+                        event, trigger = expanded, ""
+                    refused = await self._turns.people_named(who, event, deadline)
+                    if refused is not None:  # it named someone with a typed @word
+                        reply, loading = refused, None
+                    else:
+                        reply, loading = await self._turns.turn(
+                            known, event, trigger=trigger, deadline=deadline
+                        )
                 await self._replies.show_form(reply, loading, trigger, known)
                 for message in reply.messages[:RESPONSE_URL_LIMIT]:
                     await self._replies.safely(

@@ -49,6 +49,9 @@ def width(text: str) -> int:
 
 def _prefix(text: str, limit: int, *, escaped: bool) -> int:
     """How many characters of ``text`` fit in ``limit`` (after escaping, if ``escaped``)."""
+    whole = width(text) + (escaped_length(text) - len(text) if escaped else 0)
+    if whole <= limit:  # all of it (most texts): no need to count character by character
+        return len(text)
     used = 0
     for index, char in enumerate(text):
         used += width(escape(char) if escaped else char)

@@ -25,6 +25,8 @@ from bot.slack.home import home_view
 from bot.slack.messages import message_payload
 from bot.slack.modals import answer_view, modal_view
 from bot.slack.people import find_person
+from bot.slack.response_urls import Respond as Respond
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.words import words
 from conversations.failure_notes import report_failure
 from conversations.messages import File, Form, Message, Reply, text
@@ -36,7 +38,6 @@ log = logging.getLogger("mentorbot.slack")
 RESPONSE_URL_LIMIT = 5  # Slack accepts five responses per response_url
 
 Ack = Callable[..., Awaitable[Any]]
-Respond = Callable[..., Awaitable[Any]]
 
 
 def kind(error: BaseException) -> str:
@@ -55,8 +56,14 @@ def ephemeral(
 
 class Replies:
     def __init__(
-        self, clients: SlackClients, delivery: SlackDelivery, store: Store, clock: Clock
+        self,
+        clients: SlackClients,
+        delivery: SlackDelivery,
+        store: Store,
+        clock: Clock,
+        response_urls: ResponseUrls | None = None,
     ) -> None:
+        self.response_urls = response_urls or ResponseUrls(clients.base)
         self._clients = clients
         self._delivery = delivery
         self._store = store
@@ -150,6 +157,7 @@ class Replies:
         """After a button: in the DM where it was pressed; ephemerally in a group DM (only the
         presser sees it); from the Home tab or a modal, in the person's DM."""
         channel = str((body.get("channel") or {}).get("id") or "")
+        respond = self.response_urls.responder(body, respond)
         if channel.startswith("D"):
             for message in messages:
                 await self.post(channel, message, known)

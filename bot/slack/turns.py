@@ -12,7 +12,8 @@ seconds (``Timing`` holds the numbers):
   that names someone with a typed ``@word`` is answered without the core (``people_named``,
   see ``bot.slack.mentions``).
 * The core runs in a worker thread (``asyncio.to_thread``): it is synchronous and talks to the
-  database.
+  database. A slash command that names nobody, from someone known with their profile, reads
+  the person and runs the turn in one such thread (``known_turn``): one hop, not two.
 """
 
 from __future__ import annotations
@@ -193,7 +194,8 @@ class Turns:
         """Slow bookkeeping after the answer: the workspace is installed, and a profile that
         arrived after the turn is stored (``Engine.ensure_person`` fills it in)."""
         try:
-            await asyncio.to_thread(self._workspaces.seen, who.team)
+            if not self._workspaces.recently_seen(who.team):
+                await asyncio.to_thread(self._workspaces.seen, who.team)
         except Exception as error:
             log.warning("event=slack_workspace_seen_failed error=%s", kind(error))
         own = [(who.lookup, False)] if who.lookup is not None else []
@@ -227,6 +229,58 @@ class Turns:
             self._core.ensure_person(repo, clean_actor(actor))  # Slack's name: untrusted
 
     # The turn ----------------------------------------------------------------------------
+
+    async def known_turn(
+        self, team: str, user: str, event: Command, *, trigger: str, deadline: float
+    ) -> tuple[Who, Reply, str | None] | None:
+        """A command that names nobody, from someone the bot knows with their profile: the
+        person and the turn in one worker thread (``who`` then ``turn`` take two hops and two
+        transactions), with the same loading modal if the turn is not done by ``deadline``.
+        ``None``, with nothing run, when the command names someone, the person needs their
+        Slack profile first or could not be read: ``who`` and ``turn`` then do it as before.
+        Never raises."""
+        if typed_names(event) or mentioned_ids(event):
+            return None
+        loop = asyncio.get_running_loop()
+        known_now: asyncio.Future[Known] = loop.create_future()  # set once the thread read them
+        work = asyncio.ensure_future(
+            asyncio.to_thread(self._known_then_turn, team, user, event, loop, known_now)
+        )
+        loading: str | None = None
+        try:
+            if trigger:
+                await asyncio.wait({work}, timeout=max(0.0, deadline - loop.time()))
+                if not work.done():  # as ``turn`` does, once the person's language is known
+                    either: set[asyncio.Future[Any]] = {work, known_now}
+                    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                if not work.done():
+                    log.info("event=slack_turn_slow loading_modal=true")
+                    reader = known_now.result()
+                    view = loading_view(lang=reader.lang).to_dict()
+                    loading = await self._replies.open_view(reader, trigger, view, False)
+            done = await work
+        except Exception:  # the database: ``who`` reads again, and logs it if it fails again
+            return None
+        finally:
+            known_now.cancel()  # never set when the person needs their profile: not awaited
+        if done is None:
+            return None
+        known, reply = done
+        return Who(team, known), reply, loading
+
+    def _known_then_turn(
+        self,
+        team: str,
+        user: str,
+        event: Command,
+        loop: asyncio.AbstractEventLoop,
+        known_now: asyncio.Future[Known],
+    ) -> tuple[Known, Reply] | None:
+        known, missing = self._actors.known(team, user)
+        if missing:
+            return None
+        loop.call_soon_threadsafe(_settle, known_now, known)
+        return known, self._core.handle(known.actor, event)
 
     async def handle(self, actor: Actor, event: Event, *, key: str | None = None) -> Reply:
         return await asyncio.to_thread(self._core.handle, actor, event, event_key=key)
@@ -265,3 +319,8 @@ class Turns:
             view = loading_view(lang=known.lang).to_dict()
             loading = await self._replies.open_view(known, trigger, view, push)
         return await turn, loading
+
+
+def _settle(future: asyncio.Future[Known], known: Known) -> None:
+    if not future.done():
+        future.set_result(known)

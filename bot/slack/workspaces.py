@@ -92,14 +92,19 @@ class Workspaces:
             if removal is not None and removal.purged_at is None:
                 repo.delete(WorkspaceRemoval, removal.id or 0)
 
+    def recently_seen(self, team_id: str) -> bool:
+        """Whether ``seen`` has nothing to do: the workspace was found installed within
+        ``ACTIVE_FOR`` (no database, so a listener need not leave the event loop for it)."""
+        if not team_id:
+            return True
+        last = self._seen_active.get(team_id)
+        return last is not None and timedelta(0) <= self._clock.now() - last < ACTIVE_FOR
+
     def seen(self, team_id: str) -> None:
         """The workspace sent us an interaction: it has the app installed."""
-        if not team_id:
+        if self.recently_seen(team_id):
             return
         now = self._clock.now()
-        last = self._seen_active.get(team_id)
-        if last is not None and timedelta(0) <= now - last < ACTIVE_FOR:
-            return
         if self.is_revoked(team_id):
             self._record(RESTORED, team_id, "interaction")
             self._cancel_purge(team_id)

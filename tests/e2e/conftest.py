@@ -1007,6 +1007,7 @@ async def running_world(
         yield running
     finally:
         await adapter.activity.idle()
+        await adapter.shutdown()  # and its session for response_url answers
         await server.stop()
 
 

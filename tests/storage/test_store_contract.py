@@ -75,6 +75,24 @@ def test_find_filters_by_membership(store: StoreAndOutbox) -> None:
     assert as_tuple == []
 
 
+def test_lookups_of_one_shape_each_get_their_own_values(store: StoreAndOutbox) -> None:
+    """The SQL store prepares one statement per shape of lookup (storage/queries.py): every
+    list length, short or long, and every value must still find exactly its own rows."""
+    with store.transaction() as repo:
+        ids = [repo.add(person(n, locale="en" if n % 2 else "sv")).id for n in range(1, 13)]
+    with store.read() as repo:
+        for n in range(len(ids) + 1):
+            assert [p.id for p in repo.find(rec.Person, id=ids[:n])] == ids[:n]
+            assert [p.id for p in repo.find(rec.Person, id=[*ids[:n], None])] == ids[:n]
+        for locale, expected in (("sv", ids[1]), ("en", ids[0]), ("sv", ids[1]), ("fi", None)):
+            found = repo.first(rec.Person, locale=locale)
+            assert (found.id if found else None) == expected
+        assert list(repo.columns(rec.Person, ["id"], id=ids[10:])) == [
+            (ids[10],),
+            (ids[11],),
+        ]
+
+
 def test_find_matches_missing_values_with_none(store: StoreAndOutbox) -> None:
     with store.transaction() as repo:
         repo.add(person(1))

@@ -1,0 +1,113 @@
+"""The repo's lookups (``get``, ``find``, ``first``, ``columns``) as SELECTs built once per shape.
+
+Building a SQLAlchemy statement is most of what a small lookup costs in Python (every ``==``
+and ``in_`` makes clause objects, and the statement's cache key is computed anew): more than
+running it on SQLite. A lookup's *shape* is its record class, which fields it filters on and
+how (equal, ``IS NULL``, one of a list, a list that admits NULL, ``>=``), and which columns
+and how many rows it wants; the values are bound parameters (``expanding`` for a list, so
+one statement serves every length, the empty list included). One statement per shape is
+built the first time and kept; its compiled form is then found in SQLAlchemy's own cache.
+
+The ``where`` mapping means what it always meant (see ``SqlRepo.find``): equality per field,
+membership when the value is a list, tuple, set or frozenset (``None`` among them: or NULL),
+``>=`` for ``AtLeast``, and ``None`` itself matches NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from conversations.ports import AtLeast
+from conversations.records import Record
+from storage.tables import table_of
+
+Shape = tuple[tuple[str, str], ...]  # (field, how) in the caller's order
+
+_LISTS = (list, tuple, set, frozenset)
+# Lists up to this long get one parameter per value (no expanding at each execution: most
+# lists are a few phases or statuses); longer ones (ids) one expanding parameter.
+SHORT_LIST = 8
+
+
+def _how(wanted: Any) -> str:
+    if isinstance(wanted, _LISTS):
+        how = "in_or_null" if None in wanted else "in"
+        size = sum(1 for v in wanted if v is not None)
+        return f"{how}:{size}" if size <= SHORT_LIST else how
+    if isinstance(wanted, AtLeast):
+        return "at_least"
+    return "null" if wanted is None else "eq"
+
+
+def _value(wanted: Any) -> Any:
+    if isinstance(wanted, _LISTS):
+        return [v for v in wanted if v is not None]
+    if isinstance(wanted, AtLeast):
+        return wanted.value
+    return wanted
+
+
+def _clause(column: sa.Column[Any], name: str, how: str) -> sa.ColumnElement[bool]:
+    how, _, size = how.partition(":")
+    param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
+    if how == "at_least":
+        return column >= param
+    if how == "null":
+        return column.is_(None)
+    if how == "eq":
+        return column == param
+    values: Any = param
+    if size:  # a short list: one parameter per value, w_<name>_0, w_<name>_1 …
+        values = [sa.bindparam(f"w_{name}_{i}", type_=column.type) for i in range(int(size))]
+    clause = column.in_(values)
+    return sa.or_(clause, column.is_(None)) if how == "in_or_null" else clause
+
+
+def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[str, Any]]:
+    """The shape of a lookup and its bound values (``AttributeError`` for an unknown field)."""
+    columns = table_of(cls).columns
+    shape: list[tuple[str, str]] = []
+    params: dict[str, Any] = {}
+    for name, wanted in where.items():
+        if name not in columns:
+            raise AttributeError(f"{table_of(cls).name} has no field {name!r}")
+        how = _how(wanted)
+        shape.append((name, how))
+        if ":" in how:
+            params.update((f"w_{name}_{i}", v) for i, v in enumerate(_value(wanted)))
+        elif how != "null":
+            params[f"w_{name}"] = _value(wanted)
+    return tuple(shape), params
+
+
+@lru_cache(maxsize=2048)
+def rows(cls: type[Record], shape: Shape, one: bool) -> sa.Select[Any]:
+    """Whole rows of ``cls`` of that shape, by id (``one``: the first only)."""
+    table = table_of(cls)
+    query = sa.select(table).where(*_where(table, shape)).order_by(table.c.id)
+    return query.limit(1) if one else query
+
+
+@lru_cache(maxsize=2048)
+def some_columns(cls: type[Record], names: tuple[str, ...], shape: Shape) -> sa.Select[Any]:
+    """Only the columns ``names`` of the rows of that shape, by id."""
+    table = table_of(cls)
+    for name in names:
+        if name not in table.columns:
+            raise AttributeError(f"{table.name} has no field {name!r}")
+    query = sa.select(*(table.columns[n] for n in names)).where(*_where(table, shape))
+    return query.order_by(table.c.id)
+
+
+@lru_cache(maxsize=256)
+def by_id(cls: type[Record]) -> sa.Select[Any]:
+    table = table_of(cls)
+    return sa.select(table).where(table.c.id == sa.bindparam("id"))
+
+
+def _where(table: sa.Table, shape: Shape) -> Sequence[sa.ColumnElement[bool]]:
+    return [_clause(table.columns[name], name, how) for name, how in shape]
