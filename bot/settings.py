@@ -50,6 +50,7 @@ class DeliverySettings(_Section):
     global_burst: float = 3.0
     per_conversation_seconds: float = 1.0
     max_attempts: int = 6
+    lease_seconds: float = 30.0  # a dispatcher's hold on a row; a dead one's rows: taken over
 
 
 class LocalSettings(_Section):

@@ -19,9 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
-from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
+from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
 from storage.engine import make_engine
+from storage.outbox import SqlOutbox
 from storage.tables import table_of
 
 T = TypeVar("T")
@@ -233,8 +234,9 @@ class SqlRepo:
             raise DuplicateKey(f"{table.name}: {error.orig}") from error
 
 
-class SqlStore:
-    """``Store`` + ``Outbox`` on the database at ``url`` (SQLite or PostgreSQL).
+class SqlStore(SqlOutbox):
+    """``Store`` + ``Outbox`` (``storage.outbox``) on the database at ``url`` (SQLite or
+    PostgreSQL).
 
     Each instance owns its engine (and connection pool); ``close()`` releases it.
     """
@@ -266,90 +268,3 @@ class SqlStore:
             if getattr(error.orig, "sqlstate", None) in _RETRYABLE:
                 raise Conflict(f"the database aborted the transaction: {error.orig}") from error
             raise
-
-    # Outbox port
-
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Mark up to ``limit`` due pending items 'claimed' and return them, oldest first.
-        PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP LOCKED``); SQLite
-        serialises claimers with ``BEGIN IMMEDIATE``."""
-        table = table_of(OutboxItem)
-        c = table.c
-        query = (
-            sa.select(table)
-            .where(
-                c.status == OutboxStatus.PENDING,
-                c.due_at <= now,
-                sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
-            )
-            .order_by(c.due_at, c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        with self._engine.begin() as connection:
-            due = [_to_record(OutboxItem, row) for row in connection.execute(query)]
-            if not due:
-                return []
-            connection.execute(
-                sa.update(table)
-                .where(c.id.in_([item.id for item in due]))
-                .values(status=OutboxStatus.CLAIMED, version=c.version + 1)
-            )
-        return [
-            item.model_copy(update={"status": OutboxStatus.CLAIMED, "version": item.version + 1})
-            for item in due
-        ]
-
-    def mark_sending(self, item_id: int) -> bool:
-        """Claimed -> sending (attempts + 1), right before the platform call; a dispatcher
-        trying its own row again after a short rate limit goes sending -> sending."""
-        attempts = table_of(OutboxItem).c.attempts
-        return self._set(
-            item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
-            status=OutboxStatus.SENDING,
-            attempts=attempts + 1,
-        )
-
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
-        return self._set(
-            item_id,
-            ("sending",),
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            platform_message_id=platform_message_id,
-            error=None,
-            payload={},  # the platform has the message now; keep no copy of what people wrote
-        )
-
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
-        """Back to 'pending', claimable again from ``next_attempt_at``."""
-        return self._set(
-            item_id,
-            ("claimed", "sending"),
-            status=OutboxStatus.PENDING,
-            next_attempt_at=next_attempt_at,
-            error=error,
-        )
-
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
-        """Given up for good; the undelivered text is not kept."""
-        return self._set(
-            item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
-            status=OutboxStatus.FAILED,
-            error=error,
-            payload={},
-        )
-
-    def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
-        """Change a row only while it is in one of the ``expected`` states (another dispatcher
-        or the stuck-row sweep may have moved it on); True if it changed."""
-        table = table_of(OutboxItem)
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                sa.update(table)
-                .where(table.c.id == item_id, table.c.status.in_(expected))
-                .values(changes | {"version": table.c.version + 1})
-            )
-            return bool(result.rowcount)

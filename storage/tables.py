@@ -306,6 +306,10 @@ class OutboxItemRow(Table, table=True):
     platform_message_id: str | None = None
     error: str | None = None
     created_at: datetime = _datetime()
+    lease_holder: str | None = None
+    lease_until: datetime | None = _datetime(nullable=True)
+    sending_since: datetime | None = _datetime(nullable=True)
+    platform_channel: str | None = None
 
 
 class ReceiptRow(Table, table=True):

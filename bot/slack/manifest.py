@@ -23,6 +23,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and a pair's group DM
+    # a message nobody confirmed (a dispatcher stopped mid-send) looked up by its outbox key
+    "conversations.history": ("im:history", "mpim:history"),
     "users.info": ("users:read",),  # name, locale, time zone: at first contact, when named
     "views.open": (),
     "views.push": (),
