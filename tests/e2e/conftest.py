@@ -15,7 +15,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,7 @@ from conversations.ports import Repo, Store
 from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from tests.e2e.slack_files import FakeFiles
+from tests.e2e.slack_history import FakeHistory
 from tests.e2e.teams_world import fake_connector, teams  # noqa: F401  (Teams' fixtures)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
@@ -65,6 +67,10 @@ class Call:
     args: dict[str, Any]
     problems: list[str]
     answer: dict[str, Any] = field(default_factory=dict)
+    caller: str = ""  # the X-Caller header: which of several processes made the call
+
+
+CallHook = Callable[[Call], Awaitable[None]]
 
 
 @dataclass
@@ -124,7 +130,14 @@ class FakeSlack:
         self._channels = count(1)
         self.failures: dict[str, list[Failure]] = {}
         self.url = ""
-        self._ts = count(1)
+        # Message timestamps: Slack's clock (seconds since the epoch), unique and increasing.
+        self.clock: Callable[[], float] = time.time
+        self._last_ts = 0.0
+        self.history = FakeHistory()  # every conversation's messages, for conversations.history
+        # Run once Slack has done what a call asks, before it answers (the caller never sees
+        # the answer if it dies now), and once the answer is written.
+        self.before_answer: CallHook | None = None
+        self.after_answer: CallHook | None = None
         self._views = count(1)
         self._changed = asyncio.Condition()
         self._server: RunningServer | None = None
@@ -213,10 +226,21 @@ class FakeSlack:
         args: dict[str, Any],
         found: list[str],
         answer: dict[str, Any] | None = None,
-    ) -> None:
-        self.calls.append(Call(method, args, found, answer or {}))
+        caller: str = "",
+    ) -> Call:
+        call = Call(method, args, found, answer or {}, caller)
+        self.calls.append(call)
         async with self._changed:
             self._changed.notify_all()
+        return call
+
+    def next_ts(self) -> str:
+        self._last_ts = max(round(self.clock(), 6), round(self._last_ts + 0.000001, 6))
+        return f"{self._last_ts:.6f}"
+
+    def posted_keys(self) -> Counter[str]:
+        """How many messages Slack accepted with each outbox key (in their metadata)."""
+        return self.history.outbox_keys()
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -267,8 +291,15 @@ class FakeSlack:
                 headers=failure.headers,
             )
         answer = self._answer(method, args)
-        await self._record(method, args, found, answer)
-        return web.json_response(answer)
+        call = await self._record(method, args, found, answer, request.headers.get("X-Caller", ""))
+        if self.before_answer is not None:
+            await self.before_answer(call)
+        response = web.json_response(answer)
+        if self.after_answer is not None:
+            await response.prepare(request)
+            await response.write_eof()
+            await self.after_answer(call)
+        return response
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -350,17 +381,22 @@ class FakeSlack:
                 channel += f"-{next(self._channels)}"
             return {"ok": True, "channel": {"id": channel}}
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": args.get("channel"),
-                "ts": f"1790000000.{next(self._ts):06d}",
-            }
+            ts = self.next_ts()
+            self.history.post(str(args.get("channel")), args, ts)
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "conversations.history":
+            return self.history.answer(args)
         if method.startswith("views."):
             view = dict(args.get("view") or {})
             view.update({"id": f"V{next(self._views):04d}", "hash": f"h{next(self._views)}"})
             return {"ok": True, "view": view}
         if method.startswith("files."):
-            return self.files.answer(method, args, self.url)
+            answer = self.files.answer(method, args, self.url)
+            if method == "files.completeUploadExternal" and answer.get("ok"):
+                shared = [self.files.uploads[f["id"]] for f in answer["files"]]
+                files = [{"id": u.file_id, "name": u.filename, "title": u.title} for u in shared]
+                self.history.share(str(args.get("channel_id") or ""), files, self.next_ts())
+            return answer
         return {"ok": True}
 
 
@@ -405,6 +441,7 @@ class SlackWorld:
         self.engine = engine
         self.store = store
         self.clock = clock
+        fake.clock = lambda: clock.now().timestamp()  # Slack's ts follow the test's clock
         self.url = url + "/slack/events"
         self.handled = 0  # requests that reach a listener
         self.core: Any = engine  # what the adapter talks to (a double around the engine)
