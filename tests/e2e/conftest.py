@@ -296,8 +296,11 @@ class FakeSlack:
             await self.before_answer(call)
         response = web.json_response(answer)
         if self.after_answer is not None:
-            await response.prepare(request)
-            await response.write_eof()
+            try:
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:  # the caller died meanwhile (a kill test)
+                return response
             await self.after_answer(call)
         return response
 
