@@ -229,7 +229,8 @@ class InMemoryStore:
                 and o.lease_until > now
             }
             due = [o for o in rows if claimable(o) and _conversation(o) not in busy]
-            due.sort(key=lambda o: (o.due_at, o.id or 0))
+            # Rows taken over first, then pending ones, each oldest due first (as SqlStore).
+            due.sort(key=lambda o: (o.status == OutboxStatus.PENDING, o.due_at, o.id or 0))
             return [
                 repo.update(
                     item.model_copy(

@@ -115,9 +115,10 @@ class Outbox(Protocol):
     def claim_due(
         self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
     ) -> Sequence[OutboxItem]:
-        """Lease up to ``limit`` rows to ``holder`` until ``now + lease``, oldest due first:
-        pending rows due at ``now`` (they become 'claimed'), and claimed or sending rows whose
-        lease has run out (they keep their status: a sending one needs reconciling). Rows
+        """Lease up to ``limit`` rows to ``holder`` until ``now + lease``: claimed or sending
+        rows whose lease has run out (they keep their status: a sending one needs
+        reconciling), then pending rows due at ``now`` (they become 'claimed'), each oldest
+        due first. Rows
         another dispatcher holds are skipped, and so are the rows of a conversation (a
         person's DM, a pair's group chat) in which another dispatcher holds a row."""
         ...

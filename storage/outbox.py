@@ -27,8 +27,9 @@ class SqlOutbox:
     def claim_due(
         self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
     ) -> Sequence[OutboxItem]:
-        """Lease up to ``limit`` rows to ``holder``, oldest due first: due pending rows (now
-        'claimed') and claimed or sending rows whose lease ran out (status kept), except rows
+        """Lease up to ``limit`` rows to ``holder``: claimed or sending rows whose lease ran out
+        first (status kept), then due pending rows (now 'claimed'), each oldest due first,
+        except rows
         of a conversation another dispatcher holds a row of. Claimers take turns: SQLite's
         ``BEGIN IMMEDIATE``, PostgreSQL's transaction-level advisory lock (so that two cannot
         both take rows of one conversation), and rows being marked are skipped there
@@ -44,18 +45,26 @@ class SqlOutbox:
             c.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
             sa.or_(c.lease_until.is_(None), c.lease_until <= now),
         )
-        query = (
-            sa.select(table)
-            .where(sa.or_(due, abandoned), ~_held_elsewhere(table, now, holder))
-            .order_by(c.due_at, c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=table)
-        )
+        free = ~_held_elsewhere(table, now, holder)
+
+        def query(which: sa.ColumnElement[bool], room: int) -> sa.Select[Any]:
+            # Two reads, each in the (status, due_at) index's order: no sort of the backlog.
+            return (
+                sa.select(table)
+                .where(which, free)
+                .order_by(c.due_at, c.id)
+                .limit(room)
+                .with_for_update(skip_locked=True, of=table)
+            )
+
         until = now + lease
         with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK_ID)))
-            rows = [_to_record(row) for row in connection.execute(query)]
+            rows = [_to_record(row) for row in connection.execute(query(abandoned, limit))]
+            if len(rows) < limit:
+                pending = connection.execute(query(due, limit - len(rows)))
+                rows += [_to_record(row) for row in pending]
             if not rows:
                 return []
             connection.execute(
