@@ -14,7 +14,7 @@ from conversations.messages import Message
 from conversations.records import OutboxItem, PlanWake, Record
 
 R = TypeVar("R", bound=Record)
-LEASE = timedelta(seconds=60)  # how long a dispatcher holds a row without renewing it
+LEASE = timedelta(seconds=30)  # how long a dispatcher holds a row without renewing it
 
 
 class Conflict(Exception):

@@ -8,6 +8,7 @@ import random as random_module
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from conversations.ports import LEASE
 from conversations.records import OutboxItem
 
 RATE_BACKOFF = 0.9  # the global rate after a 429, as a share of what it was
@@ -30,7 +31,7 @@ class DeliveryLimits:
     max_in_flight: int = 64
     # A claimed or sending row is held this long without a renewal; the holder renews it a
     # third of the way, so a live dispatcher keeps it and a dead one's rows are taken over.
-    lease_seconds: float = 30.0
+    lease_seconds: float = LEASE.total_seconds()
 
     @property
     def batch(self) -> int:

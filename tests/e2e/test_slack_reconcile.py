@@ -212,3 +212,21 @@ async def test_an_error_after_slack_took_the_message_does_not_send_it_twice(
     assert (again.reconciled, again.sent) == (1, 0)
     assert world.fake.posted_keys()["notice:3"] == 1
     assert _stored(world, "notice:3").status == OutboxStatus.SENT
+
+
+async def test_a_message_under_a_long_history_is_found_page_by_page(world: SlackWorld) -> None:
+    await _paired(world)
+    mentor = _person(world, MENTOR)
+    _queue(world, "notice:4", text("Hej"), person_id=mentor.id)
+    await _dies_after_slack_took_it(world, "notice:4")
+    for n in range(450):  # the person and the bot wrote a lot since
+        world.fake.history.post("DUMENTOR", {"text": f"chatter {n}"}, world.fake.next_ts())
+
+    world.clock.advance(LEASE)
+    report = await world.dispatcher.deliver_due()
+    assert report.reconciled == 1 and world.fake.posted_keys()["notice:4"] == 1
+    reads = world.fake.of("conversations.history")
+    assert (
+        len(reads) == 3
+        and reads[1].args["cursor"] == reads[0].answer["response_metadata"]["next_cursor"]
+    )
