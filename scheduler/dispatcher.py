@@ -106,6 +106,7 @@ class Dispatcher:
         self.pacing = Pacing(self.limits, rng or random_module.Random())
         self.attempts = Attempts(outbox, delivery, clock, self.limits, self.holder)
         self._held: dict[int, OutboxItem] = {}  # rows this dispatcher leases right now
+        self._deferrals: dict[int, int] = {}  # row -> reconciliations refused in a row
         self._renew_at: datetime | None = None
 
     async def _nap(self, seconds: float) -> bool:
@@ -312,6 +313,8 @@ class Dispatcher:
     ) -> None:
         now = self.clock.now()
         row = item.id or 0
+        if outcome.kind != "deferred":
+            self._deferrals.pop(row, None)
         if outcome.kind in ("sent", "reconciled", "lost"):
             self._held.pop(row, None)
             if outcome.kind == "lost":
@@ -337,7 +340,9 @@ class Dispatcher:
             return
         retry_after = outcome.retry_after
         if outcome.kind == "deferred":  # reconciliation could not ask the platform yet
-            delay = retry_after if retry_after is not None else self.pacing.backoff(1)
+            # Backing off more each time this process was refused (a restart starts over).
+            asked = self._deferrals[row] = self._deferrals.get(row, 0) + 1
+            delay = retry_after if retry_after is not None else self.pacing.backoff(asked)
             await self._give_back(item, now + timedelta(seconds=delay), error)
             report.deferred += 1
             return

@@ -230,6 +230,31 @@ async def test_a_platform_that_cannot_be_asked_yet_defers_the_row_keeping_it_sen
     assert row.lease_until == clock.now() + timedelta(seconds=20)
 
 
+async def test_a_platform_refusing_to_be_asked_is_asked_less_and_less_often() -> None:
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock)
+    queue(store, "x", ids["p0"])
+    (claimed,) = store.claim_due(T0, 1, "dead", LEASE)
+    assert store.mark_sending(claimed.id or 0, "dead", T0, LEASE)
+    clock.advance(LEASE)
+
+    async def down(item: OutboxItem) -> Any:
+        raise TransientError("fatal_error")
+
+    platform.reconcile = down  # type: ignore[method-assign]
+    survivor = dispatcher(store, platform, clock, None, "survivor", backoff_base_seconds=10)
+    waits = []
+    for _ in range(4):
+        assert (await survivor.deliver_due()).deferred == 1
+        until = snapshot(store)["x"].lease_until
+        assert until is not None
+        waits.append((until - clock.now()).total_seconds())
+        clock.set(until)
+    assert all(10 * 2**n * 0.5 <= w < 10 * 2**n for n, w in enumerate(waits))  # 10, 20, 40, 80
+    assert platform.keys() == []
+
+
 class SlowPlatform(FakePlatform):
     """A send that takes as long as the test says: it waits for ``done``."""
 
