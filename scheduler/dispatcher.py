@@ -128,8 +128,8 @@ class Dispatcher:
         if not ids:
             return
         kept = await in_thread(self.outbox.renew, ids, self.holder, now + self.limits.lease)
-        if kept < len(ids):
-            log.warning("event=lease_lost held=%d kept=%d", len(ids), kept)
+        if kept < len(ids):  # marked meanwhile, or taken over (mark_sending will say)
+            log.debug("event=leases_renewed held=%d kept=%d", len(ids), kept)
 
     async def _wait_for_sends(self, inflight: set[asyncio.Task[Outcome]]) -> None:
         """Until a send finishes, renewing the leases meanwhile (a slow platform call)."""
@@ -205,7 +205,10 @@ class Dispatcher:
                     started = asyncio.Event()
                     task = asyncio.ensure_future(self.attempts.run(ready, started))
                     inflight[task] = (ready, conversation)
-                    await self._until_started(started)
+                    if needs_reconciling(ready):  # a history read first: may take a while
+                        await self._until_started(started)
+                    else:
+                        await started.wait()
                     continue
                 # Nothing can go now: rows wait for paced or busy conversations.
                 if soonest is not None and soonest > self.limits.inline_retry_seconds:
