@@ -210,18 +210,20 @@ _CLAIM_LOCK_ID = 0x6F7574626F78  # "outbox": PostgreSQL claimers take turns
 def _held_elsewhere(table: sa.Table, now: datetime, holder: str) -> sa.ColumnElement[bool]:
     """The row's conversation (its person's DM, or its pair's group chat) has a row another
     dispatcher holds: one dispatcher at a time talks in a conversation, so that a message and
-    its files are not interleaved with another's, and the conversation's pace is kept."""
+    its files are not interleaved with another's, and the conversation's pace is kept. (Two
+    lookups, each by its own index: person_id, pair_id.)"""
     held = table.alias("held")
     h, c = held.c, table.c
-    same_conversation = sa.or_(
-        sa.and_(c.person_id.is_not(None), h.person_id == c.person_id),
-        sa.and_(c.person_id.is_(None), h.person_id.is_(None), h.pair_id == c.pair_id),
-    )
-    return sa.exists().where(
-        h.status.in_(_HELD),
-        h.lease_until > now,
-        h.lease_holder != holder,
-        same_conversation,
+    by_other = (h.status.in_(_HELD), h.lease_until > now, h.lease_holder != holder)
+    return sa.or_(
+        sa.and_(
+            c.person_id.is_not(None),
+            sa.exists().where(h.person_id == c.person_id, *by_other),
+        ),
+        sa.and_(
+            c.person_id.is_(None),
+            sa.exists().where(h.pair_id == c.pair_id, h.person_id.is_(None), *by_other),
+        ),
     )
 
 
