@@ -35,11 +35,12 @@ RUN_HELP = (
     "otherwise the offline console on the embedded database."
 )
 NO_CREDENTIALS = "no Slack or Teams credentials"
-HEALTH_ROUTE = "GET /healthz"  # bot.server.HEALTH_PATH (not imported: it loads aiohttp)
+# bot.server.HEALTH_PATH and bot.operations' paths (not imported: they load aiohttp)
+HEALTH_ROUTE = "GET /healthz, /readyz, /metrics"
 
 
 def serve_help() -> str:
-    """``mentorbot serve``'s help: every platform's route, and the health check."""
+    """``mentorbot serve``'s help: every platform's route, and the operations endpoints."""
     return "Serve HTTP: " + ", ".join([*(s.http_help for s in SETUPS), HEALTH_ROUTE]) + "."
 
 
@@ -62,7 +63,7 @@ def http_platforms(settings: Settings) -> list[str]:
 def warn_unserved(services: Services, platforms: list[Platform]) -> list[str]:
     """The platforms people are on that no adapter in this process serves (their messages
     would fail): each is logged as a warning at start, and returned."""
-    with services.store.transaction() as repo:
+    with services.store.read() as repo:
         stored = {platform for (platform,) in repo.columns(Person, ["platform"])}
     served = {platform.name for platform in platforms} | {"local"}
     unserved = sorted(stored - served)
@@ -80,18 +81,19 @@ def build_platforms(services: Services, receiving: Receiving) -> list[Platform]:
 
 def build_scheduler(services: Services, platforms: list[Platform]) -> Scheduler:
     """The scheduler and its outbox dispatcher, delivering to each person on their platform."""
-    from scheduler.runner import Scheduler  # loads APScheduler: only when it is needed
+    from bot.ticks import MeteredScheduler  # loads APScheduler: only when it is needed
 
     warn_unserved(services, platforms)
     delivery = PlatformDelivery(services.store, platforms)
     dispatcher = Dispatcher(
         services.store, delivery, services.clock, services.limits, store=services.store
     )
-    return Scheduler(
+    return MeteredScheduler(
         services.store,
         dispatcher,
         services.clock,
         services.rules,
         services.settings.core,
         tick_seconds=services.settings.scheduler.tick_seconds,
+        metrics=services.metrics,
     )

@@ -49,8 +49,10 @@ manifest_app = typer.Typer(
     help="Print platform app manifests built from app.yaml.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="The settings (app.yaml and environment).", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
 
 ConfigOption = Annotated[
     Path | None,
@@ -58,10 +60,20 @@ ConfigOption = Annotated[
 ]
 
 
-def _logging(level: int = logging.INFO) -> None:
+def _logging(level: int = logging.INFO, settings: Settings | None = None) -> None:
     """One event per line: time, level, logger, then the event's key=value pairs, with every
-    line break or other control character in them escaped (``bot/log_lines.py``)."""
-    configure(level, sys.stderr)
+    line break or other control character in them escaped (``bot/log_lines.py``); or, with
+    app.yaml's ``logging.format: json``, the same as one JSON object per line."""
+    configure(level, sys.stderr, settings.logging.format if settings is not None else "text")
+
+
+def _say(settings: Settings, said: str) -> None:
+    """What the CLI tells the operator at start: a plain line, or a JSON log line when the
+    log is JSON (so that every line on standard error parses)."""
+    if settings.logging.format == "json":
+        logging.getLogger("mentorbot.cli").info("event=starting said=%s", said)
+    else:
+        typer.echo(f"mentorbot: {said}", err=True)
 
 
 def _settings(config: Path | None) -> Settings:
@@ -87,16 +99,16 @@ def run(config: ConfigOption = None) -> None:
     settings = _settings(config)
     connecting = connections(settings)
     if connecting:
-        _logging()
+        _logging(settings=settings)
         for said in connecting:
-            typer.echo(f"mentorbot: {said}", err=True)
+            _say(settings, said)
         asyncio.run(_connected(settings))
     elif serves_http(settings):
         serving = ", ".join(http_platforms(settings))
-        typer.echo(
-            f"mentorbot: platform credentials found: serving HTTP for {serving} "
-            "(as `mentorbot serve`)",
-            err=True,
+        _logging(settings=settings)
+        _say(
+            settings,
+            f"platform credentials found: serving HTTP for {serving} (as `mentorbot serve`)",
         )
         serve(config=config)
     else:
@@ -132,19 +144,29 @@ def serve(
         bool, typer.Option("--no-scheduler", help="Do not run the scheduler in this process.")
     ] = False,
 ) -> None:
-    _logging()
     settings = _settings(config)
-    asyncio.run(
-        _serve(settings, host or settings.server.host, port or settings.port, not no_scheduler)
-    )
+    _logging(settings=settings)
+    port = settings.port if port is None else port
+    asyncio.run(_serve(settings, host or settings.server.host, port, not no_scheduler))
 
 
 @app.command("scheduler")
-def scheduler_command(config: ConfigOption = None) -> None:
+def scheduler_command(
+    config: ConfigOption = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve GET /healthz, /readyz and /metrics on this port "
+            "(default: server.operations_port; none when unset)."
+        ),
+    ] = None,
+) -> None:
     """Run only the scheduler and the outbox dispatcher (e.g. beside several web workers)."""
-    _logging()
     settings = _settings(config)
-    asyncio.run(_scheduler_only(settings))
+    _logging(settings=settings)
+    asyncio.run(
+        _scheduler_only(settings, settings.server.operations_port if port is None else port)
+    )
 
 
 @app.command()
@@ -195,6 +217,25 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"database at revision {migrate.current(settings.database_url)}")
 
 
+@config_app.command("reference")
+def config_reference(
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write", help="Rewrite the reference between its markers in this Markdown file."
+        ),
+    ] = None,
+) -> None:
+    """Every setting (app.yaml and environment) as Markdown tables: name, type, default, meaning."""
+    from bot.config_reference import reference, write_into
+
+    if write is None:
+        typer.echo(reference(), nl=False)
+    else:
+        changed = write_into(write)
+        typer.echo(f"{write}: {'updated' if changed else 'already up to date'}", err=True)
+
+
 @db_app.command("current")
 def db_current(config: ConfigOption = None) -> None:
     """Show the database's schema revision."""
@@ -226,25 +267,32 @@ def _platforms(services: Services, receiving: Receiving) -> list[Platform]:
 
 
 async def _serve(settings: Settings, host: str, port: int, with_scheduler: bool) -> None:
+    from bot.operations import operations_routes, serve_operations
     from bot.server import build_web_app
     from bot.server import serve as serve_http
     from scheduler.runner import start_in_loop
 
     services = build_services(settings, SystemClock())
     platforms = _platforms(services, Receiving.HTTP)
-    web_app = build_web_app(route for p in platforms for route in p.routes() or ())
+    routes = [route for p in platforms for route in p.routes() or ()]
+    web_app = build_web_app([*routes, *operations_routes(services)])
     scheduler = build_scheduler(services, platforms) if with_scheduler else None
     aps = start_in_loop(scheduler) if scheduler is not None else None
+    operations = None
     try:
+        operations = await serve_operations(services, settings.server.operations_port)
         for platform in platforms:
             await platform.start()
         await serve_http(web_app, host, port, _stop_event())
     finally:
+        if operations is not None:
+            await operations.stop()
         await _shut_down(services, platforms, aps, scheduler)
 
 
 async def _connected(settings: Settings) -> None:
     """``run`` when a platform connects out itself: no web server, until a signal stops it."""
+    from bot.operations import operations_routes, serve_operations
     from scheduler.runner import start_in_loop
 
     services = build_services(settings, SystemClock())
@@ -254,31 +302,39 @@ async def _connected(settings: Settings) -> None:
     stop = _stop_event()
     # A platform that only comes over HTTP, beside one that connects out: serve its routes.
     routes = [route for p in platforms for route in p.routes() or ()]
-    server = None
+    server = operations = None
     try:
         for platform in platforms:
             await platform.start()
+        operations = await serve_operations(services, settings.server.operations_port)
         if routes:
             from bot.server import build_web_app, start
 
-            server = await start(build_web_app(routes), settings.server.host, settings.port)
+            web_app = build_web_app([*routes, *operations_routes(services)])
+            server = await start(web_app, settings.server.host, settings.port)
             names = ", ".join(p.name for p in platforms if p.routes())
-            typer.echo(f"mentorbot: also serving HTTP for {names} at {server.url}", err=True)
+            _say(settings, f"also serving HTTP for {names} at {server.url}")
         await stop.wait()
     finally:
-        if server is not None:
-            await server.stop()
+        for running in (server, operations):
+            if running is not None:
+                await running.stop()
         await _shut_down(services, platforms, aps, scheduler)
 
 
-async def _scheduler_only(settings: Settings) -> None:
+async def _scheduler_only(settings: Settings, port: int | None) -> None:
+    from bot.operations import serve_operations
     from scheduler.runner import run_forever
 
     services = build_services(settings, SystemClock())
     platforms = _platforms(services, Receiving.NOTHING)
+    operations = None
     try:
+        operations = await serve_operations(services, port)
         await run_forever(build_scheduler(services, platforms), _stop_event())
     finally:
+        if operations is not None:
+            await operations.stop()
         services.close()
 
 

@@ -19,7 +19,7 @@ from conversations.records import OutboxItem, Pair, Person
 def recipients_of(store: Store, item: OutboxItem) -> list[Person]:
     """The people an outbox row is for: its person, or its pair's members (those still in
     the database). Each platform's delivery filters them further (erased, on that platform)."""
-    with store.transaction() as repo:
+    with store.read() as repo:
         if item.person_id is not None:
             ids = [item.person_id]
         elif item.pair_id is not None:

@@ -5,13 +5,20 @@ would start a line of its own that reads like the bot's (``level=ERROR … event
 ``OneLineFormatter`` formats a record as usual, then escapes every line break and other
 control character (``\\n``, ``\\r``, ``\\x1b``, ``\\u2028``, bidirectional overrides) in the
 whole line, a traceback included, so each record is exactly one line.
+
+``JsonFormatter`` (app.yaml ``logging.format: json``, ``bot/json_lines.py``) writes the same
+record as one JSON object: time, level, logger, event and the record's ``key=value`` fields.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TextIO
+from typing import Literal, TextIO
+
+from bot.json_lines import JsonFormatter
+
+Format = Literal["text", "json"]
 
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
@@ -39,14 +46,14 @@ class OneLineFormatter(logging.Formatter):
         return one_line(super().format(record))
 
 
-def handler(stream: TextIO) -> logging.Handler:
-    """A handler writing the bot's one-line records to ``stream``."""
+def handler(stream: TextIO, format: Format = "text") -> logging.Handler:
+    """A handler writing the bot's one-line records to ``stream``, as text or JSON."""
     out = logging.StreamHandler(stream)
-    out.setFormatter(OneLineFormatter(FORMAT))
+    out.setFormatter(JsonFormatter() if format == "json" else OneLineFormatter(FORMAT))
     return out
 
 
-def configure(level: int, stream: TextIO) -> None:
+def configure(level: int, stream: TextIO, format: Format = "text") -> None:
     """The process's logging: one-line records at ``level`` and above to ``stream`` (nothing
     changes when logging is set up already, as under pytest)."""
-    logging.basicConfig(level=level, handlers=[handler(stream)])
+    logging.basicConfig(level=level, handlers=[handler(stream, format)])

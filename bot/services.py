@@ -9,11 +9,15 @@ temporary database) and clock; the CLI calls it with the real ones.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from conversations.engine import Engine
+from conversations.events import Actor, Event
 from conversations.flows.coordinators import apply_configured
+from conversations.messages import Reply
 from conversations.planner import PlanRules
 from conversations.ports import Clock
 from scheduler.dispatcher import DeliveryLimits
@@ -21,6 +25,23 @@ from storage import migrate
 from storage.store import SqlStore
 
 log = logging.getLogger("mentorbot.app")  # the name operators know from the logs
+
+
+class MeteredEngine(Engine):
+    """The engine, counting each event it handles and timing the turn (``bot/metrics.py``):
+    the one place every platform's turns go through."""
+
+    def __init__(self, store: SqlStore, clock: Clock, settings: Settings, metrics: Metrics) -> None:
+        super().__init__(store, clock, settings.core)
+        self.metrics = metrics
+
+    def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
+        started = time.perf_counter()
+        try:
+            return super().handle(actor, event, event_key=event_key)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.handled(actor.platform, type(event).__name__, elapsed)
 
 
 @dataclass
@@ -31,6 +52,7 @@ class Services:
     engine: Engine
     rules: PlanRules
     limits: DeliveryLimits
+    metrics: Metrics
 
     def close(self) -> None:
         self.store.close()
@@ -59,7 +81,9 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     url = settings.database_url
     migrate.upgrade(url)
     store = SqlStore(url)
-    engine = Engine(store, clock, settings.core)
+    metrics = Metrics()
+    metrics.watch_outbox(store.outbox_counts)
+    engine = MeteredEngine(store, clock, settings, metrics)
     with store.transaction() as repo:
         # app.yaml's coordinators are the truth at every start: removed there -> revoked.
         granted, revoked = apply_configured(repo, settings.core, clock.now())
@@ -75,4 +99,5 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         engine=engine,
         rules=plan_rules(settings),
         limits=delivery_limits(settings),
+        metrics=metrics,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -22,14 +22,30 @@ class _Section(BaseModel):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/mentorbot.db"
+    url: str = Field(
+        "sqlite:///var/mentorbot.db",
+        description="SQLAlchemy URL; a relative SQLite path is relative to app.yaml's folder. "
+        "`DATABASE_URL` overrides it (e.g. `postgresql+psycopg://user:pw@host/mentorbot`).",
+    )
 
 
 class SchedulerSettings(_Section):
-    tick_seconds: int = 60
-    catch_up_hours: int = 12
-    max_nudges_per_week: int = 6
-    max_subjects_per_tick: int = 1200
+    tick_seconds: int = Field(
+        60, description="How often the scheduler wakes to look for due nudges (seconds)."
+    )
+    catch_up_hours: int = Field(
+        12, description="Nudges missed during downtime are still sent if at most this late."
+    )
+    max_nudges_per_week: int = Field(
+        6,
+        description="At most this many nudges per person per ISO week (answers to commands "
+        "do not count).",
+    )
+    max_subjects_per_tick: int = Field(
+        1200,
+        description="At most this many people, pairs and programmes planned per tick, the "
+        "earliest due first (0: no bound).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -46,47 +62,96 @@ class SchedulerSettings(_Section):
 
 
 class DeliverySettings(_Section):
-    global_per_second: float = 20.0
-    global_burst: float = 3.0
-    per_conversation_seconds: float = 1.0
-    max_attempts: int = 6
-    lease_seconds: float = 30.0  # a dispatcher's hold on a row; a dead one's rows: taken over
+    global_per_second: float = Field(
+        20.0, description="Outgoing messages per second, across all conversations."
+    )
+    global_burst: float = Field(
+        3.0, description="How many messages may go out back to back before the rate applies."
+    )
+    per_conversation_seconds: float = Field(
+        1.0, description="Seconds between two messages into the same conversation."
+    )
+    max_attempts: int = Field(
+        6, description="Tries of a transient error (5xx, timeout) before a message fails."
+    )
+    lease_seconds: float = Field(
+        30.0,
+        description="Seconds a dispatcher holds the messages it claimed without renewing "
+        "them; a stopped dispatcher's messages are taken over once this has run out.",
+    )
 
 
 class LocalSettings(_Section):
-    start_as: str = "koordinator"
+    start_as: str = Field("koordinator", description="The offline console starts as this person.")
 
 
 class SlackSettings(_Section):
-    command: str = "/mentor"
-    app_name: str = "Mentorbot"
-    description: str = "Runs your mentoring programme in direct messages."
-    socket_mode: bool = True
-    public_url: str = "https://example.org"
+    command: str = Field("/mentor", description="The slash command's name.")
+    app_name: str = Field("Mentorbot", description="The app's name in the manifest.")
+    description: str = Field(
+        "Runs your mentoring programme in direct messages.",
+        description="The app's description in the manifest.",
+    )
+    socket_mode: bool = Field(
+        True, description="Socket Mode in the manifest (run with `SLACK_APP_TOKEN`)."
+    )
+    public_url: str = Field(
+        "https://example.org",
+        description="Public base URL for HTTP mode (the manifest's request URLs).",
+    )
 
 
 class TeamsSettings(_Section):
-    app_name: str = "Mentorbot"
-    description: str = "Runs your mentoring programme in a chat with you."
-    # Serve POST /api/messages without MICROSOFT_APP_ID (no authentication): the Bot
-    # Framework Emulator on this machine only.
-    emulator: bool = False
-    # Pacing of what the bot sends to Teams, under Teams' limits (per bot and conversation:
-    # 7 messages a second, 60 in 30 seconds; per tenant: 50 requests a second).
-    messages_per_second: float = 15.0
-    per_conversation_seconds: float = 0.6
-    # The manifest's identity: the Azure Bot's app id is MICROSOFT_APP_ID; these describe
-    # the app in Teams' store listing.
-    developer_name: str = "Mentorbot"
-    website_url: str = "https://example.org"
-    privacy_url: str = "https://example.org/privacy"
-    terms_url: str = "https://example.org/terms"
-    version: str = "1.0.0"
+    app_name: str = Field("Mentorbot", description="The app's name in the package.")
+    description: str = Field(
+        "Runs your mentoring programme in a chat with you.",
+        description="The app's description in the package.",
+    )
+    emulator: bool = Field(
+        False,
+        description="Serve `POST /api/messages` without `MICROSOFT_APP_ID` and without "
+        "authentication, for the Bot Framework Emulator on this machine only.",
+    )
+    # Pacing under Teams' limits (per bot and conversation: 7 messages a second, 60 in 30
+    # seconds; per tenant: 50 requests a second).
+    messages_per_second: float = Field(
+        15.0, description="What the bot sends to Teams, per second (0: no limit)."
+    )
+    per_conversation_seconds: float = Field(
+        0.6, description="Seconds between two messages into one Teams chat (0: no limit)."
+    )
+    developer_name: str = Field("Mentorbot", description="The store listing's developer.")
+    website_url: str = Field("https://example.org", description="The store listing's website.")
+    privacy_url: str = Field(
+        "https://example.org/privacy", description="The store listing's privacy statement."
+    )
+    terms_url: str = Field(
+        "https://example.org/terms", description="The store listing's terms of use."
+    )
+    version: str = Field("1.0.0", description="The package's version.")
 
 
 class ServerSettings(_Section):
-    host: str = "127.0.0.1"
-    port: int = 3978
+    host: str = Field("127.0.0.1", description="`mentorbot serve` listens on this address.")
+    port: int = Field(3978, description="`mentorbot serve`'s port (`PORT` overrides it).")
+    operations_port: int | None = Field(
+        None,
+        description="For a process without a web server of its own (`mentorbot scheduler`, "
+        "`mentorbot run` over Socket Mode): serve `GET /healthz`, `/readyz` and `/metrics` "
+        "on this port (0: any free port; unset: none).",
+    )
+
+
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = Field(
+        "text",
+        description="`text`: `time level=… logger=… event=… key=value`; `json`: one JSON "
+        "object per line with the same fields (ids and counts, never a message's text).",
+    )
+
+
+class MetricsSettings(_Section):
+    enabled: bool = Field(True, description="Serve Prometheus metrics at `GET /metrics`.")
 
 
 class Secrets(BaseSettings):
@@ -94,16 +159,22 @@ class Secrets(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
-    slack_api_url: str = ""
-    microsoft_app_id: str = ""
-    microsoft_app_password: str = ""
-    microsoft_app_tenant_id: str = ""
-    microsoft_app_type: str = "SingleTenant"
-    database_url: str = ""
-    port: int | None = None
+    slack_bot_token: str = Field("", description="Slack's Bot User OAuth Token (`xoxb-…`).")
+    slack_signing_secret: str = Field("", description="Slack's Signing Secret (HTTP mode).")
+    slack_app_token: str = Field(
+        "", description="Slack's app-level token (`xapp-…`): `mentorbot run` uses Socket Mode."
+    )
+    slack_api_url: str = Field(
+        "", description="Another base URL for Slack's Web API (tests, proxies)."
+    )
+    microsoft_app_id: str = Field("", description="The Azure Bot's app id (Teams).")
+    microsoft_app_password: str = Field("", description="The Azure Bot's client secret.")
+    microsoft_app_tenant_id: str = Field("", description="The Azure Bot's tenant id.")
+    microsoft_app_type: str = Field(
+        "SingleTenant", description="`SingleTenant`, `MultiTenant` or `UserAssignedMSI`."
+    )
+    database_url: str = Field("", description="Overrides `database.url`.")
+    port: int | None = Field(None, description="Overrides `server.port`.")
 
 
 class Settings(_Section):
@@ -116,6 +187,8 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     secrets: Secrets = Field(default_factory=Secrets)
     config_dir: Path = Field(default_factory=Path.cwd)
 
@@ -135,7 +208,7 @@ class Settings(_Section):
 
     @property
     def port(self) -> int:
-        return self.secrets.port or self.server.port
+        return self.server.port if self.secrets.port is None else self.secrets.port
 
     @property
     def slack_http_enabled(self) -> bool:

@@ -30,6 +30,7 @@ class CoreConfig(BaseModel):
     agreement_deadline_days: int = 14
     stuck_phase_days: int = 21
     overdue_grace_days: int = 3
+    invitation_reminder_days: int = 4  # one reminder to an invitation left unanswered
 
     @field_validator("coordinators")
     @classmethod

@@ -33,28 +33,38 @@ from conversations.flows import (
     coordinators,
     data_rights,
     enrolment,
+    followup,
     goals,
     help,
     home,
+    intake,
+    invitations,
+    matching,
     meeting_changes,
     meeting_outcome,
     meetings,
     pause,
     programmes,
+    pulse,
     reflection,
+    report,
     review,
     settings,
     status,
 )
 from conversations.i18n import Texts, normalise_locale
+from conversations.lanes import Lanes
 from conversations.messages import Button, Message, Reply, Section, text
-from conversations.pairs import has_pair, last_ended_pair, pair_closed_reply
+from conversations.pair_choice import ask_pair
+from conversations.pairs import has_pair, last_ended_pair, open_pairs_of, pair_closed_reply
+from conversations.parked_commands import take_command
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
 from conversations.planner.calendar import allowed_from
-from conversations.ports import Clock, Conflict, DuplicateKey, Repo, Store
+from conversations.ports import Clock, Conflict, DuplicateKey, ReadOnly, Repo, Store
 from conversations.programme_choice import take_parked
-from conversations.records import AuditEntry, ConversationState, Person, Receipt
+from conversations.records import AuditEntry, ConversationState, Pair, Person, Receipt
+from conversations.refs import PairChoiceRef
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.sanitising import clean_actor, clean_event, clean_line
 from conversations.scoping import WorkspaceRepo
@@ -80,9 +90,15 @@ FLOWS = (
     checkin,
     meeting_outcome,
     review,
+    pulse,
     programmes,
     enrolment,
+    invitations,
+    matching,
+    intake,
     status,
+    followup,
+    report,
     coordinators,
 )
 
@@ -152,6 +168,10 @@ def run_parked(turn: Turn, value: str) -> Reply:
         return turn.say("parked.gone")
     line = parse_command(taken[1])
     spec = find_command(line.word) if line else None
+    if spec is None and line is not None:  # a misspelt command word: the one it was taken for
+        meant = help.closest(turn, line.word)
+        spec = find_command(meant.name) if meant else None
+        line = replace(line, word=spec.name) if spec else line
     if spec is None or line is None:
         return turn.say("parked.gone")
     return run_command(turn, spec, line, {})
@@ -175,9 +195,25 @@ def run_command(
     read = spec.flags.read(line, turn.t)
     if isinstance(read, Unknown):
         return help.unknown_flag(turn, spec, read.flag)
+    if spec.audience == Audience.PAIR and turn.chosen_pair is None:
+        pairs = open_pairs_of(turn.repo, turn.person.id)
+        if len(pairs) > 1:  # never guess: a check-in for one adept must not reach another
+            return ask_pair(turn, pairs, line, help.command_word(turn.t, spec.name), mentions)
     if programme:
         read = replace(read, options={**read.options, "program": programme})
     return spec.handler(turn, read, mentions)
+
+
+def run_with_pair(turn: Turn, value: str) -> Reply:
+    """A pair chosen for a parked command: the command runs again, for that pair."""
+    ref = PairChoiceRef.decode(value)
+    taken = take_command(turn, ref.token) if ref is not None else None
+    spec = find_command(taken[0].word) if taken is not None else None
+    pair = turn.repo.get(Pair, ref.pair) if ref is not None else None
+    if taken is None or spec is None or pair is None or turn.person.id not in pair.member_ids():
+        return turn.say("parked.gone")
+    turn.chosen_pair = pair.id
+    return run_command(turn, spec, taken[0], taken[1])
 
 
 def run_with_programme(turn: Turn, value: str) -> Reply:
@@ -195,6 +231,7 @@ ENGINE_ROUTES = Routes(
         ButtonRoute(Action.SAVE_PARKED, save_parked),
         ButtonRoute(Action.RUN_PARKED, run_parked),
         ButtonRoute(Action.CHOOSE_PROGRAMME, run_with_programme, Audience.COORDINATOR),
+        ButtonRoute(Action.CHOOSE_PAIR, run_with_pair, Audience.PAIR),
     )
 )
 ROUTES = Routes.gather([*(flow.ROUTES for flow in FLOWS), ENGINE_ROUTES])
@@ -206,24 +243,33 @@ class Engine:
         self.store = store
         self.clock = clock
         self.config = config
+        self.lanes = Lanes()
 
     def knows(self, actor: Actor) -> bool:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return self._find(repo, actor) is not None
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply:
-        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless."""
+        """Handle one event. ``event_key`` (e.g. Slack's event_id) makes retries harmless.
+        A turn may start read-only (``conversations.lanes``) and run again as a writer."""
         key = clean_line(event_key) if event_key else uuid.uuid4().hex
         actor, event = clean_actor(actor), clean_event(event)  # the edge of the core
-        for attempt in range(5):
+        keyed = event_key is not None
+        write = self.lanes.starts_writing(event, keyed)
+        conflicts = 0
+        while conflicts < 5:
             try:
-                return self._handle_once(actor, event, key, event_key is not None)
+                return self._handle_once(actor, event, key, keyed, write)
             except _Refused as refused:
                 return refused.reply
             except Conflict:
-                log.info("event=conflict_retry attempt=%d", attempt + 1)
-                continue
-            except Exception:
+                conflicts += 1
+                log.info("event=conflict_retry attempt=%d", conflicts)
+            except Exception as error:
+                if isinstance(error, ReadOnly) and not write:
+                    write = True  # it writes after all: again, as a writer (not a lost race)
+                    self.lanes.wrote(event, error)
+                    continue
                 log.error(
                     "event=handler_crash kind=%s error=%s at=%s",
                     type(event).__name__,
@@ -232,16 +278,16 @@ class Engine:
                 return self._crash_reply(actor)
         return self._crash_reply(actor)
 
-    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool) -> Reply:
+    def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool, write: bool) -> Reply:
         now = self.clock.now()
-        with self.store.transaction() as repo:
+        with self.store.transaction() if write else self.store.read() as repo:
             if keyed:
                 try:
                     repo.add(Receipt(key=key, created_at=now))
                 except DuplicateKey:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
-            person = self.ensure_person(repo, actor)
+            person = self.lanes.person(lambda: self.ensure_person(repo, actor))
             turn = Turn(
                 repo=WorkspaceRepo(repo, person.workspace),
                 now=now,
@@ -310,6 +356,10 @@ class Engine:
         if spec is not None and line is not None:
             return run_command(turn, spec, line, mentions)
         if answer is not None and state is not None:
+            one_word = line is not None and not line.args and not line.options
+            meant = help.closest(turn, line.word) if line is not None and one_word else None
+            if meant is not None:  # one word, close to a command (``statsu``): ask
+                return park(turn, state, text_, help.command_word(turn.t, meant.name))
             return answer.handler(turn, text_, dict(state.data))
         return help.unknown_command(turn, line.word if line else "")
 
@@ -361,7 +411,7 @@ class Engine:
     def _crash_reply(self, actor: Actor) -> Reply:
         lang = normalise_locale(actor.locale, self.config.default_locale)
         try:
-            with self.store.transaction() as repo:
+            with self.store.read() as repo:
                 found = self._find(repo, actor)
                 if found is not None:
                     lang = found.locale

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conversations.ports import LEASE, AtLeast, Conflict, DuplicateKey, R
+from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, OutboxStatus, Person, PlanWake, Receipt, Record
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
 
@@ -207,6 +208,13 @@ class InMemoryStore:
             repo = _MemoryRepo(tables, ids)
             yield repo
             self._tables, self._ids = tables, ids
+
+    @contextmanager
+    def read(self) -> Iterator[ReadOnlyRepo]:
+        """The last committed tables, without the writers' lock: a commit replaces the tables
+        instead of changing them, so what a reader holds never changes under it."""
+        tables = dict(self._tables)  # its own outer dict: reading may add an empty table
+        yield ReadOnlyRepo(_MemoryRepo(tables, dict(self._ids)))
 
     # Outbox port
     def claim_due(

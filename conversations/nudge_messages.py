@@ -9,13 +9,15 @@ builders."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from conversations.flows import reflection
+from conversations.config import CoreConfig
+from conversations.digest_message import digest_message
+from conversations.flows import pulse, reflection
 from conversations.flows.review import review_message
 from conversations.i18n import Texts
 from conversations.messages import Message, Section, text
@@ -29,8 +31,6 @@ from conversations.records import (
     MeetingStatus,
     Pair,
     Person,
-    Programme,
-    ProgrammeStatus,
     Record,
 )
 from conversations.refs import MeetingRef, PairMeetingRef, PairRef
@@ -151,10 +151,23 @@ def remember_prompt(
 
 
 def compose(
-    repo: Repo, nudge: Nudge, now: datetime, ahead: ReadAhead | None = None
+    repo: Repo,
+    nudge: Nudge,
+    now: datetime,
+    ahead: ReadAhead | None = None,
+    config: CoreConfig | None = None,
 ) -> NudgeMessage | None:
     """The message for one nudge, in its recipient's language; None if no longer relevant.
-    Reads only; ``ahead`` (from ``ReadAhead.load``) answers the reads from memory."""
+    Reads only; ``ahead`` (from ``ReadAhead.load``) answers the reads from memory; ``config``
+    has the deadlines the digest's follow-up list judges by."""
+    if nudge.kind == "coordinator-digest":
+        person = repo.get(Person, nudge.person_id)
+        if person is None or person.erased_at is not None:
+            return None
+        digest = digest_message(
+            repo, nudge.programme_id or 0, now, config or CoreConfig(), texts_for(person)
+        )
+        return None if digest is None else NudgeMessage(digest)
     message, prompt_key = _compose(repo, nudge, now, ahead)
     return None if message is None else NudgeMessage(message, prompt_key)
 
@@ -326,26 +339,8 @@ def _word(
         )
     if kind in ("midpoint-review", "closing-review") and pair is not None:
         return review_message(t, pair, "midpoint" if kind == "midpoint-review" else "closing")
-    if kind == "coordinator-digest":
-        programme = repo.get(Programme, nudge.programme_id or 0)
-        if programme is None or programme.status != ProgrammeStatus.OPEN:
-            return None
-        pairs = repo.find(Pair, programme_id=programme.id)
-        phases = Counter(p.phase for p in pairs)
-        held = [
-            m
-            for m in repo.find(Meeting, pair_id=[p.id for p in pairs])
-            if m.status == MeetingStatus.HELD
-        ]
-        lines = ", ".join(f"{t('phase.' + ph)} {n}" for ph, n in sorted(phases.items())) or "—"
-        return Message(
-            title=t("digest.title", programme=programme.name),
-            sections=(
-                Section(text=t("digest.body", pairs=len(pairs), phases=lines, meetings=len(held))),
-            ),
-            buttons=(button(t, "button.home", Action.HOME),),
-            note=t("status.privacy"),
-        )
+    if kind == "pulse" and pair is not None:
+        return pulse.pulse_message(t, pair.id or 0, int(nudge.detail or nudge.key.split(":")[2]))
     if kind == "delivery-failed-coordinator":
         return text(t("nudge.delivery_failed", detail=nudge.detail[:200]))
     return None

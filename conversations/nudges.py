@@ -17,6 +17,7 @@ KINDS = (
     "phase-deadline-coordinator",  # the same, later, to the programme's coordinator
     "midpoint-review",  # at the pair's mid-point date, to each member
     "closing-review",  # at the pair's end date, to each member
+    "pulse",  # 30 days after the introduction and every 60 after: how useful is it? (1-5)
     "coordinator-digest",  # weekly counts and dates, to each coordinator of a programme
     "delivery-failed-coordinator",  # a message could not be delivered (permanent error)
 )

@@ -37,14 +37,17 @@ def last_ended_pair(repo: Repo, person: Person) -> Pair | None:
 
 
 def current_pair(turn: Turn, ref: PairRef | PairMeetingRef | GoalsRef | None = None) -> Pair | None:
-    """The pair a button/form refers to (``ref``: must be the actor's own), else the actor's
-    only (or newest) open pair."""
+    """The pair a button/form refers to (``ref``: must be the actor's own), else the one chosen
+    for a typed command (the engine asks a member of several pairs), else the only open one."""
     if ref is not None:
         pair = turn.repo.get(Pair, ref.pair)
         if pair is None or turn.person.id not in pair.member_ids():
             return None
         return pair
     pairs = open_pairs_of(turn.repo, turn.person.id)
+    chosen = [p for p in pairs if p.id == turn.chosen_pair]
+    if chosen:
+        return chosen[0]
     return pairs[-1] if pairs else None
 
 

@@ -25,6 +25,11 @@ class DuplicateKey(Exception):
     """An insert collided with a unique key (outbox key, receipt key, person identity)."""
 
 
+class ReadOnly(Exception):
+    """A write inside a read-only transaction (``Store.read``): run the work again in
+    ``Store.transaction`` (the engine does, for a turn that turned out to write)."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""
@@ -95,7 +100,14 @@ class Repo(Protocol):
 
 class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Repo]:
-        """A unit of work: committed when the block ends, rolled back if it raises."""
+        """A unit of work: committed when the block ends, rolled back if it raises. The
+        writers of one process take turns (on SQLite they are serialised: one at a time)."""
+        ...
+
+    def read(self) -> AbstractContextManager[Repo]:
+        """A read-only unit of work: one consistent view of what was committed, which never
+        waits for a writer and holds none back (SQLite in WAL mode); any write raises
+        ``ReadOnly`` (nothing is written)."""
         ...
 
 

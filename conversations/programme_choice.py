@@ -8,14 +8,11 @@ which runs the parked command again with the programme chosen (the engine's
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 from conversations.flags import Flag, FlagKind
 from conversations.messages import Button, Message, Reply, Section
+from conversations.parked_commands import park_command, take_command
 from conversations.parsing import CommandLine
-from conversations.records import ConversationState, Programme, ProgrammeStatus
+from conversations.records import Programme, ProgrammeStatus
 from conversations.refs import ProgrammeChoiceRef
 from conversations.routes import Action
 from conversations.turn import Turn
@@ -23,7 +20,6 @@ from conversations.turn import Turn
 PROGRAMME_FLAG = Flag(
     "program", "program", FlagKind.PROGRAMME, also=("programme", "program-id", "programme-id")
 )
-PARKED_COMMAND = "parked_command"  # ConversationState.data: a command waiting for a programme
 MAX_CHOICES = 10  # buttons; with more open programmes, --program names one
 
 
@@ -61,13 +57,7 @@ def pick_programme(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> P
 def _ask(
     turn: Turn, programmes: list[Programme], line: CommandLine, mentions: dict[str, str]
 ) -> Reply:
-    parked = {"word": line.word, "args": line.args, "options": line.options, "mentions": mentions}
-    state = turn.repo.first(ConversationState, person_id=turn.person.id)
-    if state is None:
-        state = turn.repo.add(ConversationState(person_id=turn.person.id or 0, updated_at=turn.now))
-    data = {**state.data, PARKED_COMMAND: parked}
-    turn.repo.update(state.model_copy(update={"data": data, "updated_at": turn.now}))
-    token = _token(parked)
+    token = park_command(turn, line, mentions)
     t = turn.t
     newest = sorted(programmes, key=lambda p: p.id or 0, reverse=True)[:MAX_CHOICES]
     return turn.show(
@@ -90,25 +80,11 @@ def _ask(
     )
 
 
-def _token(parked: dict[str, Any]) -> str:
-    """Ties a button to the command it was asked about (a newer command makes it stale)."""
-    return hashlib.sha256(json.dumps(parked, sort_keys=True).encode()).hexdigest()[:12]
-
-
 def take_parked(turn: Turn, value: str) -> tuple[CommandLine, dict[str, str], str] | None:
     """The parked command, its mentions and the chosen programme's id; the parked command is
     forgotten (a second press finds nothing). None for a stale or foreign button."""
     ref = ProgrammeChoiceRef.decode(value)
-    state = turn.repo.first(ConversationState, person_id=turn.person.id)
-    parked = state.data.get(PARKED_COMMAND) if state is not None else None
-    if ref is None or state is None or not isinstance(parked, dict) or _token(parked) != ref.token:
+    taken = take_command(turn, ref.token) if ref is not None else None
+    if ref is None or taken is None:
         return None
-    data = {k: v for k, v in state.data.items() if k != PARKED_COMMAND}
-    turn.repo.update(state.model_copy(update={"data": data, "updated_at": turn.now}))
-    line = CommandLine(
-        word=str(parked["word"]),
-        args=[str(a) for a in parked["args"]],
-        options={str(k): str(v) for k, v in dict(parked["options"]).items()},
-    )
-    mentions = {str(k): str(v) for k, v in dict(parked["mentions"]).items()}
-    return line, mentions, str(ref.programme)
+    return taken[0], taken[1], str(ref.programme)

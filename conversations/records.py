@@ -73,6 +73,19 @@ class ProgrammeStatus(StrEnum):
 class EnrolmentStatus(StrEnum):
     ACTIVE = "active"
     LEFT = "left"  # erased their data (forget-me)
+    DECLINED = "declined"  # enrolled by hand, and said no to the programme's data use
+
+
+class InvitationStatus(StrEnum):
+    INVITED = "invited"  # sent, not answered (yet)
+    ACCEPTED = "accepted"  # said yes and filled in the intake form: enrolled
+    DECLINED = "declined"
+
+
+class ProposalStatus(StrEnum):
+    DRAFT = "draft"  # proposed by `match`, waiting for the coordinator
+    APPROVED = "approved"  # became a pair
+    DISCARDED = "discarded"
 
 
 class MeetingStatus(StrEnum):
@@ -123,6 +136,8 @@ class Programme(Record):
     cadence_days: int = 14
     meeting_minutes: int = 60
     template: str = "general"  # "general" or "new-managers"
+    # What people may want to learn or offer (the intake form's choices); free text besides.
+    topics: list[str] = Field(default_factory=list)
     status: ProgrammeStatus = ProgrammeStatus.OPEN
     created_by: int
     created_at: Moment
@@ -139,9 +154,48 @@ class Enrolment(Record):
     manager: str = ""
     languages: list[str] = Field(default_factory=list)
     capacity: int = 1  # mentors: how many adepts at once
+    # When they agreed to the programme's data use; None: asked, not answered. Nothing but
+    # the question reaches them, and they are never paired, before it is set.
     consent_at: Moment | None = None
     status: EnrolmentStatus = EnrolmentStatus.ACTIVE
     created_at: Moment
+    # The intake form's answers (matching reads them): topics from the programme's list,
+    # their manager and the people they would rather not be paired with (person ids).
+    wants_topics: list[str] = Field(default_factory=list)
+    offers_topics: list[str] = Field(default_factory=list)
+    manager_id: int | None = None
+    avoid: list[int] = Field(default_factory=list)
+
+
+class Invitation(Record):
+    """An invitation to a programme (`invite`): enrolled only when accepted, through the
+    intake form. Declines and non-answers are counted; one reminder goes."""
+
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
+    programme_id: int
+    person_id: int
+    role: Role
+    invited_by: int
+    status: InvitationStatus = InvitationStatus.INVITED
+    sent_at: Moment
+    reminded_at: Moment | None = None
+    answered_at: Moment | None = None
+
+
+class MatchProposal(Record):
+    """A pair `match` proposed: a draft until the coordinator approves or discards it.
+    ``reason`` is the engine's structured ``Reason`` (worded for each reader)."""
+
+    workspace: str = ""  # the organisation it belongs to (its people's workspace)
+    programme_id: int
+    run: str  # one `match` run: its proposals are approved or discarded together
+    mentor_id: int
+    adept_id: int
+    score: float
+    reason: dict[str, Any] = Field(default_factory=dict)
+    status: ProposalStatus = ProposalStatus.DRAFT
+    created_at: Moment
+    decided_at: Moment | None = None
 
 
 class Pair(Record):
@@ -350,6 +404,8 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     Person,
     Programme,
     Enrolment,
+    Invitation,
+    MatchProposal,
     Pair,
     Goal,
     GoalRating,

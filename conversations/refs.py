@@ -147,3 +147,48 @@ class ProgrammeChoiceRef(Ref):
 
     programme: int
     token: str = ""
+
+
+@dataclass(frozen=True)
+class PairChoiceRef(Ref):
+    """A pair chosen for a parked command (its member is in several), and the command's token."""
+
+    pair: int
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class PulseRef(Ref):
+    """One round of a pair's relationship pulse (1, 2, …)."""
+
+    pair: int
+    round: int
+
+
+@dataclass(frozen=True)
+class InvitationRef(Ref):
+    """An invitation to a programme (accepting it opens the intake form; declining it)."""
+
+    invitation: int
+
+
+@dataclass(frozen=True)
+class EnrolmentRef(Ref):
+    """An enrolment made by hand, whose person is asked for consent."""
+
+    enrolment: int
+
+
+@dataclass(frozen=True)
+class ProposalRef(Ref):
+    """One pair `match` proposed (approve it)."""
+
+    proposal: int
+
+
+@dataclass(frozen=True)
+class MatchRunRef(Ref):
+    """A programme's `match` run: approve or discard every draft of it."""
+
+    programme: int
+    run: str = ""

@@ -72,6 +72,18 @@ class Action(StrEnum):
     RUN_PARKED = "parked.run"  # … or the command
     CHOOSE_PROGRAMME = "programme.choose"  # several open programmes: this one, for the command
     CLOSE_PROGRAMME = "programme.close"  # yes, close it
+    CHOOSE_PAIR = "pair.choose"  # in several pairs: the command is for this one
+    REMIND_PAIR = "followup.remind"  # the coordinator nudges a pair on the follow-up list
+    PAUSE_PAIR = "followup.pause"  # … pauses it (a form asks until when, and why)
+    END_PAIR = "followup.end"  # … ends it (a form asks how, and why)
+    ANSWER_PULSE = "pulse.answer"  # a member answers the relationship pulse (opens its form)
+    ACCEPT_INVITATION = "invitation.accept"  # opens the intake form
+    DECLINE_INVITATION = "invitation.decline"
+    CONSENT = "enrolment.consent"  # enrolled by hand: I agree to the data use
+    DECLINE_CONSENT = "enrolment.decline"
+    APPROVE_PROPOSAL = "match.approve"  # one drafted pair
+    APPROVE_ALL = "match.approve_all"  # every draft of a run
+    DISCARD_PROPOSALS = "match.discard"  # every draft of a run
 
 
 class FormId(StrEnum):
@@ -90,6 +102,10 @@ class FormId(StrEnum):
     MIDPOINT_REVIEW = "review.midpoint"
     CLOSING_REVIEW = "review.closing"
     PROGRAMME = "programme"  # a new programme: what `program new` did not say
+    PAUSE_PAIR = "followup.pause"
+    END_PAIR = "followup.end"
+    PULSE = "pulse"
+    INTAKE = "intake"  # an accepted invitation: about me, and consent
 
 
 class Awaiting(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,9 @@ class Turn:
     # When a message this turn causes may reach someone else (the engine gives the calendar's
     # ``allowed_from``: their working hours, working days and public holidays).
     allowed_from: Callable[[Person, datetime], datetime] = lambda person, moment: moment
+    # The pair a member in several pairs chose with a button for a typed command (the engine
+    # asks instead of guessing: a check-in for one adept must never reach another).
+    chosen_pair: int | None = None
 
     @property
     def t(self) -> Texts:
@@ -107,16 +110,20 @@ class Turn:
         kind: str = "notice",
         programme_id: int | None = None,
         pair_id: int | None = None,
+        after: timedelta | None = None,
     ) -> None:
         """Queue a message to one person (about ``pair_id``, if given), worded in their own
         language. To anyone but the actor it is due at the recipient's next allowed time
         (quiet hours), not at once; of a programme that has not started, not before its start
-        date (``held_until``)."""
+        date (``held_until``); ``after``: not before that long from now (a reminder)."""
         recipient = self.person_by_id(person_id)
         if recipient.erased_at is not None:
             return
+        moment = self.now + after if after is not None else self.now
         due_at = self.held_until([recipient], programme_id) or (
-            self.now if person_id == self.person.id else self.allowed_from(recipient, self.now)
+            moment
+            if person_id == self.person.id and after is None
+            else self.allowed_from(recipient, moment)
         )
         self.sent += 1
         self.repo.enqueue(

@@ -1,13 +1,25 @@
 """Engines for the store and the migrations: one per caller, never at import time.
 
-SQLite gets write-ahead logging, a busy timeout and ``BEGIN IMMEDIATE`` transactions (the
-documented pysqlite workaround: the driver's own BEGIN is switched off and SQLAlchemy emits
-ours), so two processes on one file queue for the write lock instead of losing updates.
-PostgreSQL URLs without a driver get psycopg 3, the driver this project installs.
+SQLite gets write-ahead logging (WAL: readers see the last commit and never wait for the
+writer, nor hold it back) and a busy timeout. pysqlite's own BEGIN is switched off (the
+documented workaround) and SQLAlchemy emits ours:
+
+* a writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so two processes on one
+  file queue for it instead of losing updates, and a transaction that read first can never
+  fail on upgrading its lock;
+* a reader (``make_engines(...).read``) begins a plain deferred ``BEGIN``: one consistent
+  snapshot from its first read, no lock that a writer waits for, ``query_only`` as a guard;
+* a store's writers have one connection (``WRITE_LANE``): the writers of one process queue for
+  it in Python, in order, instead of sleeping in SQLite's busy handler against each other.
+  Only writers of other processes meet the busy handler.
+
+PostgreSQL URLs without a driver get psycopg 3, the driver this project installs; readers and
+writers share one engine there (MVCC: readers never waited).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +27,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 BUSY_TIMEOUT_MS = 5000
+WRITE_LANE = 1  # connections of a store's SQLite writer: one, so writers queue in-process
+WRITE_LANE_WAIT_S = 30.0  # a writer waiting longer for the lane gets SQLAlchemy's TimeoutError
 
 
 def database_url(url: str) -> URL:
@@ -25,19 +39,67 @@ def database_url(url: str) -> URL:
     return parsed
 
 
+@dataclass(frozen=True)
+class Engines:
+    """A store's engines: ``write`` for transactions that may write, ``read`` for read-only
+    ones (the same engine on PostgreSQL)."""
+
+    write: Engine
+    read: Engine
+
+    @property
+    def sqlite(self) -> bool:
+        return self.write.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.write.dispose()
+        if self.read is not self.write:
+            self.read.dispose()
+
+
 def make_engine(url: str) -> Engine:
-    """A new engine for ``url``; for a SQLite file, its folder is created if missing."""
-    parsed = database_url(url)
+    """A new engine for ``url`` whose every transaction may write (the migrations'); for a
+    SQLite file, its folder is created if missing."""
+    parsed = _checked(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
+    return _sqlite(parsed, _begin_immediate)
+
+
+def make_engines(url: str) -> Engines:
+    """The store's engines for ``url`` (see the module docstring)."""
+    parsed = _checked(url)
+    if parsed.get_backend_name() != "sqlite":
+        engine = create_engine(parsed, pool_pre_ping=True)
+        return Engines(write=engine, read=engine)
+    write = _sqlite(
+        parsed,
+        _begin_immediate,
+        pool_size=WRITE_LANE,
+        max_overflow=0,
+        pool_timeout=WRITE_LANE_WAIT_S,
+    )
+    read = _sqlite(parsed, _begin_deferred)
+    event.listen(read, "connect", _query_only)
+    return Engines(write=write, read=read)
+
+
+def _checked(url: str) -> URL:
+    parsed = database_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return parsed
     if not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed):
         # Each engine (store, migrations) would see its own empty database.
         raise ValueError("in-memory SQLite is not supported: use a file, or InMemoryStore")
     if not parsed.database.startswith("file:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    return parsed
+
+
+def _sqlite(parsed: URL, begin: Any, **pool: Any) -> Engine:
+    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pool)
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", begin)
     return engine
 
 
@@ -53,6 +115,20 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _query_only(dbapi_connection: Any, _record: Any) -> None:
+    """A reader's connection refuses writes (the store's read-only repo refuses them first)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA query_only=ON")
+    finally:
+        cursor.close()
+
+
 def _begin_immediate(connection: Any) -> None:
-    """Every transaction may write, so take SQLite's write lock up front."""
+    """A writer takes SQLite's write lock up front."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Any) -> None:
+    """A reader takes no lock: its snapshot starts with its first read."""
+    connection.exec_driver_sql("BEGIN")

@@ -7,6 +7,7 @@ The store does not create or migrate the schema: call ``storage.migrate.upgrade(
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,18 +17,18 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import EPOCH, PLANNED, share_of_changed, subjects_of
-from storage.engine import make_engine
+from storage.engine import make_engines
 from storage.outbox import SqlOutbox
 from storage.tables import table_of
+from storage.units import unit
 
 T = TypeVar("T")
-# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried.
-_RETRYABLE = frozenset({"40P01", "40001"})
 _ROWS_PER_INSERT = 2000  # rows per multi-row INSERT (4 values each: under the bind limits)
 
 
@@ -238,33 +239,66 @@ class SqlStore(SqlOutbox):
     """``Store`` + ``Outbox`` (``storage.outbox``) on the database at ``url`` (SQLite or
     PostgreSQL).
 
-    Each instance owns its engine (and connection pool); ``close()`` releases it.
+    Each instance owns its engines (and connection pools); ``close()`` releases them. On
+    SQLite, ``read()`` runs on reader connections that never wait for the writer, and the
+    writers of this store take turns on one connection (``storage.engine``).
     """
 
     def __init__(self, url: str) -> None:
-        self._engine = make_engine(url)
+        self._engines = make_engines(url)
+        self._engine = self._engines.write
+        self._writing = threading.local()  # this thread is inside one of our write transactions
 
     @property
     def engine(self) -> Engine:
-        """The store's engine, for collaborators that share the database."""
+        """The store's (writers') engine, for collaborators that share the database."""
         return self._engine
 
     def close(self) -> None:
         """Close all pooled connections."""
-        self._engine.dispose()
+        self._engines.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[SqlRepo]:
         """A unit of work: committed when the block ends, rolled back if it raises.
 
-        A transaction PostgreSQL aborted to break a deadlock or a serialisation conflict is
-        rolled back and raised as ``Conflict``: like a lost optimistic-locking race, the
-        caller may simply run it again (the engine retries a turn; the scheduler's next tick
-        plans again)."""
-        try:
-            with self._engine.begin() as connection:
+        On SQLite it waits its turn for the store's one writer connection (no busy-sleeping
+        against this process's other writers), then takes the write lock (``BEGIN
+        IMMEDIATE``). A write transaction opened inside another on the same thread would wait
+        for itself: it is refused at once (``RuntimeError``).
+
+        A transaction that could not go on because of other transactions is rolled back and
+        raised as ``Conflict``: PostgreSQL aborting it to break a deadlock or a serialisation
+        conflict, SQLite still locked by another process after the busy timeout (``database
+        is locked``). Like a lost optimistic-locking race, the caller may simply run it again
+        (the engine retries a turn; the scheduler's next tick plans again)."""
+        if not self._engines.sqlite:
+            with unit(self._engine) as connection:
                 yield SqlRepo(connection)
-        except DBAPIError as error:
-            if getattr(error.orig, "sqlstate", None) in _RETRYABLE:
-                raise Conflict(f"the database aborted the transaction: {error.orig}") from error
-            raise
+            return
+        if getattr(self._writing, "active", False):
+            raise RuntimeError("a write transaction inside another one on the same thread")
+        self._writing.active = True
+        try:
+            with unit(self._engine) as connection:
+                yield SqlRepo(connection)
+        finally:
+            self._writing.active = False
+
+    @contextmanager
+    def read(self) -> Iterator[ReadOnlyRepo]:
+        """A read-only unit of work (``Store.read``): on SQLite a deferred transaction on a
+        reader connection, one snapshot of the last commit, never waiting for a writer; on
+        PostgreSQL a transaction as ``transaction()`` opens. A write raises ``ReadOnly``."""
+        with unit(self._engines.read) as connection:
+            yield ReadOnlyRepo(SqlRepo(connection))
+
+    # Outbox port: claims, leases and marks in storage.outbox; the counts here
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many outbox rows are in each status: one ``COUNT … GROUP BY`` on the status
+        index (the operator's metrics read it at every scrape)."""
+        c = table_of(OutboxItem).c
+        query = sa.select(c.status, sa.func.count()).group_by(c.status)
+        with self._engine.connect() as connection:
+            return {str(status): int(count) for status, count in connection.execute(query)}

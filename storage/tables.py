@@ -131,6 +131,7 @@ class ProgrammeRow(Table, table=True):
     cadence_days: int = 14
     meeting_minutes: int = 60
     template: str = "general"
+    topics: list[str] = _json(list)
     status: str = "open"
     created_by: int
     created_at: datetime = _datetime()
@@ -152,6 +153,39 @@ class EnrolmentRow(Table, table=True):
     consent_at: datetime | None = _datetime(nullable=True)
     status: str = "active"
     created_at: datetime = _datetime()
+    wants_topics: list[str] = _json(list)
+    offers_topics: list[str] = _json(list)
+    manager_id: int | None = None
+    avoid: list[int] = _json(list)
+
+
+class InvitationRow(Table, table=True):
+    __tablename__ = "invitation"
+
+    workspace: str = Field(default="", index=True)
+    programme_id: int = Field(index=True)
+    person_id: int = Field(index=True)
+    role: rec.Role = Field(sa_type=enum_type(rec.Role))
+    invited_by: int
+    status: str = "invited"
+    sent_at: datetime = _datetime()
+    reminded_at: datetime | None = _datetime(nullable=True)
+    answered_at: datetime | None = _datetime(nullable=True)
+
+
+class MatchProposalRow(Table, table=True):
+    __tablename__ = "match_proposal"
+
+    workspace: str = Field(default="", index=True)
+    programme_id: int = Field(index=True)
+    run: str = Field(index=True)
+    mentor_id: int
+    adept_id: int
+    score: float
+    reason: dict[str, Any] = _json(dict)
+    status: str = "draft"
+    created_at: datetime = _datetime()
+    decided_at: datetime | None = _datetime(nullable=True)
 
 
 class PairRow(Table, table=True):
@@ -342,6 +376,8 @@ TABLE_FOR: dict[type[Record], type[Table]] = {
     rec.Person: PersonRow,
     rec.Programme: ProgrammeRow,
     rec.Enrolment: EnrolmentRow,
+    rec.Invitation: InvitationRow,
+    rec.MatchProposal: MatchProposalRow,
     rec.Pair: PairRow,
     rec.Goal: GoalRow,
     rec.GoalRating: GoalRatingRow,

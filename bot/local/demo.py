@@ -174,6 +174,9 @@ class Script:
         yield w["new_programme"].format(name=w["programme"], end=PROGRAMME_END.isoformat())
         yield "enroll " + " ".join(f"@{m.handle}" for m in self.mentors) + " as mentor"
         yield "enroll " + " ".join(f"@{a.handle}" for a in self.adepts) + " as adept"
+        for person in (*self.mentors, *self.adepts):  # each agrees to the data use first
+            yield from self.press(person.handle, "enrolment.consent")
+        yield f"/as {coordinator}"
         for mentor, adept in pairs:
             yield f"pair @{mentor.handle} @{adept.handle}"
 

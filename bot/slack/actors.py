@@ -91,7 +91,7 @@ class Actors:
         """The bare actor with the stored person's language, and whether their Slack profile
         is still needed (unknown, created from a mention, or erased). Reads the database."""
         bare = bare_actor(team_id, user_id)
-        with self._store.transaction() as repo:
+        with self._store.read() as repo:
             person = find_person(repo, team_id, user_id)
         if person is None:
             return Known(bare, self.default_locale), True

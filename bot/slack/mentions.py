@@ -80,7 +80,7 @@ def without_profile(store: Store, workspace: str, user_ids: list[str]) -> list[s
     """Of ``user_ids``, those the bot has no Slack profile for: not met yet, or created from a
     mention (their name is their id). Someone who asked to be forgotten is left out."""
     missing = []
-    with store.transaction() as repo:
+    with store.read() as repo:
         for user_id in user_ids:
             person = find_person(repo, workspace, user_id)
             if person is None or (

@@ -212,7 +212,7 @@ class Turns:
         """One turn, then the person's language (one thread, inside the submission's time)."""
         reply = self._core.handle(actor, event, event_key=key)
         try:
-            with self._store.transaction() as repo:
+            with self._store.read() as repo:
                 person = find_person(repo, actor.workspace or "", actor.platform_user_id)
         except Exception as error:
             log.warning("event=slack_person_lookup_failed error=%s", kind(error))

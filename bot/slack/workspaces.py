@@ -42,7 +42,7 @@ class Workspaces:
     def is_revoked(self, team_id: str) -> bool:
         if not team_id:
             return False
-        with self._store.transaction() as repo:
+        with self._store.read() as repo:
             entries = repo.find(AuditEntry, action=[REVOKED, RESTORED], subject=team_id)
         return bool(entries) and _latest(entries).action == REVOKED
 

@@ -76,7 +76,7 @@ class References:
         return before is None
 
     def _latest(self, action: str, key: str) -> dict[str, Any] | None:
-        with self._store.transaction() as repo:
+        with self._store.read() as repo:
             entries = repo.find(AuditEntry, action=action, subject=key)
         if not entries:
             return None

@@ -44,7 +44,7 @@ class Turns:
         reply = self._core.handle(actor, event, event_key=key)
         lang = normalise_locale(actor.locale, self.default_locale)
         try:
-            with self._store.transaction() as repo:
+            with self._store.read() as repo:
                 person = repo.first(
                     Person,
                     platform=TEAMS,

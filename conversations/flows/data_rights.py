@@ -15,6 +15,7 @@ from conversations.records import (
     EnrolmentStatus,
     Goal,
     GoalRating,
+    Invitation,
     Meeting,
     OutboxItem,
     OutboxStatus,
@@ -39,6 +40,7 @@ def my_data_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     export = {
         "person": me.model_dump(mode="json", exclude={"version"}),
         "enrolments": [e.model_dump(mode="json") for e in repo.find(Enrolment, person_id=me.id)],
+        "invitations": [i.model_dump(mode="json") for i in repo.find(Invitation, person_id=me.id)],
         "pairs": [p.model_dump(mode="json") for p in pairs],
         "goals": [g.model_dump(mode="json") for g in goals],
         # Each goal's self-ratings over time (first, after updates, mid-point, last).
@@ -131,12 +133,18 @@ def forget_confirm_button(turn: Turn, value: str) -> Reply:
             for rating in repo.find(GoalRating, goal_id=goal.id):
                 repo.delete(GoalRating, rating.id or 0)
             repo.delete(Goal, goal.id or 0)
-    blank = {
+    blank: dict[str, object] = {
         "wants_to_learn": "",
         "can_offer": "",
         "department": "",
         "manager": "",
         "status": EnrolmentStatus.LEFT,
+        # The intake form's answers too: topics, languages, manager, do-not-pair list.
+        "wants_topics": [],
+        "offers_topics": [],
+        "languages": [],
+        "manager_id": None,
+        "avoid": [],
     }
     for enrolment in repo.find(Enrolment, person_id=me.id):
         repo.update(enrolment.model_copy(update=blank))

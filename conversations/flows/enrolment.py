@@ -3,17 +3,23 @@ pairs a mentor with an adept (the introduction follows), and ends a pair."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 
 from conversations.flags import Flag, FlagKind, FlagTable
-from conversations.flows import intro
+from conversations.flows.intake import ROLE_WORDS, consent_request
+from conversations.flows.pairing import (
+    broken_rules,
+    create_pair,
+    enrolment_of,
+    open_places,
+    rules_text,
+)
 from conversations.messages import Reply, text
 from conversations.pairs import end_pair
 from conversations.parsing import CommandLine, int_option
 from conversations.people import resolve_person
 from conversations.programme_choice import PROGRAMME_FLAG, my_programmes, pick_programme
-from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Phase, Role
+from conversations.records import OPEN_PHASES, Enrolment, EnrolmentStatus, Pair, Role
 from conversations.routes import Audience, CommandRoute, Routes
 from conversations.turn import Turn
 
@@ -31,12 +37,6 @@ ENROLL_FLAGS = FlagTable(
     )
 )
 PAIR_FLAGS = FlagTable((PROGRAMME_FLAG, Flag("force", "tvinga", FlagKind.SWITCH)))
-ROLE_WORDS = {
-    "mentor": Role.MENTOR,
-    "adept": Role.ADEPT,
-    "mentee": Role.ADEPT,
-    "adepter": Role.ADEPT,
-}
 
 
 def names_someone(turn: Turn, line: CommandLine) -> bool:
@@ -77,7 +77,7 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 )
             )
             continue
-        turn.repo.add(
+        enrolment = turn.repo.add(
             Enrolment(
                 programme_id=programme.id or 0,
                 person_id=person.id or 0,
@@ -92,18 +92,16 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         turn.audit(
             "person.enrolled", f"programme:{programme.id}", person=person.id, role=role.value
         )
-        welcome = partial(
-            intro.welcome_message, programme=programme, role=role, purposes=programme.purposes
-        )
-        turn.send(person.id or 0, welcome, programme_id=programme.id)
-        held = turn.held_until([person], programme.id)
+        # Consent first: nothing else of the programme reaches them until they agree (not
+        # held until its start: they are asked now, so they can be paired by then).
+        ask = partial(consent_request, programme=programme, coordinator=turn.person)
+        turn.send(person.id or 0, partial(ask, enrolment=enrolment), kind="consent")
         lines.append(
             turn.t(
-                "enroll.done_later" if held else "enroll.done",
+                "enroll.asked",
                 name=person.display_name,
                 role=turn.t("role." + role),
                 programme=programme.name,
-                start=turn.t.date(programme.starts_on),
             )
         )
     return turn.show(text("\n".join(lines)))
@@ -130,37 +128,26 @@ def pair_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Rep
             return turn.say(
                 "pair.not_enrolled", name=person.display_name, role=turn.t("role." + role)
             )
+    for person in (mentor, adept):
+        enrolment = enrolment_of(turn, programme.id, person.id)
+        if enrolment is not None and enrolment.consent_at is None:
+            return turn.say("pair.no_consent", name=person.display_name)
     if turn.repo.first(Pair, programme_id=programme.id, adept_id=adept.id, phase=list(OPEN_PHASES)):
         return turn.say("pair.adept_taken", name=adept.display_name)
-    enrolment = turn.repo.first(
-        Enrolment, programme_id=programme.id, person_id=mentor.id, status=EnrolmentStatus.ACTIVE
-    )
-    capacity = enrolment.capacity if enrolment else 1
-    current = turn.repo.find(
-        Pair, programme_id=programme.id, mentor_id=mentor.id, phase=list(OPEN_PHASES)
-    )
-    if len(current) >= capacity and "force" not in line.options:
+    forced = "force" in line.options
+    mentor_enrolment = enrolment_of(turn, programme.id, mentor.id)
+    capacity = mentor_enrolment.capacity if mentor_enrolment else 1
+    if open_places(turn, programme, mentor.id or 0, capacity) <= 0 and not forced:
         return turn.say("pair.mentor_full", name=mentor.display_name, n=capacity)
-    start = max(turn.today, programme.starts_on)
-    ends_on = max(programme.ends_on, start + timedelta(days=28))
-    midpoint = start + (ends_on - start) / 2
-    # Before the programme starts, the pair is introduced on its start date (in both members'
-    # working hours), and its clocks (deadlines, a stalled phase) start then, not now.
-    held = turn.held_until([mentor, adept], programme.id)
-    pair = turn.repo.add(
-        Pair(
-            programme_id=programme.id or 0,
-            mentor_id=mentor.id or 0,
-            adept_id=adept.id or 0,
-            phase=Phase.INTRO,
-            phase_since=held or turn.now,
-            introduced_at=held or turn.now,
-            midpoint_on=midpoint,
-            ends_on=ends_on,
+    broken = broken_rules(turn, programme, mentor, adept)
+    if broken and not forced:
+        force = PAIR_FLAGS.flags[1].word(turn.t)
+        return turn.say("pair.broken", rules=rules_text(turn, broken, mentor, adept), flag=force)
+    if broken:
+        turn.audit(
+            "pair.forced", f"programme:{programme.id}", rules=[c.name.lower() for c in broken]
         )
-    )
-    turn.audit("pair.created", f"pair:{pair.id}", programme=programme.id)
-    intro.introduce(turn, pair, programme, mentor, adept)
+    _, held = create_pair(turn, programme, mentor, adept)
     return turn.say(
         "pair.done_later" if held else "pair.done",
         mentor=mentor.display_name,

@@ -57,6 +57,7 @@ PROGRAM_FLAGS = FlagTable(
         Flag("cadence", "kadens", FlagKind.DAYS),
         Flag("length", "längd", FlagKind.MINUTES),
         Flag("template", "mall", FlagKind.TEMPLATE),
+        Flag("topics", "ämnen", FlagKind.TEXT),
     )
 )
 
@@ -72,6 +73,7 @@ class Draft:
     cadence: str = ""
     length: str = ""
     template: str = ""
+    topics: str = ""  # what the intake form offers to choose from, comma-separated
 
     def complete(self) -> bool:
         return all(v.strip() for v in (self.name, self.purpose, self.start, self.end))
@@ -143,6 +145,14 @@ def programme_form(turn: Turn, draft: Draft) -> Form:
                 choices=tuple(Choice(value=v, label=t("template." + v)) for v in TEMPLATES),
                 initial=template if template in TEMPLATES else "general",
             ),
+            FormField(
+                name="topics",
+                label=t("program.form.topics"),
+                hint=t("program.form.topics_hint"),
+                required=False,
+                max_length=500,
+                initial=draft.topics,
+            ),
         ),
     )
 
@@ -157,6 +167,7 @@ def program_new(turn: Turn, line: CommandLine) -> Reply:
         cadence=options.get("cadence", ""),
         length=options.get("length", ""),
         template=options.get("template", ""),
+        topics=options.get("topics", ""),
     )
     if not draft.complete():
         return Reply(form=programme_form(turn, draft))  # asked, never assumed
@@ -219,6 +230,16 @@ def _check(turn: Turn, form: Form, values: dict[str, str]) -> tuple[dict[str, An
     return clean, errors
 
 
+def _topics(typed: str) -> list[str]:
+    """The topic list as typed (``Ledarskap, Feedback; Karriär``), each once, in order."""
+    found: list[str] = []
+    for word in typed.replace(";", ",").split(","):
+        topic = " ".join(word.split())[:60]
+        if topic and topic.casefold() not in {f.casefold() for f in found}:
+            found.append(topic)
+    return found
+
+
 def _create(turn: Turn, clean: dict[str, Any]) -> Reply:
     t = turn.t
     programme = turn.repo.add(
@@ -230,6 +251,7 @@ def _create(turn: Turn, clean: dict[str, Any]) -> Reply:
             cadence_days=clean["cadence"],
             meeting_minutes=clean["length"],
             template=clean["template"],
+            topics=_topics(clean.get("topics") or ""),
             created_by=turn.person.id or 0,
             created_at=turn.now,
         )

@@ -1,14 +1,20 @@
 """`program new | list | close`: a coordinator creates programmes (``programme_setup``), lists
-them and closes them (after a confirmation, and only once no pair is open)."""
+them and closes them (after a confirmation, and only once no pair is open); closing one sends
+its summary (``conversations.reports.summary``) to the coordinator."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from conversations.flows.programme_setup import PROGRAM_FLAGS, program_new, programme_submitted
+from conversations.invitation_counts import invitation_counts
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.programme_choice import my_programmes, named_programme, pick_programme
 from conversations.records import OPEN_PHASES, Pair, Programme, ProgrammeStatus
 from conversations.refs import ProgrammeRef
+from conversations.reports.facts import load_facts
+from conversations.reports.summary import summary_message
 from conversations.routes import (
     Action,
     Audience,
@@ -47,18 +53,22 @@ def _program_list(turn: Turn) -> Reply:
     programmes = my_programmes(turn, status=None)
     if not programmes:
         return turn.say("program.none")
-    lines = [
-        t(
-            "program.line",
-            id=p.id,
-            name=p.name,
-            start=t.date(p.starts_on, "medium"),
-            end=t.date(p.ends_on, "medium"),
-            status=t("program.status." + p.status),
-            purposes=", ".join(t("purpose." + x) for x in p.purposes),
+    lines = []
+    for p in programmes:
+        lines.append(
+            t(
+                "program.line",
+                id=p.id,
+                name=p.name,
+                start=t.date(p.starts_on, "medium"),
+                end=t.date(p.ends_on, "medium"),
+                status=t("program.status." + p.status),
+                purposes=", ".join(t("purpose." + x) for x in p.purposes),
+            )
         )
-        for p in programmes
-    ]
+        counts = invitation_counts(turn.repo, p.id or 0)
+        if counts.invited:
+            lines.append(t("invite.counts", **asdict(counts)))
     return turn.show(
         Message(title=t("program.list_title"), sections=(Section(text="\n".join(lines)),))
     )
@@ -120,9 +130,20 @@ def close_confirmed(turn: Turn, value: str) -> Reply:
     refused = _open_pairs(turn, programme)  # paired since the question was asked
     if refused is not None:
         return refused
-    turn.repo.update(programme.model_copy(update={"status": ProgrammeStatus.CLOSED}))
+    closed = turn.repo.update(programme.model_copy(update={"status": ProgrammeStatus.CLOSED}))
     turn.audit("programme.closed", f"programme:{programme.id}")
-    return turn.say("program.closed", name=programme.name)
+    # The end-of-programme summary (its purposes, the closing reviews' feedback without
+    # names): to the coordinator who closed it, and to its creator if someone else.
+    facts = load_facts(turn.repo, closed, turn.now)
+    if closed.created_by != turn.person.id:
+        turn.send(
+            closed.created_by,
+            lambda t: summary_message(facts, t.lang),
+            kind="programme-summary",
+            programme_id=closed.id,
+        )
+    done = turn.say("program.closed", name=programme.name)
+    return turn.show(*done.messages, summary_message(facts, turn.t.lang))
 
 
 ROUTES = Routes(

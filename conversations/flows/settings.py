@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from conversations.countries import holiday_countries
+from conversations.countries import country_of_zone, holiday_countries
 from conversations.i18n import SUPPORTED, Texts
 from conversations.messages import Choice, Form, FormField, FormVariant, Reply
 from conversations.parsing import CommandLine, ParseError, parse_time, parse_weekdays, parse_zone
@@ -157,6 +157,11 @@ def settings_submitted(turn: Turn, values: dict[str, str], context: str) -> Repl
         errors["work_start"] = errors["work_end"] = turn.t("error.work_hours")
     if errors:
         return Reply(form=form, errors=errors)
+    moved = parsed["timezone"] != turn.person.timezone
+    if moved and parsed["country"] == turn.person.country:
+        # A new time zone with the country left as it was: the holidays follow the zone
+        # (America/New_York -> US), as they do for a new person.
+        parsed["country"] = country_of_zone(str(parsed["timezone"])) or parsed["country"]
     person = turn.repo.update(
         turn.person.model_copy(
             update={

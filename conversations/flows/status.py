@@ -1,11 +1,14 @@
 """`status`: each programme's health for its coordinators, in counts and dates only: journal,
-check-in and review texts are never shown here (nor on Home, which shows the same)."""
+check-in and review texts are never shown here (nor on Home, which shows the same); then what
+needs them, by name (``conversations.attention``), each pair with buttons to remind, pause or
+end it (``flows/followup``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
 
+from conversations.attention import attention_messages, concerns, pulse_line
 from conversations.delivery_status import delivery_summary
 from conversations.flags import FlagTable
 from conversations.meeting_counts import count_meetings
@@ -83,6 +86,9 @@ def health_sections(turn: Turn, programmes: list[Programme] | None = None) -> li
             and turn.now - max(p.phase_since, started)
             > timedelta(days=turn.config.stuck_phase_days)
         ]
+        pulse = pulse_line(t, repo, programme)
+        if pulse is not None:
+            lines.append(pulse)
         if stuck:
             lines.append(t("status.stuck", n=len(stuck), days=turn.config.stuck_phase_days))
         header = t(
@@ -106,12 +112,22 @@ def status_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     chosen = named_programme(turn, wanted) if wanted else None
     if wanted and chosen is None:
         return turn.say("program.not_found")
+    programmes = [chosen] if chosen else my_programmes(turn)
+    followup = [
+        message
+        for programme in programmes
+        for message in attention_messages(
+            turn.t, programme, concerns(turn.repo, programme, turn.now, turn.config)
+        )
+    ]
+    turn.audit("status.viewed", f"programme:{chosen.id}" if chosen else "")
     return turn.show(
         Message(
             title=turn.t("status.title"),
-            sections=tuple(health_sections(turn, [chosen] if chosen else None)),
+            sections=tuple(health_sections(turn, programmes)),
             note=turn.t("status.privacy"),
-        )
+        ),
+        *followup,
     )
 
 

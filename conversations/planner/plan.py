@@ -25,6 +25,7 @@ from conversations.planner.context import Ctx
 from conversations.planner.digests import digests
 from conversations.planner.meetings import meeting_nudges, overdue
 from conversations.planner.phases import phase_deadlines
+from conversations.planner.pulses import pulse_nudges
 from conversations.planner.reflections import reflections
 from conversations.planner.reviews import review_nudges
 from conversations.planner.views import PlanRules, PlanView
@@ -40,6 +41,7 @@ CAPPED_KINDS = frozenset(
         "phase-deadline",
         "midpoint-review",
         "closing-review",
+        "pulse",
     }
 )
 # When the cap forces a choice, lower numbers win.
@@ -52,6 +54,7 @@ PRIORITY = {
     "phase-deadline": 5,
     "meeting-overdue": 6,
     "reflection-prompt": 7,
+    "pulse": 8,
 }
 PLANNED_KINDS = tuple(k for k in nudges.KINDS if k != "delivery-failed-coordinator")
 
@@ -84,6 +87,7 @@ def _candidates(ctx: Ctx) -> Iterator[Nudge]:
         yield from overdue(ctx, pair)
         yield from phase_deadlines(ctx, pair)
         yield from review_nudges(ctx, pair)
+        yield from pulse_nudges(ctx, pair)
     if ctx.pair_filter is None:
         yield from digests(ctx)
 

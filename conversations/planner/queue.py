@@ -193,7 +193,7 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     result.already_queued += len(due) - len(todo)
     ahead = nudge_messages.ReadAhead.load(repo, todo)
     for nudge in todo:
-        composed = nudge_messages.compose(repo, nudge, now, ahead)
+        composed = nudge_messages.compose(repo, nudge, now, ahead, config)
         if composed is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
             if repo.enqueue(_skipped_row(nudge, now, "not relevant")):

@@ -18,7 +18,7 @@ from conversations.events import Actor, ButtonPressed, Command, Event, FormSubmi
 from conversations.memory import ManualClock
 from conversations.messages import Button, Message, Reply
 from conversations.planner import PlanRules, queue_due
-from conversations.records import Meeting, MeetingStatus, OutboxItem, Pair, Person
+from conversations.records import Enrolment, Meeting, MeetingStatus, OutboxItem, Pair, Person
 
 # Delivered rows stay claimed, payload and all, for the tests that read what was sent.
 FOREVER = timedelta(days=365 * 100)
@@ -155,9 +155,25 @@ def paired(bot: Bot, mentor: str = "anna", adept: str = "bo") -> None:
     bot.say(
         "kim", 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
     )
-    bot.say("kim", f"enroll @{mentor} as mentor")
-    bot.say("kim", f"enroll @{adept} as adept")
+    enrolled(bot, mentor, "mentor")
+    enrolled(bot, adept, "adept")
     bot.say("kim", f"pair @{mentor} @{adept}")
+
+
+def enrolled(bot: Bot, who: str, role: str, *flags: str, coordinator: str = "kim") -> None:
+    """``enroll @who as role``, and the person agrees to the programme's data use (they are
+    asked before anything else reaches them)."""
+    bot.say(coordinator, " ".join((f"enroll @{who} as {role}", *flags)))
+    consent(bot, who)
+
+
+def consent(bot: Bot, *people: str) -> None:
+    """Each of ``people`` agrees to the data use of every programme they were enrolled in by
+    hand (pressing the button of the question, whenever it reached them)."""
+    for who in people:
+        (person,) = bot.record(Person, platform_user_id=who)
+        for enrolment in bot.record(Enrolment, person_id=person.id, consent_at=None):
+            bot.press(who, "enrolment.consent", str(enrolment.id))
 
 
 def first_meeting_held(

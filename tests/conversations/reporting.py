@@ -5,15 +5,17 @@ text anyone writes carries a unique marker, so a report can be searched for each
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conversations.events import FormSubmitted
 from conversations.records import Goal, Pair, Person, Programme
+from conversations.refs import PulseRef
 from conversations.reports.facts import ProgrammeFacts, load_facts
 from conversations.scoping import LOCAL, WorkspaceRepo
-from tests.conversations.harness import Bot
+from tests.conversations.harness import Bot, consent
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -37,6 +39,7 @@ PRIVATE = {
     "enrol_offers": "MARKER-OFFERS-b80e",
     "enrol_department": "MARKER-DEPT-5c3a",
     "end_note": "MARKER-ENDNOTE-91d4",
+    "pulse_comment": "MARKER-PULSE-COMMENT-4d2f",
 }
 # The closing reviews' feedback to the programme: the one text the summary shows.
 FEEDBACK = {
@@ -56,6 +59,7 @@ class Built:
     bot: Bot
     facts: ProgrammeFacts
     pair_ids: dict[str, int]  # adept's name -> pair id
+    logs: tuple[str, ...] = ()  # every log line written while it was built
 
 
 def book(bot: Bot, adept: str, when: str, place: str = "") -> None:
@@ -72,7 +76,31 @@ def check_in(bot: Bot, who: str, met: bool, *, raised: str = "", will_try: str =
     assert not reply.errors, reply.errors
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def build_programme(bot: Bot) -> Built:
+    """The programme, with every log line written meanwhile (``Built.logs``)."""
+    lines = _Lines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(lines)
+    root.setLevel(logging.DEBUG)
+    try:
+        built = _build(bot)
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(level)
+    return Built(built.bot, built.facts, built.pair_ids, tuple(lines.lines))
+
+
+def _build(bot: Bot) -> Built:
     bot.say(
         "kim",
         'program new "Ledare 2027" --purpose leadership,retention --start 2027-01-11 --end 2027-04-04',
@@ -84,6 +112,8 @@ def build_programme(bot: Bot) -> Built:
     )
     bot.say("kim", "enroll @anna @cecilia @erik as mentor")
     bot.say("kim", f"enroll @david @fia @{NEVER_PAIRED} as adept")
+    consent(bot, "bo", "anna", "cecilia", "erik", "david", "fia", NEVER_PAIRED)
+    consent(bot, "bo", "anna", "cecilia", "erik", "david", "fia", NEVER_PAIRED)
     for mentor, adept in PAIRS:
         bot.say("kim", f"pair @{mentor} @{adept}")
     names = {p.id: p.platform_user_id for p in bot.record(Person)}
@@ -194,6 +224,16 @@ def build_programme(bot: Bot) -> Built:
         "david",
         "review.midpoint",
         {"rate_" + _only_goal(bot, by_adept["david"]): "3", "working": "Bra"},
+    )
+
+    # The relationship pulse: bo answers with a comment (never shown to a coordinator).
+    bot.act(
+        "bo",
+        FormSubmitted(
+            form_id="pulse",
+            values={"rating": "2", "comment": PRIVATE["pulse_comment"]},
+            context=PulseRef(by_adept["bo"], 1).encode(),
+        ),
     )
 
     # Closing: bo's review opens the first pair's closing phase in week 11; in week 12 two

@@ -61,3 +61,15 @@ def test_a_parked_line_is_answered_once_and_an_older_question_is_stale(bot: Bot)
     assert [r.text for r in bot.record(Reflection)] == ["hjälp mig att prioritera"]
     again = bot.press("bo", "parked.save").messages[0].plain_text()
     assert "redan hanterat" in again
+
+
+def test_a_misspelt_command_while_a_prompt_is_open_is_asked_about_not_saved(bot: Bot) -> None:
+    prompt_open_for_days(bot)
+    asked = bot.type("bo", "hjälpp").messages[0].plain_text()
+    assert "`hjälp`" in asked and "Inget är sparat än" in asked
+    assert bot.record(Reflection) == []
+    ran = bot.press("bo", "parked.run").messages[0].plain_text()
+    assert "Det här kan jag hjälpa dig med" in ran
+    assert bot.record(Reflection) == []
+    bot.type("bo", "Trött")  # one word, near no command: the answer it looks like
+    assert [r.text for r in bot.record(Reflection)] == ["Trött"]

@@ -41,3 +41,18 @@ def test_country_is_set_in_settings_by_code_or_name_and_shown_by_name() -> None:
     again = bot.say("bo", "settings")
     assert again.form is not None
     assert "Norge" in next(f.hint for f in again.form.fields if f.name == "country")
+
+
+def test_moving_time_zone_in_settings_moves_the_holidays_unless_a_country_is_chosen() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say("mike", "help")
+    opened = bot.say("mike", "settings")
+    assert opened.form is not None
+    values = {f.name: f.initial for f in opened.form.fields}
+    bot.act(
+        "mike", FormSubmitted(form_id="settings", values=values | {"timezone": "America/New_York"})
+    )
+    assert bot.record(Person, platform_user_id="mike")[0].country == "US"
+    moved = values | {"timezone": "Europe/Oslo", "country": "SE"}  # chose Sweden anyway
+    bot.act("mike", FormSubmitted(form_id="settings", values=moved))
+    assert bot.record(Person, platform_user_id="mike")[0].country == "SE"

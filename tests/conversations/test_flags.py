@@ -14,7 +14,7 @@ from conversations.i18n import Texts, catalog
 from conversations.memory import InMemoryStore
 from conversations.parsing import parse_command
 from conversations.records import Enrolment, Pair, Programme
-from tests.conversations.harness import make_bot
+from tests.conversations.harness import consent, make_bot
 
 ENGLISH_FLAGS = {f"--{f.name}" for c in COMMANDS for f in c.flags.flags}
 SWEDISH_FLAGS = {f"--{f.sv}" for c in COMMANDS for f in c.flags.flags}
@@ -79,6 +79,7 @@ def test_enrolment_and_pairing_flags_have_swedish_aliases_too() -> None:
         "Ekonomi",
     )
     bot.say("kim", "registrera @bo @cia som adept")
+    consent(bot, "anna", "bo", "cia")
     bot.say("kim", "para @anna @bo")
     assert "--tvinga" in said(bot, "kim", "para @anna @cia")  # her capacity is one
     assert "Parade ihop anna" in said(bot, "kim", "para @anna @cia --tvinga")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conversations.memory import InMemoryStore
 from conversations.records import Enrolment, Pair, Programme, ProgrammeStatus
 from conversations.routes import Action
-from tests.conversations.harness import Bot, make_bot
+from tests.conversations.harness import Bot, consent, make_bot
 
 SPRING = 'program new "Vår" --purpose career --start 2027-01-11 --end 2027-06-01'
 AUTUMN = 'program new "Höst" --purpose career --start 2027-01-11 --end 2027-12-01'
@@ -52,6 +52,7 @@ def test_pairing_with_two_open_programmes_asks_too_and_keeps_the_flags() -> None
     bot, ids = two_programmes()
     bot.say("kim", "enroll @anna as mentor --program Höst")
     bot.say("kim", "enroll @bo @cia as adept --program Höst")
+    consent(bot, "anna", "bo", "cia")
     bot.say("kim", "pair @anna @bo --program Höst")
     asked = bot.say("kim", "pair @anna @cia --force")
     assert asked.messages[0].buttons and len(bot.record(Pair)) == 1
@@ -109,6 +110,7 @@ def test_a_programme_paired_in_after_the_question_is_not_closed() -> None:
     bot.say("kim", "program close 1")
     bot.say("kim", "enroll @anna as mentor")
     bot.say("kim", "enroll @bo as adept")
+    consent(bot, "anna", "bo")
     bot.say("kim", "pair @anna @bo")
     refused = bot.press("kim", Action.CLOSE_PROGRAMME)
     assert "1 par är fortfarande öppet" in refused.messages[0].plain_text()

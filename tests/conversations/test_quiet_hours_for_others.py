@@ -10,7 +10,7 @@ from conversations.events import Actor, Command
 from conversations.i18n import Texts
 from conversations.memory import InMemoryStore
 from conversations.records import OutboxItem, Person
-from tests.conversations.harness import Bot, make_bot, paired
+from tests.conversations.harness import Bot, consent, make_bot, paired
 
 SV = Texts("sv")
 
@@ -68,6 +68,7 @@ def test_independence_day_holds_a_us_persons_notice_but_not_a_swedish_persons() 
     bot.say("kim", 'program new "Sommar" --purpose onboarding --start 2028-07-03 --end 2028-10-01')
     bot.say("kim", "enroll @amy as mentor")
     bot.say("kim", "enroll @bo as adept")
+    consent(bot, "amy", "bo")
     bot.say("kim", "pair @amy @bo")
     bot.say("bo", "pause 2028-07-10")
     bot.say("amy", "pause 2028-07-10")
@@ -86,6 +87,7 @@ def test_a_pairs_introduction_waits_for_both_members_working_hours() -> None:
     bot.fill("anna", "settings.open", {"timezone": "America/New_York"}, value="")
     bot.say("kim", "enroll @anna as mentor")
     bot.say("kim", "enroll @bo as adept")
+    consent(bot, "anna", "bo")
     bot.say("kim", "pair @anna @bo")  # Monday 08:00 in Stockholm is 02:00 in New York
     with bot.store.transaction() as repo:
         (intro,) = [o for o in repo.find(OutboxItem, kind="intro") if o.person_id is None]

@@ -9,7 +9,7 @@ from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore
 from conversations.planner import PlanRules, queue_due
 from conversations.records import ConversationState, OutboxItem, OutboxStatus, Person
-from tests.conversations.harness import Bot, make_bot
+from tests.conversations.harness import Bot, consent, make_bot
 from tests.scheduler.world import add_meeting, add_pair, add_person, add_programme, utc
 
 
@@ -36,6 +36,7 @@ def test_unanswered_prompts_rotate_without_repeating_within_six_weeks() -> None:
     )
     bot.say("kim", "enroll @anna as mentor")
     bot.say("kim", "enroll @bo as adept")
+    consent(bot, "anna", "bo")
     bot.say("kim", "pair @anna @bo")
     adept = prompt_keys_week_by_week(bot, "bo", 7 * 21)  # five months, never answered
     assert len(adept) >= 16
@@ -51,6 +52,7 @@ def test_a_mentor_is_asked_the_mentor_questions_and_reflect_asks_the_same_all_we
     )
     bot.say("kim", "enroll @anna as mentor")
     bot.say("kim", "enroll @bo as adept")
+    consent(bot, "anna", "bo")
     bot.say("kim", "pair @anna @bo")
     mentor = prompt_keys_week_by_week(bot, "anna", 7 * 2 + 5)  # to Saturday of week 3
     assert all(key.startswith("mentor.") for key in mentor)

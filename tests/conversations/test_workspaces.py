@@ -116,6 +116,11 @@ def build_workspace_a(world: World) -> None:
     say(A, "UBO", "help", "Bo Alfa")
     say(A, "UKIM", "enroll @anna as mentor")
     say(A, "UKIM", "enroll @bo as adept")
+    for who in ("UANNA", "UBO"):  # each agrees to the data use
+        (asked,) = [b for b in world.shown if b.action == "enrolment.consent"][-2:][
+            slice(0, 1) if who == "UANNA" else slice(1, 2)
+        ]
+        world.act(A, who, ButtonPressed(action=asked.action, value=asked.value))
     assert "Anna Alfa" in say(A, "UKIM", "pair @anna @bo")
     say(A, "UBO", "meeting 2027-01-14 10:00 Kontoret")
     world.act(A, "UBO", ButtonPressed(action="goals.draft"))
@@ -156,10 +161,15 @@ def test_a_coordinator_of_another_workspace_finds_nothing_and_changes_nothing(st
         "program close Alfa-programmet",
         "enroll @anna as mentor --program 1",
         "enroll @bo as adept --program Alfa-programmet",
+        "invite @anna as mentor --program 1",
+        "match --program 1",
         "pair @anna @bo --program 1",
+        "rematch @bo",
         "end @anna completed",
         "end @bo ended-early",
         "coordinators list",
+        "report 1",
+        "report Alfa-programmet",
         "coordinators remove @kim",
         "my-data",
     )

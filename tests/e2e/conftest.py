@@ -856,6 +856,11 @@ class LockableStore:
             return self._refused()
         return self.store.transaction()
 
+    def read(self) -> AbstractContextManager[Repo]:
+        if self.locked:
+            return self._refused()
+        return self.store.read()
+
     def close(self) -> None:
         close = getattr(self.store, "close", None)
         if close is not None:

@@ -21,6 +21,9 @@ async def _paired(world: SlackWorld) -> None:
     )
     await world.command(COORD, "enroll <@UMENTOR|maja> as mentor")
     await world.command(COORD, "enroll <@UADEPT|åsa> as adept")
+    await world.deliver()  # each agrees to the data use before anything else
+    await world.press(MENTOR, "enrolment.consent")
+    await world.press(ADEPT, "enrolment.consent")
     await world.command(COORD, "pair <@UMENTOR|maja> <@UADEPT|åsa>")
     await world.deliver()
 

@@ -57,6 +57,9 @@ async def test_a_pair_from_enrolment_to_closing_through_slack(world: Any) -> Non
     )
     await world.command(COORD, "enroll <@UMENTOR|maja> as mentor")
     await world.command(COORD, "enroll <@UADEPT|åsa> as adept")
+    await world.deliver()  # each agrees to the data use before anything else
+    await world.press(MENTOR, "enrolment.consent")
+    await world.press(ADEPT, "enrolment.consent")
     await world.deliver()
     assert "Vår 2027" in world.texts_shown_to(MENTOR)  # the welcome, in the mentor's DM
     await world.command(COORD, "pair <@UMENTOR|maja> <@UADEPT|åsa>")

@@ -85,6 +85,9 @@ async def paired(world: SlackWorld) -> None:
     await world.command("UCOORD", f'program new "Vår 2027" {PROGRAMME}')
     await world.command("UCOORD", "enroll <@UMENTOR|maja> as mentor")
     await world.command("UCOORD", "enroll <@UADEPT|åsa> as adept")
+    await world.deliver()  # each agrees to the data use before anything else
+    await world.press("UMENTOR", "enrolment.consent")
+    await world.press("UADEPT", "enrolment.consent")
     await world.command("UCOORD", "pair <@UMENTOR|maja> <@UADEPT|åsa>")
     await world.command("UMENTOR", "hem")  # both have written to the bot themselves
     await world.command("UADEPT", "hem")

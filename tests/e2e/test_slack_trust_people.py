@@ -51,10 +51,13 @@ async def test_people_named_by_mention_are_shown_and_stored_with_their_slack_pro
         await world.command("UCOORD", "enroll <@UNORA|nora> as mentor")
         assert "Enrolled Nora Newyork as mentor" in texts(world, "UCOORD")
         await world.command("UCOORD", "enroll <@UADEPT|åsa> as adept")
+        # Each is asked to agree to the data use in their working hours: 09:00 in New York.
+        world.clock.advance(timedelta(hours=6))
+        await world.deliver()
+        await world.press("UNORA", "enrolment.consent")
+        await world.press("UADEPT", "enrolment.consent")
         await world.command("UCOORD", "pair <@UNORA|nora> <@UADEPT|åsa>")
         assert "Paired Nora Newyork (mentor) with Åsa Adept (adept)" in texts(world, "UCOORD")
-        # The group introduction waits for both members' working hours: 09:00 in New York.
-        world.clock.advance(timedelta(hours=6))
         await world.deliver()
         intro = [
             c for c in world.fake.of("chat.postMessage") if str(c.args["channel"]).startswith("G")

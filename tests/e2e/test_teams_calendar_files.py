@@ -21,6 +21,9 @@ async def _paired(teams: TeamsWorld) -> None:
     )
     await teams.say(COORD, "enroll <at>Maja Mentor</at> as mentor", mentions=[MENTOR])
     await teams.say(COORD, "enroll <at>Åsa Adept</at> as adept", mentions=[ADEPT])
+    await teams.deliver()  # each agrees to the data use before anything else
+    await teams.press(MENTOR, "enrolment.consent")
+    await teams.press(ADEPT, "enrolment.consent")
     await teams.say(COORD, "pair <at>Maja Mentor</at> <at>Åsa Adept</at>", mentions=[MENTOR, ADEPT])
     await teams.deliver()
     await teams.say(ADEPT, "hem")

@@ -53,7 +53,10 @@ async def test_a_pair_from_enrolment_to_closing_through_teams(teams: TeamsWorld)
     created = fake.created()
     assert sorted(c.body["members"][0]["id"] for c in created) == sorted([MENTOR.aad, ADEPT.aad])
     assert all(c.body["channelData"]["tenant"]["id"] == TENANT for c in created)
-    assert "Vår 2027" in teams.text_of(MENTOR)  # the welcome, in the mentor's chat
+    assert "Vår 2027" in teams.text_of(MENTOR)  # the consent question, in the mentor's chat
+    await teams.press(MENTOR, "enrolment.consent")  # each agrees to the data use first
+    await teams.press(ADEPT, "enrolment.consent")
+    await teams.deliver()
     await teams.say(COORD, "pair <at>Maja Mentor</at> <at>Åsa Adept</at>", mentions=[MENTOR, ADEPT])
     await teams.deliver()
     assert len(fake.created()) == 2  # the stored references are used from now on

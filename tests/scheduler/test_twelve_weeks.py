@@ -121,6 +121,15 @@ def build(store: InMemoryStore) -> tuple[dict[str, datetime], dict[str, str]]:
             )
             for member in (mentor, adept):
                 expect(f"midpoint:{pair.id}:{member.id}", tz, datetime.combine(MIDPOINT, time(0)))
+                # Counted from the programme's start on the member's calendar (5 October).
+                introduced_on = max(INTRODUCED.astimezone(ZoneInfo(tz)).date(), date(2026, 10, 5))
+                for round_, days in ((1, 30), (2, 90)):  # the relationship pulse
+                    pulse_on = introduced_on + timedelta(days=days)
+                    expect(
+                        f"pulse:{pair.id}:{round_}:{member.id}",
+                        tz,
+                        datetime.combine(pulse_on, time(0)),
+                    )
                 expect(
                     f"closing:{pair.id}:{member.id}",
                     tz,

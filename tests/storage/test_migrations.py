@@ -42,7 +42,7 @@ def test_upgraded_schema_matches_the_tables(empty_url: str) -> None:
 def test_current_is_none_before_upgrade_and_head_after(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == head() == "0005_outbox_leases"
+    assert current(empty_url) == head() == "0006"
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> None:
@@ -208,12 +208,12 @@ def test_upgrading_to_0004_starts_every_meetings_invitation_at_sequence_0(empty_
     assert upgraded.sequence == 0 and upgraded.starts_at == meeting.starts_at
 
 
-def test_upgrading_to_0005_leases_rows_in_flight_for_the_old_sweeps_fifteen_minutes(
+def test_upgrading_to_0006_leases_rows_in_flight_for_the_old_sweeps_fifteen_minutes(
     empty_url: str,
 ) -> None:
     """Rows an old dispatcher holds are left to it for as long as it would have waited
     before sweeping them; nothing else is leased."""
-    upgrade(empty_url, "0004")
+    upgrade(empty_url, "0005")
     outbox = {type(r): r for r in one_of_each()}[rec.OutboxItem]
     engine = make_engine(empty_url)
     try:
@@ -238,7 +238,7 @@ def test_upgrading_to_0005_leases_rows_in_flight_for_the_old_sweeps_fifteen_minu
     assert rows["a"].lease_until is None and rows["a"].lease_holder is None
     for key in "bc":
         until = rows[key].lease_until
-        assert until is not None and rows[key].lease_holder == "before-0005"
+        assert until is not None and rows[key].lease_holder == "before-0006"
         assert before + timedelta(minutes=15) <= until + timedelta(seconds=1)
         assert until <= after + timedelta(minutes=15, seconds=1)
         assert rows[key].sending_since is None and rows[key].platform_channel is None

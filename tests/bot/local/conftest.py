@@ -39,6 +39,7 @@ SETUP = (
     'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04',
     "enroll @anna as mentor",
     "enroll @bo as adept",
+    *("/as anna", "1", "/as bo", "3", "/as koordinator"),  # each agrees to the data use
     "pair @anna @bo",
 )
 

@@ -94,7 +94,7 @@ def test_a_form_is_asked_field_by_field_and_an_invalid_answer_is_asked_again_bef
 
     session = console_session(lines)
     text = session.text
-    form = text.split("(du är nu bo)", 1)[1]
+    form = text.rsplit("(du är nu bo)", 1)[1]
     # Field by field: one prompt per field, in order.
     assert (
         form.index(SV("meeting.when"))
@@ -189,7 +189,13 @@ def test_a_comment_line_in_the_middle_of_a_form_is_not_taken_as_an_answer(
 def test_a_group_message_to_a_pair_is_printed_once_even_when_you_are_in_the_pair(
     console_session: Play,
 ) -> None:
-    lines = [*SETUP[:2], "enroll @koordinator as adept", "pair @anna @koordinator", "/quit"]
+    lines = [
+        *SETUP[:2],
+        "enroll @koordinator as adept",
+        *("/as anna", "1", "/as koordinator", "3"),  # both agree to the data use
+        "pair @anna @koordinator",
+        "/quit",
+    ]
     text = console_session(lines).text
     assert "── till anna & koordinator · " in text
     assert text.count("# " + SV("intro.title")) == 1
@@ -235,8 +241,11 @@ def test_mentorbot_run_replays_a_session_from_stdin_on_a_fresh_database(
             "",
             "",
             "",
+            "",  # no topics of its own: the standard list
             "enroll @anna as mentor",
             "enroll @bo as adept",
+            "/clock +1d",  # their consent questions arrive in their working hours
+            *("/as anna", "1", "/as bo", "3", "/as koordinator"),
             "pair @anna @bo",
             "/clock +1d",
             "/quit",

@@ -43,7 +43,9 @@ def test_the_demo_shows_every_phase_of_the_programme(demo: tuple[str, str, float
     first = t.when(FIRST_MEETING)
     expected = {
         "welcome": t("welcome.title", programme=programme),
-        "enrolment": t("enroll.done", name="anna", role=t("role.mentor"), programme=programme),
+        "enrolment": t("enroll.asked", name="anna", role=t("role.mentor"), programme=programme),
+        "consent asked": t("consent.title", programme=programme),
+        "consent given": t("consent.done", programme=programme, role=t("role.mentor")),
         "pair introduction": "# " + t("intro.title"),
         "first-meeting guide": t("intro.guide", minutes=60),
         "meeting booked": t("meeting.booked", when=first, minutes=60, place=place),

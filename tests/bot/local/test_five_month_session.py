@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -23,7 +24,7 @@ from bot.services import build_services
 from bot.settings import load_settings
 from conversations.locales import en, sv
 from conversations.memory import ManualClock
-from conversations.messages import Message, Reply
+from conversations.messages import Form, Message, Reply
 from conversations.records import (
     Meeting,
     MeetingStatus,
@@ -96,13 +97,10 @@ class Recording(Console):
 
     def fill(
         self,
-        form: object,
+        form: Form,
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
     ) -> Reply:
-        from conversations.messages import Form
-
-        assert isinstance(form, Form)
         labels = [form.title, *(f.label for f in form.fields)]
         labels += [c.label for f in form.fields for c in f.choices]
         self.seen.forms.setdefault(self.state.me, []).extend(labels)
@@ -175,6 +173,9 @@ class Script:
         yield 'program ny "Vår 2027" --syfte onboarding --start 2027-01-11 --slut 2027-06-13'
         yield "registrera @anna som mentor"
         yield "registrera @bo som adept"
+        for who in ("anna", "bo"):  # each agrees to the programme's data use first
+            yield from self.press(who, "enrolment.consent", "hem")
+        yield "/som koordinator"
         yield "para @anna @bo"
         yield from self.command("bo", f"möte {MEETINGS[0]} 10:00 Kaféet")
         while self.today() < END:
@@ -272,17 +273,26 @@ def _catalog_text(catalog: dict[str, object]) -> Iterator[str]:
             yield from (re.sub(r"\{[^}]*\}", " ", v) for v in value.values())
 
 
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[tuple[Recording, Script]]:
-    settings = load_settings(APP_YAML, database={"url": f"sqlite:///{tmp_path / 'five.db'}"})
+S = TypeVar("S", bound=Script)
+
+
+def replay(database: Path, make: Callable[[Recording], S]) -> Iterator[tuple[Recording, S]]:
+    """A console on a fresh database, asking before it reads (so the script sees each question),
+    run to the end of what ``make``'s script types; closed after the test."""
+    settings = load_settings(APP_YAML, database={"url": f"sqlite:///{database}"})
     clock = ManualClock(START)
     services = build_services(settings, clock)
     console = Recording(services, clock, io.StringIO(), interactive=True)
     console.seen = Seen()
-    script = Script(console)
+    script = make(console)
     console.run(script.lines())
     yield console, script
     services.close()
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[tuple[Recording, Script]]:
+    yield from replay(tmp_path / "five.db", Script)
 
 
 def test_a_five_month_programme_in_swedish_as_its_people_type_it(

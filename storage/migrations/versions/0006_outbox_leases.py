@@ -1,7 +1,7 @@
 """outbox leases: who holds a row and until when; when its send began; where it went
 
-Revision ID: 0005_outbox_leases
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 06:00:00
 
 Adds to ``outbox_item``:
@@ -30,13 +30,13 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision: str = "0005_outbox_leases"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OLD_SWEEP = timedelta(minutes=15)
-HOLDER = "before-0005"
+HOLDER = "before-0006"
 
 
 def upgrade() -> None:

@@ -1,0 +1,224 @@
+"""The workers and databases of ``bench/slack.py``: seeding a database, a throwaway
+PostgreSQL server, ``mentorbot serve`` from a source tree, and the bare slack-bolt app (run as
+``python bench/slack_workers.py PORT API_URL``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time as timer
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+BAD_LINES = ("handler_crash", "OperationalError", "database is locked", "Traceback")
+
+
+# Databases -------------------------------------------------------------------------------
+
+
+def seed(url: str, people: int) -> None:
+    """Migrate and fill: a coordinator, ``people`` people enrolled in one programme, paired."""
+    from conversations.records import Enrolment, Pair, Person, Phase, Programme, Purpose, Role
+    from storage.migrate import upgrade
+    from storage.store import SqlStore
+
+    upgrade(url)
+    store = SqlStore(url)
+    now = datetime.now(UTC) - timedelta(days=30)
+    today = now.date()
+    slack = {"platform": "slack", "workspace": "T1", "created_at": now}
+    with store.transaction() as repo:
+        coordinator = repo.add(
+            Person(**slack, platform_user_id="UCOORD", display_name="C", is_coordinator=True)
+        )
+        programme = repo.add(
+            Programme(
+                workspace="T1",
+                name="Bench",
+                purposes=[Purpose.CAREER],
+                starts_on=today,
+                ends_on=today + timedelta(days=180),
+                created_by=coordinator.id or 0,
+                created_at=now,
+            )
+        )
+        ids = []
+        for i in range(1, people + 1):
+            person = repo.add(Person(**slack, platform_user_id=f"U{i:04d}", display_name=f"P{i}"))
+            ids.append(person.id or 0)
+            role = Role.MENTOR if i % 2 else Role.ADEPT
+            repo.add(
+                Enrolment(
+                    workspace="T1",
+                    programme_id=programme.id or 0,
+                    person_id=ids[-1],
+                    role=role,
+                    created_at=now,
+                )
+            )
+        for mentor, adept in zip(ids[::2], ids[1::2], strict=False):
+            repo.add(
+                Pair(
+                    workspace="T1",
+                    programme_id=programme.id or 0,
+                    mentor_id=mentor,
+                    adept_id=adept,
+                    phase=Phase.ACTIVE,
+                    phase_since=now,
+                    introduced_at=now,
+                    midpoint_on=today + timedelta(days=90),
+                    ends_on=today + timedelta(days=180),
+                )
+            )
+    store.close()
+
+
+@contextmanager
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server, started as the tests start theirs (tests/pg_server.py)."""
+    from tests.pg_server import USER, PgServer, _find_bin_dir, _free_port, _run
+
+    bin_dir = _find_bin_dir()
+    if bin_dir is None:
+        raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    as_postgres = os.geteuid() == 0
+    root = Path(tempfile.mkdtemp(prefix="mentorbot-bench-pg-"))
+    if as_postgres:
+        shutil.chown(root, user=USER)
+    data, log = root / "data", root / "server.log"
+    try:
+        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust"]
+        _run([*initdb, "--encoding=UTF8", "--no-locale", "--no-sync"], as_postgres)
+        port = _free_port()
+        options = (
+            f"-p {port} -h 127.0.0.1 -k {root} -F "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        start = [str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data)]
+        _run([*start, "-l", str(log), "-o", options], as_postgres)
+        yield PgServer(port)
+    finally:
+        if (data / "postmaster.pid").exists():
+            stop = [str(bin_dir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(data)]
+            _run(stop, as_postgres)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# Workers ---------------------------------------------------------------------------------
+
+MENTORBOT = (
+    "import sys, bot; print('event=bench_code path=' + bot.__file__, file=sys.stderr, "
+    "flush=True); from bot.cli import main; "
+    "sys.argv = ['mentorbot', 'serve', '--host', '127.0.0.1', '--port', sys.argv[1]]; main()"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Worker:
+    def __init__(self, variant: str, command: list[str], cwd: Path, env: dict[str, str], log: Path):
+        self.variant, self.port, self.log = variant, int(command[-1]), log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def wait_ready(self) -> None:
+        deadline = timer.monotonic() + 120
+        while timer.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.variant} worker exited: see {self.log}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
+                    return
+            except OSError:
+                timer.sleep(0.2)
+        raise SystemExit(f"{self.variant} worker did not start: see {self.log}")
+
+    def stop(self) -> dict[str, int]:
+        """Stop it (SIGTERM: the server's graceful stop); the bad lines in its log."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        text = self.log.read_text(errors="replace")
+        return {line: text.count(line) for line in BAD_LINES}
+
+
+def start_workers(
+    variant: str, tree: Path, url: str, count: int, api: str, folder: Path
+) -> list[Worker]:
+    config = folder / "app.yaml"
+    config.write_text("bot:\n  coordinators:\n    - slack:T1:UCOORD\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "MENTORBOT_CONFIG": str(config),
+        "DATABASE_URL": url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": api + "/api/",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    workers = []
+    for n in range(count):
+        log = folder / f"{variant}-{n}.log"
+        if variant == "bare":
+            command = [sys.executable, __file__, api, str(free_port())]
+        else:
+            command = [sys.executable, "-c", MENTORBOT, str(free_port())]
+        workers.append(Worker(variant, command, tree, env, log))
+    return workers
+
+
+def bare_worker(port: int, api: str) -> None:
+    """A bare slack-bolt app: acks ``/mentor`` and answers through ``response_url``."""
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    app = AsyncApp(
+        client=AsyncWebClient(token=TOKEN, base_url=api + "/api/"), signing_secret=SECRET
+    )
+
+    @app.command("/mentor")
+    async def mentor(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(text="Kommandon: hjälp, hem, status.", response_type="ephemeral")
+
+    async def events(request: web.Request) -> web.Response:  # as bolt's own aiohttp server
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", events)
+    web_app.router.add_get("/healthz", healthz)
+    web.run_app(web_app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    bare_worker(int(sys.argv[2]), sys.argv[1])

@@ -1,0 +1,178 @@
+"""Invitations with consent, the intake form, and consent before anything else for `enroll`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conversations.memory import InMemoryStore
+from conversations.records import (
+    AuditEntry,
+    Enrolment,
+    Invitation,
+    InvitationStatus,
+    Pair,
+    Person,
+    Programme,
+)
+from tests.conversations.harness import START, Bot, make_bot
+
+SPRING = 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
+
+
+def said(bot: Bot, who: str, line: str) -> str:
+    return "\n".join(m.plain_text() for m in bot.say(who, line).messages)
+
+
+def invited() -> Bot:
+    bot = make_bot(InMemoryStore())
+    bot.say("kim", SPRING)
+    bot.say("kim", "bjud-in @bo @cia @dan som adept")
+    bot.say("kim", "invite @anna as mentor")
+    return bot
+
+
+def test_an_invited_person_who_accepts_fills_the_intake_and_is_enrolled_with_consent() -> None:
+    bot = invited()
+    assert "En inbjudan till Vår 2027" in bot.texts_to("bo")
+    assert not bot.record(Enrolment)  # nobody is enrolled by an invitation alone
+
+    reply = bot.fill(
+        "bo",
+        "invitation.accept",
+        {
+            "topic_1": "feedback",
+            "topic_2": "career",
+            "details": "Att leda möten",
+            "department": "Ekonomi",
+            "manager": "@kim",
+            "languages": "sv, engelska",
+            "avoid": "@cia",
+            "consent": "ja",
+        },
+    )
+    assert not reply.errors, reply.errors
+    assert "Välkommen! Du är med i Vår 2027 som adept." in reply.messages[0].plain_text()
+    (enrolment,) = bot.record(Enrolment)
+    kim, cia = (bot.record(Person, platform_user_id=w)[0] for w in ("kim", "cia"))
+    assert enrolment.consent_at == START
+    assert enrolment.wants_topics == ["feedback", "career"]
+    assert (enrolment.manager_id, enrolment.avoid) == (kim.id, [cia.id])
+    assert enrolment.languages == ["sv", "en"]
+    assert enrolment.department == "Ekonomi" and enrolment.wants_to_learn == "Att leda möten"
+    assert "Välkommen till Vår 2027" in bot.texts_to("bo")  # the welcome follows the consent
+
+
+def test_the_intake_is_refused_without_consent_and_nothing_is_saved() -> None:
+    bot = invited()
+    reply = bot.fill("bo", "invitation.accept", {"consent": "nej", "manager": "@nobody"})
+    assert reply.errors["consent"].startswith("Svara ja för att vara med")
+    assert "nobody" in reply.errors["manager"]
+    assert not bot.record(Enrolment)
+    assert bot.record(Invitation, status=InvitationStatus.INVITED)
+
+
+def test_declines_and_non_answers_are_counted_where_the_coordinator_lists_programmes() -> None:
+    bot = invited()
+    bot.fill("bo", "invitation.accept", {"consent": "ja"})
+    declined = bot.press("cia", "invitation.decline")
+    assert "Du är inte registrerad i Vår 2027." in declined.messages[0].plain_text()
+    again = bot.press("cia", "invitation.accept")
+    assert "redan svarat" in again.messages[0].plain_text()
+    listing = said(bot, "kim", "program list")
+    assert "Inbjudningar: 4 skickade — 1 tackade ja, 1 tackade nej, 2 har inte svarat." in listing
+
+
+def test_an_invitation_already_answered_or_a_second_one_is_not_sent_again() -> None:
+    bot = invited()
+    assert "redan inbjuden" in said(bot, "kim", "invite @bo as adept")
+    assert len(bot.record(Invitation)) == 4
+
+
+def test_enroll_asks_for_consent_before_anything_else_reaches_the_person() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say("kim", SPRING)
+    bot.say("kim", "enroll @anna as mentor")
+    bot.say("kim", "enroll @bo as adept")
+    (asked,) = bot.received("bo")
+    assert asked.kind == "consent"
+    assert "godkänner du hur programmet använder dina uppgifter" in asked.message.plain_text()
+
+    refused = said(bot, "kim", "pair @anna @bo")
+    assert "inte godkänt" in refused
+    assert not bot.record(Pair) and len(bot.received("bo")) == 1  # still only the question
+
+    bot.press("anna", "enrolment.consent")
+    done = bot.press("bo", "enrolment.consent")
+    assert "Tack. Du är med i Vår 2027 som adept." in done.messages[0].plain_text()
+    assert bot.record(Enrolment, person_id=bot.record(Person, platform_user_id="bo")[0].id)[
+        0
+    ].consent_at
+    assert "Välkommen till Vår 2027" in bot.texts_to("bo")
+    assert "Båda får en introduktion" in said(bot, "kim", "pair @anna @bo")
+
+
+def test_a_declined_consent_leaves_the_person_out() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say("kim", SPRING)
+    bot.say("kim", "enroll @bo as adept")
+    bot.press("bo", "enrolment.decline")
+    assert "inte med i Vår 2027" in bot.texts_to("bo")
+    assert "Välkommen" not in bot.texts_to("bo")
+    assert "redan svarat" in bot.press("bo", "enrolment.consent").messages[0].plain_text()
+
+
+def test_invitations_speak_the_invitees_language() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say("kim", SPRING)
+    bot.say("amy", "help")
+    bot.fill("amy", "settings.open", {"language": "en"}, value="")
+    bot.say("kim", "invite @amy as mentor")
+    text = bot.texts_to("amy")
+    assert "An invitation to Vår 2027" in text and "Yes, I'd like to take part" in text
+    opened = bot.press("amy", "invitation.accept")
+    assert opened.form is not None
+    labels = " ".join(f.label for f in opened.form.fields)
+    assert "Time zone" in labels and "Tidszon" not in labels
+    topics = next(f for f in opened.form.fields if f.name == "topic_1").choices
+    assert "Leadership" in [c.label for c in topics]
+
+
+def test_invite_is_audited() -> None:
+    bot = invited()
+    actions = [a.action for a in bot.record(AuditEntry)]
+    assert actions.count("invitation.sent") == 4
+
+
+def test_the_programmes_topics_are_what_the_intake_offers() -> None:
+    bot = make_bot(InMemoryStore())
+    bot.say(
+        "kim",
+        'program ny "Chefer 2027" --syfte ledarskap --start 2027-01-11 --slut 2027-06-13 '
+        '--ämnen "Ledarskap, Feedback; Svåra samtal, feedback"',
+    )
+    (programme,) = bot.record(Programme)
+    assert programme.topics == ["Ledarskap", "Feedback", "Svåra samtal"]
+    bot.say("kim", "bjud-in @bo som adept")
+    opened = bot.press("bo", "invitation.accept")
+    assert opened.form is not None
+    (topic,) = [f for f in opened.form.fields if f.name == "topic_1"]
+    assert [c.label for c in topic.choices] == ["Ledarskap", "Feedback", "Svåra samtal"]
+    refused = said(
+        bot,
+        "kim",
+        'program ny "X" --syfte ledarskap --start 2027-01-11 --slut 2027-06-13 --topix a',
+    )
+    assert "--ämnen" in refused and "--topix" in refused
+
+
+def test_one_reminder_goes_to_whoever_has_not_answered_and_none_to_those_who_did() -> None:
+    bot = invited()
+    bot.press("cia", "invitation.decline")
+    bot.advance(timedelta(days=6), step=timedelta(hours=6))
+    reminded = {
+        who for who in ("anna", "bo", "cia", "dan") if "invitation-reminder" in bot.kinds_to(who)
+    }
+    assert reminded == {"anna", "bo", "dan"}
+    assert "du har inte svarat på inbjudan än" in bot.texts_to("bo")
+    bot.advance(timedelta(days=14), step=timedelta(hours=12))
+    assert bot.kinds_to("bo").count("invitation-reminder") == 1  # once
