@@ -20,6 +20,14 @@ from conversations.wakes import EPOCH, share_of_changed, subjects_of
 _HELD = (OutboxStatus.CLAIMED, OutboxStatus.SENDING)
 
 
+def maybe_on_the_platform(o: OutboxItem) -> bool:
+    """Unsettled, and a send of it may have reached the platform (all or part of it): its
+    conversation takes no other message until it is settled."""
+    if o.status == OutboxStatus.SENDING:
+        return True
+    return o.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED) and o.sending_since is not None
+
+
 def _conversation(item: OutboxItem) -> tuple[str, int | None]:
     if item.person_id is not None:
         return ("person", item.person_id)
@@ -216,7 +224,7 @@ class InMemoryStore:
         tables = dict(self._tables)  # its own outer dict: reading may add an empty table
         yield ReadOnlyRepo(_MemoryRepo(tables, dict(self._ids)))
 
-    # Outbox port
+    # Outbox port (the rules: storage.outbox, the SQL side)
     def claim_due(
         self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
     ) -> Sequence[OutboxItem]:
@@ -236,7 +244,14 @@ class InMemoryStore:
                 and o.lease_until is not None
                 and o.lease_until > now
             }
-            due = [o for o in rows if claimable(o) and _conversation(o) not in busy]
+            unsettled = {_conversation(o) for o in rows if maybe_on_the_platform(o)}
+            due = [
+                o
+                for o in rows
+                if claimable(o)
+                and _conversation(o) not in busy
+                and (_conversation(o) not in unsettled or maybe_on_the_platform(o))
+            ]
             # Rows taken over first, then pending ones, each oldest due first (as SqlStore).
             due.sort(key=lambda o: (o.status == OutboxStatus.PENDING, o.due_at, o.id or 0))
             return [

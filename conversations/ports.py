@@ -237,9 +237,16 @@ class Delivery(Protocol):
 
 
 class TransientError(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    """Try again later. ``maybe_sent``: whether the platform may have the message, or part
+    of it (a message whose files failed); by default it may, unless a ``retry_after`` says
+    the platform refused the call (a rate limit)."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, maybe_sent: bool | None = None
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.maybe_sent = retry_after is None if maybe_sent is None else maybe_sent
 
 
 class PermanentError(Exception):

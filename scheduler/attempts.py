@@ -51,6 +51,7 @@ class Outcome:
     kind: Kind
     detail: str | None = None  # the error, or the platform's message id
     retry_after: float | None = None  # a rate limit's Retry-After
+    maybe_sent: bool = False  # transient: the platform may have it, or part of it
     resent: bool = False  # sent again after reconciliation found nothing
 
 
@@ -66,6 +67,13 @@ def needs_reconciling(item: OutboxItem) -> bool:
 def fresh(item: OutboxItem) -> OutboxItem:
     """``item`` once the platform has said it does not have it (a 429): a plain retry."""
     return item.model_copy(update={"status": OutboxStatus.CLAIMED, "sending_since": None})
+
+
+def partly_sent(item: OutboxItem, now: datetime) -> OutboxItem:
+    """``item`` after a 429 when the platform may have part of it (its message, not its
+    files): the next attempt reconciles first and sends only what is missing."""
+    since = item.sending_since or now
+    return item.model_copy(update={"status": OutboxStatus.CLAIMED, "sending_since": since})
 
 
 class Attempts:
@@ -117,12 +125,13 @@ class Attempts:
         try:
             delivered = await self.delivery.send(item, message)
         except TransientError as error:
-            return Outcome("transient", str(error) or "transient", error.retry_after)
+            detail = str(error) or "transient"
+            return Outcome("transient", detail, error.retry_after, maybe_sent=error.maybe_sent)
         except PermanentError as error:
             return Outcome("permanent", str(error) or "permanent")
         except Exception as error:  # an adapter bug or network trouble: retry later
             log.error("event=delivery_crash id=%s error=%s", item.id, type(error).__name__)
-            return Outcome("transient", type(error).__name__)
+            return Outcome("transient", type(error).__name__, maybe_sent=True)
         # The crash window: accepted by the platform, not yet marked. Nothing else happens here.
         return await self._mark(item, delivered, "sent", resent=resent)
 

@@ -49,7 +49,14 @@ from datetime import datetime, timedelta
 
 from conversations.ports import Clock, Delivery, Outbox, Store
 from conversations.records import OutboxItem
-from scheduler.attempts import Attempts, Outcome, fresh, in_thread, needs_reconciling
+from scheduler.attempts import (
+    Attempts,
+    Outcome,
+    fresh,
+    in_thread,
+    needs_reconciling,
+    partly_sent,
+)
 from scheduler.failures import tell_coordinator
 from scheduler.pacing import DeliveryLimits, Pacing, conversation_of
 
@@ -298,6 +305,19 @@ class Dispatcher:
         queue.clear()
         queue.extend(keep)
 
+    async def _hold_back(
+        self, conversation: str, queue: deque[OutboxItem], report: DeliveryReport
+    ) -> None:
+        """A row of ``conversation`` was left unsettled and maybe on the platform (a send
+        that may have gone, or gone in part; a reconciliation put off; a lease lost): the
+        conversation's other queued rows go back to the outbox, where no claim takes them
+        until that row is settled, so that nothing comes between a message and its files."""
+        now = self.clock.now()
+        for item in [i for i in queue if conversation_of(i) == conversation]:
+            queue.remove(item)
+            await self._give_back(item, now, "held back: an earlier message there is unsettled")
+            report.released += 1
+
     async def _release(self, queue: deque[OutboxItem], reason: str, report: DeliveryReport) -> None:
         now = self.clock.now()
         for item in queue:
@@ -322,6 +342,7 @@ class Dispatcher:
             self._held.pop(row, None)
             if outcome.kind == "lost":
                 log.warning("event=delivery_lost_lease id=%s", row)
+                await self._hold_back(conversation, queue, report)
                 return
             self.pacing.sent(conversation, now)
             if outcome.kind == "reconciled":
@@ -348,6 +369,7 @@ class Dispatcher:
             delay = retry_after if retry_after is not None else self.pacing.backoff(asked)
             await self._give_back(item, now + timedelta(seconds=delay), error)
             report.deferred += 1
+            await self._hold_back(conversation, queue, report)
             return
         tries = inline_tries.get(row, 0) + 1
         inline_tries[row] = tries
@@ -359,7 +381,9 @@ class Dispatcher:
                 tries <= self.limits.max_attempts
                 and retry_after <= self.limits.inline_retry_seconds
             ):
-                queue.append(fresh(item))  # still ours ('sending'): wait it out in this call
+                # Still ours ('sending'): wait it out in this call, ahead of the rest of its
+                # conversation (its files, if its message went, come before anything else).
+                queue.appendleft(partly_sent(item, now) if outcome.maybe_sent else fresh(item))
                 return
         # A rate limit is not a failure: only far more of them than attempts gives up.
         allowed = self.limits.max_attempts * (3 if retry_after is not None else 1)
@@ -370,10 +394,10 @@ class Dispatcher:
         self.pacing.touch(conversation, now)
         self._held.pop(row, None)
         # Refused with a Retry-After, Slack has not got it; after a timeout or a 5xx it may.
-        await in_thread(
-            self._retry, row, now + timedelta(seconds=delay), error, retry_after is None
-        )
+        await in_thread(self._retry, row, now + timedelta(seconds=delay), error, outcome.maybe_sent)
         report.retried += 1
+        if outcome.maybe_sent:
+            await self._hold_back(conversation, queue, report)
         log.info(
             "event=delivery_retry id=%s attempts=%d delay=%.1f error=%s",
             row,

@@ -29,8 +29,8 @@ class SqlOutbox:
     ) -> Sequence[OutboxItem]:
         """Lease up to ``limit`` rows to ``holder``: claimed or sending rows whose lease ran out
         first (status kept), then due pending rows (now 'claimed'), each oldest due first,
-        except rows
-        of a conversation another dispatcher holds a row of. Claimers take turns: SQLite's
+        except rows of a conversation another dispatcher holds a row of, and rows of a
+        conversation with an unsettled row that may be on the platform (but that row itself). Claimers take turns: SQLite's
         ``BEGIN IMMEDIATE``, PostgreSQL's transaction-level advisory lock (so that two cannot
         both take rows of one conversation), and rows being marked are skipped there
         (``FOR UPDATE SKIP LOCKED``)."""
@@ -45,7 +45,7 @@ class SqlOutbox:
             c.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
             sa.or_(c.lease_until.is_(None), c.lease_until <= now),
         )
-        free = ~_held_elsewhere(table, now, holder)
+        free = sa.and_(~_held_elsewhere(table, now, holder), ~_waits_for_an_unsettled_send(table))
 
         def query(which: sa.ColumnElement[bool], room: int) -> sa.Select[Any]:
             # Two reads, each in the (status, due_at) index's order: no sort of the backlog.
@@ -210,19 +210,53 @@ _CLAIM_LOCK_ID = 0x6F7574626F78  # "outbox": PostgreSQL claimers take turns
 def _held_elsewhere(table: sa.Table, now: datetime, holder: str) -> sa.ColumnElement[bool]:
     """The row's conversation (its person's DM, or its pair's group chat) has a row another
     dispatcher holds: one dispatcher at a time talks in a conversation, so that a message and
-    its files are not interleaved with another's, and the conversation's pace is kept. (Two
-    lookups, each by its own index: person_id, pair_id.)"""
+    its files are not interleaved with another's, and the conversation's pace is kept."""
     held = table.alias("held")
-    h, c = held.c, table.c
-    by_other = (h.status.in_(_HELD), h.lease_until > now, h.lease_holder != holder)
+    h = held.c
+    return _in_its_conversation(
+        table, held, h.status.in_(_HELD), h.lease_until > now, h.lease_holder != holder
+    )
+
+
+def _maybe_on_the_platform(c: Any) -> sa.ColumnElement[bool]:
+    """Not settled, and a send of it may have reached the platform (all of it or, for a
+    message with files, part of it): sending, or given back with ``sending_since`` kept."""
+    return sa.or_(
+        c.status == OutboxStatus.SENDING,
+        sa.and_(
+            c.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+            c.sending_since.is_not(None),
+        ),
+    )
+
+
+def _waits_for_an_unsettled_send(table: sa.Table) -> sa.ColumnElement[bool]:
+    """The row is not one that may be on the platform, and its conversation has such a row:
+    nothing else goes there until that one is settled (found, finished or failed), so that
+    a message's files always follow the message, whatever stopped its send halfway (a dead or
+    late dispatcher, a timeout, a reconciliation put off)."""
+    other = table.alias("unsettled")
+    o = other.c
+    return sa.and_(
+        ~_maybe_on_the_platform(table.c),
+        _in_its_conversation(table, other, o.id != table.c.id, _maybe_on_the_platform(o)),
+    )
+
+
+def _in_its_conversation(
+    table: sa.Table, other: sa.FromClause, *conditions: sa.ColumnElement[bool]
+) -> sa.ColumnElement[bool]:
+    """A row of ``other`` (an alias of ``table``) in the conversation of ``table``'s row meets
+    ``conditions``. (Two lookups, each by its own index: person_id, pair_id.)"""
+    h, c = other.c, table.c
     return sa.or_(
         sa.and_(
             c.person_id.is_not(None),
-            sa.exists().where(h.person_id == c.person_id, *by_other),
+            sa.exists().where(h.person_id == c.person_id, *conditions),
         ),
         sa.and_(
             c.person_id.is_(None),
-            sa.exists().where(h.pair_id == c.pair_id, h.person_id.is_(None), *by_other),
+            sa.exists().where(h.pair_id == c.pair_id, h.person_id.is_(None), *conditions),
         ),
     )
 

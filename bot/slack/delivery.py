@@ -80,6 +80,9 @@ class SlackDelivery:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
             if isinstance(failure, TransientError):
+                if row in self._posted:  # the message went, its files did not (yet)
+                    reason, wait = str(failure), failure.retry_after
+                    raise TransientError(reason, wait, maybe_sent=True) from error
                 raise failure from error  # retried: what went out is remembered
             posted = row in self._posted
             self._posted.pop(row, None)  # never retried
