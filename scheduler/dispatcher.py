@@ -174,6 +174,8 @@ class Dispatcher:
                 for task in [t for t in inflight if t.done()]:
                     item, conversation = inflight.pop(task)
                     busy.discard(conversation)
+                    if needs_reconciling(item):  # settled or not, its chat's rows: claim again
+                        exhausted = False
                     await self._settle(
                         item, conversation, task.result(), report, queue, inline_tries
                     )

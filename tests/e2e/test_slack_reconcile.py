@@ -164,6 +164,44 @@ async def test_an_invitation_whose_file_did_not_follow_gets_only_its_file(
     assert world.fake.history.files_after(channel, message_ts) == ["möte.ics"]  # the file once
 
 
+async def test_an_invitation_whose_file_was_rate_limited_is_finished_before_the_next_message(
+    world: SlackWorld,
+) -> None:
+    """Slack took the message and refused its file with a 429: the row may be in Slack in
+    part, so whoever tries it next (here a process that remembers nothing) shares only the
+    file, and the chat's next message waits until then."""
+    await _paired(world)
+    adept = _person(world, ADEPT)
+    message = text("Mötet är bokat").model_copy(update={"files": (ICS,)})
+    _queue(world, "meeting:3", message, person_id=adept.id)
+    _queue(world, "notice:4", text("Hej"), person_id=adept.id)
+    world.fake.fail(
+        "files.getUploadURLExternal", "ratelimited", status=429, headers={"Retry-After": "120"}
+    )
+    first = await world.dispatcher.deliver_due()
+    assert first.rate_limited == 1 and first.released == 1
+    posted = world.fake.posted_keys()
+    assert (posted["meeting:3"], posted["notice:4"]) == (1, 0)
+    row = _stored(world, "meeting:3")
+    assert row.status == OutboxStatus.PENDING and row.sending_since is not None
+
+    world.adapter.delivery._posted.clear()  # what a new process would not know
+    world.clock.set(row.next_attempt_at or world.clock.now())
+    again = await world.dispatcher.deliver_due()
+    assert again.sent == 2
+    posted = world.fake.posted_keys()
+    assert (posted["meeting:3"], posted["notice:4"]) == (1, 1)
+    channel = "D" + ADEPT
+    keys = {
+        (m.get("metadata") or {}).get("event_payload", {}).get("outbox_key"): m["ts"]
+        for m in world.fake.history.messages[channel]
+    }
+    assert world.fake.history.files_after(channel, keys["meeting:3"]) == ["möte.ics"]
+    assert float(keys["notice:4"]) > max(
+        float(m["ts"]) for m in world.fake.history.messages[channel] if m.get("files")
+    )
+
+
 async def test_an_invitation_delivered_whole_is_found_whole(world: SlackWorld) -> None:
     await _paired(world)
     adept = _person(world, ADEPT)

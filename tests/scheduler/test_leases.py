@@ -180,6 +180,28 @@ async def test_a_timeout_that_did_not_reach_the_platform_is_sent_again_once() ->
     assert platform.keys() == ["x"] and [k for k, _ in platform.reconciled] == ["x"]
 
 
+async def test_after_a_timeout_nothing_else_goes_into_that_chat_until_it_is_settled() -> None:
+    """A calendar invitation whose text may be out without its file: the chat's next message
+    waits until the invitation is settled, so its file still comes right after it; other
+    chats go on."""
+    store, ids = programme_world()
+    clock = ManualClock(T0)
+    platform = FakePlatform(clock, errors={"x": [TransientError("TimeoutError")]}, lands={"x"})
+    queue(store, "x", ids["p0"])
+    queue(store, "y", ids["p0"], due=T0 + timedelta(seconds=1))
+    queue(store, "z", ids["p1"], due=T0 + timedelta(seconds=1))
+    clock.set(T0 + timedelta(seconds=1))
+    d = dispatcher(store, platform, clock)
+    report = await d.deliver_due()
+    assert platform.keys() == ["x", "z"] and report.released == 1
+    rows = snapshot(store)
+    assert rows["y"].status == "pending" and rows["x"].next_attempt_at is not None
+    clock.set(rows["x"].next_attempt_at)
+    report = await d.deliver_due()
+    assert report.reconciled == 1 and report.sent == 1
+    assert platform.keys() == ["x", "z", "y"]
+
+
 async def test_where_the_platform_cannot_tell_a_timeout_is_retried_as_before() -> None:
     """Teams after a timeout: sent again (at least once), as it always was."""
     store, ids = programme_world()

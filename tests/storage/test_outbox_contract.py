@@ -214,6 +214,36 @@ def test_a_deferred_row_keeps_its_state_until_it_may_be_tried_again(
     assert (again.status, again.lease_holder) == ("sending", A)
 
 
+def test_a_conversation_takes_nothing_else_while_a_send_there_may_be_half_done(
+    store: StoreAndOutbox,
+) -> None:
+    """A calendar invitation whose text may be in the chat without its file (a timeout, a
+    dispatcher that stopped) is settled before anything else goes into that chat, by
+    whichever dispatcher, so that its file comes right after it; other chats go on."""
+    _enqueue(
+        store,
+        outbox_item("invite", T0 - MINUTE),
+        outbox_item("next", T0),
+        outbox_item("pair-chat", T0, person_id=None, pair_id=9),
+        outbox_item("elsewhere", T0, person_id=2),
+    )
+    invite = _claim_one(store)
+    assert store.mark_sending(invite.id or 0, A, T0)
+    assert store.mark_retry(invite.id or 0, A, T0 + MINUTE, "timeout", maybe_sent=True)
+    others = store.claim_due(T0, 10, B)
+    assert [i.key for i in others] == ["pair-chat", "elsewhere"]
+    assert all(store.mark_sent(i.id or 0, T0, None) for i in others)
+    assert store.claim_due(T0 + timedelta(seconds=10), 10, A) == []  # "next" waits too
+    (again,) = store.claim_due(T0 + MINUTE, 10, A)  # the invitation alone, to be reconciled
+    assert (again.key, again.sending_since) == ("invite", T0)
+    assert store.mark_sending(again.id or 0, A, T0 + MINUTE, since=again.sending_since)
+    (taken,) = store.claim_due(T0 + MINUTE + LEASE, 10, B)  # A stopped mid-send: the same
+    assert (taken.key, taken.status) == ("invite", "sending")
+    assert store.claim_due(T0 + MINUTE + LEASE, 10, B) == []
+    assert store.mark_sent(taken.id or 0, T0 + 2 * MINUTE, "1700000000.000100", "D1")
+    assert [i.key for i in store.claim_due(T0 + 2 * MINUTE, 10, B)] == ["next"]
+
+
 def test_marks_change_a_row_only_from_the_states_they_name(store: StoreAndOutbox) -> None:
     _enqueue(store, outbox_item("a"))
     with store.transaction() as repo:
