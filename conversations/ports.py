@@ -132,7 +132,10 @@ class Outbox(Protocol):
         reconciling), then pending rows due at ``now`` (they become 'claimed'), each oldest
         due first. Rows
         another dispatcher holds are skipped, and so are the rows of a conversation (a
-        person's DM, a pair's group chat) in which another dispatcher holds a row."""
+        person's DM, a pair's group chat) in which another dispatcher holds a row, and,
+        while a row of a conversation may be on the platform unsettled (sending, or given
+        back with ``sending_since``), the conversation's other rows: a message and its files
+        are one delivery, nothing comes between them."""
         ...
 
     def renew(self, item_ids: Sequence[int], holder: str, until: datetime) -> int:

@@ -29,7 +29,10 @@ sending row may or may not be on the platform, the window being one platform cal
 database write, and is reconciled first (``scheduler.attempts``): found there, it is marked
 sent; not found, it is sent; where the platform cannot tell (Teams), it is failed as
 *unconfirmed* and not re-sent. Every mark but "sent" is conditional on the holder, so a
-dispatcher that lost a row to another leaves it alone. Every database call runs in a worker
+dispatcher that lost a row to another leaves it alone. A row left unsettled and maybe on the
+platform (a timeout, a put-off reconciliation, a lost lease) holds its conversation: the
+dispatcher gives back its queued rows there, and no claim takes them until that row is
+settled, so a message's files always come right after it. Every database call runs in a worker
 thread, never on the event loop, so a busy database cannot hold up the bot's other work.
 """
 
