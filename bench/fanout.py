@@ -34,7 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from conversations.messages import Message, text
-from conversations.ports import PermanentError, TransientError
+from conversations.ports import UNKNOWN, Delivered, PermanentError, Reconciled, TransientError
 from conversations.records import OutboxItem
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 
@@ -136,7 +136,7 @@ class SlackDelivery:
         self.client = client
         self.channels: dict[int, str] = {}
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         person = item.person_id or 0
         try:
             channel = self.channels.get(person)
@@ -155,7 +155,10 @@ class SlackDelivery:
             raise PermanentError(str(error.response.get("error"))) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientError(type(error).__name__) from error
-        return str(sent.get("ts"))
+        return Delivered(str(sent.get("ts")), channel)
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        return UNKNOWN  # nothing is killed here: bench/outbox_kills.py is about that
 
 
 async def run(args: argparse.Namespace, port: int, url: str) -> dict[str, Any]:

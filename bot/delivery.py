@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.platforms import Platform
 from conversations.messages import Message
-from conversations.ports import Delivery, PermanentError, Store
+from conversations.ports import UNKNOWN, Delivered, Delivery, PermanentError, Reconciled, Store
 from conversations.records import OutboxItem, Pair, Person
 
 
@@ -39,7 +39,7 @@ class PlatformDelivery:
     def __init__(self, store: Store, platforms: Iterable[Platform]) -> None:
         self._store = store
         self._deliveries = {platform.name: platform.delivery for platform in platforms}
-        self._parts: dict[tuple[int, int], str | None] = {}  # (row, person) -> message id
+        self._parts: dict[tuple[int, int], Delivered] = {}  # (row, person) -> what went out
 
     def _recipients(self, item: OutboxItem) -> list[tuple[int, str]]:
         """(person id, platform) of each recipient: the person, or the pair's members."""
@@ -54,12 +54,12 @@ class PlatformDelivery:
             raise PermanentError(f"no adapter for platform {platform!r} in this process")
         return delivery
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         recipients = await asyncio.to_thread(self._recipients, item)
         platforms = {platform for _, platform in recipients}
         if len(platforms) == 1:
             return await self._delivery(platforms.pop()).send(item, message)
-        first: str | None = None
+        first: Delivered | None = None
         for person_id, platform in recipients:  # a pair across platforms
             part = (item.id or 0, person_id)
             if part not in self._parts:
@@ -68,4 +68,13 @@ class PlatformDelivery:
             first = first or self._parts[part]
         for person_id, _ in recipients:
             self._parts.pop((item.id or 0, person_id), None)
-        return first
+        return Delivered(first.message_id if first else None)
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        """Asked of the recipients' platform; a pair across platforms is unknown (one part
+        may have arrived and the other not)."""
+        recipients = await asyncio.to_thread(self._recipients, item)
+        platforms = {platform for _, platform in recipients}
+        if len(platforms) != 1:
+            return UNKNOWN
+        return await self._delivery(platforms.pop()).reconcile(item)

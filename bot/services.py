@@ -72,6 +72,7 @@ def delivery_limits(settings: Settings) -> DeliveryLimits:
         global_burst=settings.delivery.global_burst,
         per_conversation_seconds=settings.delivery.per_conversation_seconds,
         max_attempts=settings.delivery.max_attempts,
+        lease_seconds=settings.delivery.lease_seconds,
     )
 
 

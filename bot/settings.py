@@ -74,6 +74,11 @@ class DeliverySettings(_Section):
     max_attempts: int = Field(
         6, description="Tries of a transient error (5xx, timeout) before a message fails."
     )
+    lease_seconds: float = Field(
+        30.0,
+        description="Seconds a dispatcher holds the messages it claimed without renewing "
+        "them; a stopped dispatcher's messages are taken over once this has run out.",
+    )
 
 
 class LocalSettings(_Section):

@@ -12,11 +12,27 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations.ports import AtLeast, Conflict, DuplicateKey, OutboxTally, R
+from conversations.ports import LEASE, AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import UNCONFIRMED, OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.unique_keys import UNIQUE_KEYS
 from conversations.wakes import EPOCH, share_of_changed, subjects_of
+
+_HELD = (OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+
+
+def maybe_on_the_platform(o: OutboxItem) -> bool:
+    """Unsettled, and a send of it may have reached the platform (all or part of it): its
+    conversation takes no other message until it is settled."""
+    if o.status == OutboxStatus.SENDING:
+        return True
+    return o.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED) and o.sending_since is not None
+
+
+def _conversation(item: OutboxItem) -> tuple[str, int | None]:
+    if item.person_id is not None:
+        return ("person", item.person_id)
+    return ("pair", item.pair_id)
 
 
 def matches(record: Record, where: dict[str, Any]) -> bool:
@@ -237,63 +253,141 @@ class InMemoryStore:
         tables = dict(self._tables)  # its own outer dict: reading may add an empty table
         yield ReadOnlyRepo(_MemoryRepo(tables, dict(self._ids)))
 
-    # Outbox port
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+    # Outbox port (the rules: storage.outbox, the SQL side)
+    def claim_due(
+        self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
+    ) -> Sequence[OutboxItem]:
+        def claimable(o: OutboxItem) -> bool:
+            if o.status == OutboxStatus.PENDING:
+                return o.due_at <= now and (o.next_attempt_at is None or o.next_attempt_at <= now)
+            held = o.status in (OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+            return held and (o.lease_until is None or o.lease_until <= now)
+
         with self.transaction() as repo:
+            rows = repo.find(OutboxItem)
+            busy = {
+                _conversation(o)
+                for o in rows
+                if o.status in _HELD
+                and o.lease_holder != holder
+                and o.lease_until is not None
+                and o.lease_until > now
+            }
+            unsettled = {_conversation(o) for o in rows if maybe_on_the_platform(o)}
             due = [
                 o
-                for o in repo.find(OutboxItem, status=OutboxStatus.PENDING)
-                if o.due_at <= now and (o.next_attempt_at is None or o.next_attempt_at <= now)
+                for o in rows
+                if claimable(o)
+                and _conversation(o) not in busy
+                and (_conversation(o) not in unsettled or maybe_on_the_platform(o))
             ]
-            due.sort(key=lambda o: (o.due_at, o.id or 0))
+            # Rows taken over first, then pending ones, each oldest due first (as SqlStore).
+            due.sort(key=lambda o: (o.status == OutboxStatus.PENDING, o.due_at, o.id or 0))
             return [
-                repo.update(item.model_copy(update={"status": OutboxStatus.CLAIMED}))
+                repo.update(
+                    item.model_copy(
+                        update={
+                            "status": OutboxStatus.CLAIMED
+                            if item.status == OutboxStatus.PENDING
+                            else item.status,
+                            "lease_holder": holder,
+                            "lease_until": now + lease,
+                        }
+                    )
+                )
                 for item in due[:limit]
             ]
 
-    def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
+    def renew(self, item_ids: Sequence[int], holder: str, until: datetime) -> int:
+        return sum(self._set(i, _HELD, holder, lease_until=until) for i in item_ids)
+
+    def _set(
+        self, item_id: int, expected: tuple[str, ...], holder: str | None, **changes: Any
+    ) -> bool:
         with self.transaction() as repo:
             item = repo.get(OutboxItem, item_id)
             if item is None or item.status not in expected:
+                return False
+            if holder is not None and item.lease_holder != holder:
                 return False
             if changes.pop("count_attempt", False):
                 changes["attempts"] = item.attempts + 1
             repo.update(item.model_copy(update=changes))
             return True
 
-    def mark_sending(self, item_id: int) -> bool:
+    def mark_sending(
+        self,
+        item_id: int,
+        holder: str,
+        now: datetime,
+        lease: timedelta = LEASE,
+        *,
+        since: datetime | None = None,
+    ) -> bool:
         return self._set(
             item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            _HELD,
+            holder,
             status=OutboxStatus.SENDING,
             count_attempt=True,
+            sending_since=since or now,
+            lease_until=now + lease,
         )
 
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
+    def mark_sent(
+        self,
+        item_id: int,
+        now: datetime,
+        platform_message_id: str | None,
+        platform_channel: str | None = None,
+    ) -> bool:
         return self._set(
             item_id,
-            ("sending",),
+            _HELD,
+            None,
             status=OutboxStatus.SENT,
             sent_at=now,
             platform_message_id=platform_message_id,
+            platform_channel=platform_channel,
             error=None,
             payload={},
+            lease_holder=None,
+            lease_until=None,
         )
 
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
+    def mark_retry(
+        self,
+        item_id: int,
+        holder: str,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        maybe_sent: bool = False,
+    ) -> bool:
+        kept: dict[str, Any] = {} if maybe_sent else {"sending_since": None}
         return self._set(
             item_id,
-            ("claimed", "sending"),
+            _HELD,
+            holder,
             status=OutboxStatus.PENDING,
             next_attempt_at=next_attempt_at,
             error=error,
+            lease_holder=None,
+            lease_until=None,
+            **kept,
         )
 
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+    def mark_failed(self, item_id: int, holder: str, now: datetime, error: str) -> bool:
         return self._set(
             item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
+            _HELD,
+            holder,
             status=OutboxStatus.FAILED,
             error=error,
             payload={},
+            lease_holder=None,
+            lease_until=None,
         )
+
+    def defer(self, item_id: int, holder: str, until: datetime, error: str) -> bool:
+        return self._set(item_id, _HELD, holder, lease_holder=None, lease_until=until, error=error)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol, TypeVar
 
 from conversations.messages import Message
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
 
 R = TypeVar("R", bound=Record)
+LEASE = timedelta(seconds=30)  # how long a dispatcher holds a row without renewing it
 
 
 class Conflict(Exception):
@@ -147,47 +148,143 @@ class Store(Protocol):
 
 class Outbox(Protocol):
     """The delivery side of the outbox, for the dispatcher. A row goes pending -> claimed
-    (this dispatcher will try it) -> sending (right before the platform call; counts an
-    attempt) -> sent | pending (retry later) | failed. Each mark changes a row only from the
-    states it names and says whether it did, so a row another dispatcher or the stuck-row
-    sweep moved on is left alone."""
+    (a dispatcher will try it) -> sending (right before the platform call; counts an attempt)
+    -> sent | pending (retry later) | failed.
 
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Mark up to ``limit`` pending rows due at ``now`` as 'claimed' and return them,
-        oldest first. Rows another dispatcher holds are skipped."""
+    A claimed or sending row is *leased*: ``lease_holder`` (a dispatcher's id) holds it until
+    ``lease_until`` and renews the lease while it works. A row whose lease ran out belongs to
+    whoever claims it next: a claimed one was never tried; a sending one may or may not be on
+    the platform (its holder stopped between the send and the mark) and is reconciled first.
+    Every mark but ``mark_sent`` changes a row only while the given holder holds it, and only
+    from the states it names, and says whether it did: a row another dispatcher took over is
+    left alone."""
+
+    def claim_due(
+        self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
+    ) -> Sequence[OutboxItem]:
+        """Lease up to ``limit`` rows to ``holder`` until ``now + lease``: claimed or sending
+        rows whose lease has run out (they keep their status: a sending one needs
+        reconciling), then pending rows due at ``now`` (they become 'claimed'), each oldest
+        due first. Rows
+        another dispatcher holds are skipped, and so are the rows of a conversation (a
+        person's DM, a pair's group chat) in which another dispatcher holds a row, and,
+        while a row of a conversation may be on the platform unsettled (sending, or given
+        back with ``sending_since``), the conversation's other rows: a message and its files
+        are one delivery, nothing comes between them."""
         ...
 
-    def mark_sending(self, item_id: int) -> bool:
-        """claimed -> sending, attempts + 1: the platform call comes next. (sending ->
-        sending when a dispatcher tries its own row again after a short rate limit.)"""
+    def renew(self, item_ids: Sequence[int], holder: str, until: datetime) -> int:
+        """Extend ``holder``'s lease on those of ``item_ids`` it still holds to ``until``;
+        how many it still holds."""
         ...
 
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
-        """sending -> sent. Forgets the payload: once the platform has the message, the
-        database keeps no second copy of what people wrote (erasure then has nothing to miss)."""
+    def mark_sending(
+        self,
+        item_id: int,
+        holder: str,
+        now: datetime,
+        lease: timedelta = LEASE,
+        *,
+        since: datetime | None = None,
+    ) -> bool:
+        """claimed|sending -> sending, attempts + 1, the lease renewed to ``now + lease``:
+        the platform call comes next. ``sending_since`` becomes ``since`` (default ``now``):
+        the start of the earliest send that may have reached the platform unconfirmed."""
         ...
 
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
-        """claimed|sending -> pending, claimable again from ``next_attempt_at``."""
+    def mark_sent(
+        self,
+        item_id: int,
+        now: datetime,
+        platform_message_id: str | None,
+        platform_channel: str | None = None,
+    ) -> bool:
+        """claimed|sending -> sent, whoever holds it (the platform has the message: it was
+        sent, or reconciliation found it). Forgets the
+        payload: once the platform has the message, the database keeps no second copy of what
+        people wrote (erasure then has nothing to miss)."""
         ...
 
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
+    def mark_retry(
+        self,
+        item_id: int,
+        holder: str,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        maybe_sent: bool = False,
+    ) -> bool:
+        """claimed|sending -> pending, claimable again from ``next_attempt_at``. With
+        ``maybe_sent`` (a timeout, a 5xx: the platform may have it) ``sending_since`` stays,
+        so the next attempt reconciles first; otherwise it is cleared."""
+        ...
+
+    def mark_failed(self, item_id: int, holder: str, now: datetime, error: str) -> bool:
         """claimed|sending -> failed; the undelivered payload is not kept."""
         ...
+
+    def defer(self, item_id: int, holder: str, until: datetime, error: str) -> bool:
+        """Give a claimed or sending row back undecided (its reconciliation failed for now):
+        status and ``sending_since`` stay, nobody holds it, claimable again from ``until``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where a sent message is on its platform: its id there (Slack: the message's ts) and
+    the conversation it went to, when the platform has them."""
+
+    message_id: str | None = None
+    conversation: str | None = None
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What the platform says of a send that may or may not have reached it:
+
+    * ``found``: the message is there (``delivered``): mark the row sent, send nothing;
+    * ``not_found``: it is not, or not all of it: sending now delivers it, or what is
+      missing of it, once;
+    * ``unknown``: the platform cannot tell (Teams has no history a bot can read; a Slack
+      conversation whose history the app may not read)."""
+
+    outcome: Literal["found", "not_found", "unknown"]
+    delivered: Delivered | None = None
+
+
+NOT_FOUND = Reconciled("not_found")
+UNKNOWN = Reconciled("unknown")
+
+
+def found(delivered: Delivered) -> Reconciled:
+    return Reconciled("found", delivered)
 
 
 class Delivery(Protocol):
     """Where a message ends up. Raises ``TransientError`` / ``PermanentError``."""
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
-        """Send; return the platform's message id if it has one."""
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
+        """Send; say where the message is on the platform."""
+        ...
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        """Whether ``item``'s message reached the platform since ``item.sending_since``
+        (a send that began then was never confirmed). Raises ``TransientError`` when the
+        platform cannot be asked right now."""
         ...
 
 
 class TransientError(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    """Try again later. ``maybe_sent``: whether the platform may have the message, or part
+    of it (a message whose files failed); by default it may, unless a ``retry_after`` says
+    the platform refused the call (a rate limit)."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, maybe_sent: bool | None = None
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.maybe_sent = retry_after is None if maybe_sent is None else maybe_sent
 
 
 class PermanentError(Exception):

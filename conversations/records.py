@@ -98,8 +98,8 @@ class MeetingStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # waiting for its due time (or its next attempt)
-    CLAIMED = "claimed"  # taken by a dispatcher, not yet sending
-    SENDING = "sending"  # handed to the platform; a crash here leaves it "unconfirmed"
+    CLAIMED = "claimed"  # leased by a dispatcher, not yet sending
+    SENDING = "sending"  # handed to the platform; found so with its lease run out: reconciled
     SENT = "sent"
     FAILED = "failed"  # a permanent error (the coordinator is told)
     SKIPPED = "skipped"  # not sent: over the weekly cap, too late, or no longer relevant
@@ -362,9 +362,17 @@ class OutboxItem(Record):
     attempts: int = 0
     next_attempt_at: Moment | None = None
     sent_at: Moment | None = None
-    platform_message_id: str | None = None
+    platform_message_id: str | None = None  # Slack: the message's ts
     error: str | None = None
     created_at: Moment
+    # The dispatcher holding the row (claimed or sending) and until when: a holder renews its
+    # lease while it works; a row whose lease ran out is another dispatcher's to take.
+    lease_holder: str | None = None
+    lease_until: Moment | None = None
+    # When the earliest send that may have reached the platform, unconfirmed, began: set as a
+    # send starts, cleared once the platform said no (or reconciliation found nothing).
+    sending_since: Moment | None = None
+    platform_channel: str | None = None  # the conversation the message went to
 
 
 class Receipt(Record):

@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 
 from conversations.ports import Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
-from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
+from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import queries, wake_claims
 from storage.engine import make_engines
+from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
 from storage.units import unit
@@ -202,8 +203,9 @@ class SqlRepo:
             raise DuplicateKey(f"{table.name}: {error.orig}") from error
 
 
-class SqlStore:
-    """``Store`` + ``Outbox`` on the database at ``url`` (SQLite or PostgreSQL).
+class SqlStore(SqlOutbox):
+    """``Store`` + ``Outbox`` (``storage.outbox``) on the database at ``url`` (SQLite or
+    PostgreSQL).
 
     Each instance owns its engines (and connection pools); ``close()`` releases them. On
     SQLite, ``read()`` runs on reader connections that never wait for the writer, and the
@@ -265,7 +267,7 @@ class SqlStore:
         with unit(self._engines.read) as connection:
             yield ReadOnlyRepo(SqlRepo(connection))
 
-    # Outbox port
+    # Outbox port: claims, leases and marks in storage.outbox; the counts here
 
     def outbox_counts(self) -> dict[str, int]:
         """How many outbox rows are in each status: one ``COUNT … GROUP BY`` on the status
@@ -274,88 +276,3 @@ class SqlStore:
         query = sa.select(c.status, sa.func.count()).group_by(c.status)
         with self._engine.connect() as connection:
             return {str(status): int(count) for status, count in connection.execute(query)}
-
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Mark up to ``limit`` due pending items 'claimed' and return them, oldest first.
-        PostgreSQL skips rows other dispatchers hold (``FOR UPDATE SKIP LOCKED``); SQLite
-        serialises claimers with ``BEGIN IMMEDIATE``."""
-        table = table_of(OutboxItem)
-        c = table.c
-        query = (
-            sa.select(table)
-            .where(
-                c.status == OutboxStatus.PENDING,
-                c.due_at <= now,
-                sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
-            )
-            .order_by(c.due_at, c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        with self._engine.begin() as connection:
-            due = [_to_record(OutboxItem, row) for row in connection.execute(query)]
-            if not due:
-                return []
-            connection.execute(
-                sa.update(table)
-                .where(c.id.in_([item.id for item in due]))
-                .values(status=OutboxStatus.CLAIMED, version=c.version + 1)
-            )
-        return [
-            item.model_copy(update={"status": OutboxStatus.CLAIMED, "version": item.version + 1})
-            for item in due
-        ]
-
-    def mark_sending(self, item_id: int) -> bool:
-        """Claimed -> sending (attempts + 1), right before the platform call; a dispatcher
-        trying its own row again after a short rate limit goes sending -> sending."""
-        attempts = table_of(OutboxItem).c.attempts
-        return self._set(
-            item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
-            status=OutboxStatus.SENDING,
-            attempts=attempts + 1,
-        )
-
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
-        return self._set(
-            item_id,
-            ("sending",),
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            platform_message_id=platform_message_id,
-            error=None,
-            payload={},  # the platform has the message now; keep no copy of what people wrote
-        )
-
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
-        """Back to 'pending', claimable again from ``next_attempt_at``."""
-        return self._set(
-            item_id,
-            ("claimed", "sending"),
-            status=OutboxStatus.PENDING,
-            next_attempt_at=next_attempt_at,
-            error=error,
-        )
-
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
-        """Given up for good; the undelivered text is not kept."""
-        return self._set(
-            item_id,
-            (OutboxStatus.CLAIMED, OutboxStatus.SENDING),
-            status=OutboxStatus.FAILED,
-            error=error,
-            payload={},
-        )
-
-    def _set(self, item_id: int, expected: tuple[str, ...], **changes: Any) -> bool:
-        """Change a row only while it is in one of the ``expected`` states (another dispatcher
-        or the stuck-row sweep may have moved it on); True if it changed."""
-        table = table_of(OutboxItem)
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                sa.update(table)
-                .where(table.c.id == item_id, table.c.status.in_(expected))
-                .values(changes | {"version": table.c.version + 1})
-            )
-            return bool(result.rowcount)

@@ -365,6 +365,10 @@ class OutboxItemRow(Table, table=True):
     platform_message_id: str | None = None
     error: str | None = None
     created_at: datetime = _datetime()
+    lease_holder: str | None = None
+    lease_until: datetime | None = _datetime(nullable=True)
+    sending_since: datetime | None = _datetime(nullable=True)
+    platform_channel: str | None = None
 
 
 class ReceiptRow(Table, table=True):
@@ -405,7 +409,7 @@ class WorkspaceRemovalRow(Table, table=True):
 
 
 # Tables in the same database that another library reads and writes (slack-sdk's installation
-# and OAuth state stores, built by migration 0006): not mapped here, left alone by checks that
+# and OAuth state stores, built by migration 0007): not mapped here, left alone by checks that
 # compare the database with this module.
 EXTERNAL_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 

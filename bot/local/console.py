@@ -25,6 +25,7 @@ from conversations.i18n import Texts
 from conversations.memory import ManualClock
 from conversations.messages import Button, Form, FormField, Message, Reply
 from conversations.parsing import ParseError, parse_date, parse_duration, parse_local_datetime
+from conversations.ports import UNKNOWN, Delivered, Reconciled
 from conversations.records import OutboxItem, Pair, Person
 from conversations.scoping import LOCAL
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
@@ -65,9 +66,12 @@ class ConsoleDelivery:
     def __init__(self, console: Console) -> None:
         self._console = console
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         self._console.show_delivered(item, message)
-        return f"local-{item.id}"
+        return Delivered(f"local-{item.id}")
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        return UNKNOWN  # what scrolled past in a terminal cannot be read back
 
 
 class Console:

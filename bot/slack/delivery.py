@@ -6,6 +6,11 @@ invitation) are shared there right after it. Slack's failures come back as the c
 ``TransientError`` (retry later, honouring ``Retry-After``) or ``PermanentError`` (give up and
 tell the coordinator, which the dispatcher does). Every send to a workspace that removed the
 bot fails with the same ``workspace_revoked: <team id>`` (see ``bot.slack.workspaces``).
+
+Every message carries its outbox key in Slack's message metadata (``bot.slack.history``), so
+that a send nobody confirmed (the dispatcher stopped between Slack's answer and marking the
+row, or the call timed out) is reconciled by reading the conversation's history instead of
+being given up or sent twice.
 """
 
 from __future__ import annotations
@@ -19,11 +24,20 @@ from bot.delivery import recipients_of
 from bot.slack.api_errors import classify
 from bot.slack.clients import NOT_INSTALLED, NotInstalled, SlackClients
 from bot.slack.files import share_files
+from bot.slack.history import files_follow, find_outbox_message, outbox_metadata, searched_from
 from bot.slack.messages import message_payload
 from bot.slack.people import SLACK
 from bot.slack.workspaces import REVOKED_CODES, Workspaces, revoked_error
 from conversations.messages import Message
-from conversations.ports import PermanentError, Store, TransientError
+from conversations.ports import (
+    NOT_FOUND,
+    Delivered,
+    PermanentError,
+    Reconciled,
+    Store,
+    TransientError,
+    found,
+)
 from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.slack.delivery")
@@ -43,7 +57,7 @@ class SlackDelivery:
         # not (yet): a retried row shares only the files, it does not post the message again.
         self._posted: dict[int, str | None] = {}
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         recipients, lang = await asyncio.to_thread(self._recipients, item)
         team = recipients[0].workspace
         if await asyncio.to_thread(self._workspaces.is_revoked, team):
@@ -68,7 +82,9 @@ class SlackDelivery:
                 ts = self._posted[row]
             else:
                 response = await client.chat_postMessage(
-                    channel=channel, **message_payload(message, lang=lang)
+                    channel=channel,
+                    metadata=outbox_metadata(item.key),
+                    **message_payload(message, lang=lang),
                 )
                 ts = str(response.get("ts") or "") or None
             if message.files:
@@ -78,6 +94,9 @@ class SlackDelivery:
             failure = classify(error)
             log.warning("event=slack_send_failed item=%s error=%s", item.id, failure)
             if isinstance(failure, TransientError):
+                if row in self._posted:  # the message went, its files did not (yet)
+                    reason, wait = str(failure), failure.retry_after
+                    raise TransientError(reason, wait, maybe_sent=True) from error
                 raise failure from error  # retried: what went out is remembered
             posted = row in self._posted
             self._posted.pop(row, None)  # never retried
@@ -87,7 +106,37 @@ class SlackDelivery:
                 raise PermanentError(f"{FILES_NOT_SHARED} {failure}") from error
             raise failure from error
         self._posted.pop(row, None)
-        return ts
+        return Delivered(ts, channel)
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        """Whether the row's message (and its files) is in its conversation: read the history
+        since its send began (less a margin for the clocks), looking for its outbox key."""
+        row = item.id or 0
+        if row in self._posted:
+            return NOT_FOUND  # posted by this process; its files are still to be shared
+        recipients, _ = await asyncio.to_thread(self._recipients, item)
+        team = recipients[0].workspace
+        if await asyncio.to_thread(self._workspaces.is_revoked, team):
+            raise revoked_error(team)
+        try:
+            client = await self._clients.of(team)
+            channel = await self.conversation(
+                team, [p.platform_user_id for p in recipients], client
+            )
+            since = searched_from(item)
+            ours, after = await find_outbox_message(client, channel, item.key, since)
+        except Exception as error:
+            failure = classify(error)
+            log.warning("event=slack_reconcile_failed item=%s error=%s", item.id, failure)
+            raise failure from error
+        if ours is None:
+            return NOT_FOUND
+        ts = str(ours.get("ts") or "") or None
+        files = Message.model_validate(item.payload).files if item.payload else []
+        if files and not files_follow(after, [f.name for f in files]):
+            self._posted[row] = ts  # the message is there, its files are not: share them
+            return NOT_FOUND
+        return found(Delivered(ts, channel))
 
     async def conversation(
         self, workspace: str, user_ids: list[str], client: AsyncWebClient | None = None

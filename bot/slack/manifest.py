@@ -23,6 +23,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and a pair's group DM
+    # a message nobody confirmed (a dispatcher stopped mid-send) looked up by its outbox key
+    "conversations.history": ("im:history", "mpim:history"),
     "users.info": ("users:read",),  # name, locale, time zone: at first contact, when named
     # `invite #channel | @user-group | a CSV file` (bot.slack.groups): who is in it
     "conversations.members": ("channels:read", "groups:read"),  # public and private channels

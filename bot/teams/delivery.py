@@ -34,7 +34,14 @@ from bot.teams.references import Reference, References
 from bot.teams.replies import rendered
 from conversations.failure_notes import UNREACHABLE
 from conversations.messages import Message, Reply
-from conversations.ports import PermanentError, Store, TransientError
+from conversations.ports import (
+    UNKNOWN,
+    Delivered,
+    PermanentError,
+    Reconciled,
+    Store,
+    TransientError,
+)
 from conversations.records import OutboxItem, Person
 
 log = logging.getLogger("mentorbot.teams.delivery")
@@ -115,7 +122,7 @@ class TeamsDelivery:
         # message, the cards but not the file) sends only the rest.
         self._sent: dict[tuple[int, int], list[str]] = {}
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         people = await asyncio.to_thread(self._recipients, item)
         first: str | None = None
         try:
@@ -139,7 +146,12 @@ class TeamsDelivery:
             self._forget(item, people)  # failed for good: never retried
             raise
         self._forget(item, people)
-        return first
+        return Delivered(first)
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        """A bot cannot read a Teams chat's history: whether a send nobody confirmed arrived
+        is unknown (such a row is reported unconfirmed, not sent twice)."""
+        return UNKNOWN
 
     def _forget(self, item: OutboxItem, people: list[Person]) -> None:
         for person in people:

@@ -31,7 +31,7 @@ from conversations.records import (
 from conversations.routes import Audience
 from storage.migrate import upgrade
 from storage.store import SqlStore
-from tests.conversations.harness import START
+from tests.conversations.harness import FOREVER, START
 
 A, B = "TALPHA", "TBETA"
 SECRET_NAMES = ("Alfa-programmet", "Anna Alfa", "Bo Alfa", "Kim Alfa")
@@ -78,10 +78,9 @@ class World:
     def drain(self) -> None:
         with self.store.transaction() as repo:
             queue_due(repo, self.clock.now(), PlanRules(), self.config)
-        for item in self.store.claim_due(self.clock.now(), 10_000):
+        for item in self.store.claim_due(self.clock.now(), 10_000, "test", FOREVER):
             for button in item.payload.get("buttons", []):
                 self.shown.append(Button.model_validate(button))
-            self.store.mark_sent(item.id or 0, self.clock.now(), None)
 
     def snapshot(self, workspace: str) -> dict[str, Any]:
         """Every record of the workspace's people, found through them (not through the

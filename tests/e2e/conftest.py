@@ -15,7 +15,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
 from tests.e2e.slack_directory import DIRECTORY_METHODS, FakeDirectory
 from tests.e2e.slack_files import FakeFiles
+from tests.e2e.slack_history import FakeHistory
 from tests.e2e.teams_world import fake_connector, teams  # noqa: F401  (Teams' fixtures)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas"
@@ -67,6 +69,10 @@ class Call:
     problems: list[str]
     answer: dict[str, Any] = field(default_factory=dict)
     token: str = ""  # the bot token it was made with
+    caller: str = ""  # the X-Caller header: which of several processes made the call
+
+
+CallHook = Callable[[Call], Awaitable[None]]
 
 
 @dataclass
@@ -126,7 +132,14 @@ class FakeSlack:
         self._channels = count(1)
         self.failures: dict[str, list[Failure]] = {}
         self.url = ""
-        self._ts = count(1)
+        # Message timestamps: Slack's clock (seconds since the epoch), unique and increasing.
+        self.clock: Callable[[], float] = time.time
+        self._last_ts = 0.0
+        self.history = FakeHistory()  # every conversation's messages, for conversations.history
+        # Run once Slack has done what a call asks, before it answers (the caller never sees
+        # the answer if it dies now), and once the answer is written.
+        self.before_answer: CallHook | None = None
+        self.after_answer: CallHook | None = None
         self._views = count(1)
         self._changed = asyncio.Condition()
         self._server: RunningServer | None = None
@@ -263,10 +276,21 @@ class FakeSlack:
         found: list[str],
         answer: dict[str, Any] | None = None,
         token: str = "",
-    ) -> None:
-        self.calls.append(Call(method, args, found, answer or {}, token))
+        caller: str = "",
+    ) -> Call:
+        call = Call(method, args, found, answer or {}, token, caller)
+        self.calls.append(call)
         async with self._changed:
             self._changed.notify_all()
+        return call
+
+    def next_ts(self) -> str:
+        self._last_ts = max(round(self.clock(), 6), round(self._last_ts + 0.000001, 6))
+        return f"{self._last_ts:.6f}"
+
+    def posted_keys(self) -> Counter[str]:
+        """How many messages Slack accepted with each outbox key (in their metadata)."""
+        return self.history.outbox_keys()
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -322,8 +346,20 @@ class FakeSlack:
         answer = {"ok": False, "error": refused} if refused else self._answer(method, args)
         if method == "auth.test" and token in self.tokens:
             answer = self._auth_test(token)
-        await self._record(method, args, found, answer, token)
-        return web.json_response(answer)
+        call = await self._record(
+            method, args, found, answer, token, request.headers.get("X-Caller", "")
+        )
+        if self.before_answer is not None:
+            await self.before_answer(call)
+        response = web.json_response(answer)
+        if self.after_answer is not None:
+            try:
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:  # the caller died meanwhile (a kill test)
+                return response
+            await self.after_answer(call)
+        return response
 
     def _reaches(self, token: str, user: str) -> bool:
         """Whether a bot token may be used about ``user`` (their workspace's, or their
@@ -484,11 +520,11 @@ class FakeSlack:
             self.channel_users[channel] = users
             return {"ok": True, "channel": {"id": channel}}
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": args.get("channel"),
-                "ts": f"1790000000.{next(self._ts):06d}",
-            }
+            ts = self.next_ts()
+            self.history.post(str(args.get("channel")), args, ts)
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "conversations.history":
+            return self.history.answer(args)
         if method.startswith("views."):
             view = dict(args.get("view") or {})
             view.update({"id": f"V{next(self._views):04d}", "hash": f"h{next(self._views)}"})
@@ -496,7 +532,12 @@ class FakeSlack:
         if method in DIRECTORY_METHODS:
             return self.directory.answer(method, args, self.users, self.url)
         if method.startswith("files."):
-            return self.files.answer(method, args, self.url)
+            answer = self.files.answer(method, args, self.url)
+            if method == "files.completeUploadExternal" and answer.get("ok"):
+                shared = [self.files.uploads[f["id"]] for f in answer["files"]]
+                files = [{"id": u.file_id, "name": u.filename, "title": u.title} for u in shared]
+                self.history.share(str(args.get("channel_id") or ""), files, self.next_ts())
+            return answer
         return {"ok": True}
 
 
@@ -541,6 +582,7 @@ class SlackWorld:
         self.engine = engine
         self.store = store
         self.clock = clock
+        fake.clock = lambda: clock.now().timestamp()  # Slack's ts follow the test's clock
         self.url = url + "/slack/events"
         self.handled = 0  # requests that reach a listener
         self.core: Any = engine  # what the adapter talks to (a double around the engine)

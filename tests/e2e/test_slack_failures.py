@@ -179,10 +179,10 @@ async def test_a_reinstall_seen_by_another_process_lets_sends_resume(
         first.clock.advance(timedelta(minutes=2))
         await first.command("UMENTOR", "hjälp")  # reinstalled: talking to this process again
         assert not first.adapter.workspaces.is_revoked(first.team)
-        ts = await first.adapter.delivery.send(
+        delivered = await first.adapter.delivery.send(
             _notice(first, _person(first, "UMENTOR"), "k"), text("hej")
         )
-        assert ts
+        assert delivered.message_id
     close = getattr(first.store, "close", None)
     if close is not None:
         close()

@@ -289,8 +289,8 @@ async def test_delivery_maps_slack_failures_to_the_cores_errors(world: Any) -> N
     world.fake.fail("chat.postMessage", "user_not_found")
     with pytest.raises(PermanentError):
         await world.adapter.delivery.send(item, text("hej"))
-    ts = await world.adapter.delivery.send(item, text("hej"))
-    assert ts
+    delivered = await world.adapter.delivery.send(item, text("hej"))
+    assert delivered.message_id and delivered.conversation == "DUMENTOR"
     assert world.fake.of("chat.postMessage")[-1].args["channel"] == "DUMENTOR"
 
 

@@ -196,7 +196,7 @@ async def test_outbox_rows_go_to_the_recipients_platform(
             created_at=START,
         )
 
-    assert await delivery.send(row(on_slack), text("hej"))
+    assert (await delivery.send(row(on_slack), text("hej"))).message_id
     (post,) = fake_slack.of("chat.postMessage")
     assert post.args["channel"] == "DUMENTOR"
     with pytest.raises(PermanentError, match="no adapter for platform 'local'"):

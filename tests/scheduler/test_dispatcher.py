@@ -1,128 +1,28 @@
-"""The dispatcher: pacing, Retry-After, backoff, permanent errors, and the crash window."""
+"""The dispatcher: pacing, Retry-After, backoff, permanent errors (leases and the crash
+window: test_leases.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 import threading
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-
-import pytest
+from datetime import timedelta
 
 from conversations.delivery_status import delivery_summary
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.messages import text
 from conversations.ports import PermanentError, TransientError
-from conversations.records import OutboxItem
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.scheduler.world import T0 as T0
 from tests.scheduler.world import (
-    ClockSleeper,
     FakePlatform,
-    add_pair,
-    add_person,
-    add_programme,
+    dispatcher,
     gone,
+    programme_world,
+    queue,
     rate_limited,
     snapshot,
-    utc,
 )
-
-T0 = utc(2026, 5, 4, 8)
-
-
-class Killed(BaseException):
-    """The process dies (not an error the dispatcher may handle)."""
-
-
-class KilledAfterSend:
-    """The outbox, except that the first ``mark_sent`` kills the process: the platform has
-    the message, the row is still 'sending'. A dead process writes nothing more: every later
-    call raises too (sends still in flight when it died must not mark their rows)."""
-
-    def __init__(self, store: InMemoryStore) -> None:
-        self.store = store
-        self.killed = False
-
-    def _alive(self) -> None:
-        if self.killed:
-            raise Killed
-
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        self._alive()
-        return self.store.claim_due(now, limit)
-
-    def mark_sending(self, item_id: int) -> bool:
-        self._alive()
-        return self.store.mark_sending(item_id)
-
-    def mark_sent(self, item_id: int, now: datetime, platform_message_id: str | None) -> bool:
-        self._alive()
-        self.killed = True
-        raise Killed
-
-    def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> bool:
-        self._alive()
-        return self.store.mark_retry(item_id, next_attempt_at, error)
-
-    def mark_failed(self, item_id: int, now: datetime, error: str) -> bool:
-        self._alive()
-        return self.store.mark_failed(item_id, now, error)
-
-
-def programme_world() -> tuple[InMemoryStore, dict[str, int]]:
-    store = InMemoryStore()
-    with store.transaction() as repo:
-        kim = add_person(repo, "kim", is_coordinator=True)
-        people = [add_person(repo, f"p{i}") for i in range(6)]
-        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
-        add_pair(repo, programme, people[0], people[1], T0)
-    return store, {
-        "kim": kim.id or 0,
-        "programme": programme.id or 0,
-        **{f"p{i}": p.id or 0 for i, p in enumerate(people)},
-    }
-
-
-def queue(
-    store: InMemoryStore,
-    key: str,
-    person_id: int,
-    programme_id: int | None = None,
-    due: datetime = T0,
-) -> None:
-    with store.transaction() as repo:
-        repo.enqueue(
-            OutboxItem(
-                key=key,
-                person_id=person_id,
-                programme_id=programme_id,
-                kind="reflection-prompt",
-                payload=text(f"hello {key}").model_dump(mode="json"),
-                due_at=due,
-                created_at=due,
-            )
-        )
-
-
-def dispatcher(
-    store: InMemoryStore,
-    platform: FakePlatform,
-    clock: ManualClock,
-    outbox: object = None,
-    **limits: float,
-) -> Dispatcher:
-    return Dispatcher(
-        outbox or store,  # type: ignore[arg-type]
-        platform,
-        clock,
-        DeliveryLimits(**limits),  # type: ignore[arg-type]
-        store=store,
-        sleep=ClockSleeper(clock),
-        rng=random.Random(7),
-    )
 
 
 async def test_global_rate_and_per_conversation_pacing() -> None:
@@ -197,50 +97,6 @@ async def test_permanent_error_marks_failed_and_tells_coordinator_once() -> None
     assert (summary.failed, summary.sent) == (1, 1)
 
 
-async def test_killed_between_send_and_mark_then_restarted_sends_no_duplicate() -> None:
-    store, ids = programme_world()
-    clock = ManualClock(T0)
-    platform = FakePlatform(clock)
-    for i in range(6):
-        queue(store, f"k{i}", ids[f"p{i}"], ids["programme"], due=T0 + timedelta(seconds=i))
-    clock.set(T0 + timedelta(seconds=10))
-    first = dispatcher(
-        store, platform, clock, outbox=KilledAfterSend(store), batch_size=4, global_per_second=1.0
-    )
-    with pytest.raises(Killed):
-        await first.deliver_due()
-    at_kill = snapshot(store)
-    in_window = {k for k, row in at_kill.items() if row.status == "sending"}
-    delivered = platform.keys()
-    assert "k0" in delivered  # the platform has it; the row is not marked
-    # Whatever the platform may have is 'sending' or 'sent', never back in the queue.
-    marked = {k for k, r in at_kill.items() if r.status == "sent"}
-    assert set(platform.keys()) <= in_window | marked
-    claimed = {k for k, row in at_kill.items() if row.status == "claimed"}
-    assert claimed, "a row claimed with k0 and never tried"
-
-    restarted = dispatcher(
-        store, platform, clock, batch_size=2, global_per_second=1.0, stuck_after_seconds=600
-    )
-    for _ in range(3):
-        await restarted.deliver_due()
-        clock.advance(timedelta(minutes=1))
-    # After the stuck time: never-tried claims go back and are sent; the rows in the window
-    # are reported as unconfirmed, not re-sent.
-    clock.advance(timedelta(minutes=11))
-    report = await restarted.deliver_due()
-    assert report.unconfirmed == len(in_window)
-    await restarted.deliver_due()
-    sent = Counter(platform.keys())
-    assert max(sent.values()) == 1, "a message was sent twice"
-    assert set(sent) == {f"k{i}" for i in range(6)}  # nothing lost but what the window allows
-    rows = snapshot(store)
-    assert rows["k0"].status == "failed" and (rows["k0"].error or "").startswith("unconfirmed")
-    with store.transaction() as repo:
-        summary = delivery_summary(repo, ids["programme"])
-    assert (summary.unconfirmed, summary.sent) == (len(in_window), 6 - len(in_window))
-
-
 async def test_rows_marked_sent_are_never_sent_again() -> None:
     store, ids = programme_world()
     clock = ManualClock(T0)
@@ -262,9 +118,9 @@ class ThreadRecordingOutbox:
     def __getattr__(self, name: str) -> object:
         call = getattr(self.store, name)
 
-        def recorded(*args: object) -> object:
+        def recorded(*args: object, **kwargs: object) -> object:
             self.threads.add(threading.get_ident())
-            return call(*args)
+            return call(*args, **kwargs)
 
         return recorded
 

@@ -4,14 +4,24 @@ platform that records what it was sent, a sleeper that moves the manual clock.""
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.messages import Message
-from conversations.ports import PermanentError, Repo, TransientError
+from conversations.messages import Message, text
+from conversations.ports import (
+    NOT_FOUND,
+    UNKNOWN,
+    Delivered,
+    PermanentError,
+    Reconciled,
+    Repo,
+    TransientError,
+    found,
+)
 from conversations.records import (
     Enrolment,
     Meeting,
@@ -23,6 +33,7 @@ from conversations.records import (
     Purpose,
     Role,
 )
+from scheduler.dispatcher import DeliveryLimits, Dispatcher
 
 
 def utc(*args: int) -> datetime:
@@ -123,26 +134,42 @@ class Sent:
 @dataclass
 class FakePlatform:
     """A ``Delivery`` that records sends; scripted errors per outbox key (a list consumed one
-    per attempt: an exception instance to raise, or None to succeed)."""
+    per attempt: an exception instance to raise, or None to succeed; ``lands`` makes that
+    error come after the platform took the message, as a timeout may). ``readable``: whether
+    it can tell what it has (Slack's history) or not (Teams)."""
 
     clock: ManualClock
     errors: dict[str, list[BaseException | None]] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     attempts: list[tuple[str, datetime]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    readable: bool = True
+    lands: set[str] = field(default_factory=set)  # keys whose scripted error comes after
+    reconciled: list[tuple[str, datetime | None]] = field(default_factory=list)
 
-    async def send(self, item: OutboxItem, message: Message) -> str | None:
+    async def send(self, item: OutboxItem, message: Message) -> Delivered:
         with self.lock:
             self.attempts.append((item.key, self.clock.now()))
             script = self.errors.get(item.key)
-            if script:
-                error = script.pop(0)
-                if error is not None:
-                    raise error
+            error = script.pop(0) if script else None
+            if error is not None and item.key not in self.lands:
+                raise error
             self.sent.append(
                 Sent(item.key, item.kind, item.person_id, self.clock.now(), message.plain_text())
             )
-            return f"ts-{len(self.sent)}"
+            if error is not None:
+                raise error
+            return Delivered(f"ts-{len(self.sent)}", f"D{item.person_id}")
+
+    async def reconcile(self, item: OutboxItem) -> Reconciled:
+        with self.lock:
+            self.reconciled.append((item.key, item.sending_since))
+            if not self.readable:
+                return UNKNOWN
+            for number, sent in enumerate(self.sent, 1):
+                if sent.key == item.key:
+                    return found(Delivered(f"ts-{number}", f"D{item.person_id}"))
+            return NOT_FOUND
 
     def keys(self) -> list[str]:
         return [s.key for s in self.sent]
@@ -172,3 +199,63 @@ def gone() -> PermanentError:
 def snapshot(store: InMemoryStore) -> dict[str, OutboxItem]:
     with store.transaction() as repo:
         return {o.key: o for o in repo.find(OutboxItem)}
+
+
+# The dispatcher's small world -----------------------------------------------------------
+
+T0 = utc(2026, 5, 4, 8)  # a Monday morning: the dispatcher tests' start
+
+
+def programme_world() -> tuple[InMemoryStore, dict[str, int]]:
+    store = InMemoryStore()
+    with store.transaction() as repo:
+        kim = add_person(repo, "kim", is_coordinator=True)
+        people = [add_person(repo, f"p{i}") for i in range(6)]
+        programme = add_programme(repo, kim, date(2026, 5, 4), date(2026, 8, 28))
+        add_pair(repo, programme, people[0], people[1], T0)
+    return store, {
+        "kim": kim.id or 0,
+        "programme": programme.id or 0,
+        **{f"p{i}": p.id or 0 for i, p in enumerate(people)},
+    }
+
+
+def queue(
+    store: InMemoryStore,
+    key: str,
+    person_id: int,
+    programme_id: int | None = None,
+    due: datetime = T0,
+) -> None:
+    with store.transaction() as repo:
+        repo.enqueue(
+            OutboxItem(
+                key=key,
+                person_id=person_id,
+                programme_id=programme_id,
+                kind="reflection-prompt",
+                payload=text(f"hello {key}").model_dump(mode="json"),
+                due_at=due,
+                created_at=due,
+            )
+        )
+
+
+def dispatcher(
+    store: InMemoryStore,
+    platform: FakePlatform,
+    clock: ManualClock,
+    outbox: object = None,
+    holder: str | None = None,
+    **limits: float,
+) -> Dispatcher:
+    return Dispatcher(
+        outbox or store,  # type: ignore[arg-type]
+        platform,
+        clock,
+        DeliveryLimits(**limits),  # type: ignore[arg-type]
+        store=store,
+        holder=holder,
+        sleep=ClockSleeper(clock),
+        rng=random.Random(7),
+    )

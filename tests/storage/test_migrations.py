@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_upgraded_schema_matches_the_tables(empty_url: str) -> None:
 def test_current_is_none_before_upgrade_and_head_after(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == head() == "0007"
+    assert current(empty_url) == head() == "0008"
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> None:
@@ -207,3 +208,39 @@ def test_upgrading_to_0004_starts_every_meetings_invitation_at_sequence_0(empty_
     finally:
         store.close()
     assert upgraded.sequence == 0 and upgraded.starts_at == meeting.starts_at
+
+
+def test_upgrading_to_0008_leases_rows_in_flight_for_the_old_sweeps_fifteen_minutes(
+    empty_url: str,
+) -> None:
+    """Rows an old dispatcher holds are left to it for as long as it would have waited
+    before sweeping them; nothing else is leased."""
+    upgrade(empty_url, "0007")
+    outbox = {type(r): r for r in one_of_each()}[rec.OutboxItem]
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            table = sa.Table("outbox_item", sa.MetaData(), autoload_with=connection)
+            assert "lease_until" not in table.c
+            for key, status in (("a", "pending"), ("b", "claimed"), ("c", "sending")):
+                row = outbox.model_copy(update={"key": key, "status": rec.OutboxStatus(status)})
+                values = {k: v for k, v in (_to_row(row) | {"version": 1}).items() if k in table.c}
+                connection.execute(sa.insert(table).values(values))
+    finally:
+        engine.dispose()
+    before = datetime.now(UTC)
+    upgrade(empty_url)
+    after = datetime.now(UTC)
+    store = SqlStore(empty_url)
+    try:
+        with store.transaction() as repo:
+            rows = {o.key: o for o in repo.find(rec.OutboxItem)}
+    finally:
+        store.close()
+    assert rows["a"].lease_until is None and rows["a"].lease_holder is None
+    for key in "bc":
+        until = rows[key].lease_until
+        assert until is not None and rows[key].lease_holder == "before-0008"
+        assert before + timedelta(minutes=15) <= until + timedelta(seconds=1)
+        assert until <= after + timedelta(minutes=15, seconds=1)
+        assert rows[key].sending_since is None and rows[key].platform_channel is None

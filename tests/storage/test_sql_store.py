@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import StatementError
 
 from conversations import records as rec
-from conversations.ports import Conflict
+from conversations.ports import LEASE, Conflict
 from storage.engine import database_url
 from storage.store import SqlStore
 from tests.storage.samples import T0, outbox_item, person
@@ -55,18 +55,19 @@ def _run_together(*jobs: Callable[[], T]) -> list[T]:
     return [results[i] for i in range(len(jobs))]
 
 
-def _drain(store: SqlStore, now: datetime) -> list[int]:
+def _drain(store: SqlStore, now: datetime, holder: str = "") -> list[int]:
     """Claim two at a time until nothing is due; the ids claimed."""
     claimed: list[int] = []
-    while batch := store.claim_due(now, limit=2):
+    while batch := store.claim_due(now, 2, holder):
         claimed.extend(item.id or 0 for item in batch)
     return claimed
 
 
 def _fill_outbox(store: SqlStore, count: int) -> set[int]:
+    """``count`` due rows, each to a person of their own."""
     with store.transaction() as repo:
         for n in range(count):
-            assert repo.enqueue(outbox_item(f"k{n}", T0 - timedelta(minutes=n)))
+            assert repo.enqueue(outbox_item(f"k{n}", T0 - timedelta(minutes=n), person_id=n))
         return {item.id or 0 for item in repo.find(rec.OutboxItem)}
 
 
@@ -147,6 +148,28 @@ def test_sqlite_writers_in_two_stores_lose_no_updates(
         final = repo.get(rec.ConversationState, state.id or 0)
     assert final is not None
     assert (final.data["n"], final.version) == (50, 51)
+
+
+def test_dispatchers_taking_over_a_dead_ones_rows_take_each_once(
+    url: str, sql_stores: OpenStore
+) -> None:
+    """A dispatcher died holding rows, some mid-send: once its leases run out, the survivors
+    racing for them each get disjoint rows."""
+    stores = [sql_stores(url) for _ in range(3)]
+    ids = _fill_outbox(stores[0], 40)
+    assert sorted(_drain(stores[0], T0, "dead")) == sorted(ids)
+    for row in sorted(ids)[::2]:
+        assert stores[0].mark_sending(row, "dead", T0)
+    later = T0 + LEASE
+    claims = _run_together(
+        *(lambda s=s, n=n: _drain(s, later, f"survivor-{n}") for n, s in enumerate(stores[1:]))
+    )
+    claimed = [item for claim in claims for item in claim]
+    assert sorted(claimed) == sorted(ids), "each row taken over exactly once"
+    with stores[0].transaction() as repo:
+        rows = repo.find(rec.OutboxItem)
+    assert {r.lease_holder for r in rows} <= {"survivor-0", "survivor-1"}
+    assert sorted(r.id or 0 for r in rows if r.status == "sending") == sorted(ids)[::2]
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

@@ -85,6 +85,12 @@ def test_manifest_uses_the_configured_command_and_app_home() -> None:
     }
 
 
+def test_the_bot_may_read_back_what_it_sent_to_a_person_and_to_a_pair() -> None:
+    """Reconciling an unconfirmed send reads the DM's or the pair's group DM's history."""
+    assert set(METHOD_SCOPES["conversations.history"]) == {"im:history", "mpim:history"}
+    assert {"im:history", "mpim:history"} <= set(bot_scopes())
+
+
 def test_scopes_are_only_those_the_methods_and_events_need() -> None:
     assert bot_scopes() == [
         "channels:read",
@@ -95,6 +101,7 @@ def test_scopes_are_only_those_the_methods_and_events_need() -> None:
         "groups:read",
         "im:history",
         "im:write",
+        "mpim:history",
         "mpim:write",
         "usergroups:read",
         "users:read",

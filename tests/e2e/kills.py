@@ -1,0 +1,322 @@
+"""SIGKILL a dispatcher at random points, many times, against the fake Slack, and check that
+every outbox row was delivered exactly once (tests/e2e/test_slack_exactly_once.py with a few
+kills, bench/outbox_kills.py with a hundred).
+
+The outbox holds a few hundred due rows for people and pairs on Slack (some with a calendar
+file). One or two dispatcher processes (``tests.e2e.outbox_worker``: the real ``Dispatcher``
+and ``SlackDelivery`` over a SQLite file) deliver them. A seeded RNG picks, for each process,
+after how many of its Slack calls it dies and whether before Slack answers that call (Slack
+has done it, the process never learns: for ``chat.postMessage`` exactly the crash window) or
+right after; half of the deaths are counted in its ``chat.postMessage`` calls only. The fake Slack kills it there with SIGKILL and a replacement, started earlier
+and waiting warm, takes its place with a new holder name; with two dispatchers the other one
+keeps working meanwhile. Once every kill is spent the processes run until the outbox is
+done, and exit.
+
+Counted afterwards from what Slack kept (each message's metadata names its outbox key) and
+from the database: duplicates (a key posted more than once, a file shared twice) and
+undelivered rows (not marked sent, not in Slack, a file missing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from conversations.messages import File, text
+from conversations.records import OutboxItem, Pair, Person
+from storage import migrate
+from storage.store import SqlStore
+from tests.e2e.conftest import BOT_TOKEN, TEAM, Call, FakeSlack
+from tests.scheduler.world import add_pair, add_person, add_programme
+
+ROOT = Path(__file__).resolve().parents[2]
+ICS = File(name="invitation.ics", mime_type="text/calendar", content=b"BEGIN:VCALENDAR\r\n")
+PEOPLE = 24
+PAIRS = 6
+
+
+@dataclass(frozen=True)
+class Plan:
+    dispatchers: int  # 1 or 2 sharing the outbox
+    kills: int
+    messages: int
+    seed: int
+    lease_seconds: float = 1.0
+    calls_between: tuple[int, int] = (1, 8)  # a process dies after this many of its calls
+    # ... or, this share of the time, after 1-4 of its messages: the crash window itself
+    posts_share: float = 0.5
+    deadline_seconds: float = 300.0  # a safety net: the run fails rather than hangs
+
+
+@dataclass
+class Result:
+    kills: int = 0
+    kill_points: Counter[str] = field(default_factory=Counter)  # "method before|after"
+    processes: int = 0
+    seconds: float = 0.0
+    posted: int = 0  # messages Slack accepted with an outbox key
+    duplicates: dict[str, int] = field(default_factory=dict)  # key -> times posted
+    undelivered: list[str] = field(default_factory=list)  # keys not sent, or not in Slack
+    file_problems: list[str] = field(default_factory=list)
+    history_reads: int = 0  # conversations.history calls: reconciliations
+
+    def summary(self) -> str:
+        points = ", ".join(f"{p}: {n}" for p, n in sorted(self.kill_points.items()))
+        return (
+            f"{self.kills} kills ({points}), {self.processes} processes, "
+            f"{self.seconds:.1f} s, {self.posted} posted, {self.history_reads} history reads, "
+            f"{sum(n - 1 for n in self.duplicates.values())} duplicates, "
+            f"{len(self.undelivered)} undelivered, {len(self.file_problems)} file problems"
+        )
+
+
+@dataclass
+class Process:
+    name: str
+    proc: asyncio.subprocess.Process
+    log: IO[str]
+
+
+@dataclass
+class Slot:
+    """One dispatcher's place: the process in it now, and when that one dies."""
+
+    number: int
+    process: Process | None = None
+    generation: int = 0
+    calls: int = 0
+    kill_after: int = 0
+    kill_before_answer: bool = True
+    kill_on: Call | None = None  # the call after whose answer it dies
+    counting: str | None = None  # the method whose calls count (None: every call)
+
+
+class KillRun:
+    def __init__(self, fake: FakeSlack, folder: Path, plan: Plan) -> None:
+        self.fake = fake
+        self.folder = folder
+        self.plan = plan
+        self.url = f"sqlite:///{folder / 'outbox.db'}"
+        self.random = random.Random(plan.seed)
+        self.result = Result()
+        self.slots = [Slot(n) for n in range(plan.dispatchers)]
+        self.spares: list[asyncio.Task[Process]] = []
+        self.everyone: list[Process] = []
+        self.replacing: list[asyncio.Task[None]] = []
+        self.expected: dict[str, OutboxItem] = {}
+
+    # The world -------------------------------------------------------------------------
+    def fill(self) -> None:
+        migrate.upgrade(self.url)
+        store = SqlStore(self.url)
+        now = datetime.now(UTC)
+        try:
+            with store.transaction() as repo:
+                slack = {"platform": "slack", "workspace": TEAM}
+                kim = add_person(repo, "kim", platform_user_id="UKIM", **slack)
+                people = [
+                    add_person(repo, f"p{n}", platform_user_id=f"U{n:03d}", **slack)
+                    for n in range(PEOPLE)
+                ]
+                programme = add_programme(repo, kim, date(2026, 1, 5), date(2027, 6, 30))
+                pairs = [
+                    add_pair(repo, programme, people[2 * n], people[2 * n + 1], now)
+                    for n in range(PAIRS)
+                ]
+                for n in range(self.plan.messages):
+                    to = self._recipient(n, people, pairs)
+                    message = text(f"message {n}")
+                    if n % 10 == 3:
+                        message = message.model_copy(update={"files": (ICS,)})
+                    repo.enqueue(
+                        OutboxItem(
+                            key=f"kill:{n}",
+                            kind="notice",
+                            payload=message.model_dump(mode="json"),
+                            due_at=now,
+                            created_at=now,
+                            programme_id=programme.id,
+                            **to,
+                        )
+                    )
+                self.expected = {o.key: o for o in repo.find(OutboxItem)}
+        finally:
+            store.close()
+
+    def _recipient(self, n: int, people: list[Person], pairs: list[Pair]) -> dict[str, Any]:
+        if n % 10 == 7:
+            return {"pair_id": pairs[n % len(pairs)].id}
+        return {"person_id": people[self.random.randrange(len(people))].id}
+
+    # Processes -------------------------------------------------------------------------
+    async def _spawn(self, name: str) -> Process:
+        log = (self.folder / f"{name}.log").open("w")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.e2e.outbox_worker",
+            "--database",
+            self.url,
+            "--slack",
+            self.fake.url + "/api/",
+            "--token",
+            BOT_TOKEN,
+            "--name",
+            name,
+            "--lease",
+            str(self.plan.lease_seconds),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        process = Process(name, proc, log)
+        self.everyone.append(process)
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        assert line.strip() == b"ready", f"{name} did not start: see {log.name}"
+        return process
+
+    def _new_spare(self) -> None:
+        name = f"spare{len(self.everyone) + len(self.spares)}"
+        self.spares.append(asyncio.ensure_future(self._spawn(name)))
+
+    async def _start(self, slot: Slot) -> None:
+        """The oldest spare takes ``slot``; a new spare starts warming up."""
+        spare = self.spares.pop(0)
+        self._new_spare()
+        process = await spare
+        slot.process = process
+        slot.generation += 1
+        slot.calls = 0
+        low, high = self.plan.calls_between
+        slot.counting = "chat.postMessage" if self.random.random() < self.plan.posts_share else None
+        slot.kill_after = (
+            self.random.randint(1, 4) if slot.counting else self.random.randint(low, high)
+        )
+        slot.kill_before_answer = self.random.random() < 0.5
+        slot.kill_on = None
+        assert process.proc.stdin is not None
+        process.proc.stdin.write(b"go\n")
+        await process.proc.stdin.drain()
+        self.result.processes += 1
+
+    # The kills -------------------------------------------------------------------------
+    def _slot_of(self, call: Call) -> Slot | None:
+        for slot in self.slots:
+            if slot.process is not None and slot.process.name == call.caller:
+                return slot
+        return None
+
+    async def _before_answer(self, call: Call) -> None:
+        slot = self._slot_of(call)
+        if slot is None or self.result.kills >= self.plan.kills:
+            return
+        if slot.counting not in (None, call.method):
+            return
+        slot.calls += 1
+        if slot.calls != slot.kill_after:
+            return
+        if slot.kill_before_answer:
+            self._kill(slot, f"{call.method} before answer")
+        else:
+            slot.kill_on = call
+
+    async def _after_answer(self, call: Call) -> None:
+        slot = self._slot_of(call)
+        if slot is not None and slot.kill_on is call and self.result.kills < self.plan.kills:
+            self._kill(slot, f"{call.method} after answer")
+
+    def _kill(self, slot: Slot, point: str) -> None:
+        assert slot.process is not None
+        slot.process.proc.send_signal(signal.SIGKILL)
+        slot.process = None
+        self.result.kills += 1
+        self.result.kill_points[point] += 1
+        self.replacing.append(asyncio.ensure_future(self._start(slot)))
+
+    # The run ---------------------------------------------------------------------------
+    async def run(self) -> Result:
+        self.fill()
+        started = time.monotonic()
+        self.fake.before_answer = self._before_answer
+        self.fake.after_answer = self._after_answer
+        try:
+            for _ in range(len(self.slots) + 1):
+                self._new_spare()
+            for slot in self.slots:
+                await self._start(slot)
+            await asyncio.wait_for(self._finish(), self.plan.deadline_seconds)
+        finally:
+            self.fake.before_answer = self.fake.after_answer = None
+            await self._stop_all()
+        self.result.seconds = time.monotonic() - started
+        self._count()
+        return self.result
+
+    async def _finish(self) -> None:
+        """Until every kill is spent and the processes then running have exited."""
+        while True:
+            while self.replacing:
+                await self.replacing.pop(0)
+            running = [s.process for s in self.slots if s.process is not None]
+            await asyncio.gather(*(p.proc.wait() for p in running))
+            if not self.replacing:
+                return  # nobody was killed while we waited: the outbox is done
+
+    async def _stop_all(self) -> None:
+        """Let spares and replacements finish starting (a process cancelled halfway would be
+        lost track of), then kill every process still running and reap them all."""
+        starting = asyncio.gather(*self.replacing, *self.spares, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):  # cancelled: their processes are in everyone
+            await asyncio.wait_for(starting, 120)
+        for process in self.everyone:
+            if process.proc.returncode is None:
+                process.proc.kill()
+            await process.proc.wait()
+            process.log.close()
+
+    # What came of it -------------------------------------------------------------------
+    def _count(self) -> None:
+        result = self.result
+        posted = self.fake.posted_keys()
+        result.posted = sum(posted.values())
+        result.duplicates = {key: n for key, n in posted.items() if n > 1}
+        result.history_reads = len(self.fake.of("conversations.history"))
+        store = SqlStore(self.url)
+        try:
+            with store.transaction() as repo:
+                rows = {o.key: o for o in repo.find(OutboxItem)}
+        finally:
+            store.close()
+        for key, expected in sorted(self.expected.items()):
+            row = rows[key]
+            if row.status != "sent" or posted[key] == 0:
+                result.undelivered.append(f"{key}: {row.status} {row.error or ''}".strip())
+                continue
+            channel = row.platform_channel or ""
+            ts = row.platform_message_id or ""
+            if self._key_at(channel, ts) != key:
+                result.undelivered.append(f"{key}: marked with {channel} {ts}, not its message")
+            if expected.payload.get("files"):
+                files = self.fake.history.files_after(channel, ts)
+                if files != [ICS.name]:
+                    result.file_problems.append(f"{key}: files {files}")
+
+    def _key_at(self, channel: str, ts: str) -> str | None:
+        for message in self.fake.history.messages.get(channel, []):
+            if message["ts"] == ts:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                return payload.get("outbox_key")
+        return None
