@@ -16,6 +16,7 @@ from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section, text
 from conversations.pairs import end_pair
 from conversations.records import (
+    AuditEntry,
     Enrolment,
     EnrolmentStatus,
     OutboxItem,
@@ -65,10 +66,22 @@ def ask_consent(turn: Turn, programme: Programme, enrolment: Enrolment) -> None:
     they can be paired by then). The caller is the coordinator who asks."""
     ask = partial(consent_request, programme=programme, coordinator=turn.person)
     turn.send(enrolment.person_id, partial(ask, enrolment=enrolment), kind=CONSENT_KIND)
+    turn.audit(ASKED, _subject(enrolment), person=enrolment.person_id)
+
+
+ASKED = "consent.requested"  # the audit entry of each question sent (its outbox row's copy
+# of the message is cleared once delivered, so the audit trail is what remembers it)
+
+
+def _subject(enrolment: Enrolment) -> str:
+    return f"enrolment:{enrolment.id}"
 
 
 def consent_asked(turn: Turn, enrolment: Enrolment) -> bool:
-    """Whether the question about this enrolment was ever sent (or waits to be)."""
+    """Whether the question about this enrolment was ever sent (or waits to be): the audit
+    trail says so; a question queued before it did is found in the outbox, if still there."""
+    if turn.repo.first(AuditEntry, action=ASKED, subject=_subject(enrolment)) is not None:
+        return True
     ref = EnrolmentRef(enrolment.id or 0).encode()
     return any(
         ref in {b.get("value") for b in row.payload.get("buttons", [])}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.records import Enrolment, OutboxItem, Pair, Person, Phase
+from conversations.records import AuditEntry, Enrolment, OutboxItem, Pair, Person, Phase
 from tests.conversations.harness import Bot, consent, paired
 
 PROGRAMME = 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
@@ -35,6 +35,9 @@ def _before_consent_existed(bot: Bot, *people: str) -> None:
                 repo.update(enrolment.model_copy(update={"consent_at": None}))
             for row in repo.find(OutboxItem, person_id=person.id, kind="consent"):
                 repo.delete(OutboxItem, row.id or 0)
+            for entry in repo.find(AuditEntry, action="consent.requested"):
+                if entry.detail.get("person") == person.id:
+                    repo.delete(AuditEntry, entry.id or 0)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
@@ -108,6 +111,19 @@ def test_consent_ask_asks_everyone_enrolled_before_consent_once(bot: Bot) -> Non
     status = "\n".join(m.plain_text() for m in bot.say("kim", "status").messages)
     assert "Väntar på samtycke (2): anna, bo" in status
     assert "Utan par: cecilia" in status  # anna and bo cannot be paired before they agree
+
+
+def test_consent_ask_does_not_ask_again_someone_whose_question_was_delivered(bot: Bot) -> None:
+    """A delivered outbox row keeps no copy of its message: the audit trail remembers."""
+    bot.say("kim", PROGRAMME)
+    bot.say("kim", "enroll @bo as adept")
+    bot.drain()
+    assert bot.kinds_to("bo").count("consent") == 1
+    since = len(bot.transcript)
+    said = bot.say("kim", "samtycke fråga").messages[0].plain_text()
+    assert "0 personer fick frågan" in said and "1 har fått frågan förut" in said
+    bot.drain()
+    assert "consent" not in bot.kinds_to("bo", since)
 
 
 def test_a_paired_person_keeps_the_pair_and_sees_the_question_first_on_home(bot: Bot) -> None:
