@@ -198,3 +198,15 @@ def test_the_day_before_and_after_the_swedish_spring_change_read_an_hour_apart()
 def test_a_missing_swedish_text_falls_back_to_english_then_to_the_key() -> None:
     assert Texts("sv")("no.such.key") == "no.such.key"
     assert Texts("de")("word.yes") == "Ja"  # unknown languages get the default (Swedish)
+
+
+@pytest.mark.parametrize("lang", sorted(SUPPORTED))
+def test_no_label_says_optional_itself_the_platforms_mark_optional_fields(lang: str) -> None:
+    """Slack's modals, the console and Teams mark an optional field themselves: a label that
+    says so too reads "Avdelning (frivilligt) (frivilligt)"."""
+    said = {
+        key: entry
+        for key, entry in catalog(lang).items()
+        if isinstance(entry, str) and re.search(r"\((frivillig|optional)", entry)
+    }
+    assert said == {}
