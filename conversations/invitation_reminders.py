@@ -12,6 +12,7 @@ from conversations.ports import Repo
 from conversations.records import Invitation, OutboxItem
 from conversations.refs import InvitationRef
 
+INVITATION_KIND = "invitation"  # the invitation itself
 REMINDER_KIND = "invitation-reminder"  # queued with the invitation; answering removes it
 NOTED_KINDS = frozenset({REMINDER_KIND})  # rows whose delivery changes a record
 

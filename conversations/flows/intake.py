@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 
 from conversations.flows.consent import programme_facts, send_welcome
 from conversations.i18n import Texts
-from conversations.invitation_reminders import REMINDER_KIND
+from conversations.invitation_reminders import INVITATION_KIND, REMINDER_KIND
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section
 from conversations.parsing import ParseError, parse_zone
 from conversations.records import (
@@ -181,10 +181,15 @@ def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Pers
 
 
 def drop_reminder(turn: Turn, invitation: Invitation) -> None:
-    """The invitation was answered: its one reminder, still waiting, is not sent."""
+    """The invitation was answered: what of it still waits in the outbox is not sent (its one
+    reminder, and the invitation itself when it was answered from Home before it arrived in
+    the person's working hours)."""
     ref = InvitationRef(invitation.id or 0).encode()
     for item in turn.repo.find(
-        OutboxItem, person_id=invitation.person_id, kind=REMINDER_KIND, status=OutboxStatus.PENDING
+        OutboxItem,
+        person_id=invitation.person_id,
+        kind=[REMINDER_KIND, INVITATION_KIND],
+        status=OutboxStatus.PENDING,
     ):
         values = {b.get("value") for b in item.payload.get("buttons", [])}
         if ref in values:

@@ -14,7 +14,7 @@ from functools import partial
 from conversations.flags import Flag, FlagKind, FlagTable
 from conversations.flows.intake import ROLE_WORDS, invitation_message
 from conversations.invitation_counts import invitation_counts
-from conversations.invitation_reminders import REMINDER_KIND
+from conversations.invitation_reminders import INVITATION_KIND, REMINDER_KIND
 from conversations.invitees import invitees, unresolved_line
 from conversations.messages import Reply, text
 from conversations.parsing import CommandLine
@@ -102,7 +102,7 @@ def invite_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
         build = partial(
             invitation_message, programme=programme, coordinator=turn.person, invitation=invitation
         )
-        turn.send(person.id or 0, build, kind="invitation")
+        turn.send(person.id or 0, build, kind=INVITATION_KIND)
         # One reminder, unless they answer first (answering removes it).
         turn.send(
             person.id or 0,

@@ -5,6 +5,8 @@ them until they answer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from conversations.records import AuditEntry, Enrolment, OutboxItem, Pair, Person, Phase
@@ -173,3 +175,29 @@ def test_declining_before_the_programme_starts_withdraws_the_pair_without_a_word
     assert waiting and not any("inte längre med" in p for p in waiting)  # she never heard of it
     (pair,) = bot.record(Pair)
     assert pair.phase == Phase.ENDED_EARLY
+
+
+def test_an_invitation_answered_from_home_before_it_arrived_is_not_delivered_after(
+    bot: Bot,
+) -> None:
+    """Queued for bo's working hours in New York, answered on Home before then: it does not
+    arrive afterwards asking again."""
+    bot.say("bo", "hjälp")
+    with bot.store.transaction() as repo:
+        (bo,) = repo.find(Person, platform_user_id="bo")
+        repo.update(bo.model_copy(update={"timezone": "America/New_York", "locale": "en"}))
+    bot.clock.set(bot.clock.now().replace(hour=8, minute=0))  # 02:00 or 03:00 in New York
+    bot.say("kim", PROGRAMME)
+    bot.say("kim", "invite @bo as adept")
+    assert "invitation" not in bot.kinds_to("bo")  # waits for the morning there
+    filled = bot.fill("bo", "invitation.accept", {"consent": "yes"}, _home_button(bot, "bo"))
+    assert not filled.errors
+    since = len(bot.transcript)
+    bot.advance(timedelta(days=5))
+    assert "invitation" not in bot.kinds_to("bo", since)
+    assert "invitation-reminder" not in bot.kinds_to("bo", since)
+
+
+def _home_button(bot: Bot, who: str) -> str:
+    home = bot.say(who, "home").messages[0]
+    return next(b.value for b in home.buttons if b.action == "invitation.accept")
