@@ -4,7 +4,7 @@ article 4 §4: place, at least one hour, introductions, strengths and weaknesses
 from __future__ import annotations
 
 from conversations.flows.meetings import FIRST_MEETING_MINUTES
-from conversations.i18n import Texts
+from conversations.i18n import Texts, normalise_locale
 from conversations.messages import Message, Section
 from conversations.records import Pair, Person, Programme, Purpose, Role
 from conversations.refs import PairRef
@@ -42,7 +42,8 @@ def first_meeting_guide(t: Texts, programme: Programme) -> Section:
 
 
 def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adept: Person) -> None:
-    """A group message to both, then a role-specific next step to each."""
+    """A group message to both (or, when they speak different languages, the same message to
+    each in their own), then a role-specific next step to each."""
     pid = PairRef(pair.id or 0).encode()
 
     def group(t: Texts) -> Message:
@@ -64,7 +65,13 @@ def introduce(turn: Turn, pair: Pair, programme: Programme, mentor: Person, adep
             note=t("intro.note"),
         )
 
-    turn.send_group(pair.id or 0, adept, group, kind="intro", programme_id=programme.id)
+    if normalise_locale(mentor.locale) == normalise_locale(adept.locale):
+        turn.send_group(pair.id or 0, adept, group, kind="intro", programme_id=programme.id)
+    else:  # a shared message speaks one language: each reads it in their own instead
+        for member in (mentor, adept):
+            turn.send(
+                member.id or 0, group, kind="intro", programme_id=programme.id, pair_id=pair.id
+            )
     for person, role in ((mentor, Role.MENTOR), (adept, Role.ADEPT)):
         partner = adept if role == Role.MENTOR else mentor
 
