@@ -59,12 +59,17 @@ async def test_people_named_by_mention_are_shown_and_stored_with_their_slack_pro
         await world.command("UCOORD", "pair <@UNORA|nora> <@UADEPT|åsa>")
         assert "Paired Nora Newyork (mentor) with Åsa Adept (adept)" in texts(world, "UCOORD")
         await world.deliver()
-        intro = [
+        # They speak different languages: each reads the introduction in their own DM, and no
+        # group DM speaks only one of them.
+        group = [
             c for c in world.fake.of("chat.postMessage") if str(c.args["channel"]).startswith("G")
         ]
-        assert intro, "the pair was not introduced"
-        assert "*Nora Newyork* (mentor)" in str(intro[0].args)
-        assert "*Åsa Adept* (adept)" in str(intro[0].args)
+        assert not group
+        to_nora, to_asa = texts(world, "UNORA"), texts(world, "UADEPT")
+        assert "Meet your mentoring partner" in to_nora and "Möt din" not in to_nora
+        assert "Möt din mentorpartner" in to_asa
+        for told in (to_nora, to_asa):
+            assert "*Nora Newyork* (mentor)" in told and "*Åsa Adept* (adept)" in told
         with world.store.transaction() as repo:
             nora = repo.first(Person, platform_user_id="UNORA")
         assert nora is not None
