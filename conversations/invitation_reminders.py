@@ -22,8 +22,8 @@ def note_delivered(repo: Repo, item: OutboxItem, now: datetime) -> bool:
     one was marked. ``repo`` is the plain (cross-workspace) one, as the dispatcher's."""
     if item.kind != REMINDER_KIND:
         return False
-    for button in item.payload.get("buttons") or []:
-        ref = InvitationRef.decode(str(button.get("value") or ""))
+    for value in sorted(item.button_values()):
+        ref = InvitationRef.decode(value)
         invitation = repo.get(Invitation, ref.invitation) if ref is not None else None
         if (
             invitation is not None

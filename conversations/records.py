@@ -374,6 +374,11 @@ class OutboxItem(Record):
     sending_since: Moment | None = None
     platform_channel: str | None = None  # the conversation the message went to
 
+    def button_values(self) -> set[str]:
+        """The values its message's buttons carry (what a flow finds a queued question by;
+        empty once delivered: a sent row keeps no copy of its message)."""
+        return {str(b.get("value") or "") for b in self.payload.get("buttons") or []}
+
 
 class Receipt(Record):
     """An incoming event already handled (Slack retries, double clicks): key is unique."""

@@ -84,7 +84,7 @@ def consent_asked(turn: Turn, enrolment: Enrolment) -> bool:
         return True
     ref = EnrolmentRef(enrolment.id or 0).encode()
     return any(
-        ref in {b.get("value") for b in row.payload.get("buttons", [])}
+        ref in row.button_values()
         for row in turn.repo.find(OutboxItem, person_id=enrolment.person_id, kind=CONSENT_KIND)
     )
 

@@ -191,8 +191,7 @@ def drop_reminder(turn: Turn, invitation: Invitation) -> None:
         kind=[REMINDER_KIND, INVITATION_KIND],
         status=OutboxStatus.PENDING,
     ):
-        values = {b.get("value") for b in item.payload.get("buttons", [])}
-        if ref in values:
+        if ref in item.button_values():
             turn.repo.delete(OutboxItem, item.id or 0)
 
 
