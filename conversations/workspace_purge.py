@@ -64,11 +64,7 @@ def _linked(repo: Repo, cls: type[Record], column: str, ids: list[int]) -> list[
 
 def due(repo: Repo, now: datetime) -> list[WorkspaceRemoval]:
     """The removals whose retention has passed and that are not purged yet."""
-    return [
-        removal
-        for removal in repo.find(WorkspaceRemoval)
-        if removal.purged_at is None and removal.purge_at <= now
-    ]
+    return [r for r in repo.find(WorkspaceRemoval, purged_at=None) if r.purge_at <= now]
 
 
 def purge(repo: Repo, removal: WorkspaceRemoval, now: datetime) -> Purged:

@@ -15,6 +15,7 @@ elsewhere this way, and no consent card per file; but an activity must stay unde
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
@@ -60,6 +61,7 @@ def fit(file: File, lang: str, limit: int = FILE_BYTES) -> list[File]:
     return []
 
 
+@functools.lru_cache(maxsize=16)  # the same chart, for each member and each retry
 def _smaller_png(content: bytes, limit: int) -> bytes | None:
     from PIL import Image  # comes with matplotlib; only needed for a large image
 

@@ -14,7 +14,7 @@ from functools import partial
 from conversations.flows import intro
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section, text
-from conversations.pairs import end_pair
+from conversations.pairs import end_pair, open_pairs_of
 from conversations.records import (
     AuditEntry,
     Enrolment,
@@ -98,10 +98,7 @@ def send_welcome(turn: Turn, programme: Programme, person: Person, role: Role) -
 
 
 def _open_pairs(turn: Turn, programme: Programme) -> list[Pair]:
-    me = turn.person.id
-    pairs = turn.repo.find(Pair, programme_id=programme.id, mentor_id=me)
-    pairs += turn.repo.find(Pair, programme_id=programme.id, adept_id=me)
-    return [p for p in pairs if p.phase.is_open]
+    return [p for p in open_pairs_of(turn.repo, turn.person.id) if p.programme_id == programme.id]
 
 
 def _unanswered(turn: Turn, value: str) -> tuple[Enrolment, Programme] | Reply:

@@ -183,9 +183,8 @@ def consent_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
     lines = []
     for programme in programmes:
         asked = already = 0
-        for enrolment in turn.repo.find(
-            Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE
-        ):
+        active = turn.repo.find(Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE)
+        for enrolment in active:
             person = turn.repo.get(Person, enrolment.person_id)
             if enrolment.consent_at is not None or person is None or person.erased_at:
                 continue
@@ -194,13 +193,7 @@ def consent_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> 
                 continue
             ask_consent(turn, programme, enrolment)
             asked += 1
-        consented = sum(
-            1
-            for e in turn.repo.find(
-                Enrolment, programme_id=programme.id, status=EnrolmentStatus.ACTIVE
-            )
-            if e.consent_at is not None
-        )
+        consented = sum(1 for e in active if e.consent_at is not None)
         turn.audit("consent.asked", f"programme:{programme.id}", asked=asked, waiting=already)
         lines.append(
             turn.t(
