@@ -141,6 +141,37 @@ async def test_a_redirect_without_the_state_the_install_link_gave_installs_nothi
     assert installs.token(TA) is None
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text"),
+    [
+        ("sv-SE,sv;q=0.9,en;q=0.8", "Mentorbot kunde inte installeras", "Något gick fel hos oss"),
+        ("en-GB,en;q=0.9", "Mentorbot could not be installed", "Something went wrong on our side"),
+    ],
+)
+async def test_an_error_while_installing_shows_a_page_in_the_browsers_language(
+    many: SlackWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    title: str,
+    text: str,
+) -> None:
+    flow = many.adapter.app.oauth_flow
+    assert flow is not None
+
+    async def broken(request: object) -> None:
+        raise RuntimeError(f"could not save code-{TA}")
+
+    monkeypatch.setattr(flow, "handle_callback", broken)
+    failed = await install(many, TA, language=language)
+    assert failed.status == 500
+    assert f'lang="{language[:2]}"' in failed.page
+    assert title in failed.page and text in failed.page
+    assert "internal error" not in failed.page
+    assert "event=slack_install_failed step=redirect error=RuntimeError" in caplog.text
+    assert f"code-{TA}" not in caplog.text  # nothing of the request in the log
+
+
 # 2. Nothing of one workspace reaches a person of another ------------------------------------
 
 A_NAMES = ("Maja Mentor", "Åsa Adept", "Kim Koordinator", f"Programme {TA}")
