@@ -167,7 +167,7 @@ def oauth_settings(
         installation_store=installations,
         installation_store_bot_only=True,
         state_store=SqlStates(installations.engine),
-        callback_options=InstallPages(settings.core.default_locale),
+        callback_options=InstallPages(settings.core.default_locale, settings.slack.command),
         logger=logger,
     )
 

@@ -82,18 +82,21 @@ def _page(title: str, text: str, lang: str, status: int) -> BoltResponse:
 
 
 class InstallPages(AsyncCallbackOptions):
-    """The pages an install ends on, in the browser's language: installed, refused (the reason only in the log), or broken (an error
+    """The pages an install ends on, in the browser's language: installed (saying which
+    ``command`` to type in Slack), refused (the reason only in the log), or broken (an error
     in either step: ``error_page``). Bolt's flow calls the first two; ``install_routes`` finds
     the default language here, in the flow's settings."""
 
-    def __init__(self, default_lang: str) -> None:
+    def __init__(self, default_lang: str, command: str) -> None:
         super().__init__(success=self._installed, failure=self._refused)
         self.default_lang = default_lang
+        self.command = command
 
     async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
         lang = page_language(args.request, self.default_lang)
         said = words(lang)
-        return _page(said["install_done"], said["install_done_text"], lang, 200)
+        text = said["install_done_text"].format(command=self.command)
+        return _page(said["install_done"], text, lang, 200)
 
     async def _refused(self, args: AsyncFailureArgs) -> BoltResponse:
         log.warning("event=slack_install_refused reason=%s", args.reason)

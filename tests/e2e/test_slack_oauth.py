@@ -172,6 +172,24 @@ async def test_an_error_while_installing_shows_a_page_in_the_browsers_language(
     assert f"code-{TA}" not in caplog.text  # nothing of the request in the log
 
 
+async def test_the_install_page_names_the_slash_command_the_deployment_configured(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    settings = oauth_settings(fake_slack)
+    settings = settings.model_copy(
+        update={"slack": settings.slack.model_copy(update={"command": "/handledning"})}
+    )
+    async with running_world(fake_slack, tmp_path, settings=settings) as world:
+        try:
+            swedish = await install(world, TA)
+            english = await install(world, TA, code="code-again", language="en")
+        finally:
+            world.store.close()  # type: ignore[attr-defined]
+    assert "Skriv /handledning hjälp i Slack" in swedish.page
+    assert "type /handledning help to begin" in english.page
+    assert "/mentor " not in swedish.page + english.page
+
+
 # 2. Nothing of one workspace reaches a person of another ------------------------------------
 
 A_NAMES = ("Maja Mentor", "Åsa Adept", "Kim Koordinator", f"Programme {TA}")
