@@ -50,7 +50,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.pg_server, as bench/matching.py imports tests/
 
-from bench.slack_workers import BAD_LINES, SECRET, Worker, postgres, seed, start_workers  # noqa: E402
+from bench.measures import percentile  # noqa: E402
+from bench.slack_workers import (  # noqa: E402
+    BAD_LINES,
+    PG_OPTIONS,
+    SECRET,
+    Worker,
+    seed,
+    start_workers,
+)
+from tests.pg_server import running_server  # noqa: E402
 
 LEVELS = (  # name, concurrency, rate, requests at --scale 1, every n-th a write
     ("1 concurrent", 1, 0, 300, 0),
@@ -63,11 +72,6 @@ ROUNDS = 3
 
 
 # Measuring -------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 def summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
@@ -221,7 +225,7 @@ def main() -> None:
     print(f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {os.getloadavg()}")
     results: dict[str, Any] = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
     backends = args.backends.split(",")
-    with postgres() if "postgres" in backends else _nothing() as pg:
+    with running_server(PG_OPTIONS) if "postgres" in backends else _nothing() as pg:
         for backend in backends:
             for count in (int(n) for n in args.workers.split(",")):
                 key = f"{backend}, {count} worker(s)"

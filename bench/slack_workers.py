@@ -1,24 +1,20 @@
-"""The workers and databases of ``bench/slack.py``: seeding a database, a throwaway
-PostgreSQL server, ``mentorbot serve`` from a source tree, and the bare slack-bolt app (run as
-``python bench/slack_workers.py PORT API_URL``)."""
+"""The workers and databases of ``bench/slack.py``: seeding a database, ``mentorbot serve``
+from a source tree, and the bare slack-bolt app (run as ``python bench/slack_workers.py
+API_URL PORT``). The throwaway PostgreSQL server is the tests' (``tests/pg_server.py``)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time as timer
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 SECRET = "bench-signing-secret"
+PG_OPTIONS = "-c max_connections=200"  # on top of the tests' server settings: 2 workers' pools
 TOKEN = "xoxb-bench"
 BAD_LINES = ("handler_crash", "OperationalError", "database is locked", "Traceback")
 
@@ -83,37 +79,6 @@ def seed(url: str, people: int) -> None:
     store.close()
 
 
-@contextmanager
-def postgres() -> Iterator[Any]:
-    """A throwaway PostgreSQL server, started as the tests start theirs (tests/pg_server.py)."""
-    from tests.pg_server import USER, PgServer, _find_bin_dir, _free_port, _run
-
-    bin_dir = _find_bin_dir()
-    if bin_dir is None:
-        raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) not found")
-    as_postgres = os.geteuid() == 0
-    root = Path(tempfile.mkdtemp(prefix="mentorbot-bench-pg-"))
-    if as_postgres:
-        shutil.chown(root, user=USER)
-    data, log = root / "data", root / "server.log"
-    try:
-        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust"]
-        _run([*initdb, "--encoding=UTF8", "--no-locale", "--no-sync"], as_postgres)
-        port = _free_port()
-        options = (
-            f"-p {port} -h 127.0.0.1 -k {root} -F "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        start = [str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data)]
-        _run([*start, "-l", str(log), "-o", options], as_postgres)
-        yield PgServer(port)
-    finally:
-        if (data / "postmaster.pid").exists():
-            stop = [str(bin_dir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(data)]
-            _run(stop, as_postgres)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 # Workers ---------------------------------------------------------------------------------
 
 MENTORBOT = (
@@ -121,13 +86,6 @@ MENTORBOT = (
     "flush=True); from bot.cli import main; "
     "sys.argv = ['mentorbot', 'serve', '--host', '127.0.0.1', '--port', sys.argv[1]]; main()"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Worker:
@@ -181,6 +139,8 @@ def start_workers(
         "SLACK_API_URL": api + "/api/",
     }
     env.pop("SLACK_APP_TOKEN", None)
+    from tests.pg_server import _free_port as free_port  # not in the bare worker's process
+
     workers = []
     for n in range(count):
         log = folder / f"{variant}-{n}.log"

@@ -26,6 +26,7 @@ import asyncio
 import multiprocessing
 import platform
 import statistics
+import sys
 import tempfile
 import time as timer
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,10 @@ from conversations.config import CoreConfig
 from conversations.engine import Engine
 from storage import migrate
 from storage.store import SqlStore
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bench.measures, as bench/slack.py imports bench/
+from bench.measures import percentile  # noqa: E402
 
 TENANT = "bench-tenant"
 
@@ -154,11 +159,6 @@ def measure(url: str, service_url: str, args: argparse.Namespace) -> dict[str, A
     result: dict[str, Any] = out.get()
     process.join()
     return result
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def run(args: argparse.Namespace) -> None:

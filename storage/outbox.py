@@ -1,14 +1,20 @@
 """The outbox side of ``SqlStore``: the core's ``Outbox`` port (claims as leases, conditional
-marks) on SQLite or PostgreSQL. See ``conversations.ports.Outbox`` for the row's life."""
+marks) on SQLite or PostgreSQL. See ``conversations.ports.Outbox`` for the row's life.
+
+Each claim or mark is one of the store's write units (``SqlStore._write``, as its
+``transaction``): on SQLite it waits its turn for the store's one writer connection, and a
+database another process keeps locked past the busy timeout (or, on PostgreSQL, a deadlock)
+is rolled back and raised as ``Conflict``, to run again (the scheduler's next tick)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from conversations.ports import LEASE
 from conversations.records import OutboxItem, OutboxStatus
@@ -20,9 +26,10 @@ def _to_record(row: sa.Row[Any]) -> OutboxItem:
 
 
 class SqlOutbox:
-    """Needs ``_engine``: ``SqlStore`` sets it."""
+    """Needs ``_write``: ``SqlStore`` has it."""
 
-    _engine: Engine
+    def _write(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # SqlStore's write units
 
     def claim_due(
         self, now: datetime, limit: int, holder: str = "", lease: timedelta = LEASE
@@ -58,7 +65,7 @@ class SqlOutbox:
             )
 
         until = now + lease
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK_ID)))
             rows = [_to_record(row) for row in connection.execute(query(abandoned, limit))]
@@ -87,7 +94,7 @@ class SqlOutbox:
             return 0
         table = table_of(OutboxItem)
         c = table.c
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             result = connection.execute(
                 sa.update(table)
                 .where(
@@ -196,7 +203,7 @@ class SqlOutbox:
         conditions = [c.id == item_id, c.status.in_(expected)]
         if holder is not None:
             conditions.append(c.lease_holder == holder)
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             result = connection.execute(
                 sa.update(table).where(*conditions).values(changes | {"version": c.version + 1})
             )

@@ -246,16 +246,23 @@ class SqlStore(SqlOutbox):
         conflict, SQLite still locked by another process after the busy timeout (``database
         is locked``). Like a lost optimistic-locking race, the caller may simply run it again
         (the engine retries a turn; the scheduler's next tick plans again)."""
+        with self._write() as connection:
+            yield SqlRepo(connection)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write unit (``storage.units.unit``) on the writers' engine, as ``transaction``
+        describes it: the repo's and the outbox's writes alike."""
         if not self._engines.sqlite:
             with unit(self._engine) as connection:
-                yield SqlRepo(connection)
+                yield connection
             return
         if getattr(self._writing, "active", False):
             raise RuntimeError("a write transaction inside another one on the same thread")
         self._writing.active = True
         try:
             with unit(self._engine) as connection:
-                yield SqlRepo(connection)
+                yield connection
         finally:
             self._writing.active = False
 
@@ -271,8 +278,9 @@ class SqlStore(SqlOutbox):
 
     def outbox_counts(self) -> dict[str, int]:
         """How many outbox rows are in each status: one ``COUNT … GROUP BY`` on the status
-        index (the operator's metrics read it at every scrape)."""
+        index (the operator's metrics read it at every scrape), on a reader: on SQLite it
+        neither waits for the writer connection nor takes the write lock."""
         c = table_of(OutboxItem).c
         query = sa.select(c.status, sa.func.count()).group_by(c.status)
-        with self._engine.connect() as connection:
+        with unit(self._engines.read) as connection:
             return {str(status): int(count) for status, count in connection.execute(query)}

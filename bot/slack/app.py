@@ -28,7 +28,7 @@ from bot.slack.commands import SlashCommands
 from bot.slack.delivery import SlackDelivery
 from bot.slack.events import EventListeners
 from bot.slack.http import routes
-from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, install_pages, install_routes
+from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, InstallPages, install_routes
 from bot.slack.installations import SqlInstallations, SqlStates
 from bot.slack.interactivity import Interactivity
 from bot.slack.manifest import bot_scopes
@@ -167,7 +167,7 @@ def oauth_settings(
         installation_store=installations,
         installation_store_bot_only=True,
         state_store=SqlStates(installations.engine),
-        callback_options=install_pages(settings.core.default_locale),
+        callback_options=InstallPages(settings.core.default_locale, settings.slack.command),
         logger=logger,
     )
 

@@ -186,14 +186,14 @@ class Groups:
 
     async def _channel_members(self, client: AsyncWebClient, channel: str) -> list[str]:
         ids: list[str] = []
-        cursor = ""
+        cursor: str | None = None  # slack-sdk leaves out an argument that is None
         for _ in range(MAX_PAGES):
             response = await client.conversations_members(
-                channel=channel, limit=PAGE, **({"cursor": cursor} if cursor else {})
+                channel=channel, limit=PAGE, cursor=cursor
             )
             ids += [str(u) for u in response.get("members") or []]
-            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
                 break
         return ids
 
@@ -220,6 +220,7 @@ class Groups:
                 return None
             return actor_of(user, workspace)
 
+        # Every lookup settles before a failure is raised: none is left running unawaited.
         results = await asyncio.gather(*(one(key) for key in keys), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):

@@ -6,8 +6,9 @@ state against the database and the cookie, trades the code for the workspace's b
 
 Present only when the app runs in OAuth mode (bolt then has an OAuth flow); a failure is one
 log line with its type, never the request's values. The page the install ends on is the
-bot's own, in Swedish or English (the browser's ``Accept-Language``, else the default
-language), never bolt's English one.
+bot's own (``InstallPages``), in Swedish or English (the browser's ``Accept-Language``, else
+the default language), never bolt's English one, and so is the page of an error in either
+step (status 500).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ Step = Callable[[AsyncOAuthFlow, AsyncBoltRequest], Awaitable[BoltResponse]]
 def _handler(
     flow: AsyncOAuthFlow, step: Step, name: str
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    options = flow.settings.callback_options  # bolt's, unless ``InstallPages`` (as we build it)
+    default_lang = options.default_lang if isinstance(options, InstallPages) else "en"
+
     async def handle(request: web.Request) -> web.StreamResponse:
         bolt_request = AsyncBoltRequest(
             body="", query=request.query_string, headers=dict(request.headers)
@@ -49,7 +53,7 @@ def _handler(
             response = await step(flow, bolt_request)
         except Exception as error:
             log.error("event=slack_install_failed step=%s error=%s", name, type(error).__name__)
-            return web.Response(status=500, text="internal error")
+            return await to_aiohttp_response(error_page(bolt_request, default_lang))
         log.info("event=slack_install_step step=%s status=%d", name, response.status)
         return await to_aiohttp_response(response)
 
@@ -77,23 +81,37 @@ def _page(title: str, text: str, lang: str, status: int) -> BoltResponse:
     )
 
 
-def install_pages(default_lang: str) -> AsyncCallbackOptions:
-    """The pages the redirect ends on: installed, or not (the reason only in the log)."""
+class InstallPages(AsyncCallbackOptions):
+    """The pages an install ends on, in the browser's language: installed (saying which
+    ``command`` to type in Slack), refused (the reason only in the log), or broken (an error
+    in either step: ``error_page``). Bolt's flow calls the first two; ``install_routes`` finds
+    the default language here, in the flow's settings."""
 
-    async def success(args: AsyncSuccessArgs) -> BoltResponse:
-        lang = page_language(args.request, default_lang)
+    def __init__(self, default_lang: str, command: str) -> None:
+        super().__init__(success=self._installed, failure=self._refused)
+        self.default_lang = default_lang
+        self.command = command
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        lang = page_language(args.request, self.default_lang)
         said = words(lang)
-        return _page(said["install_done"], said["install_done_text"], lang, 200)
+        text = said["install_done_text"].format(command=self.command)
+        return _page(said["install_done"], text, lang, 200)
 
-    async def failure(args: AsyncFailureArgs) -> BoltResponse:
+    async def _refused(self, args: AsyncFailureArgs) -> BoltResponse:
         log.warning("event=slack_install_refused reason=%s", args.reason)
-        lang = page_language(args.request, default_lang)
+        lang = page_language(args.request, self.default_lang)
         said = words(lang)
         return _page(
             said["install_failed"], said["install_failed_text"], lang, args.suggested_status_code
         )
 
-    return AsyncCallbackOptions(success=success, failure=failure)
+
+def error_page(request: AsyncBoltRequest, default_lang: str) -> BoltResponse:
+    """The page of an error in either step (status 500): nothing was installed."""
+    lang = page_language(request, default_lang)
+    said = words(lang)
+    return _page(said["install_failed"], said["install_error_text"], lang, 500)
 
 
 def install_routes(app: AsyncApp) -> list[web.RouteDef]:

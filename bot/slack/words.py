@@ -28,9 +28,13 @@ _WORDS: dict[str, dict[str, str]] = {
             "then send the command again. Nothing was changed."
         ),
         "install_done": "Mentorbot is installed",
-        "install_done_text": "You can close this page. In Slack, type /mentor help to begin.",
+        "install_done_text": "You can close this page. In Slack, type {command} help to begin.",
         "install_failed": "Mentorbot could not be installed",
         "install_failed_text": "Nothing was installed. Please start again from the install link.",
+        "install_error_text": (
+            "Something went wrong on our side, and nothing was installed. Please try again "
+            "from the install link in a while."
+        ),
     },
     "sv": {
         "trimmed": "… (förkortat: för långt för Slack)",
@@ -53,9 +57,13 @@ _WORDS: dict[str, dict[str, str]] = {
             "i listan) och skicka kommandot igen. Inget ändrades."
         ),
         "install_done": "Mentorbot är installerad",
-        "install_done_text": "Du kan stänga sidan. Skriv /mentor hjälp i Slack för att börja.",
+        "install_done_text": "Du kan stänga sidan. Skriv {command} hjälp i Slack för att börja.",
         "install_failed": "Mentorbot kunde inte installeras",
         "install_failed_text": "Inget installerades. Börja om från installationslänken.",
+        "install_error_text": (
+            "Något gick fel hos oss, och inget installerades. Försök igen från "
+            "installationslänken om en stund."
+        ),
     },
 }
 

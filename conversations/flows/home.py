@@ -35,7 +35,8 @@ def home_message(turn: Turn) -> Message:
         sections.append(Section(text=t("home.paused", date=t.date(me.paused_until))))
         buttons.append(button(t, "button.resume", Action.RESUME))
     # What waits for their answer comes first: consent before anything else of a programme.
-    pending = pending_answers(turn)
+    enrolments = repo.find(Enrolment, person_id=me.id, status=EnrolmentStatus.ACTIVE)
+    pending = pending_answers(turn, enrolments)
     sections.extend(pending.sections)
     buttons.extend(pending.buttons)
     pairs = open_pairs_of(repo, me.id)
@@ -97,7 +98,7 @@ def home_message(turn: Turn) -> Message:
     if not pairs:
         enrolled = [
             e
-            for e in repo.find(Enrolment, person_id=me.id, status=EnrolmentStatus.ACTIVE)
+            for e in enrolments
             if e.consent_at is not None  # asked, not answered: the question above says it
         ]
         had_pair = bool(repo.find(Pair, mentor_id=me.id) or repo.find(Pair, adept_id=me.id))

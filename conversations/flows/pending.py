@@ -13,7 +13,6 @@ from conversations.flows.intake import invitation_message
 from conversations.messages import Button, Section
 from conversations.records import (
     Enrolment,
-    EnrolmentStatus,
     Invitation,
     InvitationStatus,
     Person,
@@ -32,15 +31,16 @@ class Pending:
         return bool(self.sections)
 
 
-def unconsented_enrolments(turn: Turn) -> list[tuple[Enrolment, Programme]]:
-    """The caller's active enrolments in open programmes that still wait for their consent."""
+def unconsented_enrolments(
+    turn: Turn, enrolments: list[Enrolment]
+) -> list[tuple[Enrolment, Programme]]:
+    """Those of the caller's active ``enrolments`` in open programmes that still wait for
+    their consent."""
     found = []
-    for enrolment in turn.repo.find(
-        Enrolment, person_id=turn.person.id, status=EnrolmentStatus.ACTIVE
-    ):
-        programme = turn.repo.get(Programme, enrolment.programme_id)
+    for enrolment in enrolments:
         if enrolment.consent_at is not None:
             continue
+        programme = turn.repo.get(Programme, enrolment.programme_id)
         if programme is not None and programme.status == ProgrammeStatus.OPEN:
             found.append((enrolment, programme))
     return sorted(found, key=lambda found: found[0].id or 0)
@@ -66,14 +66,15 @@ def _coordinator(turn: Turn, person_id: int | None, programme: Programme) -> Per
     return turn.person
 
 
-def pending_answers(turn: Turn) -> Pending:
+def pending_answers(turn: Turn, enrolments: list[Enrolment]) -> Pending:
     """The questions waiting for the caller, oldest first, as Home shows them: the question's
-    words and its buttons (named by programme when more than one waits)."""
+    words and its buttons (named by programme when more than one waits). ``enrolments``: the
+    caller's active ones, as Home has read them."""
     t = turn.t
     pending = Pending()
     asked = [
         (consent_request(t, programme, _coordinator(turn, None, programme), e), programme)
-        for e, programme in unconsented_enrolments(turn)
+        for e, programme in unconsented_enrolments(turn, enrolments)
     ]
     asked += [
         (

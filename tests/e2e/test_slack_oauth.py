@@ -141,6 +141,55 @@ async def test_a_redirect_without_the_state_the_install_link_gave_installs_nothi
     assert installs.token(TA) is None
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text"),
+    [
+        ("sv-SE,sv;q=0.9,en;q=0.8", "Mentorbot kunde inte installeras", "Något gick fel hos oss"),
+        ("en-GB,en;q=0.9", "Mentorbot could not be installed", "Something went wrong on our side"),
+    ],
+)
+async def test_an_error_while_installing_shows_a_page_in_the_browsers_language(
+    many: SlackWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    title: str,
+    text: str,
+) -> None:
+    flow = many.adapter.app.oauth_flow
+    assert flow is not None
+
+    async def broken(request: object) -> None:
+        raise RuntimeError(f"could not save code-{TA}")
+
+    monkeypatch.setattr(flow, "handle_callback", broken)
+    failed = await install(many, TA, language=language)
+    assert failed.status == 500
+    assert f'lang="{language[:2]}"' in failed.page
+    assert title in failed.page and text in failed.page
+    assert "internal error" not in failed.page
+    assert "event=slack_install_failed step=redirect error=RuntimeError" in caplog.text
+    assert f"code-{TA}" not in caplog.text  # nothing of the request in the log
+
+
+async def test_the_install_page_names_the_slash_command_the_deployment_configured(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    settings = oauth_settings(fake_slack)
+    settings = settings.model_copy(
+        update={"slack": settings.slack.model_copy(update={"command": "/handledning"})}
+    )
+    async with running_world(fake_slack, tmp_path, settings=settings) as world:
+        try:
+            swedish = await install(world, TA)
+            english = await install(world, TA, code="code-again", language="en")
+        finally:
+            world.store.close()  # type: ignore[attr-defined]
+    assert "Skriv /handledning hjälp i Slack" in swedish.page
+    assert "type /handledning help to begin" in english.page
+    assert "/mentor " not in swedish.page + english.page
+
+
 # 2. Nothing of one workspace reaches a person of another ------------------------------------
 
 A_NAMES = ("Maja Mentor", "Åsa Adept", "Kim Koordinator", f"Programme {TA}")
