@@ -197,6 +197,7 @@ def build_slack(
     delivery = SlackDelivery(clients, store, workspaces)
     response_urls = ResponseUrls(client)
     replies = Replies(clients, delivery, store, engine.clock, response_urls)
+    timing = timing or Timing(answer_within=settings.slack.answer_within_seconds)
     turns = Turns(engine, store, clients, workspaces, replies, timing)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
