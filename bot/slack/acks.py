@@ -37,7 +37,7 @@ class EagerAck(AsyncAck):
         return response
 
 
-_running: set[asyncio.Task[BoltResponse]] = set()  # dispatches that outlive their response
+_running: set[asyncio.Task[BoltResponse]] = set()  # dispatches still running
 
 
 async def dispatch(app: AsyncApp, request: AsyncBoltRequest) -> BoltResponse:
@@ -45,6 +45,8 @@ async def dispatch(app: AsyncApp, request: AsyncBoltRequest) -> BoltResponse:
     ack = EagerAck()
     request.context["ack"] = ack
     task = asyncio.ensure_future(app.async_dispatch(request))
+    _running.add(task)  # held until done, even if this request's handler is cancelled
+    task.add_done_callback(_running.discard)
     given = asyncio.ensure_future(ack.given.wait())
     try:
         await asyncio.wait({task, given}, return_when=asyncio.FIRST_COMPLETED)
@@ -52,12 +54,11 @@ async def dispatch(app: AsyncApp, request: AsyncBoltRequest) -> BoltResponse:
         given.cancel()
     if task.done() or ack.response is None:
         return await task
-    _running.add(task)
-    task.add_done_callback(_finished)
+    task.add_done_callback(_failed_late)
     return ack.response
 
 
-def _finished(task: asyncio.Task[BoltResponse]) -> None:
-    _running.discard(task)
+def _failed_late(task: asyncio.Task[BoltResponse]) -> None:
+    """A dispatch that failed after its response went: logged (by type), never raised."""
     if not task.cancelled() and task.exception() is not None:
         log.error("event=slack_dispatch_failed error=%s", type(task.exception()).__name__)
