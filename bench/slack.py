@@ -25,7 +25,9 @@ Measured per variant, interleaved in rounds (bare, mentorbot, before; the order 
 ``/mentor help`` from the people in turn, 1, 8 and 32 at a time (closed loop) and at 50
 requests per second (open loop); and 8 at a time with every fifth command a write
 (``pause 1w`` / ``resume`` in turn for that person). Each command is timed from sending it to
-its answer at the ``response_url`` (what the person waits for) and to the HTTP ack. Errors:
+its answer (what the person waits for: at the ``response_url``, or the HTTP response itself
+when the ack carries the answer) and to the HTTP ack; and the workers' CPU time (user +
+system, ``/proc/<pid>/stat``) per request. Errors:
 an HTTP status other than 200, no answer within 10 s, an answer saying something went wrong,
 and the workers' log lines of a crashed handler or a locked database.
 """
@@ -92,12 +94,22 @@ def summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
         "ack_p99": 1000 * percentile(acks, 0.99),
         "not_200": sum(1 for r in results if r["status"] != 200),
         "unanswered": sum(1 for r in results if r["answer"] is None),
+        "in_ack": sum(1 for r in results if r.get("in_ack")),
         "crash_answers": sum(1 for r in results if r.get("crash")),
         "slowest": sorted(
             ([round(1000 * r["answer"], 1), round(r["sent"], 3)] for r in results if r["answer"]),
             reverse=True,
         )[:20],  # answer ms, sent at (Unix time): do the slow ones come together?
     }
+
+
+def cpu_seconds(workers: list[Worker]) -> float:
+    """User + system CPU time the workers' processes have used (``/proc/<pid>/stat``)."""
+    total = 0
+    for worker in workers:
+        fields = Path(f"/proc/{worker.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Side:
@@ -139,6 +151,7 @@ def measure(
             continue
         collected: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
         walls = dict.fromkeys(variants, 0.0)
+        cpus = dict.fromkeys(variants, 0.0)
         for round_ in range(ROUNDS):
             for variant in variants[round_ % len(variants) :] + variants[: round_ % len(variants)]:
                 job = {
@@ -149,12 +162,17 @@ def measure(
                     "rate": rate,
                     "writes": writes,
                 }
+                cpu_before = cpu_seconds(workers[variant])
                 outcome = side.ask(job)
+                cpus[variant] += cpu_seconds(workers[variant]) - cpu_before
                 collected[variant] += outcome["results"]
                 walls[variant] += outcome["wall"]
         print(f"  ({level}: load average {os.getloadavg()[0]:.2f})", flush=True)
         for variant in variants:
             measured[f"{level} | {variant}"] = summary(collected[variant], walls[variant])
+            measured[f"{level} | {variant}"]["cpu_ms_per_request"] = (
+                1000 * cpus[variant] / max(1, len(collected[variant]))
+            )
             print(f"  {level:30} {variant:10} {fmt(measured[f'{level} | {variant}'])}", flush=True)
     return measured
 
@@ -163,7 +181,8 @@ def fmt(s: dict[str, Any]) -> str:
     return (
         f"answer mean {s['mean']:6.1f} p50 {s['p50']:6.1f} ms p99 {s['p99']:6.1f} ms | ack p50 {s['ack_p50']:5.1f} "
         f"p99 {s['ack_p99']:6.1f} ms | {s['per_second']:5.0f}/s | writes p50 "
-        f"{s['write_p50']:.1f} p99 {s['write_p99']:.1f} ms | errors: not 200 {s['not_200']}, "
+        f"{s['write_p50']:.1f} p99 {s['write_p99']:.1f} ms | CPU {s['cpu_ms_per_request']:.2f} "
+        f"ms/request | in ack {s['in_ack']} | errors: not 200 {s['not_200']}, "
         f"unanswered {s['unanswered']}, crash answers {s['crash_answers']}"
     )
 

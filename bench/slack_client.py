@@ -10,8 +10,9 @@ It serves on 127.0.0.1 (port 0):
 Then it takes jobs from its pipe: send ``count`` signed ``/mentor`` commands to the bots'
 ``targets`` (round robin: one address per worker), either ``concurrency`` at a time (a new one
 as soon as one is answered) or at a fixed ``rate`` per second, and time each from sending it
-to the HTTP response (the ack) and to the answer at its ``response_url``. Both times are read
-in this process, on one clock.
+to the HTTP response (the ack) and to the answer: at its ``response_url``, or the ack itself
+when its body is the answer (a bot that answers in the ack posts nothing to the URL). Both
+times are read in this process, on one clock.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import hashlib
 import hmac
 import itertools
+import json
 import time as timer
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +42,17 @@ def signed(secret: str, body: str) -> dict[str, str]:
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature,
     }
+
+
+def answered_in(acked: str) -> bool:
+    """Whether an ack's body is the answer itself (an ephemeral message), not an empty ack."""
+    if not acked.startswith("{"):
+        return False
+    try:
+        body = json.loads(acked)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("text") or body.get("blocks"))
 
 
 def command(n: int, user: str, text: str, response_url: str) -> str:
@@ -113,11 +126,15 @@ class SlackSide:
         result["sent"] = timer.time()  # the wall clock, to find a slow answer in the logs
         try:
             async with session.post(target, data=body, headers=signed(self.secret, body)) as r:
-                await r.read()
+                acked = await r.text()
                 result["status"] = r.status
             result["ack"] = timer.perf_counter() - started
-            arrived, said = await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
-            result["answer"] = arrived - started
+            if answered_in(acked):  # the answer came in the ack itself: that is the answer
+                result["answer"], said = result["ack"], acked
+                result["in_ack"] = True
+            else:
+                arrived, said = await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
+                result["answer"] = arrived - started
             result["crash"] = any(word in said for word in CRASH_WORDS)
         except (TimeoutError, aiohttp.ClientError) as error:
             result["error"] = type(error).__name__

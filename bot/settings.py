@@ -99,6 +99,16 @@ class SlackSettings(_Section):
         "https://example.org",
         description="Public base URL for HTTP mode (the manifest's request URLs).",
     )
+    answer_within_seconds: float = Field(
+        2.0,
+        ge=0.0,
+        le=2.5,
+        description="Seconds a Slack turn may take inside Slack's 3 s for the ack: a slash "
+        "command answered by then gets its answer in the ack itself (shown at once), a slower "
+        "one an empty ack and its answer through `response_url`; a slower turn that shows a "
+        "form opens a 'one moment' modal first, and a slower form submission closes its modal "
+        "and answers in the DM.",
+    )
 
 
 class TeamsSettings(_Section):

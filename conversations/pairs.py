@@ -30,7 +30,13 @@ def open_pairs_of(repo: Repo, person_id: int | None) -> list[Pair]:
 
 
 def has_pair(repo: Repo, person: Person) -> bool:
-    return bool(open_pairs_of(repo, person.id))
+    """Whether the person is in an open pair (their ids read; no pair record built: help and
+    every command's audience check ask this)."""
+    phases = list(OPEN_PHASES)
+    return bool(
+        repo.columns(Pair, ["id"], mentor_id=person.id, phase=phases)
+        or repo.columns(Pair, ["id"], adept_id=person.id, phase=phases)
+    )
 
 
 def last_ended_pair(repo: Repo, person: Person) -> Pair | None:

@@ -86,7 +86,8 @@ class SlackAdapter:
     http: bool = False  # takes Slack's requests at POST /slack/events
     signing_secret: str = ""  # what those requests must be signed with
     socket: SocketMode | None = None  # connects to Slack itself (Socket Mode)
-    response_urls: ResponseUrls | None = None  # the one session answers go through
+    response_urls: ResponseUrls | None = None  # answers to response_url
+    clients: SlackClients | None = None  # the Web API clients, and their kept-alive session
 
     @property
     def name(self) -> str:
@@ -112,6 +113,8 @@ class SlackAdapter:
             log.warning("event=shutdown_listeners_still_running")
         if self.response_urls is not None:
             await self.response_urls.close()
+        if self.clients is not None:
+            await self.clients.close()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -195,8 +198,9 @@ def build_slack(
     installations = installations_of(store, settings, workspaces)
     clients = SlackClients(client, installations)
     delivery = SlackDelivery(clients, store, workspaces)
-    response_urls = ResponseUrls(client)
+    response_urls = ResponseUrls(client, clients.session)
     replies = Replies(clients, delivery, store, engine.clock, response_urls)
+    timing = timing or Timing(answer_within=settings.slack.answer_within_seconds)
     turns = Turns(engine, store, clients, workspaces, replies, timing)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
@@ -224,4 +228,5 @@ def build_slack(
         signing_secret=settings.secrets.slack_signing_secret,
         socket=SocketMode(app, socket_token) if socket_token else None,
         response_urls=response_urls,
+        clients=clients,
     )

@@ -9,8 +9,8 @@ Nothing a request carries is read before it is verified. In this order:
    fields bolt and the listeners read must have the types Slack sends (``event`` an object,
    ``actions`` a list of objects, …), and a command, button or submission must name its
    sender and workspace. Signed but unreadable or misshapen: ``400``.
-3. bolt dispatches it (its own check of the signature passes again) and answers as the
-   listeners ack.
+3. bolt dispatches it (its own check of the signature passes again) and the response goes back
+   the moment the listener acks (``bot.slack.acks``), not at bolt's next 10 ms look.
 
 A refusal is one log line with its status and reason, never anything from the request.
 """
@@ -35,6 +35,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.server import build_web_app
+from bot.slack.acks import dispatch
 from bot.slack.actors import user_of, workspace_of
 from bot.slack.install import install_routes
 from bot.slack.manifest import EVENTS_PATH
@@ -226,7 +227,7 @@ def events_handler(
             message = "invalid request" if refused.status == 401 else "bad request"
             return web.json_response({"error": message}, status=refused.status)
         try:
-            return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+            return await to_aiohttp_response(await dispatch(app, bolt_request))
         except Exception as error:
             log.error("event=slack_request_failed error=%s", type(error).__name__)
             return web.json_response({"error": "internal error"}, status=500)

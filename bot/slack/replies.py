@@ -45,13 +45,16 @@ def kind(error: BaseException) -> str:
     return type(error).__name__
 
 
+def ephemeral_payload(message: Message, lang: str) -> dict[str, Any]:
+    """An answer only the person sees, as sent to ``response_url`` or in a command's ack."""
+    return {"response_type": "ephemeral", **message_payload(message, lang=lang)}
+
+
 def ephemeral(
     respond: Respond, message: Message, lang: str, **extra: Any
 ) -> Callable[[], Awaitable[Any]]:
     """A response_url answer only the person sees, rendered when it is sent."""
-    return lambda: respond(
-        response_type="ephemeral", **extra, **message_payload(message, lang=lang)
-    )
+    return lambda: respond(**extra, **ephemeral_payload(message, lang))
 
 
 class Replies:

@@ -1,26 +1,23 @@
-"""Answers through an interaction's ``response_url``, over one kept-alive HTTP session.
+"""Answers through an interaction's ``response_url``, over the process's kept-alive session.
 
 bolt's ``respond`` builds a new ``AsyncWebhookClient`` for every answer, and with it a new
 aiohttp session and a new connection (on Slack: a TLS handshake) to the same host. That was
 the biggest single cost of answering a slash command after the core's own turn. Here every
-answer of the process goes through one ``aiohttp.ClientSession`` (its connection pool keeps
-connections to ``hooks.slack.com`` open), with the Web API client's proxy and TLS settings,
-and the same message bolt would send (its fields that are set).
-
-The session belongs to the event loop that first answered; it is made again for another loop
-(tests run one per test) and closed by ``close`` (the adapter's shutdown).
+answer of the process goes through one ``aiohttp.ClientSession`` (``bot.slack.sessions``: its
+connection pool keeps connections to ``hooks.slack.com`` open), with the Web API client's
+proxy and TLS settings, and the same message bolt would send (its fields that are set).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack.sessions import SharedSession
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -28,19 +25,9 @@ TIMEOUT_SECONDS = 30  # as slack-sdk's webhook client waits by default
 
 
 class ResponseUrls:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, session: SharedSession | None = None) -> None:
         self._client = client
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _shared(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-            )
-            self._loop = loop
-        return self._session
+        self._session = session or SharedSession(TIMEOUT_SECONDS)
 
     def responder(self, body: dict[str, Any], fallback: Respond) -> Respond:
         """What answers the interaction ``body``: its ``response_url`` over the shared
@@ -54,7 +41,7 @@ class ResponseUrls:
             message = {key: value for key, value in given.items() if value is not None}
             webhook = AsyncWebhookClient(
                 url=url,
-                session=self._shared(),
+                session=self._session.get(),
                 proxy=self._client.proxy,
                 ssl=self._client.ssl,
                 timeout=TIMEOUT_SECONDS,
@@ -64,7 +51,4 @@ class ResponseUrls:
         return respond
 
     async def close(self) -> None:
-        """Close the session (if this loop made it: another loop's went with that loop)."""
-        session, self._session = self._session, None
-        if session is not None and not session.closed and self._loop is asyncio.get_running_loop():
-            await session.close()
+        await self._session.close()

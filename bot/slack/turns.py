@@ -64,7 +64,8 @@ class Core(Protocol):
 class Timing:
     """Seconds a listener gives its slow parts, inside Slack's three."""
 
-    answer_within: float = 2.0  # the turn, before a loading modal or a plain ack
+    # the turn, before a loading modal or a plain ack (``slack.answer_within_seconds``)
+    answer_within: float = 2.0
     profile_wait: float = 0.5  # users.info at first contact, before the turn
 
 
@@ -77,6 +78,15 @@ class Who:
     known: Known
     lookup: asyncio.Future[Actor] | None = None
     named: list[asyncio.Future[Actor]] = field(default_factory=list)
+
+
+class TurnFailed(Exception):
+    """The core's turn raised (``error``) for ``known``: it ran once and is not run again."""
+
+    def __init__(self, known: Known, error: Exception) -> None:
+        super().__init__(kind(error))
+        self.known = known
+        self.error = error
 
 
 class Turns:
@@ -238,7 +248,7 @@ class Turns:
         transactions), with the same loading modal if the turn is not done by ``deadline``.
         ``None``, with nothing run, when the command names someone, the person needs their
         Slack profile first or could not be read: ``who`` and ``turn`` then do it as before.
-        Never raises."""
+        Raises only ``TurnFailed``: the core's turn raised, and it is not run a second time."""
         if typed_names(event) or mentioned_ids(event):
             return None
         loop = asyncio.get_running_loop()
@@ -259,6 +269,8 @@ class Turns:
                     view = loading_view(lang=reader.lang).to_dict()
                     loading = await self._replies.open_view(reader, trigger, view, False)
             done = await work
+        except TurnFailed:  # the turn ran (and may have written): never run it again
+            raise
         except Exception:  # the database: ``who`` reads again, and logs it if it fails again
             return None
         finally:
@@ -280,7 +292,10 @@ class Turns:
         if missing:
             return None
         loop.call_soon_threadsafe(_settle, known_now, known)
-        return known, self._core.handle(known.actor, event)
+        try:
+            return known, self._core.handle(known.actor, event)
+        except Exception as error:
+            raise TurnFailed(known, error) from error
 
     async def handle(self, actor: Actor, event: Event, *, key: str | None = None) -> Reply:
         return await asyncio.to_thread(self._core.handle, actor, event, event_key=key)

@@ -4,6 +4,7 @@ flow declares (the engine hands them over on the turn). On top of the other flow
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section
@@ -68,15 +69,35 @@ def help_message(turn: Turn, unknown: str = "") -> Message:
         groups.insert(0, Audience.PAIR)
     if turn.person.is_coordinator:
         groups.append(Audience.COORDINATOR)
+    sections.extend(_command_sections(t, prefix, tuple(groups), turn.commands))
+    return Message(title=t("help.title"), sections=tuple(sections), note=t("help.note"))
+
+
+# The lists of commands by language, prefix and groups: they depend on nothing else (not on
+# the database), and building them was most of a ``help`` turn. Keyed by the commands' id,
+# checked against the commands themselves.
+_SECTIONS: dict[tuple[int, str, str, tuple[Audience, ...]], tuple[object, list[Section]]] = {}
+
+
+def _command_sections(
+    t: Texts, prefix: str, groups: tuple[Audience, ...], commands: Sequence[CommandInfo]
+) -> list[Section]:
+    key = (id(commands), t.lang, prefix, groups)
+    cached = _SECTIONS.get(key)
+    if cached is not None and cached[0] is commands:
+        return cached[1]
+    sections = []
     for group in groups:
         # In the order the flows declare them (conversations.engine.FLOWS).
         lines = [
             f"`{(prefix + ' ') if prefix else ''}{usage(t, c)}` — {t('help.' + c.name)}"
-            for c in turn.commands
+            for c in commands
             if c.audience == group
         ]
         sections.append(Section(text=f"*{t('help.group.' + group)}*\n" + "\n".join(lines)))
-    return Message(title=t("help.title"), sections=tuple(sections), note=t("help.note"))
+    if len(_SECTIONS) < 256:  # languages x prefixes x groups: a handful
+        _SECTIONS[key] = (commands, sections)
+    return sections
 
 
 def help_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:

@@ -57,6 +57,7 @@ BOT_TOKEN = "xoxb-test-token"
 TEAM = "T0001"
 BOT_USER = "UBOT"
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday morning
+ACK_FIELDS = {"response_type", "text", "blocks"}  # what a command's answer in its ack holds
 
 
 # The fake Slack Web API ----------------------------------------------------------------
@@ -121,7 +122,9 @@ def _coerce(value: Any, schema: Any) -> Any:
 
 
 class FakeSlack:
-    """Slack's Web API (and response_url endpoint) on loopback, recording every call."""
+    """Slack's Web API (and response_url endpoint) on loopback, recording every call. A slash
+    command's answer carried in its ack is recorded as a ``response_url`` call too
+    (``ack_answer``): what the person sees is the same."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -434,6 +437,21 @@ class FakeSlack:
         await self._record("response_url", body, problems(body.get("blocks") or []))
         return web.Response(text="ok")
 
+    async def ack_answer(self, user: str, body: str) -> None:
+        """A slash command's ack that carries its answer, recorded as the ``response_url``
+        answer it stands for (``_via: "ack"``), checked as Slack checks both: an ephemeral
+        message of ``text`` and valid ``blocks``, nothing else. An empty ack records nothing."""
+        if not body:
+            return
+        answer = json.loads(body)
+        found = problems(answer.get("blocks") or [])
+        if answer.get("response_type") != "ephemeral":
+            found.append(f"response_type {answer.get('response_type')!r}, not ephemeral")
+        if not answer.get("text"):
+            found.append("no fallback text")
+        found += [f"unexpected field {key}" for key in set(answer) - ACK_FIELDS]
+        await self._record("response_url", {**answer, "_user": user, "_via": "ack"}, found)
+
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload URL files.getUploadURLExternal handed out: the file's bytes."""
         file_id = request.match_info["file_id"]
@@ -612,10 +630,12 @@ class SlackWorld:
         age: float = 0.0,
         expect_handled: bool = True,
         wait: bool = True,
+        answers: str = "",
     ) -> Sent:
         """POST one signed request (``secret`` / ``age`` to sign it wrongly or late). Returns
         once the bot is done with it; with ``wait=False`` as soon as Slack has its answer
-        (then ``settle`` waits for the rest)."""
+        (then ``settle`` waits for the rest). ``answers``: the user whose slash command it
+        is; an answer in the ack is recorded for them the moment it arrives."""
         sent_headers = signed_headers(body, content_type, secret=secret, age=age)
         sent_headers.update(headers or {})
         async with (
@@ -623,6 +643,8 @@ class SlackWorld:
             session.post(self.url, data=body.encode(), headers=sent_headers) as response,
         ):
             result = Sent(response.status, await response.text())
+        if answers and result.status == 200:
+            await self.fake.ack_answer(answers, result.body)
         if expect_handled and result.status == 200:
             self.handled += 1
             if wait:
@@ -662,7 +684,7 @@ class SlackWorld:
                 **(extra or {}),
             }
         )
-        return await self.post(body, "application/x-www-form-urlencoded", wait=wait)
+        return await self.post(body, "application/x-www-form-urlencoded", wait=wait, answers=user)
 
     def event_body(
         self,

@@ -125,12 +125,17 @@ async def get(url: str) -> tuple[int, str]:
 
 
 async def post_signed(url: str, body: str, content_type: str) -> int:
+    status, _ = await post_signed_read(url, body, content_type)
+    return status
+
+
+async def post_signed_read(url: str, body: str, content_type: str) -> tuple[int, str]:
     headers = signed_headers(body, content_type)
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{url}/slack/events", data=body.encode(), headers=headers) as response,
     ):
-        return response.status
+        return response.status, await response.text()
 
 
 async def slash_command(url: str, fake: FakeSlack, user: str, text: str) -> int:
@@ -148,7 +153,9 @@ async def slash_command(url: str, fake: FakeSlack, user: str, text: str) -> int:
             "trigger_id": "trigger.1",
         }
     )
-    return await post_signed(url, body, "application/x-www-form-urlencoded")
+    status, answer = await post_signed_read(url, body, "application/x-www-form-urlencoded")
+    await fake.ack_answer(user, answer)  # an answer in the ack is what the person sees
+    return status
 
 
 async def direct_message(url: str, user: str, text: str, event_id: str) -> int:
