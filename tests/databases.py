@@ -176,7 +176,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             if _databases.database_fixtures & set(getattr(item, "fixturenames", ())):
                 _databases.asked.add(item.nodeid)
         worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-        Path(f"{target}{'.' + worker if worker else ''}").write_text(
+        written = Path(f"{target}{'.' + worker if worker else ''}")
+        written.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(
             "".join(f"{nodeid}\n" for nodeid in sorted(_databases.asked)), encoding="utf-8"
         )
     _databases.stack.close()
