@@ -27,9 +27,9 @@ DATABASE_TESTS := .pytest_cache/mentorbot-database-tests
 test: $(BIN)/.installed
 	$(BIN)/lint-imports
 	rm -f $(DATABASE_TESTS)*
-	$(BIN)/python -m pytest -n $(WORKERS) --database-tests-out $(DATABASE_TESTS)
+	$(BIN)/python -m pytest -n $(WORKERS) --database-tests-out=$(DATABASE_TESTS)
 	MENTORBOT_TEST_DATABASE=postgresql \
-	  $(BIN)/python -m pytest -n $(WORKERS) --database-tests-from $(DATABASE_TESTS)
+	  $(BIN)/python -m pytest -n $(WORKERS) --database-tests-from=$(DATABASE_TESTS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
