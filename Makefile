@@ -18,9 +18,18 @@ run: $(BIN)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/mentorbot demo
 
+# The suite runs twice, each time on WORKERS processes (pytest-xdist): first everything, with
+# the SQL tests on SQLite, noting which tests used a SQL database; then exactly those again on a
+# throwaway PostgreSQL server (tests/databases.py).
+WORKERS ?= auto
+DATABASE_TESTS := .pytest_cache/mentorbot-database-tests
+
 test: $(BIN)/.installed
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	rm -f $(DATABASE_TESTS)*
+	$(BIN)/python -m pytest -n $(WORKERS) --database-tests-out=$(DATABASE_TESTS)
+	MENTORBOT_TEST_DATABASE=postgresql \
+	  $(BIN)/python -m pytest -n $(WORKERS) --database-tests-from=$(DATABASE_TESTS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

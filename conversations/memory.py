@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from conversations.ports import LEASE, AtLeast, Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
@@ -264,7 +264,8 @@ class InMemoryStore:
             return held and (o.lease_until is None or o.lease_until <= now)
 
         with self.transaction() as repo:
-            rows = repo.find(OutboxItem)
+            # Read in place (no copy of every row ever sent); only the claimed rows are copied.
+            rows = cast(list[OutboxItem], list(repo._table(OutboxItem).values()))
             busy = {
                 _conversation(o)
                 for o in rows

@@ -8,6 +8,7 @@ then read the generated file before committing it.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -37,6 +38,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if revision == "head" and _revision_of(connection) == head():
+                return  # up to date: no need to load and run Alembic's scripts
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
             command.upgrade(_config(connection), revision)
@@ -49,12 +52,17 @@ def current(url: str) -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            revision: str | None = MigrationContext.configure(connection).get_current_revision()
-            return revision
+            return _revision_of(connection)
     finally:
         engine.dispose()
 
 
+def _revision_of(connection: Connection) -> str | None:
+    revision: str | None = MigrationContext.configure(connection).get_current_revision()
+    return revision
+
+
+@cache
 def head() -> str:
     """The newest revision shipped with this code."""
     revision = ScriptDirectory.from_config(_config()).get_current_head()

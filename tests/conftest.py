@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings
 
 # --- PostgreSQL fixtures (owner: storage) ---------------------------------------------------
 # pg_url / pg_database_url start a real throwaway PostgreSQL server; see tests/pg_server.py.
-pytest_plugins = ["tests.pg_server"]
+pytest_plugins = ["tests.pg_server", "tests.databases"]
 # --- end PostgreSQL fixtures ----------------------------------------------------------------
 
 # --- Platform schemas (../shared/schemas beside the clone) ------------------------------------

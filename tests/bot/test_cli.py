@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.server import build_web_app, start
 from storage import migrate
+from tests.databases import new_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_YAML = ROOT / "app.yaml"
@@ -141,9 +142,8 @@ def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     import subprocess
     import urllib.request
 
-    path = config(
-        tmp_path, **{"url: sqlite:///var/mentorbot.db": f"url: sqlite:///{tmp_path}/serve.db"}
-    )
+    url = new_database_url(tmp_path, migrated=False)
+    path = config(tmp_path, **{"url: sqlite:///var/mentorbot.db": f"url: {url}"})
     env = {k: v for k, v in os.environ.items() if k not in ENV} | {"MENTORBOT_CONFIG": str(path)}
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "mentorbot"), "serve", "--port", "0"],

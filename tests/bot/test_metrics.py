@@ -23,6 +23,7 @@ from conversations.ports import Delivery, TransientError
 from conversations.records import OutboxItem, OutboxStatus, Person
 from scheduler.dispatcher import DeliveryReport
 from scheduler.runner import TickReport
+from tests.databases import new_database_url
 
 START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # a Monday morning
 
@@ -30,7 +31,7 @@ START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # a Monday morning
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
     built = build_services(
-        Settings(database={"url": f"sqlite:///{tmp_path / 'metrics.db'}"}),  # type: ignore[arg-type]
+        Settings(database={"url": new_database_url(tmp_path, migrated=False)}),  # type: ignore[arg-type]
         ManualClock(START),
     )
     yield built

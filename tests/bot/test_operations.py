@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.metrics import Metrics
 from bot.operations import Operations, Readiness
 from bot.server import RunningServer, build_web_app, start
 from storage import migrate
 from storage.engine import make_engine
+from tests.databases import new_database_url
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    url = f"sqlite:///{tmp_path / 'ready.db'}"
+    url = new_database_url(tmp_path, migrated=False)
     engine = make_engine(url)
     yield url, engine
     engine.dispose()
@@ -66,8 +66,8 @@ async def test_a_revision_this_code_does_not_know_is_not_ready(
     """Newer code migrated the database: this older process must leave the rotation."""
     url, engine = database
     migrate.upgrade(url)
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     found = await Operations(engine, None).readiness()
     assert found == Readiness(
         False,

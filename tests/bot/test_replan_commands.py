@@ -7,20 +7,20 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conversations.records import OutboxItem, PlanWake
 from storage import migrate
 from storage.store import SqlStore
 from tests.bot.test_cli import clean_env, config, invoke  # noqa: F401  (the autouse fixture)
+from tests.databases import new_database_url
 from tests.scheduler.test_scheduler import populate
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Path:
     """app.yaml on a database holding 30 pairs that have never been planned."""
-    database = tmp_path / "backlog.db"
-    url = f"sqlite:///{database}"
-    migrate.upgrade(url)
+    url = new_database_url(tmp_path)
     store = SqlStore(url)
     try:
         populate(store, 30)
@@ -30,8 +30,7 @@ def settings(tmp_path: Path) -> Path:
 
 
 def changed_and_queued(settings: Path) -> tuple[int, int]:
-    url = "sqlite:///" + str(settings.parent / "backlog.db")
-    store = SqlStore(url)
+    store = SqlStore(yaml.safe_load(settings.read_text(encoding="utf-8"))["database"]["url"])
     try:
         with store.transaction() as repo:
             changed = sum(c for (c,) in repo.columns(PlanWake, ("changed",)))

@@ -1,4 +1,4 @@
-"""Fixtures for the core's tests: the same Bot on the in-memory store and on SQLite."""
+"""Fixtures for the core's tests: the same Bot on the in-memory store and on a SQL database."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ import pytest
 from conversations.memory import InMemoryStore
 from tests.conversations.harness import Bot, make_bot
 from tests.conversations.reporting import Built, build_programme
+from tests.databases import new_database_url
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sql"])
 def bot(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bot]:
-    """The same core on the in-memory store and on SQLite (the default database)."""
+    """The same core on the in-memory store and on a SQL database (SQLite, or PostgreSQL in
+    the suite's second pass: tests/databases.py)."""
     if request.param == "memory":
         yield make_bot(InMemoryStore())
         return
-    from storage import migrate
     from storage.store import SqlStore
 
-    url = f"sqlite:///{tmp_path}/bot.db"
-    migrate.upgrade(url)
-    store = SqlStore(url)
+    store = SqlStore(new_database_url(tmp_path))
     try:
         yield make_bot(store)
     finally:
@@ -35,7 +34,7 @@ def memory_bot() -> Bot:
     return make_bot(InMemoryStore())
 
 
-@pytest.fixture(scope="session", params=["memory", "sqlite"])
+@pytest.fixture(scope="session", params=["memory", "sql"])
 def reported(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
@@ -44,12 +43,9 @@ def reported(
     if request.param == "memory":
         yield build_programme(make_bot(InMemoryStore()))
         return
-    from storage import migrate
     from storage.store import SqlStore
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('report')}/bot.db"
-    migrate.upgrade(url)
-    store = SqlStore(url)
+    store = SqlStore(new_database_url(tmp_path_factory.mktemp("report")))
     try:
         yield build_programme(make_bot(store))
     finally:

@@ -75,9 +75,9 @@ def test_the_200_by_120_pool_beats_the_greedy_baseline(
     # Both figures go to the test report (bench/matching.py writes them to bench/RESULTS.md).
     figures = {
         "optimal_pairs": len(optimal.proposals),
-        "optimal_score": round(optimal.total_score, 2),
+        "optimal_score": round(float(optimal.total_score), 2),
         "greedy_pairs": len(baseline.proposals),
-        "greedy_score": round(baseline.total_score, 2),
+        "greedy_score": round(float(baseline.total_score), 2),
     }
     for name, value in figures.items():
         record_property(name, value)

@@ -29,22 +29,20 @@ from conversations.records import (
     Reflection,
 )
 from conversations.routes import Audience
-from storage.migrate import upgrade
 from storage.store import SqlStore
 from tests.conversations.harness import FOREVER, START
+from tests.databases import new_database_url
 
 A, B = "TALPHA", "TBETA"
 SECRET_NAMES = ("Alfa-programmet", "Anna Alfa", "Bo Alfa", "Kim Alfa")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     if request.param == "memory":
         yield InMemoryStore()
         return
-    url = f"sqlite:///{tmp_path / 'two.db'}"
-    upgrade(url)
-    sql = SqlStore(url)
+    sql = SqlStore(new_database_url(tmp_path))
     yield sql
     sql.close()
 

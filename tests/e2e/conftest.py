@@ -40,11 +40,12 @@ from bot.slack.turns import Core, Timing
 from conversations.config import CoreConfig
 from conversations.engine import Engine
 from conversations.events import Actor, Event
-from conversations.memory import InMemoryStore, ManualClock
+from conversations.memory import ManualClock
 from conversations.messages import Reply
 from conversations.ports import Repo, Store
 from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
+from tests.databases import new_database_url
 from tests.e2e.slack_directory import DIRECTORY_METHODS, FakeDirectory
 from tests.e2e.slack_files import FakeFiles
 from tests.e2e.slack_history import FakeHistory
@@ -909,15 +910,10 @@ def filled_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
 
 
 def make_store(tmp_path: Path) -> Store:
-    """The real SQL store on a fresh SQLite file (the in-memory store if storage is absent)."""
-    try:
-        from storage import migrate
-        from storage.store import SqlStore
-    except ImportError:  # pragma: no cover - storage being built elsewhere
-        return InMemoryStore()
-    url = f"sqlite:///{tmp_path / 'slack-e2e.db'}"
-    migrate.upgrade(url)
-    return SqlStore(url)
+    """The real SQL store on a fresh, migrated database (tests/databases.py)."""
+    from storage.store import SqlStore
+
+    return SqlStore(new_database_url(tmp_path, "slack-e2e.db"))
 
 
 def store_at(url: str) -> Store:

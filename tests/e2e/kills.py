@@ -36,6 +36,7 @@ from conversations.messages import File, text
 from conversations.records import OutboxItem, Pair, Person
 from storage import migrate
 from storage.store import SqlStore
+from tests.databases import new_database_url
 from tests.e2e.conftest import BOT_TOKEN, TEAM, Call, FakeSlack
 from tests.scheduler.world import add_pair, add_person, add_programme
 
@@ -106,7 +107,7 @@ class KillRun:
         self.fake = fake
         self.folder = folder
         self.plan = plan
-        self.url = f"sqlite:///{folder / 'outbox.db'}"
+        self.url = new_database_url(folder, "outbox.db", migrated=False)
         self.random = random.Random(plan.seed)
         self.result = Result()
         self.slots = [Slot(n) for n in range(plan.dispatchers)]

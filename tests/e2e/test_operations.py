@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +17,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from sqlalchemy import text
 
 from storage import migrate
+from storage.engine import make_engine
+from tests.databases import new_database_url
 from tests.e2e.conftest import BOT_TOKEN, SECRET, TEAM, FakeSlack, signed_headers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +32,9 @@ FIXED = ("time", "level", "logger", "event")
 class Process:
     """A `mentorbot` command, its standard error read line by line as it comes."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, database_url: str) -> None:
         self.process = process
+        self.database_url = database_url
         self.lines: list[str] = []
         self._changed = asyncio.Condition()
         self._reader = asyncio.ensure_future(self._read())
@@ -80,9 +83,10 @@ async def mentorbot(
     """`mentorbot <args>` with JSON logs, its own SQLite file and the fake Slack (``replace``:
     more lines of app.yaml to change; ``env``: more environment)."""
     config = tmp_path / "app.yaml"
+    url = new_database_url(tmp_path, migrated=False)
     text = (ROOT / "app.yaml").read_text(encoding="utf-8")
     for old, new in {
-        "url: sqlite:///var/mentorbot.db": f"url: sqlite:///{tmp_path}/ops.db",
+        "url: sqlite:///var/mentorbot.db": f"url: {url}",
         "format: text": "format: json",
         "    - local:koordinator": f"    - slack:{TEAM}:UCOORD",
         **(replace or {}),
@@ -110,13 +114,24 @@ async def mentorbot(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    process = Process(started)
+    process = Process(started, url)
     try:
         yield process
     finally:
         if started.returncode is None:
             started.kill()
             await started.wait()
+
+
+def sql(process: Process, statement: str, **values: object) -> list[tuple[object, ...]]:
+    """Run ``statement`` on the process's database, beside it, and return its rows."""
+    engine = make_engine(process.database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), values)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -218,10 +233,7 @@ async def test_a_served_process_is_ready_counts_what_it_handles_and_logs_json_wi
         await fake_slack.wait_for(lambda calls: len(fake_slack.of("chat.postMessage")) >= 1, 30)
         assert await direct_message(url, "UMENTOR", MARKER, "Ev2") == 200
         await fake_slack.wait_for(lambda calls: len(fake_slack.of("chat.postMessage")) >= 2, 30)
-        with sqlite3.connect(tmp_path / "ops.db") as database:
-            (entries,) = database.execute(
-                "SELECT count(*) FROM reflection WHERE text = ?", (MARKER,)
-            ).fetchone()
+        [(entries,)] = sql(bot, "SELECT count(*) FROM reflection WHERE text = :t", t=MARKER)
         assert entries == 1, "the marker never became a journal entry"
 
         status, after = await get(f"{url}/metrics")
@@ -244,8 +256,7 @@ async def test_a_served_process_is_ready_counts_what_it_handles_and_logs_json_wi
             assert f"\n{name} " in after, name
 
         # The schema changed under the running process: it stops being ready, and says why.
-        with sqlite3.connect(tmp_path / "ops.db") as database:
-            database.execute("UPDATE alembic_version SET version_num = '0001'")
+        sql(bot, "UPDATE alembic_version SET version_num = '0001'")
         status, body = await get(f"{url}/readyz")
         assert status == 503
         assert json.loads(body) == {
@@ -254,8 +265,7 @@ async def test_a_served_process_is_ready_counts_what_it_handles_and_logs_json_wi
             "revision": "0001",
             "head": migrate.head(),
         }
-        with sqlite3.connect(tmp_path / "ops.db") as database:
-            database.execute("DELETE FROM alembic_version")
+        sql(bot, "DELETE FROM alembic_version")
         status, body = await get(f"{url}/readyz")
         assert (status, json.loads(body)["reason"]) == (503, "schema_missing")
 

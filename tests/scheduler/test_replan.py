@@ -15,8 +15,8 @@ from conversations.planner import PlanRules, queue_due
 from conversations.ports import Store
 from conversations.records import OutboxItem, PlanWake
 from scheduler.replan import Replanner, ReplanReport
-from storage.migrate import upgrade
 from storage.store import SqlStore
+from tests.databases import new_database_url
 from tests.scheduler.test_scheduler import CONFIG, T0, make_scheduler, populate
 from tests.scheduler.world import FakePlatform
 
@@ -24,14 +24,12 @@ TEN = T0 + timedelta(hours=2)  # Monday 10:00 in Stockholm: every reflection and
 PAIRS = 12
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield InMemoryStore()
         return
-    url = f"sqlite:///{tmp_path / 'replan.db'}"
-    upgrade(url)
-    sql = SqlStore(url)
+    sql = SqlStore(new_database_url(tmp_path))
     yield sql
     sql.close()
 
@@ -92,9 +90,7 @@ def test_a_stopped_replan_goes_on_where_it_stopped(store: Store) -> None:
 async def test_a_tick_with_a_backlog_of_changes_starts_the_replan_and_keeps_sending(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'backlog.db'}"
-    upgrade(url)
-    store = SqlStore(url)
+    store = SqlStore(new_database_url(tmp_path))
     try:
         populate(store, PAIRS)
         clock = ManualClock(TEN)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -44,9 +45,14 @@ CONFIG = CoreConfig()
 RULES = PlanRules()
 
 
+@cache
+def public_holidays(country: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, years=[2026, 2027])
+
+
 def moved(local: datetime, country: str) -> datetime:
     """The rule, written out: working days 08:00-17:00 without public holidays."""
-    days = holidays.country_holidays(country, years=[2026, 2027])
+    days = public_holidays(country)
     while True:
         day = local.date()
         if day.weekday() >= 5 or day in days or local.time() >= time(17):

@@ -13,16 +13,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.actors import workspace_of
 from bot.slack.clients import NotInstalled, SlackClients
 from bot.slack.installations import SqlInstallations, installation_key
-from storage import migrate
 from storage.store import SqlStore
+from tests.databases import new_database_url
 
 CLIENT = "1111.2222"
 
 
 @pytest.fixture
 def installations(tmp_path: Path) -> SqlInstallations:
-    url = f"sqlite:///{tmp_path / 'installs.db'}"
-    migrate.upgrade(url)  # the tables come from migration 0006, not from create_all
+    url = new_database_url(tmp_path)  # the tables come from migration 0007, not create_all
     return SqlInstallations(CLIENT, SqlStore(url).engine)
 
 
