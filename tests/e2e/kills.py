@@ -1,10 +1,10 @@
 """SIGKILL a dispatcher at random points, many times, against the fake Slack, and check that
-every outbox row was delivered exactly once (tests/e2e/test_slack_exactly_once.py with a few
-kills, bench/outbox_kills.py with a hundred).
+every outbox row was delivered exactly once (tests/e2e/test_slack_exactly_once.py asserts it
+with a hundred kills, bench/outbox_kills.py prints the figures).
 
 The outbox holds a few hundred due rows for people and pairs on Slack (some with a calendar
 file). One or two dispatcher processes (``tests.e2e.outbox_worker``: the real ``Dispatcher``
-and ``SlackDelivery`` over a SQLite file) deliver them. A seeded RNG picks, for each process,
+and ``SlackDelivery`` over the test's database, SQLite or PostgreSQL) deliver them. A seeded RNG picks, for each process,
 after how many of its Slack calls it dies and whether before Slack answers that call (Slack
 has done it, the process never learns: for ``chat.postMessage`` exactly the crash window) or
 right after; half of the deaths are counted in its ``chat.postMessage`` calls only. The fake
@@ -68,6 +68,7 @@ class Result:
     processes: int = 0
     seconds: float = 0.0
     posted: int = 0  # messages Slack accepted with an outbox key
+    posted_at_last_kill: int = 0  # ... when the last kill fell: the outbox must outlast them
     duplicates: dict[str, int] = field(default_factory=dict)  # key -> times posted
     undelivered: list[str] = field(default_factory=list)  # keys not sent, or not in Slack
     file_problems: list[str] = field(default_factory=list)
@@ -82,7 +83,8 @@ class Result:
             f"{self.kills} kills ({points}), {self.processes} processes, "
             f"{self.seconds:.1f} s, CPU {self.cpu_seconds:.1f} s in the processes and "
             f"{self.test_cpu_seconds:.1f} s in the test, "
-            f"{self.posted} posted, {self.history_reads} history reads, "
+            f"{self.posted} posted ({self.posted_at_last_kill} by the last kill), "
+            f"{self.history_reads} history reads, "
             f"{sum(n - 1 for n in self.duplicates.values())} duplicates, "
             f"{len(self.undelivered)} undelivered, {len(self.file_problems)} file problems, "
             f"{len(self.exits)} processes ended otherwise than planned"
@@ -227,6 +229,7 @@ class KillRun:
         slot.process = None
         self.result.kills += 1
         self.result.kill_points[point] += 1
+        self.result.posted_at_last_kill = sum(self.fake.posted_keys().values())
         self.replacing.append(asyncio.ensure_future(self._start(slot)))
 
     # The run ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import importlib
 import logging
 import os
 import random
@@ -136,9 +137,11 @@ def child(args: argparse.Namespace, name: str, zygote: int, keep: list[int]) -> 
 
 def warm(url: str) -> None:
     """Import what the dispatchers would otherwise import on first use, in every child: the
-    database's dialect and driver (no engine, no connection)."""
+    database's dialect and driver (no engine, no connection), ``asyncio.to_thread``'s pool."""
     dialect = database_url(url).get_dialect()
     dialect.import_dbapi()
+    for module in ("concurrent.futures.thread", "queue", "encodings.utf_16_le"):
+        importlib.import_module(module)
 
 
 class Zygote:
