@@ -100,6 +100,7 @@ def dispatcher(args: argparse.Namespace, name: str, report: int, zygote: int) ->
     try:
         unfinished(store)  # connected
         os.write(report, f"waiting {name}\n".encode())
+        os.close(report)  # the test reads until every writer has gone
         while signal.sigtimedwait([GO], 1.0) is None:
             if os.getppid() != zygote:
                 return  # the zygote is gone: so is the test

@@ -48,10 +48,11 @@ class Zygote:
         self.process: asyncio.subprocess.Process | None = None
         self.children: dict[str, Child] = {}
         self.by_pid: dict[int, Child] = {}
-        self.ready: asyncio.Future[None] = asyncio.Future()
+        self.ready: asyncio.Future[None] | None = None
         self.reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self.ready = asyncio.get_running_loop().create_future()
         with (self.folder / "zygote.log").open("w") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -109,7 +110,7 @@ class Zygote:
         assert self.process is not None and self.process.stdout is not None
         while line := await self.process.stdout.readline():
             match line.decode().split():
-                case ["ready"]:
+                case ["ready"] if self.ready is not None:
                     self.ready.set_result(None)
                 case ["forked", name, pid]:
                     child = self.children[name]
@@ -132,7 +133,7 @@ class Zygote:
                         )
         gone = ConnectionError(f"the zygote has exited: see {self.folder / 'zygote.log'}")
         for future in [self.ready, *self._futures()]:
-            if not future.done():
+            if future is not None and not future.done():
                 future.set_exception(gone)
 
     def _futures(self) -> list[asyncio.Future[object]]:
