@@ -23,7 +23,8 @@ own HTTP client after the fork. The protocol, one line each way:
   reports them and exits.
 
 A dispatcher writes its log (and anything else it prints) to ``<logs>/<name>.log``. One
-whose zygote has gone while it waited exits."""
+whose zygote has gone (and so the test) exits, while it waits or at its next tick; the zygote
+kills its children when it ends for any reason."""
 
 from __future__ import annotations
 
@@ -62,8 +63,8 @@ def unfinished(store: SqlStore) -> int:
         return len(repo.columns(OutboxItem, ["id"], status=UNFINISHED))
 
 
-async def deliver(args: argparse.Namespace, name: str, store: SqlStore) -> None:
-    """Deliver until the outbox is done."""
+async def deliver(args: argparse.Namespace, name: str, store: SqlStore, zygote: int) -> None:
+    """Deliver until the outbox is done (or the zygote, and so the test, has gone)."""
     clock = SystemClock()
     client = AsyncWebClient(
         token=args.token, base_url=args.slack, headers={"X-Caller": name}, timeout=10
@@ -89,7 +90,7 @@ async def deliver(args: argparse.Namespace, name: str, store: SqlStore) -> None:
         holder=name,
         rng=random.Random(name),
     )
-    while await asyncio.to_thread(unfinished, store):
+    while os.getppid() == zygote and await asyncio.to_thread(unfinished, store):
         await dispatcher.deliver_due()
         await asyncio.sleep(POLL_SECONDS)  # the next tick
 
@@ -104,7 +105,7 @@ def dispatcher(args: argparse.Namespace, name: str, report: int, zygote: int) ->
         while signal.sigtimedwait([GO], 1.0) is None:
             if os.getppid() != zygote:
                 return  # the zygote is gone: so is the test
-        asyncio.run(deliver(args, name, store))
+        asyncio.run(deliver(args, name, store, zygote))
     finally:
         store.close()
 
@@ -116,7 +117,8 @@ def child(args: argparse.Namespace, name: str, zygote: int, keep: list[int]) -> 
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in keep:
-            os.close(fd)  # the zygote's wake-up pipe and selector
+            if fd >= 0:
+                os.close(fd)  # the zygote's wake-up pipe and selector
         report = os.dup(1)  # the pipe to the test, for the protocol line only
         log = os.open(Path(args.logs) / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -176,8 +178,7 @@ class Zygote:
                     continue
                 data = os.read(0, 65536)
                 if not data:
-                    self.stop()
-                    return
+                    return  # the test is done
                 pending += data
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
@@ -209,9 +210,11 @@ class Zygote:
                 return
             self.children.discard(pid)
             cpu = usage.ru_utime + usage.ru_stime
-            self.say(f"exited {pid} {os.waitstatus_to_exitcode(status)} {cpu:.3f}")
+            with contextlib.suppress(BrokenPipeError):  # the test has gone
+                self.say(f"exited {pid} {os.waitstatus_to_exitcode(status)} {cpu:.3f}")
 
     def stop(self) -> None:
+        """SIGKILL the children still running and reap them."""
         for pid in self.children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -227,7 +230,11 @@ def main() -> None:
     parser.add_argument("--lease", type=float, default=1.0)
     args = parser.parse_args()
     warm(args.database)
-    Zygote(args).run()
+    zygote = Zygote(args)
+    try:
+        zygote.run()
+    finally:  # also when the test has gone and its pipe with it
+        zygote.stop()
 
 
 if __name__ == "__main__":
