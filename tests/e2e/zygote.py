@@ -36,10 +36,6 @@ class Child:
     def pid(self) -> int:
         return self.forked.result()
 
-    @property
-    def running(self) -> bool:
-        return self.forked.done() and not self.exited.done()
-
 
 class Zygote:
     def __init__(self, folder: Path, options: list[str]) -> None:
