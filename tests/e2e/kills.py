@@ -1,36 +1,38 @@
 """SIGKILL a dispatcher at random points, many times, against the fake Slack, and check that
-every outbox row was delivered exactly once (tests/e2e/test_slack_exactly_once.py with a few
-kills, bench/outbox_kills.py with a hundred).
+every outbox row was delivered exactly once (tests/e2e/test_slack_exactly_once.py asserts it
+with a hundred kills, bench/outbox_kills.py prints the figures).
 
 The outbox holds a few hundred due rows for people and pairs on Slack (some with a calendar
 file). One or two dispatcher processes (``tests.e2e.outbox_worker``: the real ``Dispatcher``
-and ``SlackDelivery`` over a SQLite file) deliver them. A seeded RNG picks, for each process,
+and ``SlackDelivery`` over the test's database, SQLite or PostgreSQL) deliver them. A seeded RNG picks, for each process,
 after how many of its Slack calls it dies and whether before Slack answers that call (Slack
 has done it, the process never learns: for ``chat.postMessage`` exactly the crash window) or
-right after; half of the deaths are counted in its ``chat.postMessage`` calls only. The fake Slack kills it there with SIGKILL and a replacement, started earlier
-and waiting warm, takes its place with a new holder name; with two dispatchers the other one
-keeps working meanwhile. Once every kill is spent the processes run until the outbox is
-done, and exit.
+right after; half of the deaths are counted in its ``chat.postMessage`` calls only. The fake
+Slack's hook kills it there with a real SIGKILL (``os.kill`` by pid, or its pidfd) and a
+replacement, forked earlier and waiting connected, takes its place with a new holder name;
+with two dispatchers the other one keeps working meanwhile. Once every kill is spent the
+processes run until the outbox is done, and exit. The processes are forked by one warm
+zygote (``tests/e2e/zygote.py``), so that a replacement costs milliseconds, not the second
+of CPU of a new Python process importing the bot.
 
 Counted afterwards from what Slack kept (each message's metadata names its outbox key) and
 from the database: duplicates (a key posted more than once, a file shared twice) and
-undelivered rows (not marked sent, not in Slack, a file missing).
+undelivered rows (not marked sent, not in Slack, a file missing); and how every process
+ended (the killed ones by SIGKILL, the others on their own with status 0).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import signal
-import sys
+import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from conversations.messages import File, text
 from conversations.records import OutboxItem, Pair, Person
@@ -38,9 +40,9 @@ from storage import migrate
 from storage.store import SqlStore
 from tests.databases import new_database_url
 from tests.e2e.conftest import BOT_TOKEN, TEAM, Call, FakeSlack
+from tests.e2e.zygote import Child, Zygote
 from tests.scheduler.world import add_pair, add_person, add_programme
 
-ROOT = Path(__file__).resolve().parents[2]
 ICS = File(name="invitation.ics", mime_type="text/calendar", content=b"BEGIN:VCALENDAR\r\n")
 PEOPLE = 24
 PAIRS = 6
@@ -66,26 +68,27 @@ class Result:
     processes: int = 0
     seconds: float = 0.0
     posted: int = 0  # messages Slack accepted with an outbox key
+    posted_at_last_kill: int = 0  # ... when the last kill fell: the outbox must outlast them
     duplicates: dict[str, int] = field(default_factory=dict)  # key -> times posted
     undelivered: list[str] = field(default_factory=list)  # keys not sent, or not in Slack
     file_problems: list[str] = field(default_factory=list)
     history_reads: int = 0  # conversations.history calls: reconciliations
+    exits: list[str] = field(default_factory=list)  # processes that did not end as planned
+    cpu_seconds: float = 0.0  # the zygote and its dispatchers
+    test_cpu_seconds: float = 0.0  # this process: the fake Slack, the plan
 
     def summary(self) -> str:
         points = ", ".join(f"{p}: {n}" for p, n in sorted(self.kill_points.items()))
         return (
             f"{self.kills} kills ({points}), {self.processes} processes, "
-            f"{self.seconds:.1f} s, {self.posted} posted, {self.history_reads} history reads, "
+            f"{self.seconds:.1f} s, CPU {self.cpu_seconds:.1f} s in the processes and "
+            f"{self.test_cpu_seconds:.1f} s in the test, "
+            f"{self.posted} posted ({self.posted_at_last_kill} by the last kill), "
+            f"{self.history_reads} history reads, "
             f"{sum(n - 1 for n in self.duplicates.values())} duplicates, "
-            f"{len(self.undelivered)} undelivered, {len(self.file_problems)} file problems"
+            f"{len(self.undelivered)} undelivered, {len(self.file_problems)} file problems, "
+            f"{len(self.exits)} processes ended otherwise than planned"
         )
-
-
-@dataclass
-class Process:
-    name: str
-    proc: asyncio.subprocess.Process
-    log: IO[str]
 
 
 @dataclass
@@ -93,7 +96,7 @@ class Slot:
     """One dispatcher's place: the process in it now, and when that one dies."""
 
     number: int
-    process: Process | None = None
+    process: Child | None = None
     generation: int = 0
     calls: int = 0
     kill_after: int = 0
@@ -111,8 +114,17 @@ class KillRun:
         self.random = random.Random(plan.seed)
         self.result = Result()
         self.slots = [Slot(n) for n in range(plan.dispatchers)]
-        self.spares: list[asyncio.Task[Process]] = []
-        self.everyone: list[Process] = []
+        self.spares: list[asyncio.Task[Child]] = []
+        self.forks = 0
+        self.zygote = Zygote(
+            folder,
+            [
+                *("--database", self.url),
+                *("--slack", fake.url + "/api/"),
+                *("--token", BOT_TOKEN),
+                *("--lease", str(plan.lease_seconds)),
+            ],
+        )
         self.replacing: list[asyncio.Task[None]] = []
         self.expected: dict[str, OutboxItem] = {}
 
@@ -160,38 +172,9 @@ class KillRun:
         return {"person_id": people[self.random.randrange(len(people))].id}
 
     # Processes -------------------------------------------------------------------------
-    async def _spawn(self, name: str) -> Process:
-        log = (self.folder / f"{name}.log").open("w")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.e2e.outbox_worker",
-            "--database",
-            self.url,
-            "--slack",
-            self.fake.url + "/api/",
-            "--token",
-            BOT_TOKEN,
-            "--name",
-            name,
-            "--lease",
-            str(self.plan.lease_seconds),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        process = Process(name, proc, log)
-        self.everyone.append(process)
-        assert proc.stdout is not None
-        line = await proc.stdout.readline()
-        assert line.strip() == b"ready", f"{name} did not start: see {log.name}"
-        return process
-
     def _new_spare(self) -> None:
-        name = f"spare{len(self.everyone) + len(self.spares)}"
-        self.spares.append(asyncio.ensure_future(self._spawn(name)))
+        self.forks += 1
+        self.spares.append(asyncio.ensure_future(self.zygote.fork(f"dispatcher{self.forks}")))
 
     async def _start(self, slot: Slot) -> None:
         """The oldest spare takes ``slot``; a new spare starts warming up."""
@@ -208,9 +191,7 @@ class KillRun:
         )
         slot.kill_before_answer = self.random.random() < 0.5
         slot.kill_on = None
-        assert process.proc.stdin is not None
-        process.proc.stdin.write(b"go\n")
-        await process.proc.stdin.drain()
+        self.zygote.go(process)
         self.result.processes += 1
 
     # The kills -------------------------------------------------------------------------
@@ -241,19 +222,26 @@ class KillRun:
 
     def _kill(self, slot: Slot, point: str) -> None:
         assert slot.process is not None
-        slot.process.proc.send_signal(signal.SIGKILL)
+        try:
+            self.zygote.kill(slot.process)
+        except ProcessLookupError:
+            return  # it had just finished the outbox and exited: no death to count
         slot.process = None
         self.result.kills += 1
         self.result.kill_points[point] += 1
+        self.result.posted_at_last_kill = sum(self.fake.posted_keys().values())
         self.replacing.append(asyncio.ensure_future(self._start(slot)))
 
     # The run ---------------------------------------------------------------------------
     async def run(self) -> Result:
         self.fill()
         started = time.monotonic()
+        cpu = time.process_time()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.fake.before_answer = self._before_answer
         self.fake.after_answer = self._after_answer
         try:
+            await self.zygote.start()
             for _ in range(len(self.slots) + 1):
                 self._new_spare()
             for slot in self.slots:
@@ -263,6 +251,11 @@ class KillRun:
             self.fake.before_answer = self.fake.after_answer = None
             await self._stop_all()
         self.result.seconds = time.monotonic() - started
+        self.result.test_cpu_seconds = time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the zygote's, reaped
+        self.result.cpu_seconds = (after.ru_utime + after.ru_stime) - (
+            children.ru_utime + children.ru_stime
+        )
         self._count()
         return self.result
 
@@ -272,21 +265,17 @@ class KillRun:
             while self.replacing:
                 await self.replacing.pop(0)
             running = [s.process for s in self.slots if s.process is not None]
-            await asyncio.gather(*(p.proc.wait() for p in running))
+            await asyncio.gather(*(p.exited for p in running))
             if not self.replacing:
                 return  # nobody was killed while we waited: the outbox is done
 
     async def _stop_all(self) -> None:
-        """Let spares and replacements finish starting (a process cancelled halfway would be
-        lost track of), then kill every process still running and reap them all."""
+        """Let spares and replacements finish starting, then end the zygote: it kills every
+        process still running and reaps them all."""
         starting = asyncio.gather(*self.replacing, *self.spares, return_exceptions=True)
-        with contextlib.suppress(TimeoutError):  # cancelled: their processes are in everyone
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(starting, 120)
-        for process in self.everyone:
-            if process.proc.returncode is None:
-                process.proc.kill()
-            await process.proc.wait()
-            process.log.close()
+        await self.zygote.stop()
 
     # What came of it -------------------------------------------------------------------
     def _count(self) -> None:
@@ -295,6 +284,13 @@ class KillRun:
         result.posted = sum(posted.values())
         result.duplicates = {key: n for key, n in posted.items() if n > 1}
         result.history_reads = len(self.fake.of("conversations.history"))
+        for child in self.zygote.children.values():
+            if not child.started:
+                continue
+            status = child.exited.result() if child.exited.done() else None
+            if status != (-9 if child.killed else 0):
+                planned = "SIGKILLed" if child.killed else "finished"
+                result.exits.append(f"{child.name} ({planned}): exit status {status}")
         store = SqlStore(self.url)
         try:
             with store.transaction() as repo:
