@@ -43,7 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from conversations.config import CoreConfig
-from conversations.planner import PlanRules, load_view, plan_all, queue_due
+from conversations.planner import PlanRules, load_view, plan_all, queue_due, warm_up
 from conversations.planner.bulk import CHUNK
 from conversations.records import (
     Agreement,
@@ -72,6 +72,7 @@ PREVIOUS = NOW - timedelta(minutes=1)
 INTRO = datetime(2026, 8, 31, 7, tzinfo=UTC)
 BATCH = 20_000
 CHANGED = 4  # the person whose settings change in the bench
+STEADY_BLOCK = 5000  # pairs planned at once for the steady-state outbox
 
 
 def _insert(connection: sa.Connection, cls: type[Any], rows: list[dict[str, Any]]) -> None:
@@ -203,39 +204,57 @@ def populate(url: str, people: int, settle: bool = True) -> dict[str, int]:
             "checkins": len(checkins),
             "agreements": len(agreements),
         }
-    # Steady state: everything that fell due before the previous tick is in the outbox.
+    # Steady state: everything that fell due before the previous tick is in the outbox. Planned
+    # a block of pairs at a time (their members with them: every person is in one pair, the
+    # coordinator's notes and digest are not capped), as the ticks plan subjects, so memory
+    # does not grow with the people; each block's rows are written in one transaction.
     catch_all = PlanRules(catch_up_hours=24 * 60)
-    with store.transaction() as repo:
-        view = load_view(repo, PREVIOUS, catch_all, CoreConfig())
-    before = plan_all(view, PREVIOUS, catch_all, CoreConfig())
-    del view
-    rows: list[dict[str, Any]] = [
-        {
-            "key": nudge.key,
-            "person_id": nudge.person_id,
-            "programme_id": nudge.programme_id,
-            "kind": nudge.kind,
-            "payload": {},
-            "due_at": nudge.due_at,
-            "status": "sent",
-            "attempts": 1,
-            "sent_at": nudge.due_at,
-            "created_at": nudge.due_at,
-            "version": 2,
-        }
-        for nudge in before.due + before.stale + before.capped
-    ]
+    outbox = 0
+    pair_count = people // 2
+    for first in range(1, pair_count + 1, STEADY_BLOCK):
+        last = min(first + STEADY_BLOCK, pair_count + 1)
+        subjects = {f"pair:{n}" for n in range(first, last)}
+        subjects |= {f"person:{i}" for i in range(2 * first - 1, 2 * last - 1)}
+        if first == 1:
+            subjects |= {"programme:1"} | {
+                f"person:{i}" for i in range(2 * pair_count + 1, people + 1)
+            }
+        with store.read() as repo:
+            view = load_view(repo, PREVIOUS, catch_all, CoreConfig(), subjects)
+        before = plan_all(view, PREVIOUS, catch_all, CoreConfig())
+        del view
+        rows: list[dict[str, Any]] = [
+            {
+                "key": nudge.key,
+                "person_id": nudge.person_id,
+                "programme_id": nudge.programme_id,
+                "kind": nudge.kind,
+                "payload": {},
+                "due_at": nudge.due_at,
+                "status": "sent",
+                "attempts": 1,
+                "sent_at": nudge.due_at,
+                "created_at": nudge.due_at,
+                "version": 2,
+            }
+            for nudge in before.due + before.stale + before.capped
+        ]
+        with store.engine.begin() as connection:
+            _insert(connection, OutboxItem, rows)
+        outbox += len(rows)
     with store.engine.begin() as connection:
-        _insert(connection, OutboxItem, rows)
         # Every subject changed, as migration 0002 leaves an existing database.
-        subjects = [f"pair:{n}" for n in range(1, people // 2 + 1)]
-        subjects += [f"person:{i}" for i in range(1, people + 1)] + ["programme:1"]
+        subjects_list = [f"pair:{n}" for n in range(1, people // 2 + 1)]
+        subjects_list += [f"person:{i}" for i in range(1, people + 1)] + ["programme:1"]
         _insert(
             connection,
             PlanWake,
-            [{"subject": s, "wake_at": EPOCH, "changed": True, "version": 1} for s in subjects],
+            [
+                {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
+                for s in subjects_list
+            ],
         )
-    counts["outbox"] = len(rows)
+    counts["outbox"] = outbox
     if not settle:
         store.close()
         return counts
@@ -281,9 +300,18 @@ def _settings_change(store: SqlStore) -> None:
         repo.update(person.model_copy(update={"reflection_time": time(15)}))
 
 
-def child_busy(url: str) -> dict[str, Any]:
+def _started(url: str) -> tuple[SqlStore, float]:
+    """The store and what a scheduler process loads when it starts (``warm_up``, as
+    ``scheduler.runner.Scheduler`` does), timed."""
     store = SqlStore(url)
-    out: dict[str, Any] = {"rss_before_mb": _rss_mb()}
+    started = timer.perf_counter()
+    warm_up(NOW)
+    return store, timer.perf_counter() - started
+
+
+def child_busy(url: str) -> dict[str, Any]:
+    store, warming = _started(url)
+    out: dict[str, Any] = {"rss_before_mb": _rss_mb(), "warm_up_s": warming}
     cold, result = _tick(store, NOW)
     out["rss_after_busy_mb"] = _rss_mb()
     out["busy_s"] = cold
@@ -319,7 +347,7 @@ def child_busy(url: str) -> dict[str, Any]:
 
 
 def child_changed(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     _settings_change(store)
     seconds, result = _tick(store, NOW)
     store.close()
@@ -327,7 +355,7 @@ def child_changed(url: str) -> dict[str, Any]:
 
 
 def child_warm(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     _tick(store, PREVIOUS - timedelta(minutes=1))
     _tick(store, PREVIOUS)
     seconds, result = _tick(store, NOW)
@@ -359,7 +387,7 @@ def child_full(url: str) -> dict[str, Any]:
 
 
 def child_memory(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     gc.collect()
     tracemalloc.start()
     with store.transaction() as repo:
@@ -545,6 +573,7 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
     print(f"- whole tick peak memory (tracemalloc): {memory['tick_peak_mb']:.0f} MB")
     print(f"- scheduler process max RSS after the busy tick: {busy['rss_after_busy_mb']:.0f} MB")
     print(f"- same process max RSS before the tick (imports): {busy['rss_before_mb']:.0f} MB")
+    print(f"- scheduler start, warm_up (holiday calendars, catalogs): {busy['warm_up_s']:.2f} s")
     print(f"- same process max RSS at the end (all ticks): {busy['rss_end_mb']:.0f} MB")
     if full:
         print(

@@ -163,6 +163,9 @@ class _MemoryRepo:
             return False
         return True
 
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        return {item.key for item in items if self.enqueue(item)}
+
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         groups: dict[tuple[str, OutboxStatus], list[OutboxItem]] = {}
         for row in self._table(OutboxItem).values():

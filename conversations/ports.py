@@ -91,6 +91,11 @@ class Repo(Protocol):
         """Queue an outgoing message unless its key is already queued; True if queued."""
         ...
 
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        """``enqueue`` for each of ``items`` in order (a few statements for all of them: the
+        scheduler's tick writes a thousand at once); returns the keys queued by this call."""
+        ...
+
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         """The programme's outbox rows summed up per (kind, status), in no particular order:
         counted by the database (one ``GROUP BY``), so what a coordinator's view costs does

@@ -62,6 +62,9 @@ class ReadOnlyRepo:
     def enqueue(self, item: OutboxItem) -> bool:
         _refuse("enqueue")
 
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        _refuse("enqueue")
+
     def wake(self, subjects: Iterable[str]) -> None:
         _refuse("wake")
 

@@ -111,6 +111,9 @@ class WorkspaceRepo:
     def enqueue(self, item: OutboxItem) -> bool:
         return self.inner.enqueue(item)
 
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        return self.inner.enqueue_many(items)
+
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         """Only of a programme of this workspace (another's has none from here)."""
         if self.get(Programme, programme_id) is None:
