@@ -24,6 +24,7 @@ from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import queries, wake_claims
+from storage.bulk_rows import enqueue_on_postgresql
 from storage.engine import make_engines
 from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
@@ -171,7 +172,9 @@ class SqlRepo:
                 rows.append(_to_row(item) | {"version": 1})
         if not rows:
             return set()
-        statement = _enqueue_statement(self._conn.dialect.name)
+        if self._dialect == "postgresql":
+            return enqueue_on_postgresql(self._conn, rows)
+        statement = _enqueue_statement(self._dialect)
         found = self._conn.execute(statement, rows if len(rows) > 1 else rows[0])
         return {key for (key,) in found}
 
