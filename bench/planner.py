@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -348,11 +349,17 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_CPU: list[float] = []  # this process's CPU time of each tick, in order
+
+
 def _tick(store: SqlStore, now: datetime) -> tuple[float, Any]:
+    """One tick in its own committed transaction: its wall time and result (its CPU time is
+    appended to ``_CPU``: on a loaded machine the wall time is mostly waiting for a core)."""
     gc.collect()
-    started = timer.perf_counter()
+    started, cpu = timer.perf_counter(), timer.process_time()
     with store.transaction() as repo:
         result = queue_due(repo, now, PlanRules(), CoreConfig())
+    _CPU.append(timer.process_time() - cpu)
     return timer.perf_counter() - started, result
 
 
@@ -379,6 +386,7 @@ def child_busy(url: str) -> dict[str, Any]:
     cold, result = _tick(store, NOW)
     out["rss_after_busy_mb"] = _rss_mb()
     out["busy_s"] = cold
+    out["busy_cpu_s"] = _CPU[-1]
     out["planned"] = result.planned
     out["queued"] = result.queued
     out["skipped"] = result.skipped_stale + result.skipped_cap + result.skipped_irrelevant
@@ -390,6 +398,7 @@ def child_busy(url: str) -> dict[str, Any]:
         if not later.planned:
             break
         catch_up.append(seconds)
+        out.setdefault("catch_up_cpu_s", []).append(_CPU[-1])
         total += later.queued
         minute += 1
     out["catch_up_s"] = catch_up
@@ -415,7 +424,12 @@ def child_changed(url: str) -> dict[str, Any]:
     _settings_change(store)
     seconds, result = _tick(store, NOW)
     store.close()
-    return {"busy_changed_s": seconds, "planned": result.planned, "rss_mb": _rss_mb()}
+    return {
+        "busy_changed_s": seconds,
+        "busy_changed_cpu_s": _CPU[-1],
+        "planned": result.planned,
+        "rss_mb": _rss_mb(),
+    }
 
 
 def child_warm(url: str) -> dict[str, Any]:
@@ -424,7 +438,7 @@ def child_warm(url: str) -> dict[str, Any]:
     _tick(store, PREVIOUS)
     seconds, result = _tick(store, NOW)
     store.close()
-    return {"busy_warm_s": seconds, "queued": result.queued}
+    return {"busy_warm_s": seconds, "busy_warm_cpu_s": _CPU[-1], "queued": result.queued}
 
 
 def child_full(url: str) -> dict[str, Any]:
@@ -623,7 +637,12 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
             f"{ticking['tick_worst_s']:.2f} s, {ticking['tick_queued']} nudges queued by them"
         )
     print(f"- whole tick time, busy (first tick of a new process): {busy['busy_s']:.2f} s")
+    print(f"- busy tick, CPU time of the scheduler process: {busy['busy_cpu_s']:.2f} s")
     print(f"- whole tick time, busy, after two quiet ticks: {warm['busy_warm_s']:.2f} s")
+    print(f"- busy tick after two quiet ticks, CPU time: {warm['busy_warm_cpu_s']:.2f} s")
+    print(f"- busy tick after a settings change, CPU time: {changed['busy_changed_cpu_s']:.2f} s")
+    print(f"- catch-up ticks, worst CPU time: {max(busy.get('catch_up_cpu_s', [0])):.2f} s")
+    print(f"- load average at the end (1 min, 2 cores): {os.getloadavg()[0]:.1f}")
     print(
         f"- whole tick time, busy, a settings change the minute before: "
         f"{changed['busy_changed_s']:.2f} s"

@@ -85,6 +85,16 @@ class Repo(Protocol):
         """Save a changed record; returns it with version + 1. Raises Conflict if stale."""
         ...
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        """``add`` for each of ``records`` (one class), in one statement; a unique clash
+        raises DuplicateKey and adds none of them."""
+        ...
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        """``update`` for each of ``records`` (one class), in one statement; one of them
+        stale raises Conflict and saves none of them."""
+        ...
+
     def delete(self, cls: type[R], id: int) -> None: ...
 
     def enqueue(self, item: OutboxItem) -> bool:

@@ -97,6 +97,12 @@ class WorkspaceRepo:
             raise ScopeViolation(f"move {type(record).__name__} {record.id} between workspaces")
         return self.inner.update(record)
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        return [self.add(record) for record in records]  # each checked; none from a turn
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        return [self.update(record) for record in records]
+
     def delete(self, cls: type[R], id: int) -> None:
         self._check(cls, id)
         self.inner.delete(cls, id)

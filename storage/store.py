@@ -64,6 +64,12 @@ def _insert_returning_id(table: sa.Table) -> sa.Insert:
 
 
 @cache
+def _insert_many_returning_id(table: sa.Table) -> sa.Insert:
+    """For ``executemany``: the new ids in the order of the rows given."""
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+@cache
 def _update_if_current(table: sa.Table) -> sa.Update:
     """``UPDATE … WHERE id = :b_id AND version = :b_version``; the columns to set come as
     parameters named after them."""
@@ -149,6 +155,47 @@ class SqlRepo:
             raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile or is gone")
         self.wake(subjects_of(record))
         return record.model_copy(update={"version": record.version + 1}, deep=True)
+
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        """One ``INSERT … RETURNING id`` executed for all of them, in one savepoint."""
+        if not records:
+            return []
+        cls = type(records[0])
+        table = table_of(cls)
+        values = [_to_row(record) | {"version": 1} for record in records]
+        statement = _insert_many_returning_id(table)
+        ids = self._guarded(
+            table, lambda: [new_id for (new_id,) in self._conn.execute(statement, values)]
+        )
+        stored = [
+            record.model_copy(update={"id": new_id, "version": 1}, deep=True)
+            for record, new_id in zip(records, ids, strict=True)
+        ]
+        self.wake(subject for record in stored for subject in subjects_of(record))
+        return stored
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        """One ``UPDATE … WHERE id = … AND version = …`` executed for all of them."""
+        if not records:
+            return []
+        if not self._conn.dialect.supports_sane_multi_rowcount:
+            return [self.update(record) for record in records]
+        cls = type(records[0])
+        table = table_of(cls)
+        values = [
+            _to_row(record)
+            | {"version": record.version + 1, "b_id": record.id, "b_version": record.version}
+            for record in records
+        ]
+        statement = _update_if_current(table)
+        count = self._guarded(table, lambda: self._conn.execute(statement, values).rowcount)
+        if count != len(records):
+            raise Conflict(f"{cls.__name__}: {len(records) - count} changed meanwhile or gone")
+        self.wake(subject for record in records for subject in subjects_of(record))
+        return [
+            record.model_copy(update={"version": record.version + 1}, deep=True)
+            for record in records
+        ]
 
     def delete(self, cls: type[R], id: int) -> None:
         table = table_of(cls)

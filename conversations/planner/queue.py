@@ -238,6 +238,7 @@ def queue_woken(
             created_at=now,
         )
         rows.append(("due", item))
+    ahead.write_states(repo)  # the reflection prompts' conversation states, then the rows
     written = repo.enqueue_many([item for _, item in rows])
     counted: set[str] = set()  # a key planned twice counts once, as it is written once
     for what, item in rows:
