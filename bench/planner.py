@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -37,13 +38,14 @@ import tempfile
 import time as timer
 import tracemalloc
 from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from conversations.config import CoreConfig
-from conversations.planner import PlanRules, load_view, plan_all, queue_due
+from conversations.planner import PlanRules, load_view, plan_all, queue_due, warm_up
 from conversations.planner.bulk import CHUNK
 from conversations.records import (
     Agreement,
@@ -60,7 +62,7 @@ from conversations.records import (
 from conversations.wakes import EPOCH
 from storage.migrate import upgrade
 from storage.store import SqlStore
-from storage.tables import table_of
+from storage.tables import UTCDateTime, table_of
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.replan and tests.pg_server, as bench/slack.py does
@@ -72,12 +74,76 @@ PREVIOUS = NOW - timedelta(minutes=1)
 INTRO = datetime(2026, 8, 31, 7, tzinfo=UTC)
 BATCH = 20_000
 CHANGED = 4  # the person whose settings change in the bench
+STEADY_BLOCK = 5000  # pairs planned at once for the steady-state outbox
 
 
 def _insert(connection: sa.Connection, cls: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` of ``cls`` in the connection's transaction. On SQLite straight through
+    the driver (``executemany``), the values stored as SQLAlchemy stores them: its bind
+    processors were most of the build's time (1,000,000 people: about 9 million rows)."""
     table = table_of(cls)
+    if connection.dialect.name != "sqlite" or not rows:
+        for start in range(0, len(rows), BATCH):
+            connection.execute(sa.insert(table), rows[start : start + BATCH])
+        return
+    columns = [c for c in table.columns if c.name != "id"]
+    given = [c for c in columns if c.name in rows[0] or c.server_default is None]
+    names = ", ".join(f'"{c.name}"' for c in given)
+    marks = ", ".join("?" for _ in given)
+    convert = [_sqlite_value(c) for c in given]
+    defaults = [_default(c) for c in given]
+    fields = [c.name for c in given]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
     for start in range(0, len(rows), BATCH):
-        connection.execute(sa.insert(table), rows[start : start + BATCH])
+        driver.executemany(
+            statement,
+            [
+                tuple(
+                    f(row.get(name, default))
+                    for f, name, default in zip(convert, fields, defaults, strict=True)
+                )
+                for row in rows[start : start + BATCH]
+            ],
+        )
+
+
+def _default(column: sa.Column[Any]) -> Any:
+    """The column's Python-side default, as SQLAlchemy would fill it in (``list``, ``dict``
+    factories called once: the values are only read)."""
+    default: Any = column.default
+    if default is None:
+        return None
+    if default.is_scalar:
+        return default.arg
+    return default.arg(None)
+
+
+def _sqlite_value(column: sa.Column[Any]) -> Any:
+    """How SQLAlchemy's SQLite dialect stores a value of ``column``'s type (checked against
+    a database built through SQLAlchemy: the same rows)."""
+    kind = column.type
+
+    def stored(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(kind, UTCDateTime):
+            utc = value.astimezone(UTC)
+            return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond:06d}"
+        if isinstance(kind, sa.JSON):
+            return json.dumps(value)
+        if isinstance(value, time):
+            return f"{value:%H:%M:%S}.{value.microsecond:06d}"
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, Enum):
+            return value.value
+        return value
+
+    return stored
 
 
 def populate(url: str, people: int, settle: bool = True) -> dict[str, int]:
@@ -203,39 +269,57 @@ def populate(url: str, people: int, settle: bool = True) -> dict[str, int]:
             "checkins": len(checkins),
             "agreements": len(agreements),
         }
-    # Steady state: everything that fell due before the previous tick is in the outbox.
+    # Steady state: everything that fell due before the previous tick is in the outbox. Planned
+    # a block of pairs at a time (their members with them: every person is in one pair, the
+    # coordinator's notes and digest are not capped), as the ticks plan subjects, so memory
+    # does not grow with the people; each block's rows are written in one transaction.
     catch_all = PlanRules(catch_up_hours=24 * 60)
-    with store.transaction() as repo:
-        view = load_view(repo, PREVIOUS, catch_all, CoreConfig())
-    before = plan_all(view, PREVIOUS, catch_all, CoreConfig())
-    del view
-    rows: list[dict[str, Any]] = [
-        {
-            "key": nudge.key,
-            "person_id": nudge.person_id,
-            "programme_id": nudge.programme_id,
-            "kind": nudge.kind,
-            "payload": {},
-            "due_at": nudge.due_at,
-            "status": "sent",
-            "attempts": 1,
-            "sent_at": nudge.due_at,
-            "created_at": nudge.due_at,
-            "version": 2,
-        }
-        for nudge in before.due + before.stale + before.capped
-    ]
+    outbox = 0
+    pair_count = people // 2
+    for first in range(1, pair_count + 1, STEADY_BLOCK):
+        last = min(first + STEADY_BLOCK, pair_count + 1)
+        subjects = {f"pair:{n}" for n in range(first, last)}
+        subjects |= {f"person:{i}" for i in range(2 * first - 1, 2 * last - 1)}
+        if first == 1:
+            subjects |= {"programme:1"} | {
+                f"person:{i}" for i in range(2 * pair_count + 1, people + 1)
+            }
+        with store.read() as repo:
+            view = load_view(repo, PREVIOUS, catch_all, CoreConfig(), subjects)
+        before = plan_all(view, PREVIOUS, catch_all, CoreConfig())
+        del view
+        rows: list[dict[str, Any]] = [
+            {
+                "key": nudge.key,
+                "person_id": nudge.person_id,
+                "programme_id": nudge.programme_id,
+                "kind": nudge.kind,
+                "payload": {},
+                "due_at": nudge.due_at,
+                "status": "sent",
+                "attempts": 1,
+                "sent_at": nudge.due_at,
+                "created_at": nudge.due_at,
+                "version": 2,
+            }
+            for nudge in before.due + before.stale + before.capped
+        ]
+        with store.engine.begin() as connection:
+            _insert(connection, OutboxItem, rows)
+        outbox += len(rows)
     with store.engine.begin() as connection:
-        _insert(connection, OutboxItem, rows)
         # Every subject changed, as migration 0002 leaves an existing database.
-        subjects = [f"pair:{n}" for n in range(1, people // 2 + 1)]
-        subjects += [f"person:{i}" for i in range(1, people + 1)] + ["programme:1"]
+        subjects_list = [f"pair:{n}" for n in range(1, people // 2 + 1)]
+        subjects_list += [f"person:{i}" for i in range(1, people + 1)] + ["programme:1"]
         _insert(
             connection,
             PlanWake,
-            [{"subject": s, "wake_at": EPOCH, "changed": True, "version": 1} for s in subjects],
+            [
+                {"subject": s, "wake_at": EPOCH, "changed": True, "version": 1}
+                for s in subjects_list
+            ],
         )
-    counts["outbox"] = len(rows)
+    counts["outbox"] = outbox
     if not settle:
         store.close()
         return counts
@@ -265,11 +349,17 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_CPU: list[float] = []  # this process's CPU time of each tick, in order
+
+
 def _tick(store: SqlStore, now: datetime) -> tuple[float, Any]:
+    """One tick in its own committed transaction: its wall time and result (its CPU time is
+    appended to ``_CPU``: on a loaded machine the wall time is mostly waiting for a core)."""
     gc.collect()
-    started = timer.perf_counter()
+    started, cpu = timer.perf_counter(), timer.process_time()
     with store.transaction() as repo:
         result = queue_due(repo, now, PlanRules(), CoreConfig())
+    _CPU.append(timer.process_time() - cpu)
     return timer.perf_counter() - started, result
 
 
@@ -281,12 +371,22 @@ def _settings_change(store: SqlStore) -> None:
         repo.update(person.model_copy(update={"reflection_time": time(15)}))
 
 
-def child_busy(url: str) -> dict[str, Any]:
+def _started(url: str) -> tuple[SqlStore, float]:
+    """The store and what a scheduler process loads when it starts (``warm_up``, as
+    ``scheduler.runner.Scheduler`` does), timed."""
     store = SqlStore(url)
-    out: dict[str, Any] = {"rss_before_mb": _rss_mb()}
+    started = timer.perf_counter()
+    warm_up(NOW)
+    return store, timer.perf_counter() - started
+
+
+def child_busy(url: str) -> dict[str, Any]:
+    store, warming = _started(url)
+    out: dict[str, Any] = {"rss_before_mb": _rss_mb(), "warm_up_s": warming}
     cold, result = _tick(store, NOW)
     out["rss_after_busy_mb"] = _rss_mb()
     out["busy_s"] = cold
+    out["busy_cpu_s"] = _CPU[-1]
     out["planned"] = result.planned
     out["queued"] = result.queued
     out["skipped"] = result.skipped_stale + result.skipped_cap + result.skipped_irrelevant
@@ -298,6 +398,7 @@ def child_busy(url: str) -> dict[str, Any]:
         if not later.planned:
             break
         catch_up.append(seconds)
+        out.setdefault("catch_up_cpu_s", []).append(_CPU[-1])
         total += later.queued
         minute += 1
     out["catch_up_s"] = catch_up
@@ -319,20 +420,25 @@ def child_busy(url: str) -> dict[str, Any]:
 
 
 def child_changed(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     _settings_change(store)
     seconds, result = _tick(store, NOW)
     store.close()
-    return {"busy_changed_s": seconds, "planned": result.planned, "rss_mb": _rss_mb()}
+    return {
+        "busy_changed_s": seconds,
+        "busy_changed_cpu_s": _CPU[-1],
+        "planned": result.planned,
+        "rss_mb": _rss_mb(),
+    }
 
 
 def child_warm(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     _tick(store, PREVIOUS - timedelta(minutes=1))
     _tick(store, PREVIOUS)
     seconds, result = _tick(store, NOW)
     store.close()
-    return {"busy_warm_s": seconds, "queued": result.queued}
+    return {"busy_warm_s": seconds, "busy_warm_cpu_s": _CPU[-1], "queued": result.queued}
 
 
 def child_full(url: str) -> dict[str, Any]:
@@ -359,7 +465,7 @@ def child_full(url: str) -> dict[str, Any]:
 
 
 def child_memory(url: str) -> dict[str, Any]:
-    store = SqlStore(url)
+    store, _ = _started(url)
     gc.collect()
     tracemalloc.start()
     with store.transaction() as repo:
@@ -531,7 +637,12 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
             f"{ticking['tick_worst_s']:.2f} s, {ticking['tick_queued']} nudges queued by them"
         )
     print(f"- whole tick time, busy (first tick of a new process): {busy['busy_s']:.2f} s")
+    print(f"- busy tick, CPU time of the scheduler process: {busy['busy_cpu_s']:.2f} s")
     print(f"- whole tick time, busy, after two quiet ticks: {warm['busy_warm_s']:.2f} s")
+    print(f"- busy tick after two quiet ticks, CPU time: {warm['busy_warm_cpu_s']:.2f} s")
+    print(f"- busy tick after a settings change, CPU time: {changed['busy_changed_cpu_s']:.2f} s")
+    print(f"- catch-up ticks, worst CPU time: {max(busy.get('catch_up_cpu_s', [0])):.2f} s")
+    print(f"- load average at the end (1 min, 2 cores): {os.getloadavg()[0]:.1f}")
     print(
         f"- whole tick time, busy, a settings change the minute before: "
         f"{changed['busy_changed_s']:.2f} s"
@@ -545,6 +656,7 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
     print(f"- whole tick peak memory (tracemalloc): {memory['tick_peak_mb']:.0f} MB")
     print(f"- scheduler process max RSS after the busy tick: {busy['rss_after_busy_mb']:.0f} MB")
     print(f"- same process max RSS before the tick (imports): {busy['rss_before_mb']:.0f} MB")
+    print(f"- scheduler start, warm_up (holiday calendars, catalogs): {busy['warm_up_s']:.2f} s")
     print(f"- same process max RSS at the end (all ticks): {busy['rss_end_mb']:.0f} MB")
     if full:
         print(

@@ -151,6 +151,20 @@ class _MemoryRepo:
         self.wake(subjects_of(stored))
         return stored.model_copy(deep=True)
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        for record in records:
+            self._check_unique(record)
+        return [self.add(record) for record in records]
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        for record in records:
+            table = self._table(type(record))
+            if record.id is None or record.id not in table:
+                raise Conflict(f"{type(record).__name__} {record.id} is gone")
+            if table[record.id].version != record.version:
+                raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile")
+        return [self.update(record) for record in records]
+
     def delete(self, cls: type[R], id: int) -> None:
         gone = self._table(cls).pop(id, None)
         if gone is not None:
@@ -162,6 +176,9 @@ class _MemoryRepo:
         except DuplicateKey:
             return False
         return True
+
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        return {item.key for item in items if self.enqueue(item)}
 
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         groups: dict[tuple[str, OutboxStatus], list[OutboxItem]] = {}

@@ -61,6 +61,8 @@ class ReadAhead:
     states: dict[int, ConversationState | None] = field(default_factory=dict)  # same people
     checked_in: set[tuple[int, int]] = field(default_factory=set)  # (meeting, author)
     loaded: set[tuple[str, int]] = field(default_factory=set)  # (what, id) read, found or not
+    new_states: dict[int, ConversationState] = field(default_factory=dict)  # to write
+    changed_states: dict[int, ConversationState] = field(default_factory=dict)  # to write
 
     @classmethod
     def load(cls, repo: Repo, due: Sequence[Nudge]) -> ReadAhead:
@@ -105,22 +107,27 @@ class ReadAhead:
 
     def await_reflection(self, repo: Repo, person_id: int, now: datetime, key: str) -> None:
         """``set_awaiting(repo, person_id, Awaiting.REFLECTION, now, prompt_key=key)`` with the
-        state read ahead (one write, no read)."""
+        state read ahead: no read, and the write waits for ``write_states`` (all of the
+        tick's in two statements)."""
         state = self.states[person_id]
         data = {"prompt_key": key}
         if state is None:
-            state = repo.add(
-                ConversationState(
-                    person_id=person_id, awaiting=Awaiting.REFLECTION, data=data, updated_at=now
-                )
+            self.new_states[person_id] = ConversationState(
+                person_id=person_id, awaiting=Awaiting.REFLECTION, data=data, updated_at=now
             )
         else:
-            state = repo.update(
-                state.model_copy(
-                    update={"awaiting": Awaiting.REFLECTION, "data": data, "updated_at": now}
-                )
+            self.changed_states[person_id] = state.model_copy(
+                update={"awaiting": Awaiting.REFLECTION, "data": data, "updated_at": now}
             )
-        self.states[person_id] = state
+
+    def write_states(self, repo: Repo) -> None:
+        """Write what ``await_reflection`` kept (``Repo.add_many``, ``Repo.update_many``)."""
+        for state in repo.add_many(list(self.new_states.values())):
+            self.states[state.person_id] = state
+        for state in repo.update_many(list(self.changed_states.values())):
+            self.states[state.person_id] = state
+        self.new_states.clear()
+        self.changed_states.clear()
 
 
 def _get(

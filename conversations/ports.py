@@ -85,10 +85,25 @@ class Repo(Protocol):
         """Save a changed record; returns it with version + 1. Raises Conflict if stale."""
         ...
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        """``add`` for each of ``records`` (one class), in one statement; a unique clash
+        raises DuplicateKey and adds none of them."""
+        ...
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        """``update`` for each of ``records`` (one class), in one statement; one of them
+        stale raises Conflict and saves none of them."""
+        ...
+
     def delete(self, cls: type[R], id: int) -> None: ...
 
     def enqueue(self, item: OutboxItem) -> bool:
         """Queue an outgoing message unless its key is already queued; True if queued."""
+        ...
+
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        """``enqueue`` for each of ``items`` in order (a few statements for all of them: the
+        scheduler's tick writes a thousand at once); returns the keys queued by this call."""
         ...
 
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:

@@ -56,10 +56,19 @@ class ReadOnlyRepo:
     def update(self, record: R) -> R:
         _refuse(f"update {type(record).__name__}")
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        _refuse("add_many")
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        _refuse("update_many")
+
     def delete(self, cls: type[R], id: int) -> None:
         _refuse(f"delete {cls.__name__}")
 
     def enqueue(self, item: OutboxItem) -> bool:
+        _refuse("enqueue")
+
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
         _refuse("enqueue")
 
     def wake(self, subjects: Iterable[str]) -> None:

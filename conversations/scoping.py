@@ -97,6 +97,12 @@ class WorkspaceRepo:
             raise ScopeViolation(f"move {type(record).__name__} {record.id} between workspaces")
         return self.inner.update(record)
 
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        return [self.add(record) for record in records]  # each checked; none from a turn
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        return [self.update(record) for record in records]
+
     def delete(self, cls: type[R], id: int) -> None:
         self._check(cls, id)
         self.inner.delete(cls, id)
@@ -110,6 +116,9 @@ class WorkspaceRepo:
 
     def enqueue(self, item: OutboxItem) -> bool:
         return self.inner.enqueue(item)
+
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        return self.inner.enqueue_many(items)
 
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         """Only of a programme of this workspace (another's has none from here)."""

@@ -7,6 +7,7 @@ the same transaction: nothing is sent unless everything was saved).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -48,7 +49,14 @@ class CommandInfo(Protocol):
 
 
 def texts_for(person: Person) -> Texts:
-    return Texts(person.locale, person.timezone)
+    return _texts(person.locale, person.timezone)
+
+
+@functools.lru_cache(maxsize=256)
+def _texts(locale: str, timezone: str) -> Texts:
+    """One ``Texts`` per language and zone (it holds no state of its own; building one parses
+    the locale: a tick words a thousand nudges for a handful of them)."""
+    return Texts(locale, timezone)
 
 
 @dataclass

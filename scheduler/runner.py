@@ -25,7 +25,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from conversations.config import CoreConfig
-from conversations.planner import PlanRules, QueueResult, queue_due
+from conversations.planner import PlanRules, QueueResult, queue_due, warm_up
 from conversations.ports import Clock, Store
 from conversations.workspace_purge import Purged, due, purge_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
@@ -72,6 +72,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self.replanner = replanner
         self._replanning: threading.Thread | None = None
+        warm_up(clock.now())  # loaded now, not in the first tick
 
     def queue(self) -> QueueResult:
         if self.replanner is None:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from conversations.ports import AtLeast
 from conversations.records import Record
@@ -51,8 +52,15 @@ def _value(wanted: Any) -> Any:
     return wanted
 
 
-def _clause(column: sa.Column[Any], name: str, how: str) -> sa.ColumnElement[bool]:
+def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.ColumnElement[bool]:
     how, _, size = how.partition(":")
+    if dialect == "postgresql" and how.startswith("in") and not size:
+        # A long list as one array parameter (``= ANY``): expanded into one placeholder per
+        # value, psycopg parses the statement anew for every length (5,000 ids: a tenth of
+        # a second of Python per read).
+        array = sa.bindparam(f"w_{name}", type_=postgresql.ARRAY(column.type))
+        found = column == sa.any_(array)
+        return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
     param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
     if how == "at_least":
         return column >= param
@@ -85,21 +93,24 @@ def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[s
 
 
 @lru_cache(maxsize=2048)
-def rows(cls: type[Record], shape: Shape, one: bool) -> sa.Select[Any]:
-    """Whole rows of ``cls`` of that shape, by id (``one``: the first only)."""
+def rows(cls: type[Record], shape: Shape, one: bool, dialect: str = "") -> sa.Select[Any]:
+    """Whole rows of ``cls`` of that shape, by id (``one``: the first only), for the
+    ``dialect`` (its name: long lists differ on PostgreSQL)."""
     table = table_of(cls)
-    query = sa.select(table).where(*_where(table, shape)).order_by(table.c.id)
+    query = sa.select(table).where(*_where(table, shape, dialect)).order_by(table.c.id)
     return query.limit(1) if one else query
 
 
 @lru_cache(maxsize=2048)
-def some_columns(cls: type[Record], names: tuple[str, ...], shape: Shape) -> sa.Select[Any]:
+def some_columns(
+    cls: type[Record], names: tuple[str, ...], shape: Shape, dialect: str = ""
+) -> sa.Select[Any]:
     """Only the columns ``names`` of the rows of that shape, by id."""
     table = table_of(cls)
     for name in names:
         if name not in table.columns:
             raise AttributeError(f"{table.name} has no field {name!r}")
-    query = sa.select(*(table.columns[n] for n in names)).where(*_where(table, shape))
+    query = sa.select(*(table.columns[n] for n in names)).where(*_where(table, shape, dialect))
     return query.order_by(table.c.id)
 
 
@@ -109,5 +120,5 @@ def by_id(cls: type[Record]) -> sa.Select[Any]:
     return sa.select(table).where(table.c.id == sa.bindparam("id"))
 
 
-def _where(table: sa.Table, shape: Shape) -> Sequence[sa.ColumnElement[bool]]:
-    return [_clause(table.columns[name], name, how) for name, how in shape]
+def _where(table: sa.Table, shape: Shape, dialect: str) -> Sequence[sa.ColumnElement[bool]]:
+    return [_clause(table.columns[name], name, how, dialect) for name, how in shape]

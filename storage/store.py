@@ -24,6 +24,7 @@ from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import queries, wake_claims
+from storage.bulk_rows import enqueue_on_postgresql
 from storage.engine import make_engines
 from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
@@ -53,6 +54,45 @@ def _to_record(cls: type[R], row: sa.Row[Any]) -> R:
     return cls.model_validate(dict(row._mapping))
 
 
+# Statements built once per table (building one per write cost more than running it): the
+# values come as parameters.
+
+
+@cache
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+@cache
+def _insert_many_returning_id(table: sa.Table) -> sa.Insert:
+    """For ``executemany``: the new ids in the order of the rows given."""
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+@cache
+def _update_if_current(table: sa.Table) -> sa.Update:
+    """``UPDATE … WHERE id = :b_id AND version = :b_version``; the columns to set come as
+    parameters named after them."""
+    return sa.update(table).where(
+        table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
+    )
+
+
+@cache
+def _enqueue_statement(dialect: str) -> Any:
+    table = table_of(OutboxItem)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+
+
+_SETTLE_ON_POSTGRESQL = sa.text(
+    "UPDATE plan_wake SET wake_at = v.wake_at, changed = false, version = plan_wake.version + 1 "
+    "FROM unnest(CAST(:subjects AS VARCHAR[]), CAST(:versions AS INTEGER[]), "
+    "CAST(:wakes AS TIMESTAMPTZ[])) AS v(subject, version, wake_at) "
+    "WHERE plan_wake.subject = v.subject AND plan_wake.version = v.version"
+)
+
+
 def _has_unique(table: sa.Table) -> bool:
     """Whether an insert or update of ``table`` can clash with a unique constraint or index."""
     return any(isinstance(c, sa.UniqueConstraint) for c in table.constraints) or any(
@@ -65,6 +105,7 @@ class SqlRepo:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
+        self._dialect = connection.dialect.name
 
     def get(self, cls: type[R], id: int) -> R | None:
         row = self._conn.execute(queries.by_id(cls), {"id": id}).first()
@@ -72,19 +113,19 @@ class SqlRepo:
 
     def find(self, cls: type[R], **where: Any) -> list[R]:
         shape, params = queries.shape_of(cls, where)
-        found = self._conn.execute(queries.rows(cls, shape, False), params)
+        found = self._conn.execute(queries.rows(cls, shape, False, self._dialect), params)
         return [_to_record(cls, row) for row in found]
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         """Only the columns ``names`` of the matching rows (no records built); the column
         types convert timestamps to aware UTC, enum values to enums and JSON to Python."""
         shape, params = queries.shape_of(cls, where)
-        query = queries.some_columns(cls, tuple(names), shape)
+        query = queries.some_columns(cls, tuple(names), shape, self._dialect)
         return [tuple(row) for row in self._conn.execute(query, params)]
 
     def first(self, cls: type[R], **where: Any) -> R | None:
         shape, params = queries.shape_of(cls, where)
-        row = self._conn.execute(queries.rows(cls, shape, True), params).first()
+        row = self._conn.execute(queries.rows(cls, shape, True, self._dialect), params).first()
         return _to_record(cls, row) if row is not None else None
 
     def add(self, record: R) -> R:
@@ -92,8 +133,8 @@ class SqlRepo:
         savepoint, so the surrounding transaction can go on."""
         table = table_of(type(record))
         values = _to_row(record) | {"version": 1}
-        statement = sa.insert(table).values(values).returning(table.c.id)
-        new_id = self._guarded(table, lambda: self._conn.execute(statement).scalar_one())
+        statement = _insert_returning_id(table)
+        new_id = self._guarded(table, lambda: self._conn.execute(statement, values).scalar_one())
         stored = record.model_copy(update={"id": new_id, "version": 1}, deep=True)
         self.wake(subjects_of(stored))
         return stored
@@ -103,17 +144,58 @@ class SqlRepo:
         table = table_of(type(record))
         if record.id is None:
             raise Conflict(f"{type(record).__name__} has no id: add it first")
-        values = _to_row(record) | {"version": record.version + 1}
-        statement = (
-            sa.update(table)
-            .where(table.c.id == record.id, table.c.version == record.version)
-            .values(values)
-        )
-        count = self._guarded(table, lambda: self._conn.execute(statement).rowcount)
+        values = _to_row(record) | {
+            "version": record.version + 1,
+            "b_id": record.id,
+            "b_version": record.version,
+        }
+        statement = _update_if_current(table)
+        count = self._guarded(table, lambda: self._conn.execute(statement, values).rowcount)
         if count != 1:
             raise Conflict(f"{type(record).__name__} {record.id} changed meanwhile or is gone")
         self.wake(subjects_of(record))
         return record.model_copy(update={"version": record.version + 1}, deep=True)
+
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        """One ``INSERT … RETURNING id`` executed for all of them, in one savepoint."""
+        if not records:
+            return []
+        cls = type(records[0])
+        table = table_of(cls)
+        values = [_to_row(record) | {"version": 1} for record in records]
+        statement = _insert_many_returning_id(table)
+        ids = self._guarded(
+            table, lambda: [new_id for (new_id,) in self._conn.execute(statement, values)]
+        )
+        stored = [
+            record.model_copy(update={"id": new_id, "version": 1}, deep=True)
+            for record, new_id in zip(records, ids, strict=True)
+        ]
+        self.wake(subject for record in stored for subject in subjects_of(record))
+        return stored
+
+    def update_many(self, records: Sequence[R]) -> list[R]:
+        """One ``UPDATE … WHERE id = … AND version = …`` executed for all of them."""
+        if not records:
+            return []
+        if not self._conn.dialect.supports_sane_multi_rowcount:
+            return [self.update(record) for record in records]
+        cls = type(records[0])
+        table = table_of(cls)
+        values = [
+            _to_row(record)
+            | {"version": record.version + 1, "b_id": record.id, "b_version": record.version}
+            for record in records
+        ]
+        statement = _update_if_current(table)
+        count = self._guarded(table, lambda: self._conn.execute(statement, values).rowcount)
+        if count != len(records):
+            raise Conflict(f"{cls.__name__}: {len(records) - count} changed meanwhile or gone")
+        self.wake(subject for record in records for subject in subjects_of(record))
+        return [
+            record.model_copy(update={"version": record.version + 1}, deep=True)
+            for record in records
+        ]
 
     def delete(self, cls: type[R], id: int) -> None:
         table = table_of(cls)
@@ -125,15 +207,23 @@ class SqlRepo:
 
     def enqueue(self, item: OutboxItem) -> bool:
         """Insert unless an item with the same key exists (``ON CONFLICT DO NOTHING``)."""
-        table = table_of(OutboxItem)
-        values = _to_row(item) | {"version": 1}
-        statement = (
-            self._insert()(table)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.id)
-        )
-        return self._conn.execute(statement).first() is not None
+        return bool(self.enqueue_many([item]))
+
+    def enqueue_many(self, items: Sequence[OutboxItem]) -> set[str]:
+        """One ``INSERT … ON CONFLICT DO NOTHING RETURNING key`` executed for all of them
+        (SQLAlchemy sends it as multi-row inserts): the keys that were new."""
+        rows, seen = [], set()
+        for item in items:
+            if item.key not in seen:  # a key twice: the first one, as one at a time would
+                seen.add(item.key)
+                rows.append(_to_row(item) | {"version": 1})
+        if not rows:
+            return set()
+        if self._dialect == "postgresql":
+            return enqueue_on_postgresql(self._conn, rows)
+        statement = _enqueue_statement(self._dialect)
+        found = self._conn.execute(statement, rows if len(rows) > 1 else rows[0])
+        return {key for (key,) in found}
 
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         return outbox_tallies(self._conn, programme_id)
@@ -166,7 +256,18 @@ class SqlRepo:
         known = [
             {"b_subject": s, "b_version": v, "b_wake_at": w} for s, v, w in settled if v is not None
         ]
-        if known:
+        if known and self._dialect == "postgresql":
+            # One statement for all of them (the rows are this transaction's already: read
+            # FOR UPDATE by due_wakes, changed_wakes or claim_wakes), not one per row.
+            self._conn.execute(
+                _SETTLE_ON_POSTGRESQL,
+                {
+                    "subjects": [k["b_subject"] for k in known],
+                    "versions": [k["b_version"] for k in known],
+                    "wakes": [k["b_wake_at"] for k in known],
+                },
+            )
+        elif known:
             self._conn.execute(
                 sa.update(table)
                 .where(

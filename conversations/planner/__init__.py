@@ -56,7 +56,7 @@ from conversations.planner.plan import (
     plan,
     plan_all,
 )
-from conversations.planner.queue import QueueResult, queue_due
+from conversations.planner.queue import QueueResult, queue_due, warm_up
 from conversations.planner.snapshot import load_view
 from conversations.planner.views import PlanRules, PlanView
 
@@ -73,4 +73,5 @@ __all__ = [
     "plan_all",
     "public_holidays",
     "queue_due",
+    "warm_up",
 ]

@@ -5,7 +5,6 @@ both members of a pair are allowed. Cached, since each tick asks what the one be
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -97,14 +96,38 @@ def is_allowed(person: PersonView, moment: datetime, pair_pause: date | None = N
     )
 
 
-@functools.lru_cache(maxsize=1_000_000)  # each tick asks the same questions as the one before
+def calendar_of(person: PersonView) -> tuple[object, ...]:
+    """What the allowed times of ``person`` depend on: people who share it (most do: a
+    handful of zones, working hours and countries) share the cached answers below."""
+    return (
+        person.tz,
+        person.country,
+        person.work_start,
+        person.work_end,
+        person.work_days,
+        person.paused_until,
+    )
+
+
+_NEXT: dict[tuple[object, ...], datetime | None] = {}
+
+
 def next_allowed(
     person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
 ) -> datetime | None:
     """The first instant at or after ``moment`` inside the person's working hours on an
     allowed day (working day, no public holiday, not paused). None if none within max_days
-    (counted from the end of a pause ``moment`` falls into: a long pause defers, never drops)."""
-    return _next_allowed(person, moment, pair_pause, max_days)
+    (counted from the end of a pause ``moment`` falls into: a long pause defers, never drops).
+    Cached per calendar (``calendar_of``): each tick asks the same as the one before."""
+    cache_key = (calendar_of(person), moment, pair_pause, max_days)
+    try:
+        return _NEXT[cache_key]
+    except KeyError:
+        pass
+    if len(_NEXT) > 1_000_000:
+        _NEXT.clear()
+    found = _NEXT[cache_key] = _next_allowed(person, moment, pair_pause, max_days)
+    return found
 
 
 def _next_allowed(

@@ -19,10 +19,10 @@ skipped. The overdue nudge waits until after the pause."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from conversations.nudges import Nudge
-from conversations.planner.calendar import last_allowed_before, next_allowed, paused
+from conversations.planner.calendar import calendar_of, last_allowed_before, next_allowed, paused
 from conversations.planner.context import Ctx, pair_times
 from conversations.planner.views import MeetingView, PairView, PersonView
 from conversations.records import MeetingStatus, Phase
@@ -122,7 +122,7 @@ def meeting_nudges(ctx: Ctx) -> Iterator[Nudge]:
                 )
 
 
-_BEFORE: dict[tuple[PersonView, date | None, datetime, datetime, datetime], datetime | None] = {}
+_BEFORE: dict[tuple[object, ...], datetime | None] = {}
 
 
 def _before_meeting(
@@ -130,7 +130,13 @@ def _before_meeting(
 ) -> datetime | None:
     """A prompt meant for ``nominal`` before the meeting: moved forward into allowed hours,
     or back to the last allowed time before ``nominal`` if forward reaches the meeting."""
-    cache_key = (person, pair.paused_until, nominal, meeting.starts_at, meeting.created_at)
+    cache_key = (
+        calendar_of(person),
+        pair.paused_until,
+        nominal,
+        meeting.starts_at,
+        meeting.created_at,
+    )
     try:
         return _BEFORE[cache_key]
     except KeyError:

@@ -120,6 +120,7 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
                 counts[(person_id, _week_of(view, person_id, due_at))] += 1
     fresh.sort(key=_order)
     reflected: set[tuple[int, str]] = set()  # weeks whose reflection prompt this plan counts
+    paired_since = _paired_since(view) if capped_people else {}
     for nudge in fresh:
         if nudge.kind not in CAPPED_KINDS:
             result.due.append(nudge)
@@ -131,7 +132,7 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
             result.due.append(nudge)
             continue
         limit = rules.max_nudges_per_week
-        if week not in reflected and _reflection_ahead(view, *week):
+        if week not in reflected and _reflection_ahead(view, paired_since, *week):
             limit -= 1  # the week's reflection prompt keeps its slot
         if counts[week] >= limit:
             result.capped.append(nudge)
@@ -141,10 +142,24 @@ def plan_all(view: PlanView, now: datetime, rules: PlanRules, config: CoreConfig
     return result
 
 
-def _reflection_ahead(view: PlanView, person_id: int, week: str) -> bool:
+def _paired_since(view: PlanView) -> dict[int, datetime]:
+    """Each member's earliest ``introduced_at`` over the view's open pairs (one pass, instead
+    of a pass over every pair for each capped nudge)."""
+    since: dict[int, datetime] = {}
+    for pair in view.pairs:
+        for member in pair.members:
+            found = since.get(member)
+            if found is None or pair.introduced_at < found:
+                since[member] = pair.introduced_at
+    return since
+
+
+def _reflection_ahead(
+    view: PlanView, paired_since: dict[int, datetime], person_id: int, week: str
+) -> bool:
     """Whether the person gets a reflection prompt in the local ISO ``week`` that is not
-    counted yet: they are in an open pair introduced before its time, not paused that day,
-    and its outbox row is not written."""
+    counted yet: they are in an open pair introduced before its time (``paired_since``: from
+    ``_paired_since``), not paused that day, and its outbox row is not written."""
     person = view.people.get(person_id)
     if person is None or f"reflection:{person_id}:{week}" in view.queued:
         return False
@@ -155,7 +170,8 @@ def _reflection_ahead(view: PlanView, person_id: int, week: str) -> bool:
     if paused(day, person.paused_until):
         return False
     nominal = at_local(day, person.reflection_time, person.tz)
-    return any(person_id in p.members and p.introduced_at <= nominal for p in view.pairs)
+    since = paired_since.get(person_id)
+    return since is not None and since <= nominal
 
 
 def subject_of(nudge: Nudge) -> str:

@@ -12,7 +12,9 @@ from typing import Any
 
 from conversations import nudge_messages
 from conversations.config import CoreConfig
+from conversations.i18n import Texts
 from conversations.nudges import Nudge
+from conversations.planner.calendar import public_holidays
 from conversations.planner.plan import plan_all
 from conversations.planner.snapshot import BIG_CHUNK, chunks, load_view
 from conversations.planner.views import PlanRules
@@ -135,6 +137,15 @@ def _skipped_row(nudge: Nudge, now: datetime, reason: str) -> OutboxItem:
     )
 
 
+def warm_up(now: datetime) -> None:
+    """Load what a process's first tick would otherwise load in the tick: the holiday
+    calendars' registry (a few hundred modules) and both languages' catalogs and locale
+    data. ``scheduler.runner.Scheduler`` calls it when it is built."""
+    public_holidays("SE", now.year)
+    for lang in ("sv", "en"):
+        Texts(lang).when(now)
+
+
 def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> QueueResult:
     """Plan the subjects that are due and write their due nudges to the outbox (one
     transaction: the caller's ``repo``). Stale, capped and no-longer-relevant nudges become
@@ -185,6 +196,9 @@ def queue_woken(
         ]
     )
 
+    # Every row in one batch (``Repo.enqueue_many``), in the order they were once written one
+    # by one: stale, capped, then the due ones (or their "not relevant" rows).
+    rows: list[tuple[str, OutboxItem]] = []
     for nudge in outcome.stale:
         late = now - nudge.due_at
         log.info(
@@ -193,14 +207,11 @@ def queue_woken(
             nudge.kind,
             late.total_seconds() / 3600,
         )
-        if repo.enqueue(
-            _skipped_row(nudge, now, f"stale: {late.total_seconds() / 3600:.1f} h late")
-        ):
-            result.skipped_stale += 1
+        reason = f"stale: {late.total_seconds() / 3600:.1f} h late"
+        rows.append(("stale", _skipped_row(nudge, now, reason)))
     for nudge in outcome.capped:
         log.info("event=nudge_skipped_cap key=%s kind=%s", nudge.key, nudge.kind)
-        if repo.enqueue(_skipped_row(nudge, now, "weekly cap")):
-            result.skipped_cap += 1
+        rows.append(("capped", _skipped_row(nudge, now, "weekly cap")))
     due = outcome.due
     # Rows another scheduler wrote since the view was read (one lean read, not one per nudge).
     taken: set[str] = set()
@@ -213,25 +224,35 @@ def queue_woken(
         composed = nudge_messages.compose(repo, nudge, now, ahead, config)
         if composed is None:
             log.info("event=nudge_not_relevant key=%s kind=%s", nudge.key, nudge.kind)
-            if repo.enqueue(_skipped_row(nudge, now, "not relevant")):
-                result.skipped_irrelevant += 1
+            rows.append(("irrelevant", _skipped_row(nudge, now, "not relevant")))
             continue
         nudge_messages.remember_prompt(repo, nudge, composed, now, ahead)
         message = composed.message
-        queued = repo.enqueue(
-            OutboxItem(
-                key=nudge.key,
-                person_id=nudge.person_id,
-                programme_id=nudge.programme_id,
-                kind=nudge.kind,
-                payload=message.model_dump(mode="json"),
-                due_at=nudge.due_at,
-                created_at=now,
-            )
+        item = OutboxItem(
+            key=nudge.key,
+            person_id=nudge.person_id,
+            programme_id=nudge.programme_id,
+            kind=nudge.kind,
+            payload=message.model_dump(mode="json"),
+            due_at=nudge.due_at,
+            created_at=now,
         )
-        if queued:
+        rows.append(("due", item))
+    ahead.write_states(repo)  # the reflection prompts' conversation states, then the rows
+    written = repo.enqueue_many([item for _, item in rows])
+    counted: set[str] = set()  # a key planned twice counts once, as it is written once
+    for what, item in rows:
+        new = item.key in written and item.key not in counted
+        counted.add(item.key)
+        if what == "stale":
+            result.skipped_stale += new
+        elif what == "capped":
+            result.skipped_cap += new
+        elif what == "irrelevant":
+            result.skipped_irrelevant += new
+        elif new:
             result.queued += 1
-            result.keys.append(nudge.key)
+            result.keys.append(item.key)
         else:
             result.already_queued += 1
     if result.queued or result.skipped_stale or result.skipped_irrelevant or result.skipped_cap:

@@ -206,14 +206,13 @@ def _load_programmes(repo: Repo, view: PlanView) -> None:
 
 
 def _pair_rows(repo: Repo, view: PlanView, **where: Any) -> list[tuple[Any, ...]]:
-    return repo.columns(
-        Pair,
-        _PAIR_COLUMNS,
-        programme_id=set(view.programmes),
-        phase=set(OPEN_PHASES),
-        ended_at=None,
-        **where,
-    )
+    """The open pairs of the open programmes (``where``: of some pairs or members). Read by
+    ``where`` alone, the programme checked here: with both in the query a database without
+    statistics (SQLite) may walk the programme's index, every pair of the programme."""
+    if not where:
+        where = {"programme_id": set(view.programmes)}
+    rows = repo.columns(Pair, _PAIR_COLUMNS, phase=set(OPEN_PHASES), ended_at=None, **where)
+    return [row for row in rows if row[1] in view.programmes]
 
 
 def _wanted(view: PlanView) -> set[int]:
