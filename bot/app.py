@@ -35,7 +35,6 @@ RUN_HELP = (
     "Run the bot: Socket Mode with SLACK_APP_TOKEN; HTTP with Slack or Teams credentials; "
     "otherwise the offline console on the embedded database."
 )
-NO_CREDENTIALS = "no Slack or Teams credentials"
 # bot.server.HEALTH_PATH and bot.operations' paths (not imported: they load aiohttp)
 HEALTH_ROUTE = "GET /healthz, /readyz, /metrics"
 

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from bot.app import (
     ABOUT,
-    NO_CREDENTIALS,
     RUN_HELP,
     SETUPS,
     build_platforms,
@@ -117,10 +116,11 @@ def run(config: ConfigOption = None) -> None:
         serve(config=config)
     else:
         _logging(logging.WARNING)
-        typer.echo(
-            f"mentorbot: {NO_CREDENTIALS}: starting the offline console on {settings.database_url}",
-            err=True,
-        )
+        from bot.local.words import words
+
+        # In the deployment's language, as the console's first lines are.
+        said = words(settings.core.default_locale)["starting"]
+        typer.echo(said.format(url=settings.database_url), err=True)
         _console(settings)
 
 

@@ -15,6 +15,7 @@ WORDS: dict[str, dict[str, str]] = {
             "Anything else is a message to the bot (try: help). A number presses that button.\n"
             "In a form: Enter keeps the value in [brackets], - clears it, cancel leaves the form."
         ),
+        "starting": "mentorbot: no Slack or Teams credentials: starting the offline console on {url}",
         "banner": "mentorbot console — {when} — /help for console commands",
         "no_button": "(no button with that number since your last message; type `home` for yours)",
         "you_are": "(you are now {name})",
@@ -43,6 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
             "Allt annat är ett meddelande till boten (prova: hjälp). Ett tal trycker på den knappen.\n"
             "I ett formulär: Enter behåller värdet inom [hakparentes], - tömmer det, avbryt lämnar formuläret."
         ),
+        "starting": "mentorbot: inga uppgifter för Slack eller Teams: startar offlinekonsolen på {url}",
         "banner": "mentorbot-konsolen — {when} — /hjälp för konsolens kommandon",
         "no_button": "(ingen knapp med det numret sedan ditt senaste meddelande; skriv `hem` för dina)",
         "you_are": "(du är nu {name})",
