@@ -6,6 +6,7 @@ both members of a pair are allowed. Cached, since each tick asks what the one be
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -112,6 +113,23 @@ def calendar_of(person: PersonView) -> tuple[object, ...]:
 _NEXT: dict[tuple[object, ...], datetime | None] = {}
 
 
+def remembered(
+    cache: dict[tuple[object, ...], datetime | None],
+    key: tuple[object, ...],
+    limit: int,
+    compute: Callable[[], datetime | None],
+) -> datetime | None:
+    """``cache[key]``, computed once; the cache is emptied when it grows past ``limit``."""
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    if len(cache) > limit:
+        cache.clear()
+    found = cache[key] = compute()
+    return found
+
+
 def next_allowed(
     person: PersonView, moment: datetime, pair_pause: date | None = None, max_days: int = 62
 ) -> datetime | None:
@@ -120,14 +138,9 @@ def next_allowed(
     (counted from the end of a pause ``moment`` falls into: a long pause defers, never drops).
     Cached per calendar (``calendar_of``): each tick asks the same as the one before."""
     cache_key = (calendar_of(person), moment, pair_pause, max_days)
-    try:
-        return _NEXT[cache_key]
-    except KeyError:
-        pass
-    if len(_NEXT) > 1_000_000:
-        _NEXT.clear()
-    found = _NEXT[cache_key] = _next_allowed(person, moment, pair_pause, max_days)
-    return found
+    return remembered(
+        _NEXT, cache_key, 1_000_000, lambda: _next_allowed(person, moment, pair_pause, max_days)
+    )
 
 
 def _next_allowed(

@@ -22,7 +22,13 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from conversations.nudges import Nudge
-from conversations.planner.calendar import calendar_of, last_allowed_before, next_allowed, paused
+from conversations.planner.calendar import (
+    calendar_of,
+    last_allowed_before,
+    next_allowed,
+    paused,
+    remembered,
+)
 from conversations.planner.context import Ctx, pair_times
 from conversations.planner.views import MeetingView, PairView, PersonView
 from conversations.records import MeetingStatus, Phase
@@ -137,14 +143,9 @@ def _before_meeting(
         meeting.starts_at,
         meeting.created_at,
     )
-    try:
-        return _BEFORE[cache_key]
-    except KeyError:
-        pass
-    if len(_BEFORE) > 500_000:
-        _BEFORE.clear()
-    found = _BEFORE[cache_key] = _move_before(person, pair, nominal, meeting)
-    return found
+    return remembered(
+        _BEFORE, cache_key, 500_000, lambda: _move_before(person, pair, nominal, meeting)
+    )
 
 
 def _move_before(

@@ -1071,6 +1071,19 @@ async def running_world(
         await server.stop()
 
 
+IN_TIME = 2.5  # seconds: Slack's answer must come well inside its three
+
+
+@pytest.fixture
+async def slow(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    """The bot on a core that holds each turn until the test opens it (``GatedCore``)."""
+    async with running_world(fake_slack, tmp_path, core=GatedCore) as world:
+        try:
+            yield world
+        finally:
+            world.core.open()
+
+
 @pytest.fixture
 async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
     async with running_world(fake_slack, tmp_path) as running:

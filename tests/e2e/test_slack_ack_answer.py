@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.slack.turns import Timing
 from conversations.engine import Engine
@@ -21,18 +18,7 @@ from conversations.events import Actor, Command, Event
 from conversations.messages import Reply
 from conversations.ports import Repo
 from conversations.records import Person
-from tests.e2e.conftest import FakeSlack, GatedCore, SlackWorld, running_world
-
-IN_TIME = 2.5  # seconds: Slack's answer must come well inside its three
-
-
-@pytest.fixture
-async def slow(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackWorld]:
-    async with running_world(fake_slack, tmp_path, core=GatedCore) as world:
-        try:
-            yield world
-        finally:
-            world.core.open()
+from tests.e2e.conftest import IN_TIME, FakeSlack, SlackWorld, running_world
 
 
 class CrashingCore:
