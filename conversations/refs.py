@@ -12,7 +12,8 @@ database, a missing id) gives ``None``, which a flow treats as a stale button.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import ClassVar, Self
 
 SEPARATOR = ":"
@@ -27,6 +28,11 @@ def parse_id(part: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 @dataclass(frozen=True)
 class Ref:
     """Base of every reference: an ``int`` field is a record id, ``int | None`` an optional
@@ -35,7 +41,9 @@ class Ref:
     _kinds: ClassVar[dict[type, tuple[str, ...]]] = {}
 
     def encode(self) -> str:
-        parts = ["" if v is None else str(v) for v in astuple(self)]
+        # ``dataclasses.astuple`` deep-copies every field: a tick words thousands of buttons.
+        values = (getattr(self, name) for name in self._field_names())
+        parts = ["" if v is None else str(v) for v in values]
         while len(parts) > 1 and parts[-1] == "":
             parts.pop()  # "3", not "3:" when the optional meeting is absent
         return SEPARATOR.join(parts)
@@ -55,6 +63,10 @@ class Ref:
                 return None  # a required id missing, or an optional one that is not an id
             values.append(number)
         return cls(*values)
+
+    @classmethod
+    def _field_names(cls) -> tuple[str, ...]:
+        return _field_names(cls)
 
     @classmethod
     def _field_kinds(cls) -> tuple[str, ...]:

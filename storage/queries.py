@@ -15,6 +15,7 @@ membership when the value is a list, tuple, set or frozenset (``None`` among the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -52,6 +53,22 @@ def _value(wanted: Any) -> Any:
     return wanted
 
 
+class _JsonList(sa.types.TypeDecorator[list[Any]]):
+    """A list of ids or keys bound as one JSON array (SQLite's long ``IN`` lists)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str:
+        return json.dumps(list(value))
+
+
+def _plain(column: sa.Column[Any]) -> bool:
+    """Whether the column holds what a JSON array gives back as is: integers or text."""
+    kind = column.type
+    return isinstance(kind, sa.Integer | sa.String) and not isinstance(kind, sa.Enum)
+
+
 def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.ColumnElement[bool]:
     how, _, size = how.partition(":")
     if dialect == "postgresql" and how.startswith("in") and not size:
@@ -60,6 +77,15 @@ def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.Col
         # a second of Python per read).
         array = sa.bindparam(f"w_{name}", type_=postgresql.ARRAY(column.type))
         found = column == sa.any_(array)
+        return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
+    if dialect == "sqlite" and how.startswith("in") and not size and _plain(column):
+        # The same on SQLite: one JSON array parameter read with ``json_each``. Expanded,
+        # every value is a parameter SQLAlchemy renders and converts at each execution
+        # (a tick's reads by thousands of ids and keys: a tenth of its time).
+        listed = sa.select(sa.literal_column("value")).select_from(
+            sa.func.json_each(sa.bindparam(f"w_{name}", type_=_JsonList()))
+        )
+        found = column.in_(listed.scalar_subquery())
         return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
     param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
     if how == "at_least":

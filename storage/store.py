@@ -24,7 +24,7 @@ from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import queries, wake_claims
-from storage.bulk_rows import enqueue_on_postgresql
+from storage.bulk_rows import enqueue_on_postgresql, enqueue_on_sqlite
 from storage.engine import make_engines
 from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
@@ -76,13 +76,6 @@ def _update_if_current(table: sa.Table) -> sa.Update:
     return sa.update(table).where(
         table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
     )
-
-
-@cache
-def _enqueue_statement(dialect: str) -> Any:
-    table = table_of(OutboxItem)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
 
 
 _SETTLE_ON_POSTGRESQL = sa.text(
@@ -221,9 +214,7 @@ class SqlRepo:
             return set()
         if self._dialect == "postgresql":
             return enqueue_on_postgresql(self._conn, rows)
-        statement = _enqueue_statement(self._dialect)
-        found = self._conn.execute(statement, rows if len(rows) > 1 else rows[0])
-        return {key for (key,) in found}
+        return enqueue_on_sqlite(self._conn, rows)
 
     def outbox_tallies(self, programme_id: int) -> list[OutboxTally]:
         return outbox_tallies(self._conn, programme_id)

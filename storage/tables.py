@@ -56,6 +56,20 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         # SQLite has no time zones: keep naive UTC text, which also sorts correctly.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite the stored text is parsed by ``datetime.fromisoformat`` (C) rather than
+        SQLAlchemy's regular expression and then ours: a tick reads tens of thousands."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            parsed = datetime.fromisoformat(value)
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

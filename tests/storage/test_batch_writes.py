@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conversations import records as rec
-from conversations.ports import Conflict, DuplicateKey
+from conversations.ports import AtLeast, Conflict, DuplicateKey
 from conversations.records import OutboxStatus
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, outbox_item, person
@@ -84,3 +84,27 @@ def test_a_unique_clash_adds_none_of_the_batch(store: StoreAndOutbox) -> None:
             repo.add_many([_state(p.id or 0, "new") for p in people])
         # The transaction goes on, without any of the batch.
         assert [s.data["prompt_key"] for s in repo.find(rec.ConversationState)] == ["there"]
+
+
+def test_rows_queued_in_a_batch_are_found_as_rows_queued_one_at_a_time(
+    store: StoreAndOutbox,
+) -> None:
+    """The batch insert stores timestamps, JSON and statuses as a single insert does: the
+    same lookups (a lower bound on ``due_at``, long lists of keys and people) find both."""
+    with store.transaction() as repo:
+        repo.enqueue(outbox_item("single", T0 + timedelta(hours=1), person_id=1))
+        repo.enqueue_many(
+            [
+                outbox_item(f"batch{n}", T0 + timedelta(hours=n), person_id=n, payload={"n": [n]})
+                for n in range(20)
+            ]
+        )
+    keys = {f"batch{n}" for n in range(20)} | {"single", "missing"}
+    with store.read() as repo:
+        later = repo.columns(rec.OutboxItem, ("key",), due_at=AtLeast(T0 + timedelta(hours=1)))
+        by_key = repo.columns(rec.OutboxItem, ("key", "due_at", "payload"), key=keys)
+        by_person = repo.columns(rec.OutboxItem, ("key",), person_id=[*range(3, 15), None])
+    assert [k for (k,) in later] == ["single"] + [f"batch{n}" for n in range(1, 20)]
+    assert len(by_key) == 21
+    assert ("batch7", T0 + timedelta(hours=7), {"n": [7]}) in by_key
+    assert [k for (k,) in by_person] == [f"batch{n}" for n in range(3, 15)]
