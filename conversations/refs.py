@@ -13,7 +13,6 @@ database, a missing id) gives ``None``, which a flow treats as a stale button.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cache
 from typing import ClassVar, Self
 
 SEPARATOR = ":"
@@ -28,17 +27,13 @@ def parse_id(part: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
 @dataclass(frozen=True)
 class Ref:
     """Base of every reference: an ``int`` field is a record id, ``int | None`` an optional
     id, ``str`` a token (the last field may contain the separator)."""
 
     _kinds: ClassVar[dict[type, tuple[str, ...]]] = {}
+    _names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
     def encode(self) -> str:
         # ``dataclasses.astuple`` deep-copies every field: a tick words thousands of buttons.
@@ -66,7 +61,10 @@ class Ref:
 
     @classmethod
     def _field_names(cls) -> tuple[str, ...]:
-        return _field_names(cls)
+        known = Ref._names.get(cls)
+        if known is None:
+            known = Ref._names[cls] = tuple(f.name for f in fields(cls))
+        return known
 
     @classmethod
     def _field_kinds(cls) -> tuple[str, ...]:

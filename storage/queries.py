@@ -82,7 +82,7 @@ def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.Col
         # The same on SQLite: one JSON array parameter read with ``json_each``. Expanded,
         # every value is a parameter SQLAlchemy renders and converts at each execution
         # (a tick's reads by thousands of ids and keys: a tenth of its time).
-        listed = sa.select(sa.literal_column("value")).select_from(
+        listed: sa.Select[Any] = sa.select(sa.literal_column("value")).select_from(
             sa.func.json_each(sa.bindparam(f"w_{name}", type_=_JsonList()))
         )
         found = column.in_(listed.scalar_subquery())
