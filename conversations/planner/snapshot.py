@@ -148,9 +148,9 @@ def load_view(
         _load_people(repo, view, _wanted(view) | ids["person"], shared)  # with the coordinators
         capped = _members(view, ids["pair"]) | ids["person"]
     _clock_from_start(view)
-    _load_queued(repo, view, candidate_keys(view, now, rules, config), now, shared)
     # The weekly cap counts every nudge a person got in the weeks it looks at, whichever
-    # occurrence or subject it came from.
+    # occurrence or subject it came from. Read first: most keys the planner looks at are
+    # among these rows, and only the others are then looked up by key.
     since = now - timedelta(days=_CAP_DAYS)
     for chunk in chunks(sorted(capped), BIG_CHUNK):
         for key, person_id, due_at, kind, status in repo.columns(
@@ -160,6 +160,9 @@ def load_view(
             due_at=AtLeast(since),
         ):
             view.queued[key] = _queued_value(person_id, due_at, kind, status, since, shared)
+    keys = candidate_keys(view, now, rules, config)
+    keys.difference_update(view.queued)
+    _load_queued(repo, view, keys, now, shared)
     return view
 
 
