@@ -528,6 +528,12 @@ def main() -> None:
         "--skip-full", action="store_true", help="leave out planning everyone in one call"
     )
     parser.add_argument(
+        "--ticks-only",
+        action="store_true",
+        help="SQLite: time only the ticks, on the re-planned database a run with --keep left "
+        "(planner-wake-N.db)",
+    )
+    parser.add_argument(
         "--child",
         choices=("populate", "replan", "replan-ticks", *CHILDREN),
         help=argparse.SUPPRESS,
@@ -557,6 +563,11 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
     the result is the settled database), then the ticks, each on a fresh copy."""
     people = args.people
     changed_name, settled_name = f"planner-changed-{people}", f"planner-wake-{people}"
+    if args.ticks_only:
+        if not databases.exists(settled_name):
+            raise SystemExit(f"--ticks-only: no {settled_name} database (run with --keep first)")
+        ticks(args, databases, folder, settled_name, None, None, None, None)
+        return
     started = timer.perf_counter()
     counts: dict[str, int] | None = None
     if not databases.exists(changed_name) and args.from_sqlite:
@@ -594,6 +605,21 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
         print(f"re-plan with ticks: {json.dumps(ticking)}", flush=True)
     if isinstance(databases, replan.PostgresDatabases):
         databases.analyze(settled_name)
+    ticks(args, databases, folder, settled_name, counts, full_replan, parallel, ticking)
+
+
+def ticks(
+    args: argparse.Namespace,
+    databases: replan.Databases,
+    folder: Path | None,
+    settled_name: str,
+    counts: dict[str, int] | None,
+    full_replan: dict[str, Any] | None,
+    parallel: dict[str, Any] | None,
+    ticking: dict[str, Any] | None,
+) -> None:
+    """Time the ticks, each measurement on a fresh copy of the re-planned database, and print
+    every figure of the run."""
 
     def on_copy(kind: str) -> dict[str, Any]:
         with databases.copy_of(settled_name) as url:
@@ -617,14 +643,15 @@ def measure(args: argparse.Namespace, databases: replan.Databases, folder: Path 
         f"{busy['quiet_planned']}; after a settings change {busy['changed_quiet_planned']}; "
         f"busy after a change planned {changed['planned']}"
     )
-    print(
-        f"- full re-plan of every subject ({full_replan['planned']} planned in "
-        f"{full_replan['chunks']} chunks of {args.chunk}, one process): "
-        f"{full_replan['replan_s']:.1f} s"
-    )
-    print(f"- full re-plan, CPU time of that process: {full_replan['replan_cpu_s']:.1f} s")
-    print(f"- full re-plan, subjects still changed after it: {full_replan['left']} subjects")
-    print(f"- full re-plan, process max RSS: {full_replan['rss_mb']:.0f} MB")
+    if full_replan:
+        print(
+            f"- full re-plan of every subject ({full_replan['planned']} planned in "
+            f"{full_replan['chunks']} chunks of {args.chunk}, one process): "
+            f"{full_replan['replan_s']:.1f} s"
+        )
+        print(f"- full re-plan, CPU time of that process: {full_replan['replan_cpu_s']:.1f} s")
+        print(f"- full re-plan, subjects still changed after it: {full_replan['left']} subjects")
+        print(f"- full re-plan, process max RSS: {full_replan['rss_mb']:.0f} MB")
     if parallel:
         print(
             f"- full re-plan in {parallel['workers']} processes at once: "
