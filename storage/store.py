@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -41,11 +42,19 @@ def _json_fields(cls: type[Record]) -> frozenset[str]:
     return frozenset(c.name for c in table_of(cls).columns if isinstance(c.type, sa.JSON))
 
 
+@cache
+def _row_fields(cls: type[Record]) -> tuple[str, ...]:
+    """The fields of ``cls`` written as columns (all but ``id``)."""
+    return tuple(name for name in cls.model_fields if name != "id")
+
+
 def _to_row(record: Record) -> dict[str, Any]:
-    """Column values for ``record`` (without ``id``): JSON columns get JSON-ready values."""
-    json_fields = _json_fields(type(record))
-    values = record.model_dump(exclude={"id", *json_fields})
-    values.update(record.model_dump(mode="json", include=set(json_fields)))
+    """Column values for ``record`` (without ``id``): JSON columns get JSON-ready values, as
+    ``model_dump(mode="json")`` gives them. Read off the record rather than dumped: a tick
+    writes thousands of rows, and two ``model_dump`` calls each were a tenth of its time."""
+    values = {name: getattr(record, name) for name in _row_fields(type(record))}
+    for name in _json_fields(type(record)):
+        values[name] = to_jsonable_python(values[name])
     return values
 
 

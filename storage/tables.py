@@ -56,6 +56,22 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         # SQLite has no time zones: keep naive UTC text, which also sorts correctly.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite the text SQLAlchemy's ``DATETIME`` writes (``2026-12-01 13:00:00.000000``,
+        naive UTC), made by ``isoformat`` in one call rather than by our conversion and then
+        SQLAlchemy's formatting: a tick binds thousands."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"naive datetime {value!r}: timestamps must be timezone-aware")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
         """On SQLite the stored text is parsed by ``datetime.fromisoformat`` (C) rather than
         SQLAlchemy's regular expression and then ours: a tick reads tens of thousands."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects import sqlite
 
 from conversations.records import ALL_RECORDS, Record
 from conversations.unique_keys import UNIQUE_KEYS
@@ -62,3 +64,27 @@ def _where(index: Index) -> str | None:
     sqlite, postgres = (index.dialect_options[d]["where"] for d in ("sqlite", "postgresql"))
     assert str(sqlite) == str(postgres)
     return None if sqlite is None else str(sqlite).split()[0]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 1, 13, 0, tzinfo=UTC),
+        datetime(2026, 3, 2, 11, 30, 5, 123, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 10, 25, 0, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Stockholm")),
+    ],
+)
+def test_sqlite_timestamps_keep_the_text_form_sqlalchemy_wrote_and_read_back_the_same(
+    moment: datetime,
+) -> None:
+    """Rows written before and after the faster conversion sit in one table and are compared
+    as text (``due_at >= …``): the form must be SQLAlchemy's ``DATETIME`` one, to the digit."""
+    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    ours = UTCDateTime().dialect_impl(dialect)
+    written = ours.bind_processor(dialect)(moment)
+    naive_utc = moment.astimezone(UTC).replace(tzinfo=None)
+    assert written == sqlite.DATETIME().bind_processor(dialect)(naive_utc)
+    read = ours.result_processor(dialect, None)(written)
+    assert read == moment and read.tzinfo == UTC
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ours.bind_processor(dialect)(naive_utc)
