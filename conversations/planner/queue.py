@@ -5,7 +5,10 @@ beyond them); stale, capped and no-longer-relevant nudges are written as ``skipp
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -168,15 +171,38 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     return result
 
 
+@contextmanager
+def _cycles_collected_after() -> Iterator[None]:
+    """Python's cyclic collector off while a tick plans, back on after (as it was). A busy
+    tick allocates some hundred thousand short-lived objects, nearly all freed by reference
+    counting, yet they set off over a hundred collections, two of them full ones over the
+    whole heap: a fifth of the tick's CPU at 1,000,000 people. Cycles made meanwhile are
+    collected once it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def queue_woken(
     repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig, woken: list[PlanWake]
 ) -> QueueResult:
     """Plan the subjects of the wake rows ``woken`` (read by this transaction: a tick's
     ``due_wakes`` or the bulk re-plan's ``changed_wakes``), with what their changes decide
     beyond them, write their due nudges and store their next wake times."""
-    result = QueueResult()
     if not woken:
-        return result
+        return QueueResult()
+    with _cycles_collected_after():
+        return _queue_woken(repo, now, rules, config, woken)
+
+
+def _queue_woken(
+    repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig, woken: list[PlanWake]
+) -> QueueResult:
+    result = QueueResult()
     wanted = {w.subject for w in woken} | _expanded(repo, woken)
     versions = _versions(repo, woken, wanted)
     subjects = wanted & versions.keys()  # less those another scheduler holds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import threading
 from collections import Counter
@@ -309,9 +310,11 @@ def test_a_failed_tick_loses_nothing_and_the_next_tick_plans_again(
     monkeypatch.setattr(nudges, "compose", fail)
     with pytest.raises(Broken):
         scheduler.queue()
+    assert gc.isenabled()  # the tick pauses the cyclic collector, and puts it back even so
     monkeypatch.setattr(nudges, "compose", real)
     keys = scheduler.queue().keys  # the settled wake-ups were rolled back with the tick
     assert sorted(k.split(":")[0] for k in keys) == ["digest", "reflection"]  # 08:00, 09:00
+    assert gc.isenabled()
 
 
 def ticks(store: Store, start: datetime, minutes: int, rules: PlanRules) -> dict[str, datetime]:
