@@ -63,6 +63,7 @@ def plan_rules(settings: Settings) -> PlanRules:
         catch_up_hours=settings.scheduler.catch_up_hours,
         max_nudges_per_week=settings.scheduler.max_nudges_per_week,
         max_subjects_per_tick=settings.scheduler.max_subjects_per_tick,
+        tick_budget_seconds=settings.scheduler.tick_budget_seconds,
     )
 
 

@@ -46,6 +46,13 @@ class SchedulerSettings(_Section):
         description="At most this many people, pairs and programmes planned per tick, the "
         "earliest due first (0: no bound).",
     )
+    tick_budget_seconds: float = Field(
+        0.8,
+        ge=0,
+        description="A tick plans its subjects in chunks and begins no chunk that would end "
+        "after this many seconds; the rest wait, first in line, for the next tick (0: no "
+        "budget).",
+    )
 
     @model_validator(mode="before")
     @classmethod

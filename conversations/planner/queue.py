@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,6 +51,17 @@ class QueueResult:
     # The bound was reached with changed subjects filling their share: a backlog of changes
     # (an upgrade, an import) that the bulk re-plan works off faster than the ticks.
     changes_deferred: bool = False
+
+    def add(self, other: QueueResult) -> None:
+        """Count ``other`` (a later chunk of the same tick) in."""
+        self.queued += other.queued
+        self.skipped_stale += other.skipped_stale
+        self.skipped_irrelevant += other.skipped_irrelevant
+        self.skipped_cap += other.skipped_cap
+        self.already_queued += other.already_queued
+        self.planned += other.planned
+        self.keys += other.keys
+        self.subjects += other.subjects
 
 
 def _expanded(repo: Repo, woken: list[PlanWake]) -> set[str]:
@@ -149,7 +161,16 @@ def warm_up(now: datetime) -> None:
         Texts(lang).when(now)
 
 
-def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -> QueueResult:
+TICK_CHUNK = 300  # subjects a tick plans at a time (between looks at its time budget)
+
+
+def queue_due(
+    repo: Repo,
+    now: datetime,
+    rules: PlanRules,
+    config: CoreConfig,
+    timer: Callable[[], float] = time.perf_counter,
+) -> QueueResult:
     """Plan the subjects that are due and write their due nudges to the outbox (one
     transaction: the caller's ``repo``). Stale, capped and no-longer-relevant nudges become
     ``skipped`` rows (counted once).
@@ -158,16 +179,40 @@ def queue_due(repo: Repo, now: datetime, rules: PlanRules, config: CoreConfig) -
     and the earliest due, each at least half when both wait), a changed person's pairs and
     programmes with them,
     then stores each one's next wake time (``Plan.wake``; ``Repo.settle_wakes`` keeps a row
-    that changed meanwhile). A tick at which nothing is due reads one index and returns."""
+    that changed meanwhile). A tick at which nothing is due reads one index and returns.
+
+    The subjects come in chunks of ``TICK_CHUNK``; no chunk is begun that would end, at the
+    pace of the chunks before it (``timer``: seconds), after ``rules.tick_budget_seconds``."""
     bound = rules.max_subjects_per_tick if rules.max_subjects_per_tick > 0 else 1 << 62
-    woken = repo.due_wakes(now, bound)
-    if not woken:
-        return QueueResult()
-    deferred = len(woken) >= bound
+    started = timer()
+    result = QueueResult()
+    taken = changed = 0
+    stopped = False
+    while taken < bound:
+        asked = min(TICK_CHUNK, bound - taken)
+        woken = repo.due_wakes(now, asked)
+        if not woken:
+            break
+        result.add(queue_woken(repo, now, rules, config, woken))
+        taken += len(woken)
+        changed += sum(w.changed for w in woken)
+        if len(woken) < asked:
+            break
+        spent = timer() - started
+        per_subject = spent / taken
+        budget = rules.tick_budget_seconds
+        if budget > 0 and spent + per_subject * min(TICK_CHUNK, bound - taken) > budget:
+            stopped = taken < bound
+            break
+    deferred = taken >= bound or stopped
     if deferred:
-        log.info("event=subjects_deferred bound=%d", bound)
-    result = queue_woken(repo, now, rules, config, woken)
-    result.changes_deferred = deferred and 2 * sum(w.changed for w in woken) >= bound
+        log.info(
+            "event=subjects_deferred bound=%d planned=%d budget_reached=%s",
+            bound,
+            taken,
+            str(stopped).lower(),
+        )
+    result.changes_deferred = deferred and 2 * changed >= taken
     return result
 
 

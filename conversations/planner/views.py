@@ -31,6 +31,11 @@ class PlanRules:
     # (``delivery.global_per_second``, 20/s by default: 1,200 a minute), so planning more per
     # tick could not send anything sooner. 0 = no bound.
     max_subjects_per_tick: int = 1200
+    # A tick takes its subjects in chunks and takes no further chunk that would end after
+    # this many seconds (timed as the chunks before it took): on SQLite a tick holds the one
+    # writer, so a person's answer may wait behind it. The rest stay due, first in line for
+    # the next tick. 0 = no budget (the subject bound alone).
+    tick_budget_seconds: float = 0.8
 
     @property
     def catch_up(self) -> timedelta:

@@ -17,6 +17,7 @@ from conversations import nudge_messages as nudges
 from conversations.config import CoreConfig
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.planner import PlanRules, QueueResult, queue_due
+from conversations.planner import queue as queue_module
 from conversations.ports import Store
 from conversations.records import ConversationState, OutboxItem, Pair, Person, Phase, Programme
 from scheduler.dispatcher import DeliveryLimits, Dispatcher
@@ -387,3 +388,37 @@ def test_a_shorter_cadence_makes_a_pair_overdue_at_once() -> None:
     written = ticks(store, T0 + timedelta(hours=3), 3, rules)  # 11:00 in Stockholm
     overdue = sorted(k for k in written if k.startswith("overdue:"))
     assert overdue == sorted(f"overdue:{pair.id}:1:{m}" for m in (pair.mentor_id, pair.adept_id))
+
+
+def test_a_tick_takes_no_chunk_that_would_end_past_its_time_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Subjects come in chunks; a tick whose next chunk would end after the budget (at the
+    pace of the chunks before it) leaves the rest, first in line, to the next tick."""
+    store = InMemoryStore()
+    populate(store)  # ten reflections at 09:00, 09:30 and 10:00 Stockholm, a digest at 08:00
+    tick(store, T0 - timedelta(hours=2), PlanRules())  # every subject is new: plan them once
+    monkeypatch.setattr(queue_module, "TICK_CHUNK", 2)
+    seconds = itertools.count(step=0.3)  # every look at the clock: 0.3 s later
+    rules = PlanRules(tick_budget_seconds=0.8)
+    ten = T0 + timedelta(hours=2)  # 10:00 local: all ten reflections and the digest due
+    written: list[list[str]] = []
+    for minute in range(4):
+        with store.transaction() as repo:
+            result = queue_due(
+                repo, ten + timedelta(minutes=minute), rules, CONFIG, lambda: next(seconds)
+            )
+        written.append(result.keys)
+    # 0.3 s a chunk: a third would end at 0.9 s, past 0.8 s; so two chunks of two a tick.
+    assert [len(keys) for keys in written] == [4, 4, 3, 0]
+    assert written[0][0].startswith("digest:")  # the oldest first, as without a budget
+    due = due_of(store, [k for keys in written for k in keys])
+    for before, after in itertools.pairwise(written[:-1]):
+        assert max(due[k] for k in before) <= min(due[k] for k in after)
+    unbudgeted = PlanRules(tick_budget_seconds=0)
+    store = InMemoryStore()
+    populate(store)
+    tick(store, T0 - timedelta(hours=2), unbudgeted)
+    with store.transaction() as repo:
+        everything = queue_due(repo, ten, unbudgeted, CONFIG, lambda: next(seconds))
+    assert len(everything.keys) == 11
