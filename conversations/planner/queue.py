@@ -222,7 +222,9 @@ def _cycles_collected_after() -> Iterator[None]:
     tick allocates some hundred thousand short-lived objects, nearly all freed by reference
     counting, yet they set off over a hundred collections, two of them full ones over the
     whole heap: a fifth of the tick's CPU at 1,000,000 people. Cycles made meanwhile are
-    collected once it is back on."""
+    collected once it is back on. The switch is the process's: a re-plan chunk running in
+    another thread meanwhile finds it off and leaves it so, and whoever found it on turns it
+    back on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
