@@ -47,6 +47,7 @@ from conversations.records import Person
 from conversations.sanitising import clean_actor
 
 log = logging.getLogger("mentorbot.slack")
+KNOWN_POLL_S = 0.01  # a turn past its deadline: how often to look whether the person is read
 
 
 class Core(Protocol):
@@ -252,46 +253,40 @@ class Turns:
         if typed_names(event) or mentioned_ids(event):
             return None
         loop = asyncio.get_running_loop()
-        known_now: asyncio.Future[Known] = loop.create_future()  # set once the thread read them
+        # The thread puts the person here once read. Not a future it settles from the thread:
+        # that wakes the event loop once more for every command, and only a turn still running
+        # at the deadline (the loading modal) needs to know.
+        read: list[Known] = []
         work = asyncio.ensure_future(
-            asyncio.to_thread(self._known_then_turn, team, user, event, loop, known_now)
+            asyncio.to_thread(self._known_then_turn, team, user, event, read)
         )
         loading: str | None = None
         try:
             if trigger:
                 await asyncio.wait({work}, timeout=max(0.0, deadline - loop.time()))
-                if not work.done():  # as ``turn`` does, once the person's language is known
-                    either: set[asyncio.Future[Any]] = {work, known_now}
-                    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                while not work.done() and not read:  # as ``turn`` does, once their language
+                    await asyncio.wait({work}, timeout=KNOWN_POLL_S)  # is known
                 if not work.done():
                     log.info("event=slack_turn_slow loading_modal=true")
-                    reader = known_now.result()
-                    view = loading_view(lang=reader.lang).to_dict()
-                    loading = await self._replies.open_view(reader, trigger, view, False)
+                    view = loading_view(lang=read[0].lang).to_dict()
+                    loading = await self._replies.open_view(read[0], trigger, view, False)
             done = await work
         except TurnFailed:  # the turn ran (and may have written): never run it again
             raise
         except Exception:  # the database: ``who`` reads again, and logs it if it fails again
             return None
-        finally:
-            known_now.cancel()  # never set when the person needs their profile: not awaited
         if done is None:
             return None
         known, reply = done
         return Who(team, known), reply, loading
 
     def _known_then_turn(
-        self,
-        team: str,
-        user: str,
-        event: Command,
-        loop: asyncio.AbstractEventLoop,
-        known_now: asyncio.Future[Known],
+        self, team: str, user: str, event: Command, read: list[Known]
     ) -> tuple[Known, Reply] | None:
         known, missing = self._actors.known(team, user)
         if missing:
             return None
-        loop.call_soon_threadsafe(_settle, known_now, known)
+        read.append(known)
         try:
             return known, self._core.handle(known.actor, event)
         except Exception as error:
@@ -334,8 +329,3 @@ class Turns:
             view = loading_view(lang=known.lang).to_dict()
             loading = await self._replies.open_view(known, trigger, view, push)
         return await turn, loading
-
-
-def _settle(future: asyncio.Future[Known], known: Known) -> None:
-    if not future.done():
-        future.set_result(known)
