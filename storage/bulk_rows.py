@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 
 from conversations.records import OutboxItem
+from storage.queries import one_of
 from storage.tables import table_of
 
 
@@ -82,9 +83,10 @@ def _sqlite_insert() -> str:
     )
 
 
-_SQLITE_KEYS_THERE = sa.text(
-    f"SELECT key FROM {table_of(OutboxItem).name} WHERE key IN (SELECT value FROM json_each(:keys))"
-)
+@cache
+def _keys_there() -> sa.Select[Any]:
+    key = table_of(OutboxItem).c.key
+    return sa.select(key).where(one_of(key, "keys", "sqlite"))
 
 
 def _converter(column: sa.Column[Any], dialect: sa.Dialect) -> Any:
@@ -96,7 +98,7 @@ def _converter(column: sa.Column[Any], dialect: sa.Dialect) -> Any:
 def enqueue_on_sqlite(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     """As ``enqueue_on_postgresql``, inside a SQLite write transaction."""
     keys = [row["key"] for row in rows]
-    there = {key for (key,) in connection.execute(_SQLITE_KEYS_THERE, {"keys": json.dumps(keys)})}
+    there = {key for (key,) in connection.execute(_keys_there(), {"keys": keys})}
     new = [row for row in rows if row["key"] not in there]
     if not new:
         return set()

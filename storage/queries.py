@@ -69,23 +69,27 @@ def _plain(column: sa.Column[Any]) -> bool:
     return isinstance(kind, sa.Integer | sa.String) and not isinstance(kind, sa.Enum)
 
 
+def one_of(column: sa.Column[Any], name: str, dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` is one of the list bound as ``name``, however long, as one parameter:
+    on PostgreSQL ``= ANY`` of an array (expanded into one placeholder per value, psycopg
+    parses the statement anew for every length: 5,000 ids, a tenth of a second of Python per
+    read); on SQLite, for integers and text, a JSON array read with ``json_each`` (expanded,
+    SQLAlchemy renders and converts every value at each execution: a tick's reads by
+    thousands of ids and keys, a tenth of its time); else an expanding parameter."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    if dialect == "sqlite" and _plain(column):
+        listed: sa.Select[Any] = sa.select(sa.literal_column("value")).select_from(
+            sa.func.json_each(sa.bindparam(name, type_=_JsonList()))
+        )
+        return column.in_(listed.scalar_subquery())
+    return column.in_(sa.bindparam(name, type_=column.type, expanding=True))
+
+
 def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.ColumnElement[bool]:
     how, _, size = how.partition(":")
-    if dialect == "postgresql" and how.startswith("in") and not size:
-        # A long list as one array parameter (``= ANY``): expanded into one placeholder per
-        # value, psycopg parses the statement anew for every length (5,000 ids: a tenth of
-        # a second of Python per read).
-        array = sa.bindparam(f"w_{name}", type_=postgresql.ARRAY(column.type))
-        found = column == sa.any_(array)
-        return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
-    if dialect == "sqlite" and how.startswith("in") and not size and _plain(column):
-        # The same on SQLite: one JSON array parameter read with ``json_each``. Expanded,
-        # every value is a parameter SQLAlchemy renders and converts at each execution
-        # (a tick's reads by thousands of ids and keys: a tenth of its time).
-        listed: sa.Select[Any] = sa.select(sa.literal_column("value")).select_from(
-            sa.func.json_each(sa.bindparam(f"w_{name}", type_=_JsonList()))
-        )
-        found = column.in_(listed.scalar_subquery())
+    if how.startswith("in") and not size:  # a long list (ids, keys): one parameter
+        found = one_of(column, f"w_{name}", dialect)
         return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
     param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
     if how == "at_least":

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from conversations.records import PlanWake
 from conversations.wakes import EPOCH, share_of_changed
+from storage.queries import one_of
 from storage.tables import table_of
 
 _CHUNK = 5000  # subjects per IN (below the bind limits)
@@ -107,7 +108,7 @@ def claim_wakes(connection: Connection, subjects: Iterable[str]) -> dict[str, in
     c = table.c
     wanted = sorted(set(subjects))
     claimed: dict[str, int | None] = {}
-    among = _among(connection, c.subject)
+    among = one_of(c.subject, "among", connection.dialect.name)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         query = (
@@ -124,14 +125,6 @@ def claim_wakes(connection: Connection, subjects: Iterable[str]) -> dict[str, in
             held = {s for (s,) in connection.execute(present, {"among": missing})}
             claimed.update((s, None) for s in missing if s not in held)
     return claimed
-
-
-def _among(connection: Connection, column: sa.Column[Any]) -> sa.ColumnElement[bool]:
-    """``column`` one of the list bound as ``among``: on PostgreSQL ``= ANY`` of one array
-    parameter (psycopg parses a statement with thousands of placeholders slowly)."""
-    if connection.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("among", type_=postgresql.ARRAY(column.type)))
-    return column.in_(sa.bindparam("among", expanding=True))
 
 
 def changed_count(connection: Connection) -> int:
