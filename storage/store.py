@@ -58,9 +58,11 @@ def _to_row(record: Record) -> dict[str, Any]:
     return values
 
 
-def _to_record(cls: type[R], row: sa.Row[Any]) -> R:
-    """A record built (and validated) from a whole table row."""
-    return cls.model_validate(dict(row._mapping))
+def _records(cls: type[R], result: sa.CursorResult[Any]) -> list[R]:
+    """Records built (and validated) from whole table rows; the column names are read once,
+    not a mapping made for each row (a tick reads thousands)."""
+    names = tuple(result.keys())
+    return [cls.model_validate(dict(zip(names, row, strict=True))) for row in result]
 
 
 # Statements built once per table (building one per write cost more than running it): the
@@ -110,14 +112,14 @@ class SqlRepo:
         self._dialect = connection.dialect.name
 
     def get(self, cls: type[R], id: int) -> R | None:
-        row = self._conn.execute(queries.by_id(cls), {"id": id}).first()
-        return _to_record(cls, row) if row is not None else None
+        found = _records(cls, self._conn.execute(queries.by_id(cls), {"id": id}))
+        return found[0] if found else None
 
     def find(self, cls: type[R], **where: Any) -> list[R]:
         shape, params = queries.shape_of(cls, where)
-        found = self._conn.execute(queries.rows(cls, shape, False, self._dialect), params)
-        names = tuple(found.keys())  # once, not a mapping per row (a tick reads thousands)
-        return [cls.model_validate(dict(zip(names, row, strict=True))) for row in found]
+        return _records(
+            cls, self._conn.execute(queries.rows(cls, shape, False, self._dialect), params)
+        )
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         """Only the columns ``names`` of the matching rows (no records built); the column
@@ -128,8 +130,9 @@ class SqlRepo:
 
     def first(self, cls: type[R], **where: Any) -> R | None:
         shape, params = queries.shape_of(cls, where)
-        row = self._conn.execute(queries.rows(cls, shape, True, self._dialect), params).first()
-        return _to_record(cls, row) if row is not None else None
+        query = queries.rows(cls, shape, True, self._dialect)  # LIMIT 1
+        found = _records(cls, self._conn.execute(query, params))
+        return found[0] if found else None
 
     def add(self, record: R) -> R:
         """Insert with version 1; a unique clash raises ``DuplicateKey`` and is rolled back to a
