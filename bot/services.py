@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.metrics import Metrics
 from bot.settings import Settings
 from conversations.engine import Engine
-from conversations.events import Actor, Event
+from conversations.events import Actor, Command, Event
 from conversations.flows.coordinators import apply_configured
 from conversations.messages import Reply
 from conversations.planner import PlanRules
 from conversations.ports import Clock
+from conversations.records import Person
 from scheduler.dispatcher import DeliveryLimits
 from storage import migrate
 from storage.store import SqlStore
@@ -42,6 +44,16 @@ class MeteredEngine(Engine):
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.handled(actor.platform, type(event).__name__, elapsed)
+
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None:
+        started = time.perf_counter()
+        done = super().read_turn(actor, event, accept)
+        if done is not None:  # a declined turn is counted by the ``handle`` that runs it
+            elapsed = time.perf_counter() - started
+            self.metrics.handled(actor.platform, type(event).__name__, elapsed)
+        return done
 
 
 @dataclass

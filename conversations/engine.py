@@ -1,7 +1,8 @@
 """The engine: one neutral event in, one reply out, everything else through the outbox.
 
 ``Engine.handle`` finds (or creates) the person, runs the flow step inside one transaction,
-and commits. Messages to anyone else are outbox rows written in that same transaction, so they
+and commits. ``Engine.read_turn`` runs a command of someone already known as a reader only, or
+declines having done nothing (the adapters then call ``handle``). Messages to anyone else are outbox rows written in that same transaction, so they
 exist only if everything else was saved (save, then send). A lost optimistic-lock race is
 retried, as is an insert that clashes with a unique key another turn just took (the step runs
 again and reads that row); a crash in a step rolls back that step only and tells the person
@@ -15,7 +16,9 @@ import logging
 import sys
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from conversations.config import CoreConfig
 from conversations.countries import country_of_zone
@@ -285,6 +288,41 @@ class Engine:
                 return self._crash_reply(actor)
         return self._crash_reply(actor)
 
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None:
+        """A command of someone already known, as a reader only (one read transaction, the
+        person found and the turn run in it): the person and the reply. ``None``, with nothing
+        done, when the person is not found or ``accept`` refuses them, or when the turn writes
+        (it wrote now, or its route wrote lately: ``Lanes``): ``handle`` then runs it.
+
+        For adapters that can run a reader where a writer could not go: on the event loop, on
+        a database read in the process (``SqlStore.reads_in_process``). A crash is answered as
+        ``handle`` answers it, and the turn is not run again."""
+        actor, cleaned = clean_actor(actor), clean_event(event)
+        if self.lanes.writes_lately(cleaned):
+            return None
+        person: Person | None = None
+        try:
+            with self.store.read() as repo:
+                person = self._find(repo, actor)
+                if person is None or not accept(person):
+                    return None
+                return person, self._turn(repo, person, cleaned, uuid.uuid4().hex)
+        except _Refused as refused:
+            assert person is not None
+            return person, refused.reply
+        except ReadOnly as error:
+            self.lanes.wrote(cleaned, error)
+            return None
+        except Exception:
+            log.error(
+                "event=handler_crash kind=%s error=%s at=%s", type(cleaned).__name__, *crash_site()
+            )
+            if person is None:
+                raise  # the person could not be read: not a turn that ran
+            return person, self._crash_reply(actor)
+
     def _handle_once(self, actor: Actor, event: Event, key: str, keyed: bool, write: bool) -> Reply:
         now = self.clock.now()
         with self.store.transaction() if write else self.store.read() as repo:
@@ -295,28 +333,34 @@ class Engine:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
             person = self.lanes.person(lambda: self.ensure_person(repo, actor))
-            turn = Turn(
-                repo=WorkspaceRepo(repo, person.workspace),
-                now=now,
-                person=person,
-                config=self.config,
-                key=key,
-                commands=COMMANDS,
-                allowed_from=allowed_from,
-                groups=event.groups if isinstance(event, Command | TextReceived) else (),
-            )
-            reply = self._route(turn, event)
-            log.info(
-                "event=handled kind=%s person=%s queued=%d errors=%d",
-                type(event).__name__,
-                person.id,
-                turn.sent,
-                len(reply.errors),
-            )
-            if reply.errors:
-                # A refused form saves nothing: roll the whole step back.
-                raise _Refused(reply)
-            return reply
+            return self._turn(repo, person, event, key, now)
+
+    def _turn(
+        self, repo: Repo, person: Person, event: Event, key: str, now: datetime | None = None
+    ) -> Reply:
+        """The flow step of ``event`` for ``person`` in the open transaction ``repo``."""
+        turn = Turn(
+            repo=WorkspaceRepo(repo, person.workspace),
+            now=now or self.clock.now(),
+            person=person,
+            config=self.config,
+            key=key,
+            commands=COMMANDS,
+            allowed_from=allowed_from,
+            groups=event.groups if isinstance(event, Command | TextReceived) else (),
+        )
+        reply = self._route(turn, event)
+        log.info(
+            "event=handled kind=%s person=%s queued=%d errors=%d",
+            type(event).__name__,
+            person.id,
+            turn.sent,
+            len(reply.errors),
+        )
+        if reply.errors:
+            # A refused form saves nothing: roll the whole step back.
+            raise _Refused(reply)
+        return reply
 
     def _route(self, turn: Turn, event: Event) -> Reply:
         if isinstance(event, Command | TextReceived):

@@ -50,6 +50,11 @@ class Lanes:
             self._writers[route] = left - 1
             return True
 
+    def writes_lately(self, event: Event) -> bool:
+        """Whether ``event``'s route wrote lately (``starts_writing`` without counting it)."""
+        with self._lock:
+            return self._writers.get(route_of(event), 0) > 0
+
     def person(self, find: Callable[[], Person]) -> Person:
         """The turn's person from ``find``; a write it tries is the person's, not the route's."""
         try:

@@ -323,6 +323,12 @@ class SqlStore(SqlOutbox):
         self._writing = threading.local()  # this thread is inside one of our write transactions
 
     @property
+    def reads_in_process(self) -> bool:
+        """Whether a read is work in this process rather than a wait on a server (embedded
+        SQLite: a reader never waits for a writer): such a read may run on an event loop."""
+        return self._engines.sqlite
+
+    @property
     def engine(self) -> Engine:
         """The store's (writers') engine, for collaborators that share the database."""
         return self._engine

@@ -24,6 +24,7 @@ from bot.slack.profiles import Profiles
 from conversations.events import Actor
 from conversations.i18n import normalise_locale
 from conversations.ports import Store
+from conversations.records import Person
 
 
 def workspace_of(body: Mapping[str, Any]) -> str:
@@ -75,6 +76,12 @@ def _id(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def has_profile(person: Person) -> bool:
+    """Whether the stored person has what Slack's profile gives (not a shell created from a
+    mention, nor someone who asked to be forgotten)."""
+    return person.erased_at is None and person.display_name != person.platform_user_id
+
+
 @dataclass(frozen=True)
 class Known:
     actor: Actor
@@ -95,8 +102,7 @@ class Actors:
             person = find_person(repo, team_id, user_id)
         if person is None:
             return Known(bare, self.default_locale), True
-        missing = person.erased_at is not None or person.display_name == person.platform_user_id
-        return Known(bare, person.locale), missing
+        return Known(bare, person.locale), not has_profile(person)
 
     def with_profile(self, known: Known, actor: Actor) -> Known:
         """``known`` with the profile hints ``users.info`` gave (its language when it has one)."""

@@ -40,6 +40,7 @@ from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
+from storage.store import SqlStore
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -201,7 +202,8 @@ def build_slack(
     response_urls = ResponseUrls(client, clients.session)
     replies = Replies(clients, delivery, store, engine.clock, response_urls)
     timing = timing or Timing(answer_within=settings.slack.answer_within_seconds)
-    turns = Turns(engine, store, clients, workspaces, replies, timing)
+    inline_reads = isinstance(store, SqlStore) and store.reads_in_process
+    turns = Turns(engine, store, clients, workspaces, replies, timing, inline_reads=inline_reads)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
         events=EventListeners(turns, replies, workspaces, activity, clients),

@@ -13,18 +13,22 @@ seconds (``Timing`` holds the numbers):
   see ``bot.slack.mentions``).
 * The core runs in a worker thread (``asyncio.to_thread``): it is synchronous and talks to the
   database. A slash command that names nobody, from someone known with their profile, reads
-  the person and runs the turn in one such thread (``known_turn``): one hop, not two.
+  the person and runs the turn in one such thread (``known_turn``): one hop, not two, and
+  for a reader's turn one transaction (``Engine.read_turn``). On the embedded database a
+  reader's turn runs on the event loop itself, without the hop (``bot.inline_reads``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.slack.actors import Actors, Known
+from bot.inline_reads import InlineReads
+from bot.slack.actors import Actors, Known, has_profile
 from bot.slack.clients import SlackClients
 from bot.slack.groups import E, Groups
 from bot.slack.mentions import (
@@ -57,6 +61,10 @@ class Core(Protocol):
     config: CoreConfig
 
     def handle(self, actor: Actor, event: Event, *, event_key: str | None = None) -> Reply: ...
+
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None: ...
 
     def ensure_person(self, repo: Repo, actor: Actor) -> Person: ...
 
@@ -99,8 +107,13 @@ class Turns:
         workspaces: Workspaces,
         replies: Replies,
         timing: Timing | None = None,
+        *,
+        inline_reads: bool = False,
     ) -> None:
+        """``inline_reads``: the store's reads are work in this process (embedded SQLite), so
+        a reader's turn may run on the event loop (``bot.inline_reads``)."""
         self._core = core
+        self._inline = InlineReads() if inline_reads else None
         self._store = store
         self._workspaces = workspaces
         self._replies = replies
@@ -252,13 +265,18 @@ class Turns:
         Raises only ``TurnFailed``: the core's turn raised, and it is not run a second time."""
         if typed_names(event) or mentioned_ids(event):
             return None
+        inline = self._inline is not None and self._inline.allows(event)
+        if inline:
+            done = self._on_the_loop(team, user, event)
+            if done is not None:
+                return Who(team, done[0]), done[1], None
         loop = asyncio.get_running_loop()
         # The thread puts the person here once read. Not a future it settles from the thread:
         # that wakes the event loop once more for every command, and only a turn still running
         # at the deadline (the loading modal) needs to know.
         read: list[Known] = []
         work = asyncio.ensure_future(
-            asyncio.to_thread(self._known_then_turn, team, user, event, read)
+            asyncio.to_thread(self._known_then_turn, team, user, event, read, not inline)
         )
         loading: str | None = None
         try:
@@ -280,9 +298,36 @@ class Turns:
         known, reply = done
         return Who(team, known), reply, loading
 
+    def _on_the_loop(self, team: str, user: str, event: Command) -> tuple[Known, Reply] | None:
+        """``_read_turn`` on the event loop, timed for ``InlineReads``; ``None`` when it
+        declined or could not read the person (the worker thread then tries, and logs)."""
+        assert self._inline is not None
+        started = time.thread_time()  # its own work, not the GIL held by other threads
+        try:
+            return self._read_turn(team, user, event)
+        except Exception:
+            return None
+        finally:
+            self._inline.took(event, time.thread_time() - started)
+
+    def _read_turn(self, team: str, user: str, event: Command) -> tuple[Known, Reply] | None:
+        """The person and a reader's turn in one read transaction (``Engine.read_turn``), or
+        ``None`` with nothing done: unknown, without their profile, or a turn that writes."""
+        bare = bare_actor(team, user)
+        done = self._core.read_turn(bare, event, has_profile)
+        if done is None:
+            return None
+        person, reply = done
+        return Known(bare, person.locale), reply
+
     def _known_then_turn(
-        self, team: str, user: str, event: Command, read: list[Known]
+        self, team: str, user: str, event: Command, read: list[Known], read_first: bool = True
     ) -> tuple[Known, Reply] | None:
+        if read_first:  # a reader's turn: the person and the turn in one transaction
+            done = self._read_turn(team, user, event)
+            if done is not None:
+                read.append(done[0])
+                return done
         known, missing = self._actors.known(team, user)
         if missing:
             return None

@@ -39,7 +39,7 @@ from bot.slack.limits import problems, view_problems
 from bot.slack.turns import Core, Timing
 from conversations.config import CoreConfig
 from conversations.engine import Engine
-from conversations.events import Actor, Event
+from conversations.events import Actor, Command, Event
 from conversations.memory import ManualClock
 from conversations.messages import Reply
 from conversations.ports import Repo, Store
@@ -968,6 +968,13 @@ class GatedCore:
             self.gate.wait(timeout=10)  # a safety net for a test that never opens it
         return self.engine.handle(actor, event, event_key=event_key)
 
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None:
+        if isinstance(event, self.gated):
+            return None  # a gated turn goes to ``handle`` (in a worker thread)
+        return self.engine.read_turn(actor, event, accept)
+
     def ensure_person(self, repo: Repo, actor: Actor) -> Person:
         return self.engine.ensure_person(repo, actor)
 
@@ -986,6 +993,13 @@ class ScriptedCore:
         if scripted is not None:
             return scripted
         return self.engine.handle(actor, event, event_key=event_key)
+
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None:
+        if str(event.text) in self.replies:
+            return None  # scripted: ``handle`` answers it
+        return self.engine.read_turn(actor, event, accept)
 
     def ensure_person(self, repo: Repo, actor: Actor) -> Person:
         return self.engine.ensure_person(repo, actor)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.slack.turns import Timing
 from conversations.engine import Engine
@@ -39,6 +44,13 @@ class CrashingCore:
             raise RuntimeError("the turn crashed")
         return self.engine.handle(actor, event, event_key=event_key)
 
+    def read_turn(
+        self, actor: Actor, event: Command, accept: Callable[[Person], bool]
+    ) -> tuple[Person, Reply] | None:
+        if self.crash:
+            return None  # the crashing turn is ``handle``'s
+        return self.engine.read_turn(actor, event, accept)
+
     def ensure_person(self, repo: Repo, actor: Actor) -> Person:
         return self.engine.ensure_person(repo, actor)
 
@@ -61,6 +73,31 @@ async def test_help_is_answered_in_the_ack_itself(world: SlackWorld) -> None:
     (shown,) = world.fake.of("response_url")
     assert shown.args["_via"] == "ack"  # nothing went to the response_url itself
     assert world.fake.all_problems() == []  # schema-valid blocks, fallback text, nothing else
+
+
+@pytest.mark.parametrize("database", ["sqlite"])  # PostgreSQL's readers wait on the server
+async def test_help_is_answered_while_every_worker_thread_is_busy(
+    world: SlackWorld, database: str
+) -> None:
+    """On the embedded database a reader's turn runs on the event loop (``bot.inline_reads``):
+    help is answered in the ack even while every worker thread is taken (slow writes, say).
+    On PostgreSQL, whose reads wait on the server, turns keep to worker threads."""
+    await world.command("UMENTOR", "hjälp")  # known, with their profile
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+    release = threading.Event()
+    busy = loop.run_in_executor(None, release.wait, 30)  # the only worker thread, taken
+    try:
+        sent = await asyncio.wait_for(world.command("UMENTOR", "hjälp"), IN_TIME)
+        assert not busy.done()
+    finally:
+        release.set()
+        await busy
+
+    answer = sent.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "Det här kan jag hjälpa dig med" in _texts(answer)
+    assert world.fake.all_problems() == []
 
 
 async def test_the_answer_in_the_ack_is_what_response_url_would_have_got(

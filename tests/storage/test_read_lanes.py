@@ -338,3 +338,65 @@ def test_a_route_that_wrote_starts_as_a_writer_for_a_while_then_reads_again() ->
     assert (store.reads, store.writes) == (3, 2 + WRITER_TURNS)  # straight to writing
     engine.handle(ADA, Command(text="pause 1w"))  # tried read-only again
     assert (store.reads, store.writes) == (4, 3 + WRITER_TURNS)
+
+
+# A reader's turn, or nothing (Engine.read_turn) ------------------------------------------------
+
+
+def _everyone(_: rec.Person) -> bool:
+    return True
+
+
+def test_a_known_persons_help_is_one_read_and_unknown_people_are_declined() -> None:
+    store = Counting()
+    engine = _engine(store)
+    assert engine.read_turn(ADA, Command(text="help"), _everyone) is None  # not known yet
+    assert (store.reads, store.writes) == (1, 0)
+    assert _names(store.store) == []  # nobody created: ``handle`` does that
+    engine.handle(ADA, Command(text="help"))
+    reads, writes = store.reads, store.writes
+
+    done = engine.read_turn(ADA, Command(text="help"), _everyone)
+
+    assert done is not None
+    person, reply = done
+    assert person.display_name == "Ada"
+    assert _texts(reply) == _texts(engine.handle(ADA, Command(text="help")))
+    assert (store.reads - reads, store.writes - writes) == (2, 0)  # one each: no writer
+    assert engine.read_turn(ADA, Command(text="help"), lambda p: False) is None  # refused
+
+
+def test_a_turn_that_writes_is_declined_with_nothing_saved_and_its_route_remembered(
+    store: StoreAndOutbox,
+) -> None:
+    engine = _engine(store)
+    engine.handle(ADA, Command(text="help"))
+    assert engine.read_turn(ADA, Command(text="pause 2w"), _everyone) is None
+    with store.read() as repo:
+        ada = repo.first(rec.Person, platform_user_id="UADA")
+    assert ada is not None and ada.paused_until is None  # the read-only run saved nothing
+    assert engine.lanes.writes_lately(Command(text="pause 1w"))  # the next pause: a writer
+    reply = engine.handle(ADA, Command(text="pause 2w"))
+    with store.read() as repo:
+        ada = repo.first(rec.Person, platform_user_id="UADA")
+    assert ada is not None and ada.paused_until is not None
+    assert Texts("en")("error.crash") not in _texts(reply)
+
+
+def test_a_reader_turn_that_crashes_is_answered_with_the_error_and_logged(
+    store: StoreAndOutbox, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _engine(store)
+    engine.handle(ADA, Command(text="help"))
+
+    def broken(*_: object) -> Reply:
+        raise KeyError("secret words the person typed")
+
+    monkeypatch.setattr(engine, "_route", broken)
+    caplog.set_level(logging.INFO, logger="mentorbot.engine")
+    done = engine.read_turn(ADA, Command(text="help"), _everyone)
+
+    assert done is not None
+    assert _texts(done[1]) == Texts("en")("error.crash")
+    assert "event=handler_crash kind=Command error=KeyError" in caplog.text
+    assert "secret words" not in caplog.text
