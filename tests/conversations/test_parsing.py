@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conversations.parsing import (
     ParseError,
@@ -15,6 +18,7 @@ from conversations.parsing import (
     parse_local_datetime,
     parse_time,
     parse_weekdays,
+    tokenize,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -231,3 +235,10 @@ def test_text_that_is_no_list_of_weekdays_is_refused(text: str) -> None:
     with pytest.raises(ParseError) as caught:
         parse_weekdays(text)
     assert caught.value.key == "error.weekdays"
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZå9 -=@#:/,.<>|\t\n\r\x0b\x0c\u00a0\u2003"))))
+def test_a_line_without_quotes_splits_as_shlex_splits_it(text: str) -> None:
+    """The quick way for lines without quotes or escapes gives shlex's very tokens (shlex's
+    whitespace is four characters, not all of Unicode's)."""
+    assert tokenize(text) == shlex.split(text.strip())
