@@ -1,6 +1,6 @@
 """The workers and databases of ``bench/slack.py``: seeding a database, ``mentorbot serve``
-from a source tree, and the bare slack-bolt app (run as ``python bench/slack_workers.py
-API_URL PORT``). The throwaway PostgreSQL server is the tests' (``tests/pg_server.py``)."""
+from a source tree, and the bare slack-bolt apps (run as ``python bench/slack_workers.py
+API_URL ack|respond PORT``). The throwaway PostgreSQL server is the tests' (``tests/pg_server.py``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from typing import Any
 SECRET = "bench-signing-secret"
 PG_OPTIONS = "-c max_connections=200"  # on top of the tests' server settings: 2 workers' pools
 TOKEN = "xoxb-bench"
+# The bare slack-bolt apps, by variant name: how each answers (``bare_worker``).
+BARE_MODES = {"bare": "ack", "bare-respond": "respond"}
 BAD_LINES = ("handler_crash", "OperationalError", "database is locked", "Traceback")
 
 
@@ -144,16 +146,18 @@ def start_workers(
     workers = []
     for n in range(count):
         log = folder / f"{variant}-{n}.log"
-        if variant == "bare":
-            command = [sys.executable, __file__, api, str(free_port())]
+        if variant in BARE_MODES:
+            command = [sys.executable, __file__, api, BARE_MODES[variant], str(free_port())]
         else:
             command = [sys.executable, "-c", MENTORBOT, str(free_port())]
         workers.append(Worker(variant, command, tree, env, log))
     return workers
 
 
-def bare_worker(port: int, api: str) -> None:
-    """A bare slack-bolt app: acks ``/mentor`` and answers through ``response_url``."""
+def bare_worker(port: int, api: str, mode: str) -> None:
+    """A bare slack-bolt app whose ``/mentor`` listener answers with a fixed text: in its ack
+    (``mode`` "ack", as mentorbot answers), or with an empty ack and then through
+    ``response_url`` ("respond")."""
     from aiohttp import web
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
@@ -165,8 +169,12 @@ def bare_worker(port: int, api: str) -> None:
 
     @app.command("/mentor")
     async def mentor(ack: Any, respond: Any) -> None:
+        answer = {"text": "Kommandon: hjälp, hem, status.", "response_type": "ephemeral"}
+        if mode == "ack":
+            await ack(**answer)
+            return
         await ack()
-        await respond(text="Kommandon: hjälp, hem, status.", response_type="ephemeral")
+        await respond(**answer)
 
     async def events(request: web.Request) -> web.Response:  # as bolt's own aiohttp server
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -181,4 +189,4 @@ def bare_worker(port: int, api: str) -> None:
 
 
 if __name__ == "__main__":
-    bare_worker(int(sys.argv[2]), sys.argv[1])
+    bare_worker(int(sys.argv[3]), sys.argv[1], sys.argv[2])
