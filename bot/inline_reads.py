@@ -7,11 +7,12 @@ more: the thread and the event loop take turns with the GIL at every database ca
 hundred thread switches per slash command at 8 in flight, measured in bench/RESULTS.md), and
 the answer waits for those turns.
 
-A turn on the loop holds up every other request while it runs, so a route whose turn took
-longer than ``SLOW_S`` of the loop thread's CPU time (not its wall time: that includes
-waiting for the GIL while another thread, such as the scheduler's, holds it) (a coordinator's Home over a large programme, say) goes to a worker
-thread for its next ``THREADED_TURNS`` turns, then is tried on the loop again. Used from the
-event loop's thread only.
+A turn on the loop holds up every other request while it runs, so a route earns its place
+there: it runs on the loop only while its last turn, wherever it ran, used at most ``SLOW_S``
+of its thread's CPU time (not wall time, which counts waiting for the GIL while another
+thread holds it). A route not yet seen runs in a worker thread first, so a coordinator's first
+Home over a large programme never stops the loop; a route that turns slow goes back to a
+thread at once, and returns when a turn of it is quick again. Used from the loop's thread only.
 """
 
 from __future__ import annotations
@@ -24,26 +25,26 @@ from conversations.lanes import route_of
 log = logging.getLogger("mentorbot.app")
 
 SLOW_S = 0.005
-THREADED_TURNS = 64
+MOST_ROUTES = 512  # routes remembered (a typed word is a route: the set is not closed)
 
 
 class InlineReads:
     def __init__(self, slow_s: float = SLOW_S) -> None:
         self.slow_s = slow_s
-        self._threaded: dict[str, int] = {}  # route -> turns left that go to a worker thread
+        self._quick: set[str] = set()  # routes whose last turn was quick
 
     def allows(self, event: Event) -> bool:
-        """Whether ``event``'s turn may run on the loop (counts a turn sent to a thread)."""
-        route = route_of(event)
-        left = self._threaded.get(route, 0)
-        if left <= 0:
-            return True
-        self._threaded[route] = left - 1
-        return False
+        """Whether ``event``'s turn may run on the loop."""
+        return route_of(event) in self._quick
 
     def took(self, event: Event, seconds: float) -> None:
-        """A turn of ``event`` ran on the loop, using ``seconds`` of its CPU time."""
-        if seconds > self.slow_s:
-            self._threaded[route_of(event)] = THREADED_TURNS
+        """A reader's turn of ``event`` used ``seconds`` of CPU time (on the loop or not)."""
+        route = route_of(event)
+        if seconds <= self.slow_s:
+            if len(self._quick) >= MOST_ROUTES:
+                self._quick.clear()
+            self._quick.add(route)
+        elif route in self._quick:
+            self._quick.discard(route)
             # Not the route: its word is whatever the person typed.
             log.info("event=inline_read_slow kind=%s ms=%.1f", type(event).__name__, 1000 * seconds)

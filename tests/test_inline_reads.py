@@ -6,23 +6,35 @@ import logging
 
 import pytest
 
-from bot.inline_reads import THREADED_TURNS, InlineReads
+from bot.inline_reads import MOST_ROUTES, InlineReads
 from conversations.events import Command
 
 
-def test_a_slow_route_goes_to_a_worker_thread_for_a_while_then_is_tried_again(
+def test_a_route_runs_on_the_loop_only_while_its_last_turn_was_quick(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="mentorbot.app")
     inline = InlineReads(slow_s=0.005)
     home, help_ = Command(text="home"), Command(text="help")
+    assert not inline.allows(home)  # never seen: a worker thread first
+
     inline.took(home, 0.004)
     inline.took(help_, 0.001)
-    assert inline.allows(home) and inline.allows(help_)  # both quick
+    assert inline.allows(home) and inline.allows(Command(text="HOME --all"))
 
-    inline.took(Command(text="HOME"), 0.050)  # one slow turn of the route, in any case
-    assert [inline.allows(home) for _ in range(THREADED_TURNS)] == [False] * THREADED_TURNS
+    inline.took(Command(text="home"), 0.050)  # slow: back to a thread at once
+    assert not inline.allows(home)
     assert inline.allows(help_)  # another route is not held back
-    assert inline.allows(Command(text="home"))  # tried on the loop again
     assert "event=inline_read_slow kind=Command ms=50.0" in caplog.text
     assert "home" not in caplog.text.lower()  # the person's word is not logged
+
+    inline.took(home, 0.002)  # quick again (in a thread): back on the loop
+    assert inline.allows(home)
+
+
+def test_typed_words_do_not_grow_the_routes_without_bound() -> None:
+    inline = InlineReads()
+    for n in range(3 * MOST_ROUTES):
+        inline.took(Command(text=f"word{n}"), 0.001)
+    assert not inline.allows(Command(text="word0"))  # forgotten: a thread first again
+    assert inline.allows(Command(text=f"word{3 * MOST_ROUTES - 1}"))

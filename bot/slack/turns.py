@@ -275,8 +275,9 @@ class Turns:
         # that wakes the event loop once more for every command, and only a turn still running
         # at the deadline (the loading modal) needs to know.
         read: list[Known] = []
+        spent: list[float] = []  # a reader's turn there: its CPU time, for ``InlineReads``
         work = asyncio.ensure_future(
-            asyncio.to_thread(self._known_then_turn, team, user, event, read, not inline)
+            asyncio.to_thread(self._known_then_turn, team, user, event, read, spent, not inline)
         )
         loading: str | None = None
         try:
@@ -293,6 +294,8 @@ class Turns:
             raise
         except Exception:  # the database: ``who`` reads again, and logs it if it fails again
             return None
+        if self._inline is not None and spent:
+            self._inline.took(event, spent[0])
         if done is None:
             return None
         known, reply = done
@@ -302,29 +305,41 @@ class Turns:
         """``_read_turn`` on the event loop, timed for ``InlineReads``; ``None`` when it
         declined or could not read the person (the worker thread then tries, and logs)."""
         assert self._inline is not None
-        started = time.thread_time()  # its own work, not the GIL held by other threads
+        spent: list[float] = []
         try:
-            return self._read_turn(team, user, event)
+            return self._read_turn(team, user, event, spent)
         except Exception:
             return None
         finally:
-            self._inline.took(event, time.thread_time() - started)
+            if spent:
+                self._inline.took(event, spent[0])
 
-    def _read_turn(self, team: str, user: str, event: Command) -> tuple[Known, Reply] | None:
+    def _read_turn(
+        self, team: str, user: str, event: Command, spent: list[float]
+    ) -> tuple[Known, Reply] | None:
         """The person and a reader's turn in one read transaction (``Engine.read_turn``), or
-        ``None`` with nothing done: unknown, without their profile, or a turn that writes."""
+        ``None`` with nothing done: unknown, without their profile, or a turn that writes.
+        Puts the CPU time it used in ``spent`` (this thread's: not waits for the GIL)."""
         bare = bare_actor(team, user)
+        started = time.thread_time()
         done = self._core.read_turn(bare, event, has_profile)
+        spent.append(time.thread_time() - started)
         if done is None:
             return None
         person, reply = done
         return Known(bare, person.locale), reply
 
     def _known_then_turn(
-        self, team: str, user: str, event: Command, read: list[Known], read_first: bool = True
+        self,
+        team: str,
+        user: str,
+        event: Command,
+        read: list[Known],
+        spent: list[float],
+        read_first: bool = True,
     ) -> tuple[Known, Reply] | None:
         if read_first:  # a reader's turn: the person and the turn in one transaction
-            done = self._read_turn(team, user, event)
+            done = self._read_turn(team, user, event, spent)
             if done is not None:
                 read.append(done[0])
                 return done
