@@ -3,6 +3,7 @@ same command, in the same run, on SQLite and PostgreSQL with 1 and 2 workers.
 
     python bench/slack.py [--backends sqlite,postgres] [--workers 1,2] [--before DIR]
                           [--people 200] [--scale 1.0] [--json FILE]
+                          [--reads-on-event-loop auto|always|never]
 
 Processes, all on 127.0.0.1:
 
@@ -235,7 +236,10 @@ def run_config(
                     url = pg.create_database()
                 if variant not in BARE_MODES:
                     seed(url, args.people)
-                workers[variant] = start_workers(variant, tree, url, count, side.api, folder)
+                yaml = ""
+                if variant == "mentorbot" and args.reads_on_event_loop:
+                    yaml = f"database:\n  reads_on_event_loop: {args.reads_on_event_loop}\n"
+                workers[variant] = start_workers(variant, tree, url, count, side.api, folder, yaml)
             for group in workers.values():
                 for worker in group:
                     worker.wait_ready()
@@ -267,6 +271,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--levels", default="", help="only the levels naming one of these")
     parser.add_argument("--keep-logs", type=Path, help="copy the workers' logs here")
+    parser.add_argument(
+        "--reads-on-event-loop",
+        choices=("auto", "always", "never"),
+        help="database.reads_on_event_loop for the mentorbot variant (not --before's)",
+    )
     args = parser.parse_args()
     trees = {**dict.fromkeys(BARE_MODES, ROOT), "mentorbot": ROOT}
     if args.before:

@@ -127,10 +127,12 @@ class Worker:
 
 
 def start_workers(
-    variant: str, tree: Path, url: str, count: int, api: str, folder: Path
+    variant: str, tree: Path, url: str, count: int, api: str, folder: Path, yaml: str = ""
 ) -> list[Worker]:
-    config = folder / "app.yaml"
-    config.write_text("bot:\n  coordinators:\n    - slack:T1:UCOORD\n", encoding="utf-8")
+    """``count`` workers of ``variant``; ``yaml``: more of app.yaml (e.g. a ``database:``
+    section) for this variant only."""
+    config = folder / f"{variant}.yaml"
+    config.write_text("bot:\n  coordinators:\n    - slack:T1:UCOORD\n" + yaml, encoding="utf-8")
     env = {
         **os.environ,
         "PYTHONPATH": str(tree),

@@ -13,19 +13,34 @@ of its thread's CPU time (not wall time, which counts waiting for the GIL while 
 thread holds it). A route not yet seen runs in a worker thread first, so a coordinator's first
 Home over a large programme never stops the loop; a route that turns slow goes back to a
 thread at once, and returns when a turn of it is quick again. Used from the loop's thread only.
+
+``database.reads_on_event_loop`` (``reads_on_loop``) can also put PostgreSQL's readers on the
+loop (a server on the same machine) or keep every turn in a thread.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from conversations.events import Event
 from conversations.lanes import route_of
+from conversations.ports import Store
+from storage.store import SqlStore
 
 log = logging.getLogger("mentorbot.app")
 
 SLOW_S = 0.005
+Mode = Literal["auto", "always", "never"]
 MOST_ROUTES = 512  # routes remembered (a typed word is a route: the set is not closed)
+
+
+def reads_on_loop(mode: Mode, store: Store) -> bool:
+    """Whether readers' turns on ``store`` may run on the event loop
+    (``database.reads_on_event_loop``): ``auto`` on a database read in the process."""
+    if mode == "never" or not isinstance(store, SqlStore):
+        return False
+    return mode == "always" or store.reads_in_process
 
 
 class InlineReads:

@@ -27,6 +27,16 @@ class DatabaseSettings(_Section):
         description="SQLAlchemy URL; a relative SQLite path is relative to app.yaml's folder. "
         "`DATABASE_URL` overrides it (e.g. `postgresql+psycopg://user:pw@host/mentorbot`).",
     )
+    reads_on_event_loop: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Where a command that only reads (help, home, status …) runs its turn: on "
+        "the event loop, or in a worker thread. `auto`: on the loop with SQLite (its reads are "
+        "work in the process, and a thread only adds hand-overs of the GIL), in a thread with "
+        "PostgreSQL (a read waits on the server, and the loop would wait with it). `always` "
+        "suits a PostgreSQL server on the same machine, whose round trips take well under a "
+        "millisecond (a third less CPU per command, bench/RESULTS.md); `never` keeps every "
+        "turn in a thread.",
+    )
 
 
 class SchedulerSettings(_Section):

@@ -1,12 +1,14 @@
 """The engine: one neutral event in, one reply out, everything else through the outbox.
 
 ``Engine.handle`` finds (or creates) the person, runs the flow step inside one transaction,
-and commits. ``Engine.read_turn`` runs a command of someone already known as a reader only, or
-declines having done nothing (the adapters then call ``handle``). Messages to anyone else are outbox rows written in that same transaction, so they
+and commits. Messages to anyone else are outbox rows written in that same transaction, so they
 exist only if everything else was saved (save, then send). A lost optimistic-lock race is
 retried, as is an insert that clashes with a unique key another turn just took (the step runs
 again and reads that row); a crash in a step rolls back that step only and tells the person
 nothing was saved.
+
+``Engine.read_turn`` runs a command of someone already known as a reader only, or declines
+having done nothing (the adapter then calls ``handle``).
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
-from bot.inline_reads import MOST_ROUTES, InlineReads
+from bot.inline_reads import MOST_ROUTES, InlineReads, reads_on_loop
 from conversations.events import Command
+from conversations.memory import InMemoryStore
+from storage.store import SqlStore
+from tests.databases import new_database_url
 
 
 def test_a_route_runs_on_the_loop_only_while_its_last_turn_was_quick(
@@ -38,3 +42,15 @@ def test_typed_words_do_not_grow_the_routes_without_bound() -> None:
         inline.took(Command(text=f"word{n}"), 0.001)
     assert not inline.allows(Command(text="word0"))  # forgotten: a thread first again
     assert inline.allows(Command(text=f"word{3 * MOST_ROUTES - 1}"))
+
+
+def test_where_readers_run_follows_the_setting_and_the_database(tmp_path: Path) -> None:
+    store = SqlStore(new_database_url(tmp_path))
+    try:
+        embedded = store.reads_in_process
+        assert reads_on_loop("auto", store) is embedded  # SQLite: the loop; PostgreSQL: not
+        assert reads_on_loop("always", store)
+        assert not reads_on_loop("never", store)
+    finally:
+        store.close()
+    assert not reads_on_loop("always", InMemoryStore())  # only the SQL store is measured

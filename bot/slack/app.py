@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inline_reads import reads_on_loop
 from bot.platforms import NotConfigured
 from bot.settings import Settings
 from bot.slack.activity import Activity
@@ -40,7 +41,6 @@ from bot.slack.socket import SocketMode
 from bot.slack.turns import Core, Timing, Turns
 from bot.slack.workspaces import Workspaces
 from conversations.ports import Store
-from storage.store import SqlStore
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -202,8 +202,8 @@ def build_slack(
     response_urls = ResponseUrls(client, clients.session)
     replies = Replies(clients, delivery, store, engine.clock, response_urls)
     timing = timing or Timing(answer_within=settings.slack.answer_within_seconds)
-    inline_reads = isinstance(store, SqlStore) and store.reads_in_process
-    turns = Turns(engine, store, clients, workspaces, replies, timing, inline_reads=inline_reads)
+    inline = reads_on_loop(settings.database.reads_on_event_loop, store)
+    turns = Turns(engine, store, clients, workspaces, replies, timing, inline_reads=inline)
     listeners = SlackListeners(
         commands=SlashCommands(turns, replies, activity),
         events=EventListeners(turns, replies, workspaces, activity, clients),

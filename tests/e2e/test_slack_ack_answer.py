@@ -23,7 +23,15 @@ from conversations.events import Actor, Command, Event
 from conversations.messages import Reply
 from conversations.ports import Repo
 from conversations.records import Person
-from tests.e2e.conftest import IN_TIME, FakeSlack, SlackWorld, running_world
+from tests.e2e.conftest import (
+    IN_TIME,
+    FakeSlack,
+    SlackWorld,
+    make_store,
+    running_world,
+    store_at,
+    world_settings,
+)
 
 
 class CrashingCore:
@@ -75,24 +83,45 @@ async def test_help_is_answered_in_the_ack_itself(world: SlackWorld) -> None:
     assert world.fake.all_problems() == []  # schema-valid blocks, fallback text, nothing else
 
 
-@pytest.mark.parametrize("database", ["sqlite"])  # PostgreSQL's readers wait on the server
+@pytest.mark.parametrize(
+    ("database", "mode"),
+    [("sqlite", "auto"), pytest.param("postgres", "always", marks=pytest.mark.postgres)],
+)
 async def test_help_is_answered_while_every_worker_thread_is_busy(
-    world: SlackWorld, database: str
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    database: str,
+    mode: str,
 ) -> None:
-    """On the embedded database a reader's turn runs on the event loop (``bot.inline_reads``):
-    help is answered in the ack even while every worker thread is taken (slow writes, say).
-    On PostgreSQL, whose reads wait on the server, turns keep to worker threads."""
-    await world.command("UMENTOR", "hjälp")  # known, with their profile
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
-    release = threading.Event()
-    busy = loop.run_in_executor(None, release.wait, 30)  # the only worker thread, taken
-    try:
-        sent = await asyncio.wait_for(world.command("UMENTOR", "hjälp"), IN_TIME)
-        assert not busy.done()
-    finally:
-        release.set()
-        await busy
+    """A reader's turn runs on the event loop (``bot.inline_reads``): help is answered in the
+    ack even while every worker thread is taken (slow writes, say). On SQLite by default; on
+    PostgreSQL when ``database.reads_on_event_loop`` says so (a server on the same machine)."""
+    if database == "sqlite":
+        store = make_store(tmp_path)
+    else:
+        store = store_at(request.getfixturevalue("pg_database_url"))
+    settings = world_settings(fake_slack)
+    settings = settings.model_copy(
+        update={"database": settings.database.model_copy(update={"reads_on_event_loop": mode})}
+    )
+    async with running_world(fake_slack, tmp_path, store=store, settings=settings) as world:
+        try:
+            await world.command("UMENTOR", "hjälp")  # first contact: their profile
+            await world.settle()  # stored after the answer
+            await world.command("UMENTOR", "hjälp")  # a quick reader's turn: the loop's now
+            loop = asyncio.get_running_loop()
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+            release = threading.Event()
+            busy = loop.run_in_executor(None, release.wait, 30)  # the only worker thread
+            try:
+                sent = await asyncio.wait_for(world.command("UMENTOR", "hjälp"), IN_TIME)
+                assert not busy.done()
+            finally:
+                release.set()
+                await busy
+        finally:
+            store.close()  # type: ignore[attr-defined]
 
     answer = sent.json()
     assert answer["response_type"] == "ephemeral"
