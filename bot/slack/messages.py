@@ -8,7 +8,9 @@ messages too.
 
 from __future__ import annotations
 
+import json
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -145,9 +147,24 @@ def fallback_text(message: Message) -> str:
     return clip_escaped(message.plain_text(), FALLBACK_TEXT) or " "
 
 
+# Renderings of the messages still alive, by language, as JSON text. The keys are weak: a
+# rendering goes with its message (at the end of the turn for most), so nothing a person wrote
+# outlives the turn that showed it here; a message kept alive elsewhere (help's, built once
+# per language) is rendered once. Frozen messages compare by value, so an equal message finds
+# the same rendering.
+_RENDERED: weakref.WeakKeyDictionary[Message, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def message_payload(message: Message, *, lang: str = "en") -> dict[str, Any]:
-    """``text`` + ``blocks`` for chat.postMessage, chat.postEphemeral and response_url."""
-    return {
+    """``text`` + ``blocks`` for chat.postMessage, chat.postEphemeral and response_url (a new
+    dict each time: the caller may change it)."""
+    rendered = _RENDERED.get(message)
+    if rendered is not None and lang in rendered:
+        loaded: dict[str, Any] = json.loads(rendered[lang])
+        return loaded
+    payload = {
         "text": fallback_text(message),
         "blocks": [b.to_dict() for b in message_blocks(message, lang=lang)],
     }
+    _RENDERED.setdefault(message, {})[lang] = json.dumps(payload)
+    return payload

@@ -69,21 +69,24 @@ def help_message(turn: Turn, unknown: str = "") -> Message:
         groups.insert(0, Audience.PAIR)
     if turn.person.is_coordinator:
         groups.append(Audience.COORDINATOR)
-    sections.extend(_command_sections(t, prefix, tuple(groups), turn.commands))
-    return Message(title=t("help.title"), sections=tuple(sections), note=t("help.note"))
+    listed = _command_list(t, prefix, tuple(groups), turn.commands)
+    if not sections:
+        return listed  # the same message each time: its rendering is kept with it
+    return listed.model_copy(update={"sections": (*sections, *listed.sections)})
 
 
-# The lists of commands by language, prefix and groups: they depend on nothing else (not on
-# the database), and building them was most of a ``help`` turn. Keyed by the commands' id,
-# checked against the commands themselves.
-_SECTIONS: dict[tuple[int, str, str, tuple[Audience, ...]], tuple[object, list[Section]]] = {}
+# The help message by language, prefix and groups: it depends on nothing else (not on the
+# database), and building it was most of a ``help`` turn. Keyed by the commands' id, checked
+# against the commands themselves. Being one object, it also keeps its rendering with it (a
+# platform renderer may keep a message's rendering for as long as the message lives).
+_LISTS: dict[tuple[int, str, str, tuple[Audience, ...]], tuple[object, Message]] = {}
 
 
-def _command_sections(
+def _command_list(
     t: Texts, prefix: str, groups: tuple[Audience, ...], commands: Sequence[CommandInfo]
-) -> list[Section]:
+) -> Message:
     key = (id(commands), t.lang, prefix, groups)
-    cached = _SECTIONS.get(key)
+    cached = _LISTS.get(key)
     if cached is not None and cached[0] is commands:
         return cached[1]
     sections = []
@@ -95,9 +98,10 @@ def _command_sections(
             if c.audience == group
         ]
         sections.append(Section(text=f"*{t('help.group.' + group)}*\n" + "\n".join(lines)))
-    if len(_SECTIONS) < 256:  # languages x prefixes x groups: a handful
-        _SECTIONS[key] = (commands, sections)
-    return sections
+    message = Message(title=t("help.title"), sections=tuple(sections), note=t("help.note"))
+    if len(_LISTS) < 256:  # languages x prefixes x groups: a handful
+        _LISTS[key] = (commands, message)
+    return message
 
 
 def help_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> Reply:

@@ -1,3 +1,4 @@
+import gc
 import json
 from typing import Any
 
@@ -284,3 +285,23 @@ def test_a_form_whose_context_does_not_fit_is_refused_not_cut() -> None:
     form = Form(form_id="f", title="T", fields=(), submit_label="OK", context="x" * 4000)
     with pytest.raises(FormTooLarge):
         modal_view(form)
+
+
+def test_a_rendering_is_reused_while_its_message_lives_and_goes_with_it() -> None:
+    """help's message is one object per language, so it is rendered once; a message a person
+    wrote is rendered for the turn that shows it and forgotten with it."""
+    from bot.slack import messages as rendering
+
+    private = "Min reflektion: chefen lyssnar inte."
+    message = Message(title="Veckans fråga", sections=(Section(text=private),))
+    first = message_payload(message, lang="sv")
+    first["blocks"].clear()  # the caller's own dict
+    again = message_payload(Message(title="Veckans fråga", sections=(Section(text=private),)))
+    assert again == message_payload(message, lang="en")  # an equal message: the same answer
+    assert message_payload(message, lang="sv")["blocks"]  # not the dict changed above
+    assert message_payload(message, lang="sv") == message_payload(message, lang="sv")
+
+    del message
+    gc.collect()
+    kept = json.dumps([dict(r) for r in rendering._RENDERED.values()], ensure_ascii=False)
+    assert "chefen lyssnar inte" not in kept
