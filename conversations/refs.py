@@ -16,12 +16,15 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Self
 
 SEPARATOR = ":"
-MAX_ID = 2**63 - 1  # the largest id either database stores
+# The largest id the schema stores: its id columns are INTEGER, 32 bits on PostgreSQL (SQLite
+# would take 64), and PostgreSQL refuses a larger number in a query (``DataError``) rather than
+# finding nothing.
+MAX_ID = 2**31 - 1
 
 
 def parse_id(part: str) -> int | None:
     """A record id from a button or form, or None (not digits, or out of the id range)."""
-    if not (part.isascii() and part.isdigit()) or len(part) > 19:
+    if not (part.isascii() and part.isdigit()) or len(part) > len(str(MAX_ID)):
         return None
     number = int(part)
     return number if 0 < number <= MAX_ID else None

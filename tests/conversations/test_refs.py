@@ -42,7 +42,9 @@ def test_a_check_in_form_from_before_the_codec_still_reads() -> None:
     assert PairMeetingRef.decode("3:") == PairMeetingRef(3)
 
 
-@pytest.mark.parametrize("garbage", ["", "abc", "-1", "0", "3.5", "99999999999999999999", "x:3"])
+@pytest.mark.parametrize(
+    "garbage", ["", "abc", "-1", "0", "3.5", "2147483648", "99999999999999999999", "x:3"]
+)
 def test_garbage_or_out_of_range_ids_are_stale_not_a_crash(garbage: str) -> None:
     assert PairRef.decode(garbage) is None
     assert MeetingRef.decode(garbage) is None
@@ -56,3 +58,8 @@ def test_an_optional_id_that_is_not_an_id_makes_the_whole_reference_stale() -> N
 def test_a_token_keeps_everything_after_the_id() -> None:
     assert GoalsRef.decode("3:a:b") == GoalsRef(3, "a:b")
     assert GoalsRef.decode("3") == GoalsRef(3, "")
+
+
+def test_the_largest_id_postgresql_stores_still_reads() -> None:
+    assert PairRef.decode("2147483647") == PairRef(2147483647)  # 2**31 - 1: INTEGER's top
+    assert PairMeetingRef.decode("3:2147483648") is None  # one more would be a DataError
