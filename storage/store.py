@@ -24,7 +24,7 @@ from conversations.ports import Conflict, DuplicateKey, OutboxTally, R
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
-from storage import queries, wake_claims
+from storage import driver_reads, queries, wake_claims
 from storage.bulk_rows import enqueue_on_postgresql, enqueue_on_sqlite
 from storage.engine import make_engines
 from storage.outbox import SqlOutbox
@@ -110,6 +110,7 @@ class SqlRepo:
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
         self._dialect = connection.dialect.name
+        self._driver = self._dialect == "sqlite"  # the hottest reads: ``storage.driver_reads``
 
     def get(self, cls: type[R], id: int) -> R | None:
         found = _records(cls, self._conn.execute(queries.by_id(cls), {"id": id}))
@@ -126,11 +127,18 @@ class SqlRepo:
         types convert timestamps to aware UTC, enum values to enums and JSON to Python."""
         shape, params = queries.shape_of(cls, where)
         query = queries.some_columns(cls, tuple(names), shape, self._dialect)
+        fetched = driver_reads.fetch(self._conn, query, params) if self._driver else None
+        if fetched is not None:
+            return fetched[1]
         return [tuple(row) for row in self._conn.execute(query, params)]
 
     def first(self, cls: type[R], **where: Any) -> R | None:
         shape, params = queries.shape_of(cls, where)
         query = queries.rows(cls, shape, True, self._dialect)  # LIMIT 1
+        fetched = driver_reads.fetch(self._conn, query, params) if self._driver else None
+        if fetched is not None:
+            keys, rows = fetched
+            return cls.model_validate(dict(zip(keys, rows[0], strict=True))) if rows else None
         found = _records(cls, self._conn.execute(query, params))
         return found[0] if found else None
 
