@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 
 from conversations.records import OutboxItem
 from storage.queries import one_of
-from storage.tables import table_of
+from storage.tables import bind_converter, table_of
 
 
 @cache
@@ -89,12 +89,6 @@ def _keys_there() -> sa.Select[Any]:
     return sa.select(key).where(one_of(key, "keys", "sqlite"))
 
 
-def _converter(column: sa.Column[Any], dialect: sa.Dialect) -> Any:
-    """What SQLAlchemy would bind for ``column`` on ``dialect`` (its dialect-level type: SQLite
-    keeps timestamps as text of one fixed form, which comparisons rely on)."""
-    return column.type.dialect_impl(dialect).bind_processor(dialect)
-
-
 def enqueue_on_sqlite(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     """As ``enqueue_on_postgresql``, inside a SQLite write transaction."""
     keys = [row["key"] for row in rows]
@@ -102,7 +96,9 @@ def enqueue_on_sqlite(connection: Connection, rows: Sequence[dict[str, Any]]) ->
     new = [row for row in rows if row["key"] not in there]
     if not new:
         return set()
-    converters = [(column.name, _converter(column, connection.dialect)) for column in _columns()]
+    converters = [
+        (column.name, bind_converter(column.type, connection.dialect)) for column in _columns()
+    ]
     values = [
         tuple(
             row.get(name) if convert is None else convert(row.get(name))

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
+from storage.tables import bind_converter, result_converter
+
 Processor = Callable[[Any], Any] | None
 MOST_STATEMENTS = 4096  # lookup shapes are a few hundred; bound the memo anyway
 
@@ -54,14 +56,10 @@ def prepared(query: sa.Select[Any], dialect: Dialect) -> Prepared | None:
         found = Prepared(
             sql=str(compiled),
             order=tuple(order),
-            binds=tuple(
-                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                for name in order
-            ),
+            binds=tuple(bind_converter(compiled.binds[name].type, dialect) for name in order),
             fixed=dict(compiled.params),
             results=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in query.selected_columns
+                result_converter(column.type, dialect) for column in query.selected_columns
             ),
             keys=tuple(str(column.key) for column in query.selected_columns),
         )

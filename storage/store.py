@@ -58,11 +58,14 @@ def _to_row(record: Record) -> dict[str, Any]:
     return values
 
 
-def _records(cls: type[R], result: sa.CursorResult[Any]) -> list[R]:
-    """Records built (and validated) from whole table rows; the column names are read once,
-    not a mapping made for each row (a tick reads thousands)."""
-    names = tuple(result.keys())
-    return [cls.model_validate(dict(zip(names, row, strict=True))) for row in result]
+def _records(
+    cls: type[R], result: sa.CursorResult[Any] | tuple[tuple[str, ...], list[tuple[Any, ...]]]
+) -> list[R]:
+    """Records built (and validated) from whole table rows, of a SQLAlchemy result or of
+    ``storage.driver_reads`` (names, rows); the column names are read once, not a mapping made
+    for each row (a tick reads thousands)."""
+    names, rows = result if isinstance(result, tuple) else (tuple(result.keys()), result)
+    return [cls.model_validate(dict(zip(names, row, strict=True))) for row in rows]
 
 
 # Statements built once per table (building one per write cost more than running it): the
@@ -136,10 +139,7 @@ class SqlRepo:
         shape, params = queries.shape_of(cls, where)
         query = queries.rows(cls, shape, True, self._dialect)  # LIMIT 1
         fetched = driver_reads.fetch(self._conn, query, params) if self._driver else None
-        if fetched is not None:
-            keys, rows = fetched
-            return cls.model_validate(dict(zip(keys, rows[0], strict=True))) if rows else None
-        found = _records(cls, self._conn.execute(query, params))
+        found = _records(cls, fetched or self._conn.execute(query, params))
         return found[0] if found else None
 
     def add(self, record: R) -> R:

@@ -480,3 +480,15 @@ def table_of(cls: type[Record]) -> sa.Table:
         raise TypeError(f"{cls.__name__} has no table (add one to storage.tables)")
     table: sa.Table = TABLE_FOR[cls].__table__  # type: ignore[attr-defined]
     return table
+
+
+def bind_converter(type_: sa.types.TypeEngine[Any], dialect: Dialect) -> Any:
+    """What SQLAlchemy does to a value of ``type_`` it binds on ``dialect`` (its dialect-level
+    type: SQLite keeps timestamps as text of one fixed form, which comparisons rely on), for
+    the statements run on the driver's connection; ``None``: the value goes as it is."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def result_converter(type_: sa.types.TypeEngine[Any], dialect: Dialect) -> Any:
+    """What SQLAlchemy makes of a value of ``type_`` read on ``dialect``; ``None``: as it is."""
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
