@@ -113,7 +113,7 @@ class SqlRepo:
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
         self._dialect = connection.dialect.name
-        self._driver = self._dialect == "sqlite"  # the hottest reads: ``storage.driver_reads``
+        self._driver = connection.dialect.driver in driver_reads.DRIVERS  # the hottest reads
 
     def get(self, cls: type[R], id: int) -> R | None:
         found = _records(cls, self._conn.execute(queries.by_id(cls), {"id": id}))
@@ -389,7 +389,8 @@ class SqlStore(SqlOutbox):
     def read(self) -> Iterator[ReadOnlyRepo]:
         """A read-only unit of work (``Store.read``): on SQLite a deferred transaction on a
         reader connection, one snapshot of the last commit, never waiting for a writer; on
-        PostgreSQL a transaction as ``transaction()`` opens. A write raises ``ReadOnly``."""
+        PostgreSQL statements in autocommit, each seeing the last commit as it would in a READ
+        COMMITTED transaction (``storage.engine``). A write raises ``ReadOnly``."""
         with unit(self._engines.read) as connection:
             yield ReadOnlyRepo(SqlRepo(connection))
 

@@ -489,6 +489,8 @@ def bind_converter(type_: sa.types.TypeEngine[Any], dialect: Dialect) -> Any:
     return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
-def result_converter(type_: sa.types.TypeEngine[Any], dialect: Dialect) -> Any:
-    """What SQLAlchemy makes of a value of ``type_`` read on ``dialect``; ``None``: as it is."""
-    return type_.dialect_impl(dialect).result_processor(dialect, None)
+def result_converter(type_: sa.types.TypeEngine[Any], dialect: Dialect, sent: Any = None) -> Any:
+    """What SQLAlchemy makes of a value of ``type_`` read on ``dialect`` (``sent``: the type code
+    of the driver's cursor description, which some of psycopg's processors choose by); ``None``:
+    as it is."""
+    return type_.dialect_impl(dialect).result_processor(dialect, sent)
