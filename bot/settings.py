@@ -31,11 +31,12 @@ class DatabaseSettings(_Section):
         "auto",
         description="Where a command that only reads (help, home, status …) runs its turn: on "
         "the event loop, or in a worker thread. `auto`: on the loop with SQLite (its reads are "
-        "work in the process, and a thread only adds hand-overs of the GIL), in a thread with "
-        "PostgreSQL (a read waits on the server, and the loop would wait with it). `always` "
-        "suits a PostgreSQL server on the same machine, whose round trips take well under a "
-        "millisecond (a third less CPU per command, bench/RESULTS.md); `never` keeps every "
-        "turn in a thread.",
+        "work in the process, and a thread only adds hand-overs of the GIL) and with a "
+        "PostgreSQL server on this machine (a Unix socket, `localhost` or a loopback address: "
+        "round trips well under a millisecond); in a thread with a server elsewhere (a read "
+        "waits on the network, and the loop would wait with it). A turn that held the loop "
+        "waiting over 5 ms sends its command to the threads for its next 100 turns. `always` "
+        "puts readers on the loop with any server; `never` keeps every turn in a thread.",
     )
 
 

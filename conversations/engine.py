@@ -299,7 +299,7 @@ class Engine:
         (it wrote now, or its route wrote lately: ``Lanes``): ``handle`` then runs it.
 
         For adapters that can run a reader where a writer could not go: on the event loop, on
-        a database read in the process (``SqlStore.reads_in_process``). A crash is answered as
+        a database on the same machine (``SqlStore.reads_nearby``). A crash is answered as
         ``handle`` answers it, and the turn is not run again."""
         actor, cleaned = clean_actor(actor), clean_event(event)
         if self.lanes.writes_lately(cleaned):

@@ -30,6 +30,7 @@ A ``help`` on a known person went from five round trips (ping, BEGIN, two reads,
 
 from __future__ import annotations
 
+import ipaddress
 import select
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +65,34 @@ class Engines:
     def sqlite(self) -> bool:
         return self.write.dialect.name == "sqlite"
 
+    @property
+    def on_this_machine(self) -> bool:
+        return on_this_machine(self.write.url)
+
     def dispose(self) -> None:
         self.write.dispose()
         if self.read is not self.write:
             self.read.dispose()
+
+
+def on_this_machine(url: URL) -> bool:
+    """Whether the database at ``url`` is on this machine: a SQLite file, or a PostgreSQL server
+    reached through a Unix socket (no host, or a directory) or a loopback address. A host name
+    other than ``localhost`` is not looked up: it counts as elsewhere."""
+    if url.get_backend_name() == "sqlite":
+        return True
+    named = url.query.get("host", url.host or "")
+    hosts = [h for part in ([named] if isinstance(named, str) else named) for h in part.split(",")]
+    return all(_local(host.strip()) for host in hosts)
+
+
+def _local(host: str) -> bool:
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def make_engine(url: str) -> Engine:

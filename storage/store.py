@@ -331,10 +331,12 @@ class SqlStore(SqlOutbox):
         self._writing = threading.local()  # this thread is inside one of our write transactions
 
     @property
-    def reads_in_process(self) -> bool:
-        """Whether a read is work in this process rather than a wait on a server (embedded
-        SQLite: a reader never waits for a writer): such a read may run on an event loop."""
-        return self._engines.sqlite
+    def reads_nearby(self) -> bool:
+        """Whether a read waits on nothing farther than this machine: embedded SQLite (a read is
+        work in this process, and a reader never waits for a writer) or a PostgreSQL server
+        through a Unix socket or a loopback address (a round trip well under a millisecond).
+        Such a read may run on an event loop."""
+        return self._engines.on_this_machine
 
     @property
     def engine(self) -> Engine:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.inline_reads import MOST_ROUTES, InlineReads, reads_on_loop
+from bot.inline_reads import HELD_TURNS, MOST_ROUTES, InlineReads, reads_on_loop
 from conversations.events import Command
 from conversations.memory import InMemoryStore
+from storage.engine import database_url, on_this_machine
 from storage.store import SqlStore
 from tests.databases import new_database_url
 
@@ -44,13 +45,51 @@ def test_typed_words_do_not_grow_the_routes_without_bound() -> None:
     assert inline.allows(Command(text=f"word{3 * MOST_ROUTES - 1}"))
 
 
-def test_where_readers_run_follows_the_setting_and_the_database(tmp_path: Path) -> None:
-    store = SqlStore(new_database_url(tmp_path))
+def test_a_turn_that_held_the_loop_waiting_sends_its_route_to_threads_for_a_while(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="mentorbot.app")
+    inline = InlineReads(slow_s=0.005)
+    status, help_ = Command(text="status"), Command(text="help")
+    inline.took(status, 0.001)
+    inline.took(help_, 0.001)
+    inline.took(status, 0.001, held_s=0.030)  # little CPU, but the loop waited 30 ms
+    assert not inline.allows(status) and inline.allows(help_)
+    assert "event=inline_read_waited kind=Command ms=30.0" in caplog.text
+    for _ in range(HELD_TURNS - 1):
+        inline.took(status, 0.001)  # in a thread, quick: still held
+        assert not inline.allows(status)
+    inline.took(status, 0.001)
+    assert inline.allows(status)  # held for HELD_TURNS turns, then the loop again
+
+
+def test_where_readers_run_follows_the_setting_and_where_the_database_is(tmp_path: Path) -> None:
+    here = SqlStore(new_database_url(tmp_path))  # this run's database: on this machine
+    far = SqlStore("postgresql+psycopg://mentorbot@db.example.com/mentorbot")  # never connected
     try:
-        embedded = store.reads_in_process
-        assert reads_on_loop("auto", store) is embedded  # SQLite: the loop; PostgreSQL: not
-        assert reads_on_loop("always", store)
-        assert not reads_on_loop("never", store)
+        assert here.reads_nearby and not far.reads_nearby
+        assert reads_on_loop("auto", here) and not reads_on_loop("auto", far)
+        assert reads_on_loop("always", far)
+        assert not reads_on_loop("never", here)
     finally:
-        store.close()
+        here.close()
+        far.close()
     assert not reads_on_loop("always", InMemoryStore())  # only the SQL store is measured
+
+
+@pytest.mark.parametrize(
+    ("url", "nearby"),
+    [
+        ("sqlite:///data/mentorbot.db", True),
+        ("postgresql://mentorbot@/mentorbot", True),  # libpq's default Unix socket
+        ("postgresql:///mentorbot?host=/var/run/postgresql", True),
+        ("postgresql://mentorbot@localhost:5432/mentorbot", True),
+        ("postgresql://mentorbot@127.0.0.1/mentorbot", True),
+        ("postgresql://mentorbot@[::1]/mentorbot", True),
+        ("postgresql://mentorbot@10.0.0.5/mentorbot", False),
+        ("postgresql://mentorbot@db.internal/mentorbot", False),  # names are not looked up
+        ("postgresql://mentorbot@/mentorbot?host=/tmp,10.0.0.5", False),  # one of them is far
+    ],
+)
+def test_a_database_is_on_this_machine_by_its_url(url: str, nearby: bool) -> None:
+    assert on_this_machine(database_url(url)) is nearby

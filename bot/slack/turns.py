@@ -306,13 +306,14 @@ class Turns:
         declined or could not read the person (the worker thread then tries, and logs)."""
         assert self._inline is not None
         spent: list[float] = []
+        started = time.perf_counter()
         try:
             return self._read_turn(team, user, event, spent)
         except Exception:
             return None
         finally:
             if spent:
-                self._inline.took(event, spent[0])
+                self._inline.took(event, spent[0], time.perf_counter() - started)
 
     def _read_turn(
         self, team: str, user: str, event: Command, spent: list[float]

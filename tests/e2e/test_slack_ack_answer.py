@@ -85,7 +85,7 @@ async def test_help_is_answered_in_the_ack_itself(world: SlackWorld) -> None:
 
 @pytest.mark.parametrize(
     ("database", "mode"),
-    [("sqlite", "auto"), pytest.param("postgres", "always", marks=pytest.mark.postgres)],
+    [("sqlite", "auto"), pytest.param("postgres", "auto", marks=pytest.mark.postgres)],
 )
 async def test_help_is_answered_while_every_worker_thread_is_busy(
     fake_slack: FakeSlack,
@@ -95,8 +95,8 @@ async def test_help_is_answered_while_every_worker_thread_is_busy(
     mode: str,
 ) -> None:
     """A reader's turn runs on the event loop (``bot.inline_reads``): help is answered in the
-    ack even while every worker thread is taken (slow writes, say). On SQLite by default; on
-    PostgreSQL when ``database.reads_on_event_loop`` says so (a server on the same machine)."""
+    ack even while every worker thread is taken (slow writes, say): by default on a database on
+    this machine, SQLite or a PostgreSQL server on loopback."""
     if database == "sqlite":
         store = make_store(tmp_path)
     else:
