@@ -35,7 +35,7 @@ class DatabaseSettings(_Section):
         "PostgreSQL server on this machine (a Unix socket, `localhost` or a loopback address: "
         "round trips well under a millisecond); in a thread with a server elsewhere (a read "
         "waits on the network, and the loop would wait with it). A turn that held the loop "
-        "waiting over 5 ms sends its command to the threads for its next 100 turns. `always` "
+        "waiting over 50 ms sends its command to the threads for its next 100 turns. `always` "
         "puts readers on the loop with any server; `never` keeps every turn in a thread.",
     )
 
