@@ -12,7 +12,15 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from conversations.ports import LEASE, AtLeast, Conflict, DuplicateKey, OutboxTally, R
+from conversations.ports import (
+    LEASE,
+    AtLeast,
+    Conflict,
+    DuplicateKey,
+    OrField,
+    OutboxTally,
+    R,
+)
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import UNCONFIRMED, OutboxItem, OutboxStatus, PlanWake, Record
 from conversations.unique_keys import UNIQUE_KEYS
@@ -43,6 +51,9 @@ def matches(record: Record, where: dict[str, Any]) -> bool:
                 return False
         elif isinstance(wanted, AtLeast):
             if value is None or value < wanted.value:
+                return False
+        elif isinstance(wanted, OrField):
+            if wanted.value not in (value, getattr(record, wanted.other)):
                 return False
         elif value != wanted:
             return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 from conversations.calendar_invites import invitation
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, text
-from conversations.ports import Repo
+from conversations.ports import OrField, Repo
 from conversations.records import (
     OPEN_PHASES,
     Agreement,
@@ -23,25 +23,25 @@ from conversations.refs import GoalsRef, PairMeetingRef, PairRef
 from conversations.turn import Turn
 
 
+def member(person_id: int | None) -> OrField:
+    """The filter for a person's pairs, as mentor or as adept: one read (``mentor_id=``)."""
+    return OrField("adept_id", person_id)
+
+
 def open_pairs_of(repo: Repo, person_id: int | None) -> list[Pair]:
-    pairs = repo.find(Pair, mentor_id=person_id, phase=list(OPEN_PHASES))
-    pairs += repo.find(Pair, adept_id=person_id, phase=list(OPEN_PHASES))
-    return sorted(pairs, key=lambda p: p.id or 0)
+    """The person's open pairs, oldest first."""
+    return repo.find(Pair, mentor_id=member(person_id), phase=list(OPEN_PHASES))
 
 
 def has_pair(repo: Repo, person: Person) -> bool:
     """Whether the person is in an open pair (their ids read; no pair record built: help and
     every command's audience check ask this)."""
-    phases = list(OPEN_PHASES)
-    return bool(
-        repo.columns(Pair, ["id"], mentor_id=person.id, phase=phases)
-        or repo.columns(Pair, ["id"], adept_id=person.id, phase=phases)
-    )
+    return bool(repo.columns(Pair, ["id"], mentor_id=member(person.id), phase=list(OPEN_PHASES)))
 
 
 def last_ended_pair(repo: Repo, person: Person) -> Pair | None:
     """The person's most recently ended pair, if they have had one."""
-    pairs = repo.find(Pair, mentor_id=person.id) + repo.find(Pair, adept_id=person.id)
+    pairs = repo.find(Pair, mentor_id=member(person.id))
     ended = [p for p in pairs if p.ended_at is not None]
     return max(ended, key=lambda p: p.ended_at or p.introduced_at) if ended else None
 

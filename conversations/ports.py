@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from conversations.messages import Message
 from conversations.records import OutboxItem, OutboxStatus, PlanWake, Record
@@ -44,6 +44,15 @@ class AtLeast:
 
 
 @dataclass(frozen=True)
+class OrField:
+    """A filter value: the field equals ``value``, or the field ``other`` does. One person's
+    pairs in one read: ``mentor_id=OrField("adept_id", person_id)``."""
+
+    other: str
+    value: Any
+
+
+@dataclass(frozen=True)
 class OutboxTally:
     """The outbox rows of one programme with one kind and status, summed up: counts and
     dates, never a message."""
@@ -58,7 +67,8 @@ class OutboxTally:
 
 class Repo(Protocol):
     """Reads and writes inside one transaction. Filters are equality, membership when the
-    value is a list/tuple/set, or ``>=`` when it is an ``AtLeast``. Returned records are copies:
+    value is a list/tuple/set, ``>=`` when it is an ``AtLeast``, or equality of either of two
+    fields when it is an ``OrField``. Returned records are copies:
     change them with ``model_copy`` and ``update``.
 
     Every ``add``, ``update`` and ``delete`` of a record the planner reads also marks the
@@ -146,6 +156,15 @@ class Repo(Protocol):
         (changed meanwhile) is left as it is, to be planned again. Version ``None``: the
         subject had no row; insert one unless one exists by now."""
         ...
+
+
+@runtime_checkable
+class KeepsStatistics(Protocol):
+    """A store whose query planner needs its statistics refreshed now and then (SQLite: without
+    them it may read a whole workspace's rows by the workspace index where the person's own
+    index finds one; PostgreSQL's autovacuum keeps its own). The scheduler asks hourly."""
+
+    def refresh_statistics(self) -> None: ...
 
 
 class Store(Protocol):

@@ -4,7 +4,8 @@
 (``conversations.planner.queue_due``: only the subjects whose wake time has come or that
 changed), then lets the dispatcher deliver what is due, then deletes the records of any
 workspace that removed the bot longer ago than the retention
-(``conversations.workspace_purge``). The database is the truth: the
+(``conversations.workspace_purge``), and hourly refreshes the store's query-planner statistics
+(``KeepsStatistics``: SQLite's ``ANALYZE``). The database is the truth: the
 planner's wake times are rows too, and APScheduler only wakes us, so a missed, doubled or
 retried tick is harmless (outbox keys are unique; a tick after downtime catches up within the
 grace window), and a new process starts where the last one stopped.
@@ -19,14 +20,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from conversations.config import CoreConfig
 from conversations.planner import PlanRules, QueueResult, queue_due, warm_up
-from conversations.ports import Clock, Store
+from conversations.ports import Clock, KeepsStatistics, Store
 from conversations.workspace_purge import Purged, due, purge_due
 from scheduler.dispatcher import DeliveryReport, Dispatcher
 from scheduler.replan import Replanner
@@ -34,6 +36,7 @@ from scheduler.replan import Replanner
 log = logging.getLogger("mentorbot.scheduler")
 
 JOB_ID = "mentorbot-tick"
+STATISTICS_EVERY = timedelta(hours=1)  # the store's planner statistics (``refresh_statistics``)
 
 
 @dataclass
@@ -41,6 +44,9 @@ class TickReport:
     queued: QueueResult = field(default_factory=QueueResult)
     delivered: DeliveryReport = field(default_factory=DeliveryReport)
     purged: list[Purged] = field(default_factory=list)
+    statistics: bool = (
+        False  # the planner statistics were refreshed (``Scheduler.refresh_statistics``)
+    )
 
 
 class Scheduler:
@@ -72,6 +78,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self.replanner = replanner
         self._replanning: threading.Thread | None = None
+        self._statistics_at: datetime | None = None
         warm_up(clock.now())  # loaded now, not in the first tick
 
     def queue(self) -> QueueResult:
@@ -124,7 +131,25 @@ class Scheduler:
                 report.purged = await asyncio.to_thread(self.purge)
             except Exception:
                 log.exception("event=tick_purge_failed")
+            try:
+                report.statistics = await asyncio.to_thread(self.refresh_statistics)
+            except Exception:
+                log.exception("event=tick_statistics_failed")
         return report
+
+    def refresh_statistics(self) -> bool:
+        """Refresh the store's planner statistics (``KeepsStatistics``) at the first tick of this
+        process and then every ``STATISTICS_EVERY``; whether it did now."""
+        now = self.clock.now()
+        if not isinstance(self.store, KeepsStatistics):
+            return False
+        if self._statistics_at is not None and now - self._statistics_at < STATISTICS_EVERY:
+            return False
+        started = time.perf_counter()
+        self.store.refresh_statistics()
+        self._statistics_at = now
+        log.info("event=statistics_refreshed ms=%.1f", 1000 * (time.perf_counter() - started))
+        return True
 
     def start_replan(self) -> bool:
         """Start the bulk re-plan in a worker thread unless one runs; True if started."""

@@ -42,6 +42,9 @@ from sqlalchemy.exc import DisconnectionError
 
 BUSY_TIMEOUT_MS = 5000
 WRITE_LANE = 1  # connections of a store's SQLite writer: one, so writers queue in-process
+# SQLite reads the planner's statistics (``SqlStore.refresh_statistics``) when a connection
+# opens: a connection is replaced after this long, so another process's refresh reaches it.
+STATS_RECYCLE_S = 3600
 WRITE_LANE_WAIT_S = 30.0  # a writer waiting longer for the lane gets SQLAlchemy's TimeoutError
 
 
@@ -136,7 +139,12 @@ def _checked(url: str) -> URL:
 
 
 def _sqlite(parsed: URL, begin: Any, **pool: Any) -> Engine:
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pool)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_recycle=STATS_RECYCLE_S,
+        **pool,
+    )
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", begin)
     return engine

@@ -10,7 +10,8 @@ built the first time and kept; its compiled form is then found in SQLAlchemy's o
 
 The ``where`` mapping means what it always meant (see ``SqlRepo.find``): equality per field,
 membership when the value is a list, tuple, set or frozenset (``None`` among them: or NULL),
-``>=`` for ``AtLeast``, and ``None`` itself matches NULL.
+``>=`` for ``AtLeast``, either of two columns for ``OrField``, and ``None`` itself matches
+NULL.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from conversations.ports import AtLeast
+from conversations.ports import AtLeast, OrField
 from conversations.records import Record
 from storage.tables import table_of
 
@@ -42,13 +43,15 @@ def _how(wanted: Any) -> str:
         return f"{how}:{size}" if size <= SHORT_LIST else how
     if isinstance(wanted, AtLeast):
         return "at_least"
+    if isinstance(wanted, OrField):
+        return f"or {wanted.other}"
     return "null" if wanted is None else "eq"
 
 
 def _value(wanted: Any) -> Any:
     if isinstance(wanted, _LISTS):
         return [v for v in wanted if v is not None]
-    if isinstance(wanted, AtLeast):
+    if isinstance(wanted, AtLeast | OrField):
         return wanted.value
     return wanted
 
@@ -98,6 +101,8 @@ def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.Col
         return column.is_(None)
     if how == "eq":
         return column == param
+    if how.startswith("or "):  # either column: the database ORs their two indexes
+        return sa.or_(column == param, column.table.columns[how[3:]] == param)
     values: Any = param
     if size:  # a short list: one parameter per value, w_<name>_0, w_<name>_1 …
         values = [sa.bindparam(f"w_{name}_{i}", type_=column.type) for i in range(int(size))]
@@ -111,8 +116,9 @@ def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[s
     shape: list[tuple[str, str]] = []
     params: dict[str, Any] = {}
     for name, wanted in where.items():
-        if name not in columns:
-            raise AttributeError(f"{table_of(cls).name} has no field {name!r}")
+        for field in (name, wanted.other) if isinstance(wanted, OrField) else (name,):
+            if field not in columns:
+                raise AttributeError(f"{table_of(cls).name} has no field {field!r}")
         how = _how(wanted)
         shape.append((name, how))
         if ":" in how:

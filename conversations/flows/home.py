@@ -8,7 +8,7 @@ from conversations.flows import goals as goals_flow
 from conversations.flows import status
 from conversations.flows.pending import pending_answers
 from conversations.messages import Button, Fact, Message, Reply, Section
-from conversations.pairs import open_pairs_of
+from conversations.pairs import member, open_pairs_of
 from conversations.parsing import CommandLine
 from conversations.records import (
     Enrolment,
@@ -101,7 +101,7 @@ def home_message(turn: Turn) -> Message:
             for e in enrolments
             if e.consent_at is not None  # asked, not answered: the question above says it
         ]
-        had_pair = bool(repo.find(Pair, mentor_id=me.id) or repo.find(Pair, adept_id=me.id))
+        had_pair = bool(repo.columns(Pair, ["id"], mentor_id=member(me.id)))
         if had_pair:
             sections.append(Section(text=t("home.completed")))
         elif enrolled:

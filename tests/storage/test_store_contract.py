@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from conversations import records as rec
-from conversations.ports import AtLeast, Conflict, DuplicateKey, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, OrField, R
 from conversations.wakes import EPOCH
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, one_of_each, outbox_item, person
@@ -477,6 +477,42 @@ def test_at_least_filters_by_lower_bound(store: StoreAndOutbox) -> None:
             repo.enqueue(outbox_item(f"k{n}", due_at=T0 + timedelta(hours=n)))
         found = repo.columns(rec.OutboxItem, ("key",), due_at=AtLeast(T0 + timedelta(hours=1)))
     assert found == [("k1",), ("k2",)]
+
+
+def test_or_field_finds_a_persons_pairs_as_mentor_or_as_adept_in_one_read(
+    store: StoreAndOutbox,
+) -> None:
+    def pair(mentor: int, adept: int, phase: rec.Phase) -> rec.Pair:
+        return rec.Pair(
+            programme_id=1,
+            mentor_id=mentor,
+            adept_id=adept,
+            phase=phase,
+            phase_since=T0,
+            introduced_at=T0,
+            midpoint_on=date(2026, 4, 15),
+            ends_on=date(2026, 9, 1),
+        )
+
+    with store.transaction() as repo:
+        as_adept = repo.add(pair(3, 1, rec.Phase.ACTIVE))
+        repo.add(pair(2, 3, rec.Phase.ACTIVE))  # person 1 not in it
+        as_mentor = repo.add(pair(1, 4, rec.Phase.ACTIVE))
+        ended = repo.add(pair(1, 5, rec.Phase.COMPLETED))
+    with store.read() as reader:
+        mine = OrField("adept_id", 1)
+        assert [p.id for p in reader.find(rec.Pair, mentor_id=mine)] == [
+            as_adept.id,
+            as_mentor.id,
+            ended.id,
+        ]
+        active = reader.columns(rec.Pair, ["id"], mentor_id=mine, phase=[rec.Phase.ACTIVE])
+        assert active == [(as_adept.id,), (as_mentor.id,)]
+        found = reader.first(rec.Pair, mentor_id=mine, phase=rec.Phase.COMPLETED)
+        assert found is not None and found.id == ended.id
+        assert reader.find(rec.Pair, mentor_id=OrField("adept_id", 9)) == []
+        with pytest.raises(AttributeError):
+            reader.find(rec.Pair, mentor_id=OrField("no_such_field", 1))
 
 
 def test_a_flood_of_changes_leaves_half_of_a_tick_to_what_is_due_by_time(
