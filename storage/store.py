@@ -349,9 +349,10 @@ class SqlStore(SqlOutbox):
         with self._write() as connection:
             connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
             connection.exec_driver_sql("ANALYZE")
-        # A connection reads the statistics when it opens: this store's open new ones now (one
-        # in use is closed when it is given back); other processes' within ``engine.STATS_RECYCLE_S``.
-        self._engines.dispose()
+        # A connection reads the statistics when it opens: this store's readers (every command's
+        # lookups) open new ones now (one in use is closed when it is given back); the writer's
+        # and other processes' connections are replaced within ``engine.STATS_RECYCLE_S``.
+        self._engines.read.dispose()
 
     @property
     def engine(self) -> Engine:
