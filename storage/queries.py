@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,14 +110,23 @@ def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.Col
     return sa.or_(clause, column.is_(None)) if how == "in_or_null" else clause
 
 
+@cache
+def _fields(cls: type[Record]) -> frozenset[str]:
+    return frozenset(table_of(cls).columns.keys())
+
+
 def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[str, Any]]:
     """The shape of a lookup and its bound values (``AttributeError`` for an unknown field)."""
-    columns = table_of(cls).columns
+    fields = _fields(cls)
     shape: list[tuple[str, str]] = []
     params: dict[str, Any] = {}
     for name, wanted in where.items():
+        if isinstance(wanted, str | int) and name in fields:  # most lookups: by a key or id
+            shape.append((name, "eq"))
+            params[f"w_{name}"] = wanted
+            continue
         for field in (name, wanted.other) if isinstance(wanted, OrField) else (name,):
-            if field not in columns:
+            if field not in fields:
                 raise AttributeError(f"{table_of(cls).name} has no field {field!r}")
         how = _how(wanted)
         shape.append((name, how))
