@@ -44,9 +44,8 @@ class TickReport:
     queued: QueueResult = field(default_factory=QueueResult)
     delivered: DeliveryReport = field(default_factory=DeliveryReport)
     purged: list[Purged] = field(default_factory=list)
-    statistics: bool = (
-        False  # the planner statistics were refreshed (``Scheduler.refresh_statistics``)
-    )
+    # The planner statistics were refreshed (``Scheduler.refresh_statistics``).
+    statistics: bool = False
 
 
 class Scheduler:
