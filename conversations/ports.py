@@ -164,7 +164,9 @@ class KeepsStatistics(Protocol):
     them it may read a whole workspace's rows by the workspace index where the person's own
     index finds one; PostgreSQL's autovacuum keeps its own). The scheduler asks hourly."""
 
-    def refresh_statistics(self) -> None: ...
+    def refresh_statistics(self) -> bool:
+        """Refresh them; whether this store keeps any (False: nothing was done)."""
+        ...
 
 
 class Store(Protocol):

@@ -138,17 +138,19 @@ class Scheduler:
 
     def refresh_statistics(self) -> bool:
         """Refresh the store's planner statistics (``KeepsStatistics``) at the first tick of this
-        process and then every ``STATISTICS_EVERY``; whether it did now."""
+        process and then every ``STATISTICS_EVERY``; whether it did now (never on a store that
+        keeps none: PostgreSQL's autovacuum does it)."""
         now = self.clock.now()
         if not isinstance(self.store, KeepsStatistics):
             return False
         if self._statistics_at is not None and now - self._statistics_at < STATISTICS_EVERY:
             return False
         started = time.perf_counter()
-        self.store.refresh_statistics()
+        kept = self.store.refresh_statistics()
         self._statistics_at = now
-        log.info("event=statistics_refreshed ms=%.1f", 1000 * (time.perf_counter() - started))
-        return True
+        if kept:
+            log.info("event=statistics_refreshed ms=%.1f", 1000 * (time.perf_counter() - started))
+        return kept
 
     def start_replan(self) -> bool:
         """Start the bulk re-plan in a worker thread unless one runs; True if started."""

@@ -339,13 +339,13 @@ class SqlStore(SqlOutbox):
         Such a read may run on an event loop."""
         return self._engines.on_this_machine
 
-    def refresh_statistics(self) -> None:
+    def refresh_statistics(self) -> bool:
         """``KeepsStatistics``: on SQLite, ``ANALYZE`` with ``analysis_limit`` (rows sampled per
         index, so it stays a few milliseconds however large the file); on PostgreSQL nothing,
         autovacuum does it. Without statistics SQLite's planner chose ``ix_pair_workspace`` for
         a person's pairs: 7 ms a lookup in a workspace of 25,000 pairs, 0.05 ms with them."""
         if not self._engines.sqlite:
-            return
+            return False
         with self._write() as connection:
             connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
             connection.exec_driver_sql("ANALYZE")
@@ -353,6 +353,7 @@ class SqlStore(SqlOutbox):
         # lookups) open new ones now (one in use is closed when it is given back); the writer's
         # and other processes' connections are replaced within ``engine.STATS_RECYCLE_S``.
         self._engines.read.dispose()
+        return True
 
     @property
     def engine(self) -> Engine:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from conversations.memory import InMemoryStore, ManualClock
 from conversations.pairs import member
 from conversations.planner import PlanRules
@@ -76,3 +78,15 @@ def test_the_in_memory_store_has_no_statistics_to_keep() -> None:
     clock = ManualClock(T0)
     scheduler = make_scheduler(InMemoryStore(), clock, FakePlatform(clock), PlanRules())
     assert not scheduler.refresh_statistics()
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_its_own_statistics(pg_database_url: str) -> None:
+    upgrade(pg_database_url)
+    store = SqlStore(pg_database_url)
+    try:
+        clock = ManualClock(T0)
+        scheduler = make_scheduler(store, clock, FakePlatform(clock), PlanRules())
+        assert not scheduler.refresh_statistics()  # autovacuum analyses; nothing logged hourly
+    finally:
+        store.close()
