@@ -74,8 +74,7 @@ class Engines:
 
     def dispose(self) -> None:
         self.write.dispose()
-        if self.read is not self.write:
-            self.read.dispose()
+        self.read.dispose()
 
 
 def on_this_machine(url: URL) -> bool:

@@ -131,7 +131,7 @@ class SqlRepo:
         types convert timestamps to aware UTC, enum values to enums and JSON to Python."""
         shape, params = queries.shape_of(cls, where)
         query = queries.some_columns(cls, tuple(names), shape, self._dialect)
-        fetched = driver_reads.fetch(self._conn, query, params) if self._driver else None
+        fetched = self._on_driver(query, params)
         if fetched is not None:
             return fetched[1]
         return [tuple(row) for row in self._conn.execute(query, params)]
@@ -139,9 +139,14 @@ class SqlRepo:
     def first(self, cls: type[R], **where: Any) -> R | None:
         shape, params = queries.shape_of(cls, where)
         query = queries.rows(cls, shape, True, self._dialect)  # LIMIT 1
-        fetched = driver_reads.fetch(self._conn, query, params) if self._driver else None
-        found = _records(cls, fetched or self._conn.execute(query, params))
+        found = _records(cls, self._on_driver(query, params) or self._conn.execute(query, params))
         return found[0] if found else None
+
+    def _on_driver(
+        self, query: sa.Select[Any], params: dict[str, Any]
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
+        """``storage.driver_reads.fetch`` where the driver takes it, else ``None``."""
+        return driver_reads.fetch(self._conn, query, params) if self._driver else None
 
     def add(self, record: R) -> R:
         """Insert with version 1; a unique clash raises ``DuplicateKey`` and is rolled back to a

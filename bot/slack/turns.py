@@ -14,7 +14,7 @@ seconds (``Timing`` holds the numbers):
 * The core runs in a worker thread (``asyncio.to_thread``): it is synchronous and talks to the
   database. A slash command that names nobody, from someone known with their profile, reads
   the person and runs the turn in one such thread (``known_turn``): one hop, not two, and
-  for a reader's turn one transaction (``Engine.read_turn``). On the embedded database a
+  for a reader's turn one transaction (``Engine.read_turn``). On a database on this machine a
   reader's turn runs on the event loop itself, without the hop (``bot.inline_reads``).
 """
 
@@ -110,8 +110,8 @@ class Turns:
         *,
         inline_reads: bool = False,
     ) -> None:
-        """``inline_reads``: the store's reads are work in this process (embedded SQLite), so
-        a reader's turn may run on the event loop (``bot.inline_reads``)."""
+        """``inline_reads``: the store's database is on this machine (``reads_on_loop``), so a
+        reader's turn may run on the event loop (``bot.inline_reads``)."""
         self._core = core
         self._inline = InlineReads() if inline_reads else None
         self._store = store

@@ -27,13 +27,19 @@ def _reader_pid(store: SqlStore) -> int:
         return int(connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
 
 
+def _one_person(store: SqlStore) -> tuple[rec.Person, int]:
+    """A stored person, and the backend of the readers' pool's one connection so far (the next
+    read gets it again)."""
+    with store.transaction() as repo:
+        stored = repo.add(person(1))
+    return stored, _reader_pid(store)
+
+
 def test_a_reader_leaves_no_transaction_open_between_its_reads(
     migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
 ) -> None:
     store = sql_stores(migrated_pg_url)
-    with store.transaction() as repo:
-        stored = repo.add(person(1))
-    pid = _reader_pid(store)  # the pool's one connection so far: the next read gets it again
+    stored, pid = _one_person(store)
     with _server(migrated_pg_url) as server, store.read() as reader:
         assert reader.first(rec.Person, id=stored.id) == stored
         state = server.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [pid])
@@ -45,9 +51,7 @@ def test_a_pooled_reader_the_server_terminated_is_replaced_before_a_read(
     migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
 ) -> None:
     store = sql_stores(migrated_pg_url)
-    with store.transaction() as repo:
-        stored = repo.add(person(1))
-    pid = _reader_pid(store)
+    stored, pid = _one_person(store)
     with _server(migrated_pg_url) as server:
         assert server.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
         deadline = time.monotonic() + 10
