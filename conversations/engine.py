@@ -64,7 +64,13 @@ from conversations.i18n import Texts, normalise_locale
 from conversations.lanes import Lanes
 from conversations.messages import Button, Message, Reply, Section, text
 from conversations.pair_choice import ask_pair
-from conversations.pairs import has_pair, last_ended_pair, open_pairs_of, pair_closed_reply
+from conversations.pairs import (
+    in_open_pair,
+    in_pair,
+    last_ended_pair,
+    open_pairs_of,
+    pair_closed_reply,
+)
 from conversations.parked_commands import take_command
 from conversations.parsing import CommandLine, parse_command
 from conversations.people import new_person
@@ -116,12 +122,12 @@ def find_command(word: str) -> CommandRoute | None:
     return ROUTES.command(word)
 
 
-def may_use(repo: Repo, person: Person, audience: Audience) -> bool:
+def may_use(turn: Turn, audience: Audience) -> bool:
     if audience == Audience.EVERYONE:
         return True
     if audience == Audience.COORDINATOR:
-        return person.is_coordinator
-    return has_pair(repo, person)
+        return turn.person.is_coordinator
+    return in_pair(turn)
 
 
 def park(turn: Turn, state: ConversationState, line: str, command: str) -> Reply:
@@ -195,7 +201,7 @@ def run_command(
 ) -> Reply:
     """Run a command for the person, if they may use it and it takes the flags given.
     ``programme``: the programme chosen with a button for a parked command."""
-    if not may_use(turn.repo, turn.person, spec.audience):
+    if not may_use(turn, spec.audience):
         ended = last_ended_pair(turn.repo, turn.person)
         if spec.audience == Audience.PAIR and ended is not None:
             return pair_closed_reply(turn, ended)  # the reason that fits: it ended
@@ -307,10 +313,12 @@ class Engine:
         person: Person | None = None
         try:
             with self.store.read() as repo:
-                person = self._find(repo, actor)
-                if person is None or not accept(person):
+                found = self._find(repo, actor)
+                if found is None or not accept(found[0]):
                     return None
-                return person, self._turn(repo, person, cleaned, uuid.uuid4().hex)
+                person = found[0]
+                reply = self._turn(repo, person, cleaned, uuid.uuid4().hex, in_pair=found[1])
+                return person, reply
         except _Refused as refused:
             assert person is not None
             return person, refused.reply
@@ -334,13 +342,21 @@ class Engine:
                 except DuplicateKey:
                     log.info("event=duplicate_event key=%s", key)
                     return Reply(duplicate=True)
-            person = self.lanes.person(lambda: self.ensure_person(repo, actor))
-            return self._turn(repo, person, event, key, now)
+            person, paired = self.lanes.person(lambda: self._ensure(repo, actor))
+            return self._turn(repo, person, event, key, now, in_pair=paired)
 
     def _turn(
-        self, repo: Repo, person: Person, event: Event, key: str, now: datetime | None = None
+        self,
+        repo: Repo,
+        person: Person,
+        event: Event,
+        key: str,
+        now: datetime | None = None,
+        *,
+        in_pair: bool | None = None,
     ) -> Reply:
-        """The flow step of ``event`` for ``person`` in the open transaction ``repo``."""
+        """The flow step of ``event`` for ``person`` in the open transaction ``repo``
+        (``in_pair``: whether they are in an open pair, if read with them)."""
         turn = Turn(
             repo=WorkspaceRepo(repo, person.workspace),
             now=now or self.clock.now(),
@@ -350,6 +366,7 @@ class Engine:
             commands=COMMANDS,
             allowed_from=allowed_from,
             groups=event.groups if isinstance(event, Command | TextReceived) else (),
+            in_pair=in_pair,
         )
         reply = self._route(turn, event)
         log.info(
@@ -373,14 +390,14 @@ class Engine:
             button = ROUTES.button(event.action)
             if button is None:
                 return turn.say("error.stale_button")
-            if not may_use(turn.repo, turn.person, button.audience):
+            if not may_use(turn, button.audience):
                 return turn.say("error.stale_button")
             return button.handler(turn, event.value)
         if isinstance(event, FormSubmitted):
             form = ROUTES.form(event.form_id)
             if form is None:
                 return turn.say("error.stale_button")
-            if not may_use(turn.repo, turn.person, form.audience):
+            if not may_use(turn, form.audience):
                 return turn.say("error.stale_button")
             return form.handler(turn, event.values, event.context)
         if isinstance(event, HomeOpened):
@@ -418,9 +435,12 @@ class Engine:
         return help.unknown_command(turn, line.word if line else "")
 
     # People -------------------------------------------------------------------
-    def _find(self, repo: Repo, actor: Actor) -> Person | None:
-        return repo.first(
+    def _find(self, repo: Repo, actor: Actor) -> tuple[Person, bool] | None:
+        """The actor's person and whether they are in an open pair, in one read (every turn
+        asks both: its audience check and help)."""
+        return repo.first_referred(
             Person,
+            in_open_pair(actor.workspace),
             platform=actor.platform,
             workspace=actor.workspace,
             platform_user_id=actor.platform_user_id,
@@ -428,14 +448,19 @@ class Engine:
 
     def ensure_person(self, repo: Repo, actor: Actor) -> Person:
         """Find the actor's person, creating them on first contact (profile hints used once)."""
-        person = self._find(repo, actor)
-        if person is None:
-            return repo.add(new_person(self.config, actor, self.clock.now()))
+        return self._ensure(repo, actor)[0]
+
+    def _ensure(self, repo: Repo, actor: Actor) -> tuple[Person, bool]:
+        """``ensure_person``, and whether the person is in an open pair."""
+        found = self._find(repo, actor)
+        if found is None:
+            return repo.add(new_person(self.config, actor, self.clock.now())), False
+        person, paired = found
         if person.erased_at is not None:
             # Erased before their shell was detached from the identity (migration 0003 detaches
             # those): detach it now, and start a new, empty person.
             repo.update(person.model_copy(update={"platform_user_id": f"erased:{person.id}"}))
-            return repo.add(new_person(self.config, actor, self.clock.now()))
+            return repo.add(new_person(self.config, actor, self.clock.now())), False
         if (
             person.display_name == person.platform_user_id
             and actor.display_name
@@ -460,7 +485,7 @@ class Engine:
                     subject=f"person:{person.id}",
                 )
             )
-        return person
+        return person, paired
 
     def _crash_reply(self, actor: Actor) -> Reply:
         lang = normalise_locale(actor.locale, self.config.default_locale)
@@ -468,7 +493,7 @@ class Engine:
             with self.store.read() as repo:
                 found = self._find(repo, actor)
                 if found is not None:
-                    lang = found.locale
+                    lang = found[0].locale
         except Exception:
             log.error("event=crash_reply_lookup_failed error=%s at=%s", *crash_site())
         return Reply(messages=[text(Texts(lang)("error.crash"))])

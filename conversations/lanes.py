@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from conversations.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from conversations.parsing import parse_command
 from conversations.ports import ReadOnly
-from conversations.records import Person
+
+T = TypeVar("T")
 
 WRITER_TURNS = 16
 
@@ -55,7 +57,7 @@ class Lanes:
         with self._lock:
             return self._writers.get(route_of(event), 0) > 0
 
-    def person(self, find: Callable[[], Person]) -> Person:
+    def person(self, find: Callable[[], T]) -> T:
         """The turn's person from ``find``; a write it tries is the person's, not the route's."""
         try:
             return find()

@@ -20,6 +20,7 @@ from conversations.ports import (
     OrField,
     OutboxTally,
     R,
+    Referred,
 )
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import UNCONFIRMED, OutboxItem, OutboxStatus, PlanWake, Record
@@ -130,6 +131,22 @@ class _MemoryRepo:
             if matches(r, where):
                 return r.model_copy(deep=True)  # type: ignore[return-value]
         return None
+
+    def first_referred(
+        self, cls: type[R], referred: Referred, **where: Any
+    ) -> tuple[R, bool] | None:
+        found = self.first(cls, **where)
+        if found is None:
+            return None
+        for name in (*referred.fields, *referred.where):
+            if name not in referred.cls.model_fields:
+                raise AttributeError(f"{referred.cls.__name__} has no field {name!r}")
+        refers = any(
+            matches(r, dict(referred.where))
+            and found.id in (getattr(r, f) for f in referred.fields)
+            for r in self._table(referred.cls).values()
+        )
+        return found, refers
 
     def _check_unique(self, record: Record) -> None:
         """The SQL stores' unique constraints (``conversations.unique_keys``)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from conversations.calendar_invites import invitation
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, text
-from conversations.ports import OrField, Repo
+from conversations.ports import OrField, Referred, Repo
 from conversations.records import (
     OPEN_PHASES,
     Agreement,
@@ -34,9 +34,21 @@ def open_pairs_of(repo: Repo, person_id: int | None) -> list[Pair]:
 
 
 def has_pair(repo: Repo, person: Person) -> bool:
-    """Whether the person is in an open pair (their ids read; no pair record built: help and
-    every command's audience check ask this)."""
+    """Whether the person is in an open pair (their ids read; no pair record built)."""
     return bool(repo.columns(Pair, ["id"], mentor_id=member(person.id), phase=list(OPEN_PHASES)))
+
+
+def in_open_pair(workspace: str) -> Referred:
+    """Asked with the person of a turn (``Repo.first_referred``): are they in an open pair?"""
+    return Referred(
+        Pair, ("mentor_id", "adept_id"), {"phase": list(OPEN_PHASES), "workspace": workspace}
+    )
+
+
+def in_pair(turn: Turn) -> bool:
+    """``has_pair`` for the turn's own person: as read with them when the turn began (every
+    command's audience check and help ask it, before a step writes), else read now."""
+    return turn.in_pair if turn.in_pair is not None else has_pair(turn.repo, turn.person)
 
 
 def last_ended_pair(repo: Repo, person: Person) -> Pair | None:

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -53,6 +53,18 @@ class OrField:
 
 
 @dataclass(frozen=True)
+class Referred:
+    """Asked with ``Repo.first_referred``: whether some ``cls`` record refers to the record
+    found, one of its ``fields`` holding the found record's id, and matches ``where`` (a filter
+    as for ``find``). A turn's person and whether they are in an open pair, in one read:
+    ``Referred(Pair, ("mentor_id", "adept_id"), {"phase": [...]})``."""
+
+    cls: type[Record]
+    fields: tuple[str, ...]
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutboxTally:
     """The outbox rows of one programme with one kind and status, summed up: counts and
     dates, never a message."""
@@ -79,6 +91,13 @@ class Repo(Protocol):
     def find(self, cls: type[R], **where: Any) -> list[R]: ...
 
     def first(self, cls: type[R], **where: Any) -> R | None: ...
+
+    def first_referred(
+        self, cls: type[R], referred: Referred, **where: Any
+    ) -> tuple[R, bool] | None:
+        """``first(cls, **where)`` and whether a record ``referred`` describes refers to it, in
+        one read (``None``: nothing found)."""
+        ...
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         """A lean read: for each record that ``find(cls, **where)`` would return (same order,

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from conversations.ports import OutboxTally, R, ReadOnly, Repo
+from conversations.ports import OutboxTally, R, ReadOnly, Referred, Repo
 from conversations.records import OutboxItem, PlanWake
 
 
@@ -32,6 +32,11 @@ class ReadOnlyRepo:
 
     def first(self, cls: type[R], **where: Any) -> R | None:
         return self.inner.first(cls, **where)
+
+    def first_referred(
+        self, cls: type[R], referred: Referred, **where: Any
+    ) -> tuple[R, bool] | None:
+        return self.inner.first_referred(cls, referred, **where)
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         return self.inner.columns(cls, names, **where)

@@ -19,11 +19,12 @@ The scheduler and the dispatcher work across workspaces and use the plain ``Repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from conversations.ports import OutboxTally, R, Repo
+from conversations.ports import OutboxTally, R, Referred, Repo
 from conversations.records import OutboxItem, PlanWake, Programme, Record
 
 LOCAL = "local"  # the console's workspace
@@ -78,6 +79,19 @@ class WorkspaceRepo:
     def first(self, cls: type[R], **where: Any) -> R | None:
         scoped = self._where(cls, where)
         return None if scoped is None else self.inner.first(cls, **scoped)
+
+    def first_referred(
+        self, cls: type[R], referred: Referred, **where: Any
+    ) -> tuple[R, bool] | None:
+        """Of this workspace's records only, on both sides."""
+        scoped = self._where(cls, where)
+        linked = self._where(referred.cls, dict(referred.where))
+        if scoped is None:
+            return None
+        if linked is None:
+            found = self.inner.first(cls, **scoped)
+            return None if found is None else (found, False)
+        return self.inner.first_referred(cls, replace(referred, where=linked), **scoped)
 
     def columns(self, cls: type[R], names: Sequence[str], **where: Any) -> list[tuple[Any, ...]]:
         scoped = self._where(cls, where)

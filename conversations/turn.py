@@ -77,6 +77,9 @@ class Turn:
     chosen_pair: int | None = None
     # The channels, user groups and files the command's adapter expanded (``invite``).
     groups: tuple[Group, ...] = ()
+    # Whether the person was in an open pair when the turn began, read with them in one
+    # statement (``conversations.pairs.in_pair``); None: not read.
+    in_pair: bool | None = None
 
     @property
     def t(self) -> Texts:

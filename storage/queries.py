@@ -89,12 +89,14 @@ def one_of(column: sa.Column[Any], name: str, dialect: str) -> sa.ColumnElement[
     return column.in_(sa.bindparam(name, type_=column.type, expanding=True))
 
 
-def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.ColumnElement[bool]:
+def _clause(
+    column: sa.Column[Any], name: str, how: str, dialect: str, prefix: str = "w_"
+) -> sa.ColumnElement[bool]:
     how, _, size = how.partition(":")
     if how.startswith("in") and not size:  # a long list (ids, keys): one parameter
-        found = one_of(column, f"w_{name}", dialect)
+        found = one_of(column, f"{prefix}{name}", dialect)
         return sa.or_(found, column.is_(None)) if how == "in_or_null" else found
-    param = sa.bindparam(f"w_{name}", type_=column.type, expanding=how.startswith("in"))
+    param = sa.bindparam(f"{prefix}{name}", type_=column.type, expanding=how.startswith("in"))
     if how == "at_least":
         return column >= param
     if how == "null":
@@ -105,7 +107,7 @@ def _clause(column: sa.Column[Any], name: str, how: str, dialect: str) -> sa.Col
         return sa.or_(column == param, column.table.columns[how[3:]] == param)
     values: Any = param
     if size:  # a short list: one parameter per value, w_<name>_0, w_<name>_1 …
-        values = [sa.bindparam(f"w_{name}_{i}", type_=column.type) for i in range(int(size))]
+        values = [sa.bindparam(f"{prefix}{name}_{i}", type_=column.type) for i in range(int(size))]
     clause = column.in_(values)
     return sa.or_(clause, column.is_(None)) if how == "in_or_null" else clause
 
@@ -115,15 +117,18 @@ def _fields(cls: type[Record]) -> frozenset[str]:
     return frozenset(table_of(cls).columns.keys())
 
 
-def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[str, Any]]:
-    """The shape of a lookup and its bound values (``AttributeError`` for an unknown field)."""
+def shape_of(
+    cls: type[Record], where: Mapping[str, Any], prefix: str = "w_"
+) -> tuple[Shape, dict[str, Any]]:
+    """The shape of a lookup and its bound values, named ``prefix`` and the field
+    (``AttributeError`` for an unknown field)."""
     fields = _fields(cls)
     shape: list[tuple[str, str]] = []
     params: dict[str, Any] = {}
     for name, wanted in where.items():
         if isinstance(wanted, str | int) and name in fields:  # most lookups: by a key or id
             shape.append((name, "eq"))
-            params[f"w_{name}"] = wanted
+            params[f"{prefix}{name}"] = wanted
             continue
         for field in (name, wanted.other) if isinstance(wanted, OrField) else (name,):
             if field not in fields:
@@ -131,9 +136,9 @@ def shape_of(cls: type[Record], where: Mapping[str, Any]) -> tuple[Shape, dict[s
         how = _how(wanted)
         shape.append((name, how))
         if ":" in how:
-            params.update((f"w_{name}_{i}", v) for i, v in enumerate(_value(wanted)))
+            params.update((f"{prefix}{name}_{i}", v) for i, v in enumerate(_value(wanted)))
         elif how != "null":
-            params[f"w_{name}"] = _value(wanted)
+            params[f"{prefix}{name}"] = _value(wanted)
     return tuple(shape), params
 
 
@@ -144,6 +149,33 @@ def rows(cls: type[Record], shape: Shape, one: bool, dialect: str = "") -> sa.Se
     table = table_of(cls)
     query = sa.select(table).where(*_where(table, shape, dialect)).order_by(table.c.id)
     return query.limit(1) if one else query
+
+
+REFERRED = "referred_"  # the label of ``first_referred``'s answer (no record has that field)
+REFERRED_PREFIX = "x_"  # its filter's parameters: not named like the lookup's own
+
+
+@lru_cache(maxsize=256)
+def first_referred(
+    cls: type[Record],
+    shape: Shape,
+    other: type[Record],
+    fields: tuple[str, ...],
+    other_shape: Shape,
+    dialect: str = "",
+) -> sa.Select[Any]:
+    """The first whole row of ``cls`` of that shape and, labelled ``REFERRED``, whether a row
+    of ``other`` of ``other_shape`` holds its id in one of ``fields``: one statement (an
+    ``EXISTS``) where two reads were two round trips."""
+    table, linked = table_of(cls), table_of(other)
+    for name in fields:
+        if name not in linked.columns:
+            raise AttributeError(f"{linked.name} has no field {name!r}")
+    refers = sa.or_(*(linked.columns[name] == table.c.id for name in fields))
+    conditions = _where(linked, other_shape, dialect, REFERRED_PREFIX)
+    exists = sa.exists().where(refers, *conditions).label(REFERRED)
+    query = sa.select(table, exists).where(*_where(table, shape, dialect))
+    return query.order_by(table.c.id).limit(1)
 
 
 @lru_cache(maxsize=2048)
@@ -165,5 +197,7 @@ def by_id(cls: type[Record]) -> sa.Select[Any]:
     return sa.select(table).where(table.c.id == sa.bindparam("id"))
 
 
-def _where(table: sa.Table, shape: Shape, dialect: str) -> Sequence[sa.ColumnElement[bool]]:
-    return [_clause(table.columns[name], name, how, dialect) for name, how in shape]
+def _where(
+    table: sa.Table, shape: Shape, dialect: str, prefix: str = "w_"
+) -> Sequence[sa.ColumnElement[bool]]:
+    return [_clause(table.columns[name], name, how, dialect, prefix) for name, how in shape]

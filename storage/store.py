@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from conversations.ports import Conflict, DuplicateKey, OutboxTally, R
+from conversations.ports import Conflict, DuplicateKey, OutboxTally, R, Referred
 from conversations.read_only import ReadOnlyRepo
 from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
@@ -141,6 +141,28 @@ class SqlRepo:
         query = queries.rows(cls, shape, True, self._dialect)  # LIMIT 1
         found = _records(cls, self._on_driver(query, params) or self._conn.execute(query, params))
         return found[0] if found else None
+
+    def first_referred(
+        self, cls: type[R], referred: Referred, **where: Any
+    ) -> tuple[R, bool] | None:
+        """One statement: the row and an ``EXISTS`` of the referring row (``queries``)."""
+        shape, params = queries.shape_of(cls, where)
+        other_shape, other_params = queries.shape_of(
+            referred.cls, referred.where, queries.REFERRED_PREFIX
+        )
+        query = queries.first_referred(
+            cls, shape, referred.cls, tuple(referred.fields), other_shape, self._dialect
+        )
+        params |= other_params
+        fetched = self._on_driver(query, params)
+        if fetched is None:
+            result = self._conn.execute(query, params)
+            fetched = (tuple(result.keys()), [tuple(row) for row in result])
+        names, rows = fetched
+        if not rows:
+            return None
+        *values, refers = rows[0]
+        return _records(cls, (names[:-1], [tuple(values)]))[0], bool(refers)
 
     def _on_driver(
         self, query: sa.Select[Any], params: dict[str, Any]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from conversations.i18n import Texts
 from conversations.messages import Message, Reply, Section
-from conversations.pairs import has_pair
+from conversations.pairs import in_pair
 from conversations.parsing import CommandLine
 from conversations.routes import Action, Audience, ButtonRoute, CommandRoute, Routes
 from conversations.turn import CommandInfo, Turn
@@ -40,7 +40,7 @@ def unknown_flag(turn: Turn, command: CommandInfo, flag: str) -> Reply:
 def usable(turn: Turn) -> list[CommandInfo]:
     """The commands the person may use now, in the flows' order."""
     groups = {Audience.EVERYONE}
-    if has_pair(turn.repo, turn.person):
+    if in_pair(turn):
         groups.add(Audience.PAIR)
     if turn.person.is_coordinator:
         groups.add(Audience.COORDINATOR)
@@ -65,7 +65,7 @@ def help_message(turn: Turn, unknown: str = "") -> Message:
     if unknown:
         sections.append(Section(text=t("help.unknown", word=unknown[:40])))
     groups = [Audience.EVERYONE]
-    if has_pair(turn.repo, turn.person):
+    if in_pair(turn):
         groups.insert(0, Audience.PAIR)
     if turn.person.is_coordinator:
         groups.append(Audience.COORDINATOR)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conversations.memory import InMemoryStore, ManualClock
-from conversations.pairs import member
+from conversations.pairs import in_open_pair
 from conversations.planner import PlanRules
-from conversations.records import OPEN_PHASES, Pair, Phase
+from conversations.records import Pair, Person, Phase
 from storage import queries
 from storage.migrate import upgrade
 from storage.store import SqlStore
@@ -21,12 +21,15 @@ from tests.scheduler.world import FakePlatform
 
 
 def _plan_of_a_persons_pairs(store: SqlStore) -> str:
-    """How SQLite reads the lookup every command makes (``has_pair``) in a workspace."""
-    where = {"mentor_id": member(7), "phase": list(OPEN_PHASES), "workspace": "T1"}
-    shape, params = queries.shape_of(Pair, where)
-    compiled = queries.some_columns(Pair, ("id",), shape, "sqlite").compile(
-        dialect=store.engine.dialect
-    )
+    """How SQLite reads the lookup every command makes: the person, and whether they are in
+    an open pair (``Engine._find``), in a workspace."""
+    where = {"platform": "slack", "workspace": "T1", "platform_user_id": "U7"}
+    shape, params = queries.shape_of(Person, where)
+    referred = in_open_pair("T1")
+    pair_shape, pair_params = queries.shape_of(Pair, referred.where, queries.REFERRED_PREFIX)
+    params |= pair_params
+    query = queries.first_referred(Person, shape, Pair, referred.fields, pair_shape, "sqlite")
+    compiled = query.compile(dialect=store.engine.dialect)
     bound = tuple(params.get(n, compiled.params.get(n)) for n in compiled.positiontup or ())
     with store.read_engine.connect() as connection:
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", bound)

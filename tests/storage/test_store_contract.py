@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from conversations import records as rec
-from conversations.ports import AtLeast, Conflict, DuplicateKey, OrField, R
+from conversations.ports import AtLeast, Conflict, DuplicateKey, OrField, R, Referred
 from conversations.wakes import EPOCH
 from tests.storage.conftest import StoreAndOutbox
 from tests.storage.samples import T0, one_of_each, outbox_item, person
@@ -513,6 +513,55 @@ def test_or_field_finds_a_persons_pairs_as_mentor_or_as_adept_in_one_read(
         assert reader.find(rec.Pair, mentor_id=OrField("adept_id", 9)) == []
         with pytest.raises(AttributeError):
             reader.find(rec.Pair, mentor_id=OrField("no_such_field", 1))
+
+
+def test_first_referred_reads_a_record_and_whether_another_refers_to_it_in_one_read(
+    store: StoreAndOutbox,
+) -> None:
+    def pair(mentor: int, adept: int, phase: rec.Phase, workspace: str = "T1") -> rec.Pair:
+        return rec.Pair(
+            programme_id=1,
+            mentor_id=mentor,
+            adept_id=adept,
+            phase=phase,
+            phase_since=T0,
+            introduced_at=T0,
+            midpoint_on=date(2026, 4, 15),
+            ends_on=date(2026, 9, 1),
+            workspace=workspace,
+        )
+
+    with store.transaction() as repo:
+        mentor, adept, ended, alone, elsewhere = (repo.add(person(n)) for n in (1, 2, 3, 4, 5))
+        assert None not in (mentor.id, adept.id, ended.id, alone.id, elsewhere.id)
+        repo.add(pair(mentor.id or 0, adept.id or 0, rec.Phase.ACTIVE))
+        repo.add(pair(ended.id or 0, alone.id or 0, rec.Phase.COMPLETED))
+        repo.add(pair(elsewhere.id or 0, 99, rec.Phase.ACTIVE, workspace="T2"))
+    in_open_pair = Referred(
+        rec.Pair,
+        ("mentor_id", "adept_id"),
+        {"phase": [rec.Phase.INTRO, rec.Phase.ACTIVE], "workspace": "T1"},
+    )
+    with store.read() as reader:
+
+        def asked(n: int) -> tuple[int | None, bool] | None:
+            found = reader.first_referred(
+                rec.Person, in_open_pair, workspace="T1", platform_user_id=f"U{n}"
+            )
+            return None if found is None else (found[0].id, found[1])
+
+        assert asked(1) == (mentor.id, True)  # as mentor
+        assert asked(2) == (adept.id, True)  # as adept
+        assert asked(3) == (ended.id, False)  # their pair has ended
+        assert asked(4) == (alone.id, False)
+        assert asked(5) == (elsewhere.id, False)  # their open pair is of another workspace
+        assert asked(6) is None
+        found = reader.first_referred(rec.Person, in_open_pair, platform_user_id="U1")
+        assert found is not None and found[0] == mentor  # the whole record, as ``first`` reads it
+        with pytest.raises(AttributeError):
+            reader.first_referred(
+                rec.Person, Referred(rec.Pair, ("no_such_field",)), platform_user_id="U1"
+            )
 
 
 def test_a_flood_of_changes_leaves_half_of_a_tick_to_what_is_due_by_time(
