@@ -437,7 +437,7 @@ class SqlStore(SqlOutbox):
         reader connection, one snapshot of the last commit, never waiting for a writer; on
         PostgreSQL statements in autocommit, each seeing the last commit as it would in a READ
         COMMITTED transaction (``storage.engine``). A write raises ``ReadOnly``."""
-        with unit(self._engines.read) as connection:
+        with unit(self._engines.read, begin=self._engines.sqlite) as connection:
             yield ReadOnlyRepo(SqlRepo(connection))
 
     # Outbox port: claims, leases and marks in storage.outbox; the counts here

@@ -14,7 +14,7 @@ next tick plans again. Within one process SQLite writers no longer meet each oth
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
@@ -40,10 +40,12 @@ def may_retry(error: DBAPIError) -> bool:
 
 
 @contextmanager
-def unit(engine: Engine) -> Iterator[Connection]:
-    """A connection of ``engine`` inside one transaction (see the module docstring)."""
+def unit(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
+    """A connection of ``engine`` inside one transaction (see the module docstring), or, with
+    ``begin=False`` on an engine in autocommit (PostgreSQL's readers), without one: each
+    statement is its own, and SQLAlchemy's transaction objects would only cost Python."""
     try:
-        connection, transaction = _begin(engine)
+        connection, transaction = _begin(engine) if begin else (engine.connect(), nullcontext())
         try:
             with transaction:
                 yield connection
