@@ -9,6 +9,8 @@ person enrolled by hand with `enroll` is asked for consent instead (``flows/cons
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel import Locale, UnknownLocaleError
 
 from conversations.flows.consent import programme_facts, send_welcome
@@ -18,6 +20,7 @@ from conversations.messages import Choice, Form, FormField, Message, Reply, Sect
 from conversations.parsing import ParseError, parse_zone
 from conversations.records import (
     Enrolment,
+    EnrolmentStatus,
     Invitation,
     InvitationStatus,
     OutboxItem,
@@ -285,24 +288,42 @@ def intake_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     assert not isinstance(languages, str)
     topics = list(dict.fromkeys(clean[name] for name in TOPIC_FIELDS if clean.get(name)))
     details = clean.get("details") or ""
-    turn.repo.add(
-        Enrolment(
-            programme_id=programme.id or 0,
-            person_id=turn.person.id or 0,
-            role=role,
-            capacity=capacity if role == Role.MENTOR else 1,
-            wants_topics=topics if role == Role.ADEPT else [],
-            offers_topics=topics if role == Role.MENTOR else [],
-            wants_to_learn=details if role == Role.ADEPT else "",
-            can_offer=details if role == Role.MENTOR else "",
-            department=clean.get("department") or "",
-            manager_id=manager[0].id if manager else None,
-            avoid=[p.id or 0 for p in avoid if p.id != turn.person.id],
-            languages=languages,
-            consent_at=turn.now,
-            created_at=turn.now,
-        )
+    answers: dict[str, Any] = {
+        "role": role,
+        "capacity": capacity if role == Role.MENTOR else 1,
+        "wants_topics": topics if role == Role.ADEPT else [],
+        "offers_topics": topics if role == Role.MENTOR else [],
+        "wants_to_learn": details if role == Role.ADEPT else "",
+        "can_offer": details if role == Role.MENTOR else "",
+        "department": clean.get("department") or "",
+        "manager_id": manager[0].id if manager else None,
+        "avoid": [p.id or 0 for p in avoid if p.id != turn.person.id],
+        "languages": languages,
+        "consent_at": turn.now,
+    }
+    enrolled = turn.repo.first(
+        Enrolment,
+        programme_id=programme.id,
+        person_id=turn.person.id,
+        status=EnrolmentStatus.ACTIVE,
     )
+    agreed_before = enrolled is not None and enrolled.consent_at is not None
+    if enrolled is None:
+        turn.repo.add(
+            Enrolment(
+                programme_id=programme.id or 0,
+                person_id=turn.person.id or 0,
+                created_at=turn.now,
+                **answers,
+            )
+        )
+    else:
+        # A coordinator enrolled them by hand after inviting them: one enrolment a programme,
+        # filled in with their own answers. Once they have agreed there (and may be paired),
+        # its role, capacity and consent stay as they are.
+        kept = ("role", "capacity", "consent_at") if agreed_before else ()
+        answered = {k: v for k, v in answers.items() if k not in kept}
+        role = turn.repo.update(enrolled.model_copy(update=answered)).role
     if timezone != turn.person.timezone:
         turn.repo.update(turn.person.model_copy(update={"timezone": timezone}))
     turn.repo.update(
@@ -310,8 +331,10 @@ def intake_submitted(turn: Turn, values: dict[str, str], context: str) -> Reply:
     )
     drop_reminder(turn, invitation)
     turn.audit("invitation.accepted", f"programme:{programme.id}", person=turn.person.id)
-    turn.audit("person.enrolled", f"programme:{programme.id}", person=turn.person.id, role=role)
-    send_welcome(turn, programme, turn.person, role)
+    if enrolled is None:
+        turn.audit("person.enrolled", f"programme:{programme.id}", person=turn.person.id, role=role)
+    if not agreed_before:  # welcomed when they agree, once
+        send_welcome(turn, programme, turn.person, role)
     return turn.say("intake.done", programme=programme.name, role=t("role." + role))
 
 

@@ -179,3 +179,35 @@ def test_one_reminder_goes_to_whoever_has_not_answered_and_none_to_those_who_did
     assert "du har inte svarat på inbjudan än" in bot.texts_to("bo")
     bot.advance(timedelta(days=14), step=timedelta(hours=12))
     assert bot.kinds_to("bo").count("invitation-reminder") == 1  # once
+
+
+def test_an_invited_person_enrolled_by_hand_who_then_accepts_is_enrolled_once() -> None:
+    bot = invited()
+    bot.say("kim", "registrera @bo som adept")  # before bo answered the invitation
+    reply = bot.fill("bo", "invitation.accept", {"topic_1": "feedback", "consent": "ja"})
+    assert not reply.errors, reply.errors
+    assert "Välkommen! Du är med i Vår 2027 som adept." in reply.messages[0].plain_text()
+    (enrolment,) = bot.record(Enrolment)  # their answers fill in the one enrolment
+    assert enrolment.consent_at == START and enrolment.wants_topics == ["feedback"]
+    assert bot.texts_to("bo").count("Välkommen till Vår 2027") == 1
+    # The consent question of the enrolment by hand is answered by the intake's consent.
+    late = bot.press("bo", "enrolment.consent", str(enrolment.id))
+    assert "Välkommen till" not in late.messages[0].plain_text()
+    assert bot.texts_to("bo").count("Välkommen till Vår 2027") == 1
+
+
+def test_an_enrolment_agreed_to_keeps_its_role_when_the_invitation_is_accepted_later() -> None:
+    bot = invited()
+    bot.say("kim", "registrera @bo som adept")
+    (enrolment,) = bot.record(Enrolment)
+    bot.press("bo", "enrolment.consent", str(enrolment.id))
+    agreed = bot.record(Enrolment)[0].consent_at
+    reply = bot.fill(
+        "bo", "invitation.accept", {"role": "mentor", "capacity": "2", "consent": "ja"}
+    )
+    assert not reply.errors, reply.errors
+    assert "Du är med i Vår 2027 som adept." in reply.messages[0].plain_text()
+    (kept,) = bot.record(Enrolment)
+    assert (kept.role, kept.capacity, kept.consent_at) == (enrolment.role, 1, agreed)
+    assert bot.texts_to("bo").count("Välkommen till Vår 2027") == 1  # not welcomed twice
+    assert bot.record(Invitation, status=InvitationStatus.ACCEPTED)
