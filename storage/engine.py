@@ -25,7 +25,8 @@ waited there (MVCC); they get their own engine only to spend fewer round trips:
   (a restart, ``pg_terminate_backend``, an idle timeout) has a readable socket, and that is
   checked without a round trip (``_still_open``); SQLAlchemy then takes another connection.
 
-A ``help`` on a known person went from five round trips (ping, BEGIN, two reads, COMMIT) to two.
+A ``help`` on a known person went from five round trips (ping, BEGIN, two reads, COMMIT) to one
+(the person and whether they are in an open pair are one statement: ``Repo.first_referred``).
 """
 
 from __future__ import annotations
