@@ -19,7 +19,9 @@ from conversations.records import (
     Agreement,
     CheckIn,
     ConversationState,
+    Enrolment,
     Goal,
+    Invitation,
     OutboxItem,
     Person,
     PlanWake,
@@ -63,6 +65,9 @@ UNIQUE_KEYS: dict[type[Record], tuple[UniqueKey, ...]] = {
     Preparation: (UniqueKey(("meeting_id", "author_id")),),  # one per meeting and member
     # one mid-point and one closing review per member of a pair (pulse answers: one a round)
     Review: (UniqueKey(("pair_id", "person_id", "kind"), only=("kind", ("midpoint", "closing"))),),
+    # one active enrolment and one open invitation per person and programme
+    Enrolment: (UniqueKey(("programme_id", "person_id"), only=("status", ("active",))),),
+    Invitation: (UniqueKey(("programme_id", "person_id"), only=("status", ("invited",))),),
     # one pending purge per organisation that removed the bot
     WorkspaceRemoval: (UniqueKey(("platform", "organisation")),),
 }

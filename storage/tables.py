@@ -123,6 +123,10 @@ def _json(default: type[list[Any]] | type[dict[str, Any]]) -> Any:
 
 ONE_REVIEW_OF_A_KIND = sa.text("kind IN ('midpoint', 'closing')")
 """Where a review's unique key holds (``conversations.unique_keys``): pulse answers repeat."""
+ACTIVE_ENROLMENT = sa.text("status = 'active'")
+"""Where an enrolment's unique key holds: one active enrolment per programme and person."""
+OPEN_INVITATION = sa.text("status = 'invited'")
+"""Where an invitation's unique key holds: one open invitation per programme and person."""
 
 
 class Table(SQLModel, registry=registry(metadata=metadata)):
@@ -174,6 +178,16 @@ class ProgrammeRow(Table, table=True):
 
 class EnrolmentRow(Table, table=True):
     __tablename__ = "enrolment"
+    __table_args__ = (
+        sa.Index(
+            "uq_enrolment_programme_id_person_id",
+            "programme_id",
+            "person_id",
+            unique=True,
+            sqlite_where=ACTIVE_ENROLMENT,
+            postgresql_where=ACTIVE_ENROLMENT,
+        ),
+    )
 
     workspace: str = Field(default="", index=True)
     programme_id: int = Field(index=True)
@@ -196,6 +210,16 @@ class EnrolmentRow(Table, table=True):
 
 class InvitationRow(Table, table=True):
     __tablename__ = "invitation"
+    __table_args__ = (
+        sa.Index(
+            "uq_invitation_programme_id_person_id",
+            "programme_id",
+            "person_id",
+            unique=True,
+            sqlite_where=OPEN_INVITATION,
+            postgresql_where=OPEN_INVITATION,
+        ),
+    )
 
     workspace: str = Field(default="", index=True)
     programme_id: int = Field(index=True)

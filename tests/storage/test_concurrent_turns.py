@@ -28,6 +28,8 @@ from conversations.records import (
     Agreement,
     CheckIn,
     ConversationState,
+    Enrolment,
+    Invitation,
     Pair,
     Person,
     Record,
@@ -194,3 +196,32 @@ def test_asking_for_a_journal_prompt_twice_at_once_keeps_one_state_and_the_answe
     assert entry.text == "Jag lärde mig att fråga tidigare."
     (state,) = bot.record(ConversationState)
     assert state.awaiting is None
+
+
+SPRING = 'program new "Vår 2027" --purpose onboarding --start 2027-01-11 --end 2027-04-04'
+
+
+@pytest.mark.parametrize(
+    ("cls", "line", "answer"),
+    [
+        (Enrolment, "registrera @bo som adept", "bo är redan registrerad som adept."),
+        (Invitation, "bjud-in @bo som adept", "bo är redan inbjuden och har inte svarat än."),
+    ],
+)
+def test_enrolling_or_inviting_a_person_twice_at_once_does_it_once(
+    bot: Bot,
+    database: tuple[str, str],
+    sql_stores: Callable[[str], SqlStore],
+    cls: type[Record],
+    line: str,
+    answer: str,
+) -> None:
+    bot.say("kim", SPRING)
+    bot.say("bo", "hjälp")  # known to the bot: only the enrolment or invitation is raced
+    command = Command(text=line)
+
+    replies = race(bot, database, sql_stores, cls, [("kim", command), ("kim", command)])
+
+    assert len(bot.record(cls)) == 1
+    texts = [_text(r) for r in replies]
+    assert sum(answer in t for t in texts) == 1, texts
