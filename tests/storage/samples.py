@@ -21,6 +21,20 @@ def person(n: int = 1, **changes: Any) -> rec.Person:
     return rec.Person(**(fields | changes))
 
 
+def pair(mentor: int, adept: int, phase: rec.Phase, **changes: Any) -> rec.Pair:
+    fields: dict[str, Any] = {
+        "programme_id": 1,
+        "mentor_id": mentor,
+        "adept_id": adept,
+        "phase": phase,
+        "phase_since": T0,
+        "introduced_at": T0,
+        "midpoint_on": date(2026, 4, 15),
+        "ends_on": date(2026, 9, 1),
+    }
+    return rec.Pair(**(fields | changes))
+
+
 def outbox_item(key: str, due_at: datetime = T0, **changes: Any) -> rec.OutboxItem:
     fields: dict[str, Any] = {
         "key": key,

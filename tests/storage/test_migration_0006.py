@@ -8,46 +8,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from alembic import command
 
 from conversations import records as rec
 from conversations.ports import DuplicateKey
-from storage.engine import make_engine
-from storage.migrate import _config, current, head, upgrade
-from storage.store import SqlStore, _to_row
-from storage.tables import table_of
+from storage.migrate import current, head, upgrade
+from storage.store import SqlStore
+from tests.storage.migration_steps import KINDS, database_at, downgrade, insert
 from tests.storage.samples import T0, one_of_each
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=KINDS)
 def url_at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database of each SQL kind, migrated to 0005 (before the unique keys)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_database_url")
-    upgrade(url, "0005")
-    return url
-
-
-def _insert(url: str, records: list[rec.Record]) -> list[int]:
-    """Rows as they could be before 0006 (straight into the tables, duplicates and all)."""
-    engine = make_engine(url)
-    ids = []
-    try:
-        with engine.begin() as connection:
-            for record in records:
-                table = table_of(type(record))
-                values = _to_row(record) | {"version": 1}
-                ids.append(
-                    connection.execute(
-                        sa.insert(table).values(values).returning(table.c.id)
-                    ).scalar_one()
-                )
-    finally:
-        engine.dispose()
-    return ids
+    return database_at(request, tmp_path, "0005")
 
 
 def test_upgrade_keeps_the_newest_state_check_in_and_preparation_of_each_key(
@@ -60,7 +33,7 @@ def test_upgrade_keeps_the_newest_state_check_in_and_preparation_of_each_key(
         sample[rec.CheckIn],
         sample[rec.Preparation],
     )
-    ids = _insert(
+    ids = insert(
         url_at_0005,
         [
             state.model_copy(update={"person_id": 1, "updated_at": later, "awaiting": "new"}),
@@ -100,7 +73,7 @@ def test_upgrade_renumbers_a_pairs_agreements_in_the_order_they_were_made(
         at = T0 + timedelta(minutes=minutes)
         return agreement.model_copy(update={"pair_id": pair, "number": number, "created_at": at})
 
-    ids = _insert(
+    ids = insert(
         url_at_0005,
         [made(1, 1, 0), made(1, 2, 10), made(1, 2, 5), made(1, 3, 20), made(2, 1, 0)],
     )
@@ -128,7 +101,7 @@ def test_upgrade_keeps_the_newest_goal_at_each_position_with_all_ratings(
     sample = {type(r): r for r in one_of_each()}
     goal, rating = sample[rec.Goal], sample[rec.GoalRating]
     later = T0 + timedelta(days=1)
-    older, newer, other = _insert(
+    older, newer, other = insert(
         url_at_0005,
         [
             goal.model_copy(update={"pair_id": 1, "position": 1, "text": "old"}),
@@ -138,7 +111,7 @@ def test_upgrade_keeps_the_newest_goal_at_each_position_with_all_ratings(
             goal.model_copy(update={"pair_id": 1, "position": 2, "text": "other"}),
         ],
     )
-    _insert(
+    insert(
         url_at_0005,
         [
             rating.model_copy(update={"goal_id": older, "rating": 2, "context": "start"}),
@@ -169,7 +142,7 @@ def test_upgrade_keeps_the_newest_midpoint_and_closing_review_and_every_pulse_an
             update={"pair_id": 1, "person_id": person, "kind": kind, "created_at": at}
         )
 
-    ids = _insert(
+    ids = insert(
         url_at_0005,
         [
             by(1, "closing", later),
@@ -192,12 +165,7 @@ def test_upgrade_keeps_the_newest_midpoint_and_closing_review_and_every_pulse_an
 
 def test_downgrade_to_0005_removes_the_unique_keys(url_at_0005: str) -> None:
     upgrade(url_at_0005)
-    engine = make_engine(url_at_0005)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(_config(connection), "0005")
-    finally:
-        engine.dispose()
+    downgrade(url_at_0005, "0005")
     state = {type(r): r for r in one_of_each()}[rec.ConversationState]
-    _insert(url_at_0005, [state, state])  # allowed again
+    insert(url_at_0005, [state, state])  # allowed again
     assert current(url_at_0005) == "0005"

@@ -8,26 +8,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 
 from conversations import records as rec
 from conversations.ports import DuplicateKey
-from storage.engine import make_engine
-from storage.migrate import _config, current, upgrade
+from storage.migrate import current, upgrade
 from storage.store import SqlStore
+from tests.storage.migration_steps import KINDS, database_at, downgrade, insert
 from tests.storage.samples import T0, one_of_each
-from tests.storage.test_migration_0006 import _insert
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=KINDS)
 def url_at_0008(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database of each SQL kind, migrated to 0008 (before these keys)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_database_url")
-    upgrade(url, "0008")
-    return url
+    return database_at(request, tmp_path, "0008")
 
 
 def _enrolment(person: int, hours: int, **changes: object) -> rec.Enrolment:
@@ -46,7 +39,7 @@ def _invitation(person: int, hours: int, **changes: object) -> rec.Invitation:
 def test_upgrade_keeps_the_agreed_enrolment_and_the_newest_open_invitation(
     url_at_0008: str,
 ) -> None:
-    enrolments = _insert(
+    enrolments = insert(
         url_at_0008,
         [
             _enrolment(1, 0),  # by hand, never agreed to: goes
@@ -58,7 +51,7 @@ def test_upgrade_keeps_the_agreed_enrolment_and_the_newest_open_invitation(
             _enrolment(3, 1),
         ],
     )
-    invitations = _insert(
+    invitations = insert(
         url_at_0008,
         [
             _invitation(1, 0),  # an older open one: goes
@@ -87,11 +80,6 @@ def test_upgrade_keeps_the_agreed_enrolment_and_the_newest_open_invitation(
 
 def test_downgrade_to_0008_removes_the_keys(url_at_0008: str) -> None:
     upgrade(url_at_0008)
-    engine = make_engine(url_at_0008)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(_config(connection), "0008")
-    finally:
-        engine.dispose()
-    _insert(url_at_0008, [_enrolment(1, 0), _enrolment(1, 1)])  # allowed again
+    downgrade(url_at_0008, "0008")
+    insert(url_at_0008, [_enrolment(1, 0), _enrolment(1, 1)])  # allowed again
     assert current(url_at_0008) == "0008"

@@ -10,7 +10,7 @@ from conversations import records as rec
 from conversations.ports import AtLeast, Conflict, DuplicateKey, OrField, R, Referred
 from conversations.wakes import EPOCH
 from tests.storage.conftest import StoreAndOutbox
-from tests.storage.samples import T0, one_of_each, outbox_item, person
+from tests.storage.samples import T0, one_of_each, outbox_item, pair, person
 
 
 class Boom(Exception):
@@ -482,18 +482,6 @@ def test_at_least_filters_by_lower_bound(store: StoreAndOutbox) -> None:
 def test_or_field_finds_a_persons_pairs_as_mentor_or_as_adept_in_one_read(
     store: StoreAndOutbox,
 ) -> None:
-    def pair(mentor: int, adept: int, phase: rec.Phase) -> rec.Pair:
-        return rec.Pair(
-            programme_id=1,
-            mentor_id=mentor,
-            adept_id=adept,
-            phase=phase,
-            phase_since=T0,
-            introduced_at=T0,
-            midpoint_on=date(2026, 4, 15),
-            ends_on=date(2026, 9, 1),
-        )
-
     with store.transaction() as repo:
         as_adept = repo.add(pair(3, 1, rec.Phase.ACTIVE))
         repo.add(pair(2, 3, rec.Phase.ACTIVE))  # person 1 not in it
@@ -518,24 +506,11 @@ def test_or_field_finds_a_persons_pairs_as_mentor_or_as_adept_in_one_read(
 def test_first_referred_reads_a_record_and_whether_another_refers_to_it_in_one_read(
     store: StoreAndOutbox,
 ) -> None:
-    def pair(mentor: int, adept: int, phase: rec.Phase, workspace: str = "T1") -> rec.Pair:
-        return rec.Pair(
-            programme_id=1,
-            mentor_id=mentor,
-            adept_id=adept,
-            phase=phase,
-            phase_since=T0,
-            introduced_at=T0,
-            midpoint_on=date(2026, 4, 15),
-            ends_on=date(2026, 9, 1),
-            workspace=workspace,
-        )
-
     with store.transaction() as repo:
         mentor, adept, ended, alone, elsewhere = (repo.add(person(n)) for n in (1, 2, 3, 4, 5))
         assert None not in (mentor.id, adept.id, ended.id, alone.id, elsewhere.id)
-        repo.add(pair(mentor.id or 0, adept.id or 0, rec.Phase.ACTIVE))
-        repo.add(pair(ended.id or 0, alone.id or 0, rec.Phase.COMPLETED))
+        repo.add(pair(mentor.id or 0, adept.id or 0, rec.Phase.ACTIVE, workspace="T1"))
+        repo.add(pair(ended.id or 0, alone.id or 0, rec.Phase.COMPLETED, workspace="T1"))
         repo.add(pair(elsewhere.id or 0, 99, rec.Phase.ACTIVE, workspace="T2"))
     in_open_pair = Referred(
         rec.Pair,
