@@ -80,6 +80,9 @@ class InvitationStatus(StrEnum):
     INVITED = "invited"  # sent, not answered (yet)
     ACCEPTED = "accepted"  # said yes and filled in the intake form: enrolled
     DECLINED = "declined"
+    # Closed unanswered: a coordinator enrolled them by hand (`enroll`), and the consent
+    # question replaced it.
+    ENROLLED = "enrolled"
 
 
 class ProposalStatus(StrEnum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from conversations.flags import Flag, FlagKind, FlagTable
 from conversations.flows.consent import ask_consent, consent_asked
-from conversations.flows.intake import ROLE_WORDS
+from conversations.flows.intake import ROLE_WORDS, close_for_enrolment
 from conversations.flows.pairing import (
     broken_rules,
     create_pair,
@@ -110,6 +110,8 @@ def enroll_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
                 programme=programme.name,
             )
         )
+        if close_for_enrolment(turn, programme, person):
+            lines.append(turn.t("enroll.invitation_closed", name=person.display_name))
     return turn.show(text("\n".join(lines)))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from conversations.flows.consent import programme_facts, send_welcome
+from conversations.flows.consent import consent_request, programme_facts, send_welcome
 from conversations.i18n import Texts
 from conversations.invitation_reminders import INVITATION_KIND, REMINDER_KIND
 from conversations.messages import Choice, Form, FormField, Message, Reply, Section
@@ -98,9 +98,45 @@ def _my_invitation(turn: Turn, value: str) -> tuple[Invitation, Programme] | Rep
     programme = turn.repo.get(Programme, invitation.programme_id)
     if programme is None or programme.status != ProgrammeStatus.OPEN:
         return turn.say("invitation.closed")
+    if invitation.status == InvitationStatus.ENROLLED:
+        return _enrolled_instead(turn, invitation, programme)
     if invitation.status != InvitationStatus.INVITED:
         return turn.say("invitation.answered")
     return invitation, programme
+
+
+def _enrolled_instead(turn: Turn, invitation: Invitation, programme: Programme) -> Reply:
+    """An invitation a coordinator closed by enrolling its person by hand: said so, with the
+    consent question that replaced it while that still waits for an answer."""
+    reply = turn.say("invitation.enrolled", programme=programme.name)
+    enrolment = turn.repo.first(
+        Enrolment,
+        programme_id=programme.id,
+        person_id=turn.person.id,
+        status=EnrolmentStatus.ACTIVE,
+    )
+    if enrolment is not None and enrolment.consent_at is None:
+        coordinator = turn.repo.get(Person, invitation.invited_by) or turn.person
+        reply.messages.append(consent_request(turn.t, programme, coordinator, enrolment))
+    return reply
+
+
+def close_for_enrolment(turn: Turn, programme: Programme, person: Person) -> bool:
+    """A coordinator enrolled ``person`` by hand (`enroll`): their open invitation to
+    ``programme``, if any, is closed (the consent question replaces it), and what of it still
+    waits in the outbox is not sent. True if one was closed."""
+    invitation = turn.repo.first(
+        Invitation,
+        programme_id=programme.id,
+        person_id=person.id,
+        status=InvitationStatus.INVITED,
+    )
+    if invitation is None:
+        return False
+    turn.repo.update(invitation.model_copy(update={"status": InvitationStatus.ENROLLED}))
+    drop_reminder(turn, invitation)
+    turn.audit("invitation.closed_by_enrolment", f"programme:{programme.id}", person=person.id)
+    return True
 
 
 def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Person) -> Form:
@@ -184,7 +220,7 @@ def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Pers
 
 
 def drop_reminder(turn: Turn, invitation: Invitation) -> None:
-    """The invitation was answered: what of it still waits in the outbox is not sent (its one
+    """The invitation was answered (or closed): what of it still waits in the outbox is not sent (its one
     reminder, and the invitation itself when it was answered from Home before it arrived in
     the person's working hours)."""
     ref = InvitationRef(invitation.id or 0).encode()

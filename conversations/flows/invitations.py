@@ -7,13 +7,13 @@ non-answers are counted (``conversations.invitation_counts``), and one reminder 
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
 from conversations.flags import Flag, FlagKind, FlagTable
 from conversations.flows.intake import ROLE_WORDS, invitation_message
-from conversations.invitation_counts import invitation_counts
+from conversations.invitation_counts import counts_line, invitation_counts
 from conversations.invitation_reminders import INVITATION_KIND, REMINDER_KIND
 from conversations.invitees import invitees, unresolved_line
 from conversations.messages import Reply, text
@@ -125,7 +125,7 @@ def invite_command(turn: Turn, line: CommandLine, mentions: dict[str, str]) -> R
     if found.unresolved:
         lines.append(unresolved_line(turn, found.unresolved))
     counts = invitation_counts(turn.repo, programme.id or 0)
-    lines.append(t("invite.counts", **asdict(counts)))
+    lines.append(counts_line(t, counts))
     return turn.show(text("\n".join(lines)))
 
 

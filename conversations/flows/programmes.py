@@ -4,10 +4,8 @@ its summary (``conversations.reports.summary``) to the coordinator."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from conversations.flows.programme_setup import PROGRAM_FLAGS, program_new, programme_submitted
-from conversations.invitation_counts import invitation_counts
+from conversations.invitation_counts import counts_line, invitation_counts
 from conversations.messages import Message, Reply, Section
 from conversations.parsing import CommandLine
 from conversations.programme_choice import my_programmes, named_programme, pick_programme
@@ -68,7 +66,7 @@ def _program_list(turn: Turn) -> Reply:
         )
         counts = invitation_counts(turn.repo, p.id or 0)
         if counts.invited:
-            lines.append(t("invite.counts", **asdict(counts)))
+            lines.append(counts_line(t, counts))
     return turn.show(
         Message(title=t("program.list_title"), sections=(Section(text="\n".join(lines)),))
     )

@@ -573,6 +573,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "pair.done_later": "Paired {mentor} (mentor) with {adept} (adept) in {programme}. Their introduction arrives on {start}, when the programme starts, in their working hours.",
     "status.not_started": "Starts {start}: nothing reaches its participants before then.",
     "enroll.asked": "Enrolled {name} as {role} in {programme}. They are asked first to agree to the programme's data use: nothing else reaches them, and they cannot be paired, until they do.",
+    "enroll.invitation_closed": "The invitation {name} had not answered is closed: the consent question replaces it.",
     "enroll.already": "{name} is already enrolled as {role}.",
     "enroll.unknown": "I could not find {who}.",
     "pair.not_enrolled": "{name} is not enrolled as {role} in this programme. Enrol them first with `enroll`.",
@@ -599,6 +600,10 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "invite.already_enrolled": "{name} is already enrolled.",
     "invite.already_invited": "{name} has already been invited and has not answered yet.",
     "invite.counts": "Invitations: {invited} sent — {accepted} accepted, {declined} declined, {unanswered} not answered; {reminded} reminded.",
+    "invite.counts_enrolled": {
+        "one": "{n} was enrolled by hand before answering.",
+        "other": "{n} were enrolled by hand before answering.",
+    },
     "invite.too_many": "That is {n} people; one invitation takes at most {max}. Invite them in parts: smaller channels or user groups, or files of at most {max} rows. Nothing was changed.",
     "invite.nobody": "Nobody to invite: everyone there is a bot, deactivated, or you. Nothing was changed.",
     "invite.unresolved": {
@@ -625,6 +630,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "button.decline_invitation": "No, thanks",
     "invitation.declined": "Thank you for answering. You are not enrolled in {programme}.",
     "invitation.answered": "You have already answered this invitation.",
+    "invitation.enrolled": "A coordinator has already enrolled you in {programme}, so the invitation is no longer needed.",
     "invitation.closed": "This programme is closed.",
     "consent.title": "{programme}: may we include you?",
     "consent.body": "{coordinator} has enrolled you as {role} in the mentoring programme *{programme}* ({start} – {end}). Before anything else: do you agree to the programme's data use?",

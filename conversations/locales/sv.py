@@ -579,6 +579,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "pair.done_later": "Parade ihop {mentor} (mentor) med {adept} (adept) i {programme}. Deras introduktion kommer {start}, när programmet startar, under deras arbetstid.",
     "status.not_started": "Startar {start}: inget når deltagarna före dess.",
     "enroll.asked": "Registrerade {name} som {role} i {programme}. Hen får först frågan om att godkänna hur programmet använder uppgifterna: inget annat når hen, och hen kan inte paras ihop, förrän hen har gjort det.",
+    "enroll.invitation_closed": "Inbjudan som {name} inte hade svarat på är stängd: frågan om samtycke ersätter den.",
     "enroll.already": "{name} är redan registrerad som {role}.",
     "enroll.unknown": "Jag hittade inte {who}.",
     "pair.not_enrolled": "{name} är inte registrerad som {role} i det här programmet. Registrera först med `registrera`.",
@@ -605,6 +606,10 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "invite.already_enrolled": "{name} är redan registrerad.",
     "invite.already_invited": "{name} är redan inbjuden och har inte svarat än.",
     "invite.counts": "Inbjudningar: {invited} skickade — {accepted} tackade ja, {declined} tackade nej, {unanswered} har inte svarat; {reminded} påminda.",
+    "invite.counts_enrolled": {
+        "one": "{n} registrerades för hand innan hen svarade.",
+        "other": "{n} registrerades för hand innan de svarade.",
+    },
     "invite.too_many": "Det är {n} personer; en inbjudan tar högst {max}. Bjud in dem i omgångar: mindre kanaler eller användargrupper, eller filer med högst {max} rader. Inget ändrades.",
     "invite.nobody": "Ingen att bjuda in: alla där är botar, avaktiverade eller du själv. Inget ändrades.",
     "invite.unresolved": {
@@ -631,6 +636,7 @@ TEXTS: dict[str, str | dict[str, str]] = {
     "button.decline_invitation": "Nej tack",
     "invitation.declined": "Tack för svaret. Du är inte registrerad i {programme}.",
     "invitation.answered": "Du har redan svarat på den här inbjudan.",
+    "invitation.enrolled": "En koordinator har redan registrerat dig i {programme}, så inbjudan behövs inte längre.",
     "invitation.closed": "Programmet är avslutat.",
     "consent.title": "{programme}: får vi ta med dig?",
     "consent.body": "{coordinator} har registrerat dig som {role} i mentorprogrammet *{programme}* ({start} – {end}). Innan något annat: godkänner du hur programmet använder dina uppgifter?",

@@ -181,9 +181,53 @@ def test_one_reminder_goes_to_whoever_has_not_answered_and_none_to_those_who_did
     assert bot.kinds_to("bo").count("invitation-reminder") == 1  # once
 
 
-def test_an_invited_person_enrolled_by_hand_who_then_accepts_is_enrolled_once() -> None:
+def test_enrolling_an_invited_person_by_hand_closes_the_invitation() -> None:
     bot = invited()
-    bot.say("kim", "registrera @bo som adept")  # before bo answered the invitation
+    enrolled = said(bot, "kim", "registrera @bo som adept")  # before bo answered
+    assert "Inbjudan som bo inte hade svarat på är stängd" in enrolled
+    assert bot.record(Invitation, status=InvitationStatus.ENROLLED)
+    (home,) = bot.say("bo", "hem").messages
+    labels = [b.label for b in home.buttons]
+    assert "Jag godkänner" in labels and "Ja, jag vill vara med" not in labels  # one question
+    bot.advance(timedelta(days=6), step=timedelta(hours=6))
+    assert "invitation-reminder" not in bot.kinds_to("bo")  # the others are reminded
+    assert "invitation-reminder" in bot.kinds_to("cia")
+    # The invitation's own buttons, still in bo's messages, say what happened instead.
+    late = bot.press("bo", "invitation.accept")
+    said_then, question = late.messages
+    assert "En koordinator har redan registrerat dig i Vår 2027" in said_then.plain_text()
+    assert [b.label for b in question.buttons] == ["Jag godkänner", "Nej tack"]
+    (enrolment,) = bot.record(Enrolment)
+    agree = bot.press("bo", "enrolment.consent", str(enrolment.id))
+    assert "Du är med i Vår 2027 som adept" in agree.messages[0].plain_text()
+    assert bot.texts_to("bo").count("Välkommen till Vår 2027") == 1
+    assert len(bot.record(Enrolment)) == 1
+    assert "redan registrerat dig" in bot.press("bo", "invitation.decline").messages[0].plain_text()
+    assert len(bot.press("bo", "invitation.accept").messages) == 1  # agreed: no question again
+    listing = said(bot, "kim", "program list")
+    assert "3 har inte svarat; 3 påminda. 1 registrerades för hand innan hen svarade." in listing
+
+
+def test_enrolling_a_person_whose_invitation_was_answered_leaves_it_as_it_is() -> None:
+    bot = invited()
+    bot.press("cia", "invitation.decline")
+    enrolled = said(bot, "kim", "enroll @cia as adept")  # a coordinator may still enrol her
+    assert "is closed" not in enrolled
+    assert bot.record(Invitation, status=InvitationStatus.DECLINED)
+
+
+def _invitation_left_open(bot: Bot) -> None:
+    """The state a coordinator's `enroll` left before it closed the invitation (or that a
+    turn sees when the two run at the same moment): an open invitation beside the enrolment."""
+    bot.say("kim", "registrera @bo som adept")
+    with bot.store.transaction() as repo:
+        (closed,) = repo.find(Invitation, status=InvitationStatus.ENROLLED)
+        repo.update(closed.model_copy(update={"status": InvitationStatus.INVITED}))
+
+
+def test_an_invitation_left_open_beside_an_enrolment_fills_that_enrolment_in() -> None:
+    bot = invited()
+    _invitation_left_open(bot)
     reply = bot.fill("bo", "invitation.accept", {"topic_1": "feedback", "consent": "ja"})
     assert not reply.errors, reply.errors
     assert "Välkommen! Du är med i Vår 2027 som adept." in reply.messages[0].plain_text()
@@ -198,7 +242,7 @@ def test_an_invited_person_enrolled_by_hand_who_then_accepts_is_enrolled_once() 
 
 def test_an_enrolment_agreed_to_keeps_its_role_when_the_invitation_is_accepted_later() -> None:
     bot = invited()
-    bot.say("kim", "registrera @bo som adept")
+    _invitation_left_open(bot)
     (enrolment,) = bot.record(Enrolment)
     bot.press("bo", "enrolment.consent", str(enrolment.id))
     agreed = bot.record(Enrolment)[0].consent_at

@@ -44,7 +44,7 @@ def test_upgraded_schema_matches_the_tables(empty_url: str) -> None:
 def test_current_is_none_before_upgrade_and_head_after(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == head() == "0009"
+    assert current(empty_url) == head() == "0010"
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> None:
