@@ -51,6 +51,13 @@ def reads_on_loop(mode: Mode, store: Store) -> bool:
     return mode == "always" or store.reads_nearby
 
 
+def keep_reader_here(store: Store) -> None:
+    """The calling thread is the event loop that runs readers' turns: on a SQL store its reads
+    keep one connection between them (``SqlStore.keep_reader``)."""
+    if isinstance(store, SqlStore):
+        store.keep_reader()
+
+
 class InlineReads:
     def __init__(self, slow_s: float = SLOW_S, held_s: float = HELD_S) -> None:
         self.slow_s = slow_s

@@ -152,14 +152,20 @@ def _sqlite(parsed: URL, begin: Any, **pool: Any) -> Engine:
 
 def _still_open(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """A pooled PostgreSQL connection about to be used: refused (``DisconnectionError``: the pool
-    takes another) when it is closed, or when the server closed it or wrote to it while it sat
-    idle in the pool, which makes its socket readable. Asked of the kernel, not the server."""
+    takes another) unless it is ``still_open``."""
+    if not still_open(dbapi_connection):
+        raise DisconnectionError("the server closed or wrote to an idle connection")
+
+
+def still_open(dbapi_connection: Any) -> bool:
+    """Whether an idle psycopg connection may be used: not closed, and its socket not readable
+    (the server closes or writes to a connection while it is idle only to end it: a restart,
+    ``pg_terminate_backend``, an idle timeout). Asked of the kernel, not the server."""
     if dbapi_connection.closed or dbapi_connection.broken:
-        raise DisconnectionError("the connection is closed")
+        return False
     idle = select.poll()
     idle.register(dbapi_connection.fileno(), select.POLLIN)
-    if idle.poll(0):
-        raise DisconnectionError("the server closed or wrote to an idle connection")
+    return not idle.poll(0)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -26,11 +26,11 @@ from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import driver_reads, queries, wake_claims
 from storage.bulk_rows import enqueue_on_postgresql, enqueue_on_sqlite
-from storage.engine import make_engines
+from storage.engine import make_engines, still_open
 from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
-from storage.units import unit
+from storage.units import retried_as_conflict, unit
 
 T = TypeVar("T")
 ANALYSIS_LIMIT = 1000  # rows SQLite's ANALYZE samples per index
@@ -357,6 +357,9 @@ class SqlStore(SqlOutbox):
         self._engines = make_engines(url)
         self._engine = self._engines.write
         self._writing = threading.local()  # this thread is inside one of our write transactions
+        self._keeper: int | None = None  # the thread whose reads keep a connection (keep_reader)
+        self._kept: Connection | None = None
+        self._kept_in_use = False
 
     @property
     def reads_nearby(self) -> bool:
@@ -395,7 +398,21 @@ class SqlStore(SqlOutbox):
 
     def close(self) -> None:
         """Close all pooled connections."""
+        kept, self._kept, self._keeper = self._kept, None, None
+        if kept is not None:
+            kept.close()
         self._engines.dispose()
+
+    def keep_reader(self) -> None:
+        """On PostgreSQL, reads on the calling thread (an adapter's event loop, which reads
+        often and one read at a time) keep one reader connection between them, instead of
+        taking one from the pool and giving it back at each read: that was about a tenth of
+        one worker's CPU per slash command (bench/RESULTS.md). It is checked as the pool checks
+        its connections (``engine.still_open``) and replaced when the server dropped it. A read
+        inside another on that thread, and every other thread's, use the pool. SQLite's readers
+        keep taking theirs: each read begins the snapshot it needs."""
+        if not self._engines.sqlite:
+            self._keeper = threading.get_ident()
 
     @contextmanager
     def transaction(self) -> Iterator[SqlRepo]:
@@ -437,8 +454,32 @@ class SqlStore(SqlOutbox):
         reader connection, one snapshot of the last commit, never waiting for a writer; on
         PostgreSQL statements in autocommit, each seeing the last commit as it would in a READ
         COMMITTED transaction (``storage.engine``). A write raises ``ReadOnly``."""
+        if self._keeper == threading.get_ident() and not self._kept_in_use:
+            with self._kept_reader() as connection:
+                yield ReadOnlyRepo(SqlRepo(connection))
+            return
         with unit(self._engines.read, begin=self._engines.sqlite) as connection:
             yield ReadOnlyRepo(SqlRepo(connection))
+
+    @contextmanager
+    def _kept_reader(self) -> Iterator[Connection]:
+        """The keeper's reader connection (``keep_reader``): in autocommit, nothing to begin or
+        end; a new one when the last was invalidated (a statement found it broken) or dropped."""
+        kept = self._kept
+        if kept is not None and (
+            kept.invalidated or not still_open(kept.connection.dbapi_connection)
+        ):
+            kept.invalidate()
+            kept.close()
+            kept = None
+        self._kept_in_use = True
+        try:
+            with retried_as_conflict():
+                if kept is None:
+                    kept = self._kept = self._engines.read.connect()
+                yield kept
+        finally:
+            self._kept_in_use = False
 
     # Outbox port: claims, leases and marks in storage.outbox; the counts here
 

@@ -44,13 +44,20 @@ def unit(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
     """A connection of ``engine`` inside one transaction (see the module docstring), or, with
     ``begin=False`` on an engine in autocommit (PostgreSQL's readers), without one: each
     statement is its own, and SQLAlchemy's transaction objects would only cost Python."""
-    try:
+    with retried_as_conflict():
         connection, transaction = _begin(engine) if begin else (engine.connect(), nullcontext())
         try:
             with transaction:
                 yield connection
         finally:
             connection.close()
+
+
+@contextmanager
+def retried_as_conflict() -> Iterator[None]:
+    """A database error that means "run it again" (``may_retry``) raised as ``Conflict``."""
+    try:
+        yield
     except DBAPIError as error:
         if may_retry(error):
             raise Conflict(f"the database aborted the transaction: {error.orig}") from error

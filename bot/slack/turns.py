@@ -15,7 +15,8 @@ seconds (``Timing`` holds the numbers):
   database. A slash command that names nobody, from someone known with their profile, reads
   the person and runs the turn in one such thread (``known_turn``): one hop, not two, and
   for a reader's turn one transaction (``Engine.read_turn``). On a database on this machine a
-  reader's turn runs on the event loop itself, without the hop (``bot.inline_reads``).
+  reader's turn runs on the event loop itself, without the hop (``bot.inline_reads``), and
+  the loop's reads keep one connection between them (``SqlStore.keep_reader``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.inline_reads import InlineReads
+from bot.inline_reads import InlineReads, keep_reader_here
 from bot.slack.actors import Actors, Known, has_profile
 from bot.slack.clients import SlackClients
 from bot.slack.groups import E, Groups
@@ -115,6 +116,7 @@ class Turns:
         self._core = core
         self._inline = InlineReads() if inline_reads else None
         self._store = store
+        self._reader_kept = False  # keep_reader_here was called on the loop
         self._workspaces = workspaces
         self._replies = replies
         self._actors = Actors(Profiles(clients, core.clock), store, core.config.default_locale)
@@ -305,6 +307,9 @@ class Turns:
         """``_read_turn`` on the event loop, timed for ``InlineReads``; ``None`` when it
         declined or could not read the person (the worker thread then tries, and logs)."""
         assert self._inline is not None
+        if not self._reader_kept:
+            keep_reader_here(self._store)
+            self._reader_kept = True
         spent: list[float] = []
         started = time.perf_counter()
         try:

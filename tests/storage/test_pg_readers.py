@@ -1,8 +1,10 @@
 """PostgreSQL's readers (``storage.engine``): no transaction held open, and a pooled connection
-the server dropped is replaced before a read uses it, without a ``SELECT 1`` at each checkout."""
+the server dropped is replaced before a read uses it, without a ``SELECT 1`` at each checkout;
+the event loop's reads keep one connection (``SqlStore.keep_reader``), checked the same way."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -11,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from conversations import records as rec
+from conversations.read_only import ReadOnlyRepo
 from storage.store import SqlStore
 from tests.storage.samples import person
 
@@ -35,6 +38,15 @@ def _one_person(store: SqlStore) -> tuple[rec.Person, int]:
     return stored, _reader_pid(store)
 
 
+def _terminate(url: str, pid: int) -> None:
+    """The server ends backend ``pid`` (as a restart or an idle timeout would), and it is gone."""
+    with _server(url) as server:
+        assert server.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
+        deadline = time.monotonic() + 10
+        while server.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            assert time.monotonic() < deadline, "the terminated backend did not exit"
+
+
 def test_a_reader_leaves_no_transaction_open_between_its_reads(
     migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
 ) -> None:
@@ -52,11 +64,49 @@ def test_a_pooled_reader_the_server_terminated_is_replaced_before_a_read(
 ) -> None:
     store = sql_stores(migrated_pg_url)
     stored, pid = _one_person(store)
-    with _server(migrated_pg_url) as server:
-        assert server.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
-        deadline = time.monotonic() + 10
-        while server.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-            assert time.monotonic() < deadline, "the terminated backend did not exit"
+    _terminate(migrated_pg_url, pid)
     with store.read() as reader:  # the dead connection is not handed out
         assert reader.first(rec.Person, id=stored.id) == stored
     assert _reader_pid(store) != pid
+
+
+def _backend(reader: ReadOnlyRepo) -> int:
+    """The backend a read runs on (its repo's own connection)."""
+    connection = reader.inner._conn  # type: ignore[attr-defined]
+    return int(connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_the_loops_reads_keep_one_connection_and_others_use_the_pool(
+    migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
+) -> None:
+    store = sql_stores(migrated_pg_url)
+    stored, _ = _one_person(store)
+    store.keep_reader()  # this thread stands for the event loop
+    with store.read() as reader:
+        kept = _backend(reader)
+        with store.read() as inner:  # a read inside another: the pool's
+            assert _backend(inner) != kept
+            assert inner.first(rec.Person, id=stored.id) == stored
+    with _server(migrated_pg_url) as server, store.read() as reader:
+        assert _backend(reader) == kept and reader.first(rec.Person, id=stored.id) == stored
+        state = server.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [kept])
+        assert state.fetchone() == ("idle",)  # autocommit: no transaction held between reads
+    elsewhere: list[int] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(_reader_pid(store)))
+    thread.start()
+    thread.join()
+    assert elsewhere and elsewhere[0] != kept  # another thread's read is not the loop's
+
+
+def test_the_loops_kept_connection_the_server_terminated_is_replaced_before_a_read(
+    migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
+) -> None:
+    store = sql_stores(migrated_pg_url)
+    stored, _ = _one_person(store)
+    store.keep_reader()
+    with store.read() as reader:
+        kept = _backend(reader)
+    _terminate(migrated_pg_url, kept)
+    with store.read() as reader:  # no error for the person whose command comes next
+        assert reader.first(rec.Person, id=stored.id) == stored
+        assert _backend(reader) != kept
