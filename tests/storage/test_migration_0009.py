@@ -60,7 +60,7 @@ def test_upgrade_keeps_the_agreed_enrolment_and_the_newest_open_invitation(
             _invitation(2, 0),
         ],
     )
-    upgrade(url_at_0008)
+    upgrade(url_at_0008, "0009")  # this revision alone: 0010 closes invitations
     store = SqlStore(url_at_0008)
     try:
         with store.read() as repo:
@@ -79,7 +79,7 @@ def test_upgrade_keeps_the_agreed_enrolment_and_the_newest_open_invitation(
 
 
 def test_downgrade_to_0008_removes_the_keys(url_at_0008: str) -> None:
-    upgrade(url_at_0008)
+    upgrade(url_at_0008, "0009")
     downgrade(url_at_0008, "0008")
     insert(url_at_0008, [_enrolment(1, 0), _enrolment(1, 1)])  # allowed again
     assert current(url_at_0008) == "0008"
