@@ -25,15 +25,17 @@ log = logging.getLogger("mentorbot.slack.http")
 
 
 class EagerAck(AsyncAck):
-    """bolt's ack, which also sets ``given`` once called."""
+    """bolt's ack, which also settles ``given`` once called (a future: waiting for it costs
+    no task of its own)."""
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.given = asyncio.Event()
+        self.given: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = await super().__call__(*args, **kwargs)
-        self.given.set()
+        if not self.given.done():
+            self.given.set_result(None)
         return response
 
 
@@ -47,11 +49,8 @@ async def dispatch(app: AsyncApp, request: AsyncBoltRequest) -> BoltResponse:
     task = asyncio.ensure_future(app.async_dispatch(request))
     _running.add(task)  # held until done, even if this request's handler is cancelled
     task.add_done_callback(_running.discard)
-    given = asyncio.ensure_future(ack.given.wait())
-    try:
-        await asyncio.wait({task, given}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        given.cancel()
+    either: set[asyncio.Future[Any]] = {task, ack.given}
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     if task.done() or ack.response is None:
         return await task
     task.add_done_callback(_failed_late)
