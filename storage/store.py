@@ -8,6 +8,7 @@ The store does not create or migrate the schema: call ``storage.migrate.upgrade(
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,7 +27,7 @@ from conversations.records import OutboxItem, PlanWake, Record
 from conversations.wakes import PLANNED, subjects_of
 from storage import driver_reads, queries, wake_claims
 from storage.bulk_rows import enqueue_on_postgresql, enqueue_on_sqlite
-from storage.engine import make_engines, still_open
+from storage.engine import STATS_RECYCLE_S, make_engines, still_open
 from storage.outbox import SqlOutbox
 from storage.outbox_tallies import outbox_tallies
 from storage.tables import table_of
@@ -360,6 +361,9 @@ class SqlStore(SqlOutbox):
         self._keeper: int | None = None  # the thread whose reads keep a connection (keep_reader)
         self._kept: Connection | None = None
         self._kept_in_use = False
+        self._kept_opened = 0.0  # when the kept connection was opened (time.monotonic)
+        self._kept_statistics = 0  # ``_statistics`` when it was opened
+        self._statistics = 0  # refreshes of SQLite's statistics (``refresh_statistics``)
 
     @property
     def reads_nearby(self) -> bool:
@@ -383,6 +387,7 @@ class SqlStore(SqlOutbox):
         # lookups) open new ones now (one in use is closed when it is given back); the writer's
         # and other processes' connections are replaced within ``engine.STATS_RECYCLE_S``.
         self._engines.read.dispose()
+        self._statistics += 1  # and the kept reader (``keep_reader``) at its next read
         return True
 
     @property
@@ -404,15 +409,15 @@ class SqlStore(SqlOutbox):
         self._engines.dispose()
 
     def keep_reader(self) -> None:
-        """On PostgreSQL, reads on the calling thread (an adapter's event loop, which reads
-        often and one read at a time) keep one reader connection between them, instead of
-        taking one from the pool and giving it back at each read: that was about a tenth of
-        one worker's CPU per slash command (bench/RESULTS.md). It is checked as the pool checks
-        its connections (``engine.still_open``) and replaced when the server dropped it. A read
-        inside another on that thread, and every other thread's, use the pool. SQLite's readers
-        keep taking theirs: each read begins the snapshot it needs."""
-        if not self._engines.sqlite:
-            self._keeper = threading.get_ident()
+        """Reads on the calling thread (an adapter's event loop, which reads often and one read
+        at a time) keep one reader connection between them, instead of taking one from the pool
+        and giving it back at each read: about 50 us of every command's CPU on either database
+        (bench/RESULTS.md). A read inside another on that thread, and every other thread's,
+        use the pool. The kept connection is replaced as the pool would replace it: on
+        PostgreSQL when the server dropped it (``engine.still_open``, checked before each read);
+        on SQLite after a statistics refresh or ``engine.STATS_RECYCLE_S``, since a connection
+        reads the planner's statistics when it opens."""
+        self._keeper = threading.get_ident()
 
     @contextmanager
     def transaction(self) -> Iterator[SqlRepo]:
@@ -463,13 +468,13 @@ class SqlStore(SqlOutbox):
 
     @contextmanager
     def _kept_reader(self) -> Iterator[Connection]:
-        """The keeper's reader connection (``keep_reader``): in autocommit, nothing to begin or
-        end; a new one when the last was invalidated (a statement found it broken) or dropped."""
+        """The keeper's reader connection (``keep_reader``), in a read unit as ``read`` makes
+        them: on SQLite a deferred transaction (one snapshot, ended with the read), on
+        PostgreSQL autocommit; a new connection when the last may not serve (``_kept_fresh``)."""
         kept = self._kept
-        if kept is not None and (
-            kept.invalidated or not still_open(kept.connection.dbapi_connection)
-        ):
-            kept.invalidate()
+        if kept is not None and not self._kept_fresh(kept):
+            self._kept = None
+            kept.invalidate()  # never back to the pool
             kept.close()
             kept = None
         self._kept_in_use = True
@@ -477,9 +482,23 @@ class SqlStore(SqlOutbox):
             with retried_as_conflict():
                 if kept is None:
                     kept = self._kept = self._engines.read.connect()
-                yield kept
+                    self._kept_opened = time.monotonic()
+                    self._kept_statistics = self._statistics
+                if self._engines.sqlite:
+                    with kept.begin():
+                        yield kept
+                else:
+                    yield kept
         finally:
             self._kept_in_use = False
+
+    def _kept_fresh(self, kept: Connection) -> bool:
+        if kept.invalidated:  # a statement found it broken
+            return False
+        if self._engines.sqlite:
+            recycled = time.monotonic() - self._kept_opened >= STATS_RECYCLE_S
+            return not recycled and self._kept_statistics == self._statistics
+        return still_open(kept.connection.dbapi_connection)
 
     # Outbox port: claims, leases and marks in storage.outbox; the counts here
 

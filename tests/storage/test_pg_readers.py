@@ -4,7 +4,6 @@ the event loop's reads keep one connection (``SqlStore.keep_reader``), checked t
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -76,26 +75,18 @@ def _backend(reader: ReadOnlyRepo) -> int:
     return int(connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def test_the_loops_reads_keep_one_connection_and_others_use_the_pool(
+def test_the_loops_kept_connection_holds_no_transaction_between_its_reads(
     migrated_pg_url: str, sql_stores: Callable[[str], SqlStore]
 ) -> None:
     store = sql_stores(migrated_pg_url)
     stored, _ = _one_person(store)
-    store.keep_reader()  # this thread stands for the event loop
+    store.keep_reader()  # this thread stands for the event loop (tests/storage/test_kept_reader)
     with store.read() as reader:
         kept = _backend(reader)
-        with store.read() as inner:  # a read inside another: the pool's
-            assert _backend(inner) != kept
-            assert inner.first(rec.Person, id=stored.id) == stored
     with _server(migrated_pg_url) as server, store.read() as reader:
         assert _backend(reader) == kept and reader.first(rec.Person, id=stored.id) == stored
         state = server.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [kept])
         assert state.fetchone() == ("idle",)  # autocommit: no transaction held between reads
-    elsewhere: list[int] = []
-    thread = threading.Thread(target=lambda: elsewhere.append(_reader_pid(store)))
-    thread.start()
-    thread.join()
-    assert elsewhere and elsewhere[0] != kept  # another thread's read is not the loop's
 
 
 def test_the_loops_kept_connection_the_server_terminated_is_replaced_before_a_read(
