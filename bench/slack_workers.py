@@ -83,6 +83,7 @@ def seed(url: str, people: int) -> None:
 
 # Workers ---------------------------------------------------------------------------------
 
+PORT_TRIES = 3  # starts of a worker whose port was taken before it could bind it
 MENTORBOT = (
     "import sys, bot; print('event=bench_code path=' + bot.__file__, file=sys.stderr, "
     "flush=True); from bot.cli import main; "
@@ -91,11 +92,20 @@ MENTORBOT = (
 
 
 class Worker:
+    """A worker process on a port picked free just before it starts. Between the pick and the
+    worker's bind another process (the client's own connections among them) may take the port:
+    a worker that exits for that is started again on another (``PORT_TRIES``)."""
+
     def __init__(self, variant: str, command: list[str], cwd: Path, env: dict[str, str], log: Path):
-        self.variant, self.port, self.log = variant, int(command[-1]), log
-        with log.open("wb") as out:
+        self.variant, self.log = variant, log
+        self._command, self._cwd, self._env = command, cwd, env
+        self._start()
+
+    def _start(self) -> None:
+        self.port = int(self._command[-1])
+        with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
+                self._command, cwd=self._cwd, env=self._env, stdout=out, stderr=subprocess.STDOUT
             )
 
     @property
@@ -103,10 +113,21 @@ class Worker:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def wait_ready(self) -> None:
+        from tests.pg_server import _free_port as free_port
+
         deadline = timer.monotonic() + 120
+        tries = 1
         while timer.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"{self.variant} worker exited: see {self.log}")
+                text = self.log.read_text(errors="replace")
+                if "address already in use" in text.lower() and tries < PORT_TRIES:
+                    tries += 1
+                    print(f"  ({self.variant}: port {self.port} was taken; another)", flush=True)
+                    self._command = [*self._command[:-1], str(free_port())]
+                    self._start()
+                    continue
+                last = text.splitlines()[-15:]
+                raise SystemExit(f"{self.variant} worker exited ({self.log}):\n" + "\n".join(last))
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                     return

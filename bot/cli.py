@@ -10,7 +10,8 @@ import asyncio
 import logging
 import signal
 import sys
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -79,6 +80,27 @@ def _say(settings: Settings, said: str) -> None:
         typer.echo(f"mentorbot: {said}", err=True)
 
 
+@contextmanager
+def _listening(settings: Settings) -> Iterator[None]:
+    """A port the server cannot have (in use, say) is one clear line and exit code 1, not a
+    traceback (a JSON log line when the log is JSON)."""
+    from bot.server import CannotListen  # aiohttp: not for the console's start
+
+    try:
+        yield
+    except CannotListen as error:
+        if settings.logging.format == "json":
+            logging.getLogger("mentorbot.cli").error(
+                "event=cannot_listen host=%s port=%d reason=%s",
+                error.host,
+                error.port,
+                error.reason,
+            )
+        else:
+            typer.echo(f"mentorbot: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _settings(config: Path | None) -> Settings:
     """The settings, checked whole at start: a mistake in app.yaml is a clear line and exit
     code 2, not a traceback."""
@@ -105,7 +127,8 @@ def run(config: ConfigOption = None) -> None:
         _logging(settings=settings)
         for said in connecting:
             _say(settings, said)
-        asyncio.run(_connected(settings))
+        with _listening(settings):
+            asyncio.run(_connected(settings))
     elif serves_http(settings):
         serving = ", ".join(http_platforms(settings))
         _logging(settings=settings)
@@ -151,7 +174,8 @@ def serve(
     settings = _settings(config)
     _logging(settings=settings)
     port = settings.port if port is None else port
-    asyncio.run(_serve(settings, host or settings.server.host, port, not no_scheduler))
+    with _listening(settings):
+        asyncio.run(_serve(settings, host or settings.server.host, port, not no_scheduler))
 
 
 @app.command("scheduler")
@@ -168,9 +192,10 @@ def scheduler_command(
     """Run only the scheduler and the outbox dispatcher (e.g. beside several web workers)."""
     settings = _settings(config)
     _logging(settings=settings)
-    asyncio.run(
-        _scheduler_only(settings, settings.server.operations_port if port is None else port)
-    )
+    with _listening(settings):
+        asyncio.run(
+            _scheduler_only(settings, settings.server.operations_port if port is None else port)
+        )
 
 
 @app.command()

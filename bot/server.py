@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,12 +42,26 @@ class RunningServer:
         await self.runner.cleanup()
 
 
+class CannotListen(Exception):
+    """The server could not take ``host``:``port`` (in use, not this machine's, not allowed)."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host, self.port, self.reason = host, port, reason
+
+
 async def start(application: web.Application, host: str, port: int) -> RunningServer:
-    """Start serving without blocking; ``port`` 0 picks a free port (see ``.port``)."""
+    """Start serving without blocking; ``port`` 0 picks a free port (see ``.port``). Raises
+    ``CannotListen`` when the address cannot be had."""
     runner = web.AppRunner(application, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise CannotListen(host, port, reason.lower()) from None
     addresses = runner.addresses
     bound = int(addresses[0][1]) if addresses else port
     log.info("event=http_listening host=%s port=%d", host, bound)

@@ -170,3 +170,30 @@ def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(tmp_path: Path) 
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_on_a_port_already_taken_says_so_in_one_line(tmp_path: Path) -> None:
+    """An operator who starts a second server on a port in use gets one clear line and exit
+    code 1, not a traceback."""
+    import os
+    import socket
+    import subprocess
+
+    url = new_database_url(tmp_path, migrated=False)
+    path = config(tmp_path, **{"url: sqlite:///var/mentorbot.db": f"url: {url}"})
+    env = {k: v for k, v in os.environ.items() if k not in ENV} | {"MENTORBOT_CONFIG": str(path)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "mentorbot"), *serve],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"mentorbot: cannot listen on 127.0.0.1:{port}: address already in use" in done.stderr
+    assert "Traceback" not in done.stderr and "OSError" not in done.stderr
