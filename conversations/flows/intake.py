@@ -220,9 +220,9 @@ def intake_form(t: Texts, programme: Programme, invitation: Invitation, me: Pers
 
 
 def drop_reminder(turn: Turn, invitation: Invitation) -> None:
-    """The invitation was answered (or closed): what of it still waits in the outbox is not sent (its one
-    reminder, and the invitation itself when it was answered from Home before it arrived in
-    the person's working hours)."""
+    """The invitation was answered (or closed): what of it still waits in the outbox is not
+    sent (its one reminder, and the invitation itself when it was answered from Home before
+    it arrived in the person's working hours)."""
     ref = InvitationRef(invitation.id or 0).encode()
     for item in turn.repo.find(
         OutboxItem,
