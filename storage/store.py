@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -484,10 +484,7 @@ class SqlStore(SqlOutbox):
                     kept = self._kept = self._engines.read.connect()
                     self._kept_opened = time.monotonic()
                     self._kept_statistics = self._statistics
-                if self._engines.sqlite:
-                    with kept.begin():
-                        yield kept
-                else:
+                with kept.begin() if self._engines.sqlite else nullcontext():
                     yield kept
         finally:
             self._kept_in_use = False
